@@ -1,0 +1,50 @@
+"""``moviebuild --dry-run``: the plan grouped by Kahn layer and producer, with reasons, calls per
+provider and the critical path. ``--json`` prints the plan's data and nothing else."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import click
+
+from moviebuild.engine.plan import Plan
+from moviebuild.project.movie import Movie
+
+
+def show_plan(folder: Path, *, as_json: bool, budget: float | None = None) -> None:
+    movie = Movie.open(folder)
+    plan = movie.plan()
+    if as_json:
+        click.echo(json.dumps(plan.to_json(), indent=2))
+        return
+    click.echo(render_plan(movie, plan))
+
+
+def render_plan(movie: Movie, plan: Plan) -> str:
+    moviefile = movie.moviefile
+    to_run = plan.to_run()
+    reused = len(plan.jobs) - len(to_run)
+    lines = [
+        f'Plan for "{moviefile.inquiry}" ({moviefile.duration} s, '
+        f"{moviefile.segment_count} segments): {len(to_run)} of {len(plan.jobs)} jobs run, "
+        f"{reused} up to date",
+    ]
+    by_layer: dict[int, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for planned in to_run:
+        by_layer[planned.layer][planned.job.producer][str(planned.reason)] += 1
+    for layer in sorted(by_layer):
+        lines.append(f"layer {layer}")
+        for producer, reasons in sorted(by_layer[layer].items()):
+            total = sum(reasons.values())
+            why = ", ".join(f"{reason} x{count}" if count > 1 else reason
+                            for reason, count in sorted(reasons.items()))
+            lines.append(f"  {producer:<28} {total:>4}  {why}")
+    if not to_run:
+        lines.append("nothing to do: every job is up to date")
+    calls = plan.calls_per_provider()
+    if calls:
+        lines.append("calls per provider: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())))
+    lines.append(f"critical path: {plan.critical_path_s():.0f} s at nominal latencies")
+    return "\n".join(lines)

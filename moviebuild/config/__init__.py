@@ -1,0 +1,1 @@
+"""Moviefile and blueprint loading and validation; the only home of pydantic and yaml."""

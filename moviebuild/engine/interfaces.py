@@ -1,0 +1,89 @@
+"""What the engine is handed: a lookup of stored results, and an executor that runs jobs.
+
+The project wiring implements these over the store and the providers; ``moviebuild.testing``
+implements them in memory. The engine imports neither side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from moviebuild.engine.keys import JobIdentity
+from moviebuild.graph import Job, NodeId
+
+
+class JobStatus(StrEnum):
+    """A job's state in a revision.
+
+    done: outputs stored. needs-attention: a non-retryable failure (or retries exhausted) the
+    user must look at. blocked: an upstream job failed, so this one could not start.
+    skipped: every output is overridden by the user, so the job has nothing to make.
+    """
+
+    DONE = "done"
+    NEEDS_ATTENTION = "needs-attention"
+    BLOCKED = "blocked"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class PriorRecord:
+    """What the current revision recorded for one job id."""
+
+    key: str | None
+    fingerprint: Mapping[str, Any]
+    status: JobStatus
+    take: int = 0
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+class ResultLookup(Protocol):
+    """Stored results by key across every revision, and the current revision's records."""
+
+    def find_result(self, key: str) -> Mapping[str, str] | None:
+        """Outputs (artifact id -> digest) of a finished job with ``key`` whose blobs all exist."""
+        ...
+
+    def previous_record(self, job_id: NodeId) -> PriorRecord | None:
+        """The current revision's record of ``job_id``, if it has one."""
+        ...
+
+    def read_blob(self, digest: str) -> bytes:
+        """The bytes of a stored artifact."""
+        ...
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Everything a job's execution may use; all of it is in the job's fingerprint."""
+
+    job: Job
+    fields: Mapping[str, Any]
+    inputs: Mapping[NodeId, bytes]
+    take: int = 0
+
+
+ProgressCallback = Callable[[str], None]
+
+
+class JobExecutor(Protocol):
+    """Turns a job request into artifact bytes by calling a provider (or internal code)."""
+
+    def identity(self, job: Job) -> JobIdentity:
+        """The adapter, model, parameters, template digest and pool of ``job``."""
+        ...
+
+    def can_predict(self, job: Job) -> bool:
+        """True when ``predict`` gives the exact outputs, cheaply and for free (dry runs)."""
+        ...
+
+    def predict(self, request: JobRequest) -> dict[NodeId, bytes]:
+        ...
+
+    async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
+        """Run the job; raises ProviderError (typed retryable or not) on failure."""
+        ...

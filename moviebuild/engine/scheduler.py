@@ -1,0 +1,219 @@
+"""The dataflow scheduler: one asyncio loop; a job starts the moment its own inputs exist.
+
+``graphlib.TopologicalSorter`` does the readiness bookkeeping. Each ready job is decided again with
+its inputs' actual digests (early cutoff), then waits in its provider's pool, ordered by longest
+remaining path. Failures block only dependents. This is the only place that catches every
+exception a job can raise, and turns it into that job's outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from typing import Protocol
+
+from moviebuild.engine.clock import Clock
+from moviebuild.engine.decide import Action, Decision, JobDecider
+from moviebuild.engine.events import BuildEvent, EventKind, EventSink, ignore_events
+from moviebuild.engine.interfaces import JobExecutor, JobRequest, JobStatus
+from moviebuild.engine.keys import Fingerprint
+from moviebuild.engine.pools import Pool
+from moviebuild.engine.reasons import Reason
+from moviebuild.engine.retry import RetryPolicy
+from moviebuild.errors import MovieBuildError, ProviderError
+from moviebuild.graph import Graph, Job, NodeId
+
+
+@dataclass
+class JobOutcome:
+    """What happened to one job in this build; the revision manifest records it."""
+
+    job_id: NodeId
+    status: JobStatus
+    action: Action | None = None
+    reason: Reason | None = None
+    fingerprint: Fingerprint | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    retryable: bool | None = None
+    attempts: int = 0
+    take: int = 0
+
+
+class RunRecorder(Protocol):
+    """Where the scheduler puts results as they happen (blobs and journal lines)."""
+
+    def job_started(self, job: Job, key: str) -> None: ...
+
+    def store_outputs(self, job: Job, outputs: Mapping[NodeId, bytes]) -> dict[str, str]:
+        """Store each artifact's bytes; returns artifact id -> digest."""
+        ...
+
+    def job_ended(self, job: Job, outcome: JobOutcome) -> None: ...
+
+    def read_blob(self, digest: str) -> bytes: ...
+
+
+def remaining_path_s(graph: Graph) -> dict[NodeId, float]:
+    """For each job, its latency plus the longest chain of latencies after it."""
+    longest: dict[NodeId, float] = {}
+    for job_id in reversed(list(graph.jobs)):
+        after = max((longest[d] for d in graph.dependents(job_id)), default=0.0)
+        longest[job_id] = graph.jobs[job_id].latency_s + after
+    return longest
+
+
+class Scheduler:
+    """Runs one build. ``stop`` (set on Ctrl-C) halts new calls; finished work stays recorded."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        decider: JobDecider,
+        executor: JobExecutor,
+        recorder: RunRecorder,
+        pools: Mapping[str, Pool],
+        clock: Clock,
+        *,
+        retry: RetryPolicy | None = None,
+        events: EventSink = ignore_events,
+        seed: int = 0,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.graph = graph
+        self.decider = decider
+        self.executor = executor
+        self.recorder = recorder
+        self.pools = pools
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.events = events
+        self.rng = random.Random(seed)
+        self.stop = stop or asyncio.Event()
+        self.priority = remaining_path_s(graph)
+        self.outcomes: dict[NodeId, JobOutcome] = {}
+        self.known: dict[NodeId, str] = dict(decider.override_digests)
+        self.interrupted = False
+
+    async def run(self) -> dict[NodeId, JobOutcome]:
+        sorter = TopologicalSorter({j: self.graph.dependencies(j) for j in self.graph.jobs})
+        sorter.prepare()
+        running: dict[asyncio.Task[JobOutcome], NodeId] = {}
+        try:
+            while sorter.is_active() and not self.stop.is_set():
+                for job_id in sorted(sorter.get_ready(), key=lambda j: -self.priority[j]):
+                    outcome_or_task = self._start(self.graph.jobs[job_id])
+                    if isinstance(outcome_or_task, JobOutcome):
+                        self._settle(outcome_or_task)
+                        sorter.done(job_id)
+                    else:
+                        running[outcome_or_task] = job_id
+                if not running:
+                    continue
+                stopper = asyncio.ensure_future(self.stop.wait())
+                done, _ = await asyncio.wait([*running, stopper],
+                                             return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                for task in done:
+                    if task is stopper:
+                        continue
+                    job_id = running.pop(task)  # type: ignore[arg-type]
+                    self._settle(task.result())  # type: ignore[arg-type]
+                    sorter.done(job_id)
+        finally:
+            if running:
+                self.interrupted = True
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+        self.interrupted = self.interrupted or self.stop.is_set()
+        return self.outcomes
+
+    def _settle(self, outcome: JobOutcome) -> None:
+        self.outcomes[outcome.job_id] = outcome
+        job = self.graph.jobs[outcome.job_id]
+        for name, digest in outcome.outputs.items():
+            artifact_id = next(a for a in job.produces if str(a) == name)
+            self.known.setdefault(artifact_id, digest)
+
+    def _start(self, job: Job) -> JobOutcome | asyncio.Task[JobOutcome]:
+        missing = [a for a in job.consumes if a not in self.known]
+        if missing and not job.partial:
+            culprit = self.graph.producer_of(missing[0]).id
+            self._emit(EventKind.BLOCKED, job, f"waits on {culprit}")
+            return JobOutcome(job.id, JobStatus.BLOCKED, error=f"blocked by {culprit}",
+                              take=self.decider.take(job))
+        inputs = {a: self.known[a] for a in job.consumes if a in self.known}
+        decision = self.decider.decide(job, inputs)
+        if decision.action is Action.SKIP:
+            self._emit(EventKind.SKIPPED, job)
+            return JobOutcome(job.id, JobStatus.SKIPPED, Action.SKIP, take=self.decider.take(job))
+        if decision.action is Action.REUSE:
+            self._emit(EventKind.REUSED, job)
+            assert decision.fingerprint is not None
+            return JobOutcome(job.id, JobStatus.DONE, Action.REUSE, None, decision.fingerprint,
+                              dict(decision.outputs or {}), take=decision.fingerprint.take)
+        self._emit(EventKind.WAITING, job)
+        return asyncio.get_running_loop().create_task(self._run(job, decision, inputs))
+
+    async def _run(self, job: Job, decision: Decision, inputs: Mapping[NodeId, str]) -> JobOutcome:
+        fingerprint = decision.fingerprint
+        assert fingerprint is not None
+        outcome = JobOutcome(job.id, JobStatus.NEEDS_ATTENTION, Action.RUN, decision.reason,
+                             fingerprint, take=fingerprint.take)
+        pool = self.pools[self.executor.identity(job).pool]
+        request = JobRequest(job, fingerprint.fields, {}, fingerprint.take)
+        while True:
+            outcome.attempts += 1
+            await pool.acquire(self.priority[job.id])
+            try:
+                if outcome.attempts == 1:
+                    self.recorder.job_started(job, fingerprint.key)
+                    request = JobRequest(job, fingerprint.fields, self._read_inputs(inputs),
+                                         fingerprint.take)
+                self._emit(EventKind.STARTED, job, attempt=outcome.attempts)
+                produced = await self.executor.execute(request)
+                self._check_outputs(job, produced)
+                outcome.outputs = self.recorder.store_outputs(job, produced)
+                outcome.status = JobStatus.DONE
+                self._emit(EventKind.FINISHED, job, attempt=outcome.attempts)
+                break
+            except ProviderError as exc:
+                outcome.error, outcome.retryable = exc.message, exc.retryable
+                if not exc.retryable or outcome.attempts >= self.retry.max_attempts:
+                    self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
+                    break
+                delay_s = self.retry.delay_s(outcome.attempts, exc.retry_after_s, self.rng)
+                self._emit(EventKind.RETRYING, job, exc.message, outcome.attempts, delay_s)
+            except MovieBuildError as exc:
+                outcome.error, outcome.retryable = exc.message, False
+                self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
+                break
+            except Exception as exc:  # noqa: BLE001 - the per-job wrapper owns every failure
+                outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+                outcome.retryable = False
+                self._emit(EventKind.FAILED, job, outcome.error, outcome.attempts)
+                break
+            finally:
+                pool.release()
+            await self.clock.sleep(delay_s)
+        self.recorder.job_ended(job, outcome)
+        return outcome
+
+    def _read_inputs(self, inputs: Mapping[NodeId, str]) -> dict[NodeId, bytes]:
+        overrides = self.decider.overrides
+        return {a: overrides[a] if a in overrides else self.recorder.read_blob(d)
+                for a, d in inputs.items()}
+
+    @staticmethod
+    def _check_outputs(job: Job, produced: Mapping[NodeId, bytes]) -> None:
+        missing = [str(a) for a in job.produces if a not in produced]
+        if missing:
+            raise ProviderError(f"{job.id} returned no {', '.join(missing)}", retryable=False)
+
+    def _emit(self, kind: EventKind, job: Job, message: str | None = None, attempt: int = 0,
+              retry_in_s: float | None = None) -> None:
+        self.events(BuildEvent(kind, job.id, job.producer, message, attempt, retry_in_s))

@@ -1,0 +1,117 @@
+"""The JobExecutor the engine is handed for a real movie: producers mapped onto adapters by role.
+
+It resolves each job's provider from the Moviefile, creates adapters lazily (a dry run loads no
+adapter code), predicts offline text jobs for dry runs, and runs the internal assembler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from moviebuild.config.enums import Role
+from moviebuild.config.moviefile import Moviefile
+from moviebuild.engine.interfaces import JobRequest
+from moviebuild.engine.keys import JobIdentity
+from moviebuild.errors import ProviderError
+from moviebuild.graph import Job, NodeId
+from moviebuild.providers import catalog, producers
+from moviebuild.providers.requests import Adapter, CallContext, TextRequest
+
+Assembler = Callable[[JobRequest], bytes]
+CallContextFactory = Callable[[Job], CallContext]
+
+
+class ProviderExecutor:
+    """Runs jobs through adapters; one instance per build."""
+
+    def __init__(
+        self,
+        moviefile: Moviefile,
+        *,
+        assembler: Assembler | None = None,
+        adapters: Mapping[str, Adapter] | None = None,
+        context_for: CallContextFactory | None = None,
+    ) -> None:
+        self.moviefile = moviefile
+        self._assembler = assembler
+        self._adapters: dict[str, Adapter] = dict(adapters or {})
+        self._identities: dict[NodeId, JobIdentity] = {}
+        self._context_for = context_for or (lambda job: CallContext(job_id=str(job.id)))
+
+    def identity(self, job: Job) -> JobIdentity:
+        found = self._identities.get(job.id)
+        if found is None:
+            if job.role is Role.INTERNAL:
+                found = JobIdentity(adapter="internal", pool="internal")
+            else:
+                spec = catalog.provider_spec(self.moviefile, job)
+                found = JobIdentity(
+                    adapter=spec.adapter,
+                    model=spec.model or catalog.DEFAULT_MODELS.get((spec.adapter, job.role)),
+                    params=dict(spec.params),
+                    template_digest=catalog.template_digest(job.producer)
+                    if job.role is Role.TEXT else None,
+                    pool=catalog.pool_name(self.moviefile, spec.adapter, job.role),
+                )
+            self._identities[job.id] = found
+        return found
+
+    def can_predict(self, job: Job) -> bool:
+        return job.role is Role.TEXT and self.identity(job).adapter == "offline"
+
+    def predict(self, request: JobRequest) -> dict[NodeId, bytes]:
+        from moviebuild.providers.offline import text
+
+        job = request.job
+        variables = producers.text_variables(job, request.fields, request.inputs)
+        return producers.text_outputs(job, text.answer(job.producer, variables), request.fields)
+
+    def adapter(self, name: str) -> Adapter:
+        if name not in self._adapters:
+            from moviebuild.providers.registry import make_adapter
+
+            self._adapters[name] = make_adapter(name)
+        return self._adapters[name]
+
+    async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
+        job = request.job
+        if job.role is Role.INTERNAL:
+            if self._assembler is None:
+                raise ProviderError(f"{job.id}: no assembler is configured", retryable=False)
+            return {job.produces[0]: await asyncio.to_thread(self._assembler, request)}
+        spec = catalog.provider_spec(self.moviefile, job)
+        if spec.simulate_latency == "medians":
+            await asyncio.sleep(job.latency_s * float(spec.time_scale))
+        identity = self.identity(job)
+        adapter = self.adapter(identity.adapter)
+        context = self._context_for(job)
+        options: dict[str, Any] = {
+            "model": identity.model, "params": identity.params, "take": request.take,
+        }
+        fields, inputs = request.fields, request.inputs
+        if job.role is Role.TEXT:
+            text_request = TextRequest(
+                producer=job.producer,
+                template=catalog.template_text(job.producer) or "",
+                variables=producers.text_variables(job, fields, inputs),
+                schema=producers.SCHEMAS[job.producer],
+                **options,
+            )
+            answer = await adapter.generate_json(text_request, context)
+            return producers.text_outputs(job, answer, fields)
+        (artifact_id,) = job.produces
+        if job.role is Role.SPEECH:
+            data = await adapter.synthesize_speech(
+                producers.speech_request(job, fields, inputs, **options), context)
+        elif job.role is Role.MUSIC:
+            data = await adapter.generate_music(
+                producers.music_request(job, fields, inputs, **options), context)
+        elif job.role is Role.IMAGE:
+            data = await adapter.generate_image(
+                producers.image_request(job, fields, inputs, **options), context)
+        else:
+            data = await adapter.generate_video(
+                producers.video_request(job, fields, inputs, **options), context)
+        return {artifact_id: data}

@@ -1,0 +1,139 @@
+"""The offline script writer: deterministic answers in exactly the JSON shapes the LLM producers
+return, built from the inquiry, audience, style, the segment's narration and its index.
+
+Narration i does not depend on the number of segments, and image prompt j does not depend on the
+number of images, so lengthening a movie or adding images keeps what already exists. It writes
+English whatever the language; the language still reaches the speech engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import xxhash
+
+_LEADS = re.compile(
+    r"^(please\s+)?(tell me about|tell me|explain|teach me about|what (is|was|are|were)|"
+    r"describe|a movie about|show me|i want to learn about|learn about)\s+",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    "a an the and or but of to in on at for with from by as is are was were be been it its this "
+    "that these those their there they them we you your our who what when where why how which "
+    "into over under about after before during between through each one nobody still so than "
+    "then just very more most much many some any every next minute look back people also".split()
+)
+_OPENING = (
+    "Welcome. In the next few moments we explore {topic}: where it came from, why it mattered "
+    "then, and why people still talk about it today."
+)
+_MIDDLE = (
+    "Picture the world around {topic}: the places, the people and the pressures of the time, each "
+    "one pushing events toward a turning point.",
+    "At the heart of {topic} were choices made by ordinary people and powerful leaders, and each "
+    "choice closed some doors while opening others.",
+    "Step by step, {topic} changed how people lived and worked, reshaping towns, families and the "
+    "ideas they carried into the future.",
+    "Not everyone agreed about {topic}. Arguments grew louder, alliances shifted, and small "
+    "events suddenly carried enormous weight for everyone involved.",
+    "Look closer at {topic} and surprising details appear: inventions, letters, maps and "
+    "everyday objects that tell the story in a quieter voice.",
+    "The consequences of {topic} spread far beyond its first days, rippling outward through "
+    "laws, borders, beliefs and the memories of later generations.",
+)
+_AUDIENCE_TAG = {
+    "kids": "Imagine being there yourself!",
+    "teens": "Think about what you would do.",
+    "adults": "It is worth a closer look.",
+    "academic": "Historians still debate the evidence.",
+    "enthusiasts": "The details reward careful study.",
+}
+_SHOTS = (
+    "wide establishing shot of",
+    "close-up detail of",
+    "portrait of the people behind",
+    "dramatic aerial view of",
+    "symbolic still life about",
+)
+_MOODS = {
+    "kids": "playful and bright",
+    "teens": "energetic and modern",
+    "adults": "warm and thoughtful",
+    "academic": "calm and measured",
+    "enthusiasts": "rich and cinematic",
+}
+
+
+def topic_of(inquiry: str) -> str:
+    """The subject of an inquiry: 'Tell me about the Civil War' -> 'the Civil War'."""
+    topic = _LEADS.sub("", inquiry.strip()).strip().rstrip("?.!")
+    return topic or inquiry.strip()
+
+
+def _pick(seed: str, count: int) -> int:
+    return int(xxhash.xxh3_64_intdigest(seed.encode("utf-8")) % count)
+
+
+def _keywords(text: str) -> list[str]:
+    words = [w.strip(".,:;!?'\"()").lower() for w in text.split()]
+    seen: dict[str, None] = {}
+    for word in words:
+        if len(word) > 3 and word not in _STOP and word.isalpha():
+            seen.setdefault(word, None)
+    return list(seen) or ["story"]
+
+
+def narration(inquiry: str, audience: str, segment: int) -> str:
+    topic = topic_of(inquiry)
+    if segment == 1:
+        body = _OPENING.format(topic=topic)
+    else:
+        body = _MIDDLE[(segment - 2 + _pick(inquiry, len(_MIDDLE))) % len(_MIDDLE)].format(topic=topic)
+    return f"{body} {_AUDIENCE_TAG.get(audience, '')}".strip()
+
+
+def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:
+    inquiry, audience = str(variables["inquiry"]), str(variables["audience"])
+    topic = topic_of(inquiry)
+    segments = int(variables["segments"])
+    return {
+        "title": topic[:1].upper() + topic[1:],
+        "summary": (
+            f"A short narrated explainer about {topic} for {audience}. It moves from the origins "
+            f"of {topic} to its lasting consequences."
+        ),
+        "segments": [{"narration": narration(inquiry, audience, i)} for i in range(1, segments + 1)],
+    }
+
+
+def image_prompt(narration_text: str, style: str, segment: int, image: int) -> str:
+    words = _keywords(narration_text)
+    subject = ", ".join(words[(image - 1 + k) % len(words)] for k in range(3))
+    shot = _SHOTS[(image - 1) % len(_SHOTS)]
+    return f"{shot} {subject}, scene {segment}.{image}, {style} style, soft light"
+
+
+def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON answer an LLM would give ``producer`` for these template variables."""
+    if producer == "ScriptProducer":
+        return write_script(variables)
+    if producer == "TextToMusicPromptProducer":
+        mood = _MOODS.get(str(variables["audience"]), "warm and thoughtful")
+        keys = ", ".join(_keywords(str(variables["summary"]))[:3])
+        return {"music_prompt": f"{mood} instrumental underscore, piano and strings, evoking {keys}"}
+    text, style = str(variables["narration"]), str(variables.get("image_style", "photorealistic"))
+    segment = int(variables["segment"])
+    if producer == "TextToImagePromptProducer":
+        m = int(variables["images_per_segment"])
+        return {"image_prompts": [image_prompt(text, style, segment, j) for j in range(1, m + 1)]}
+    keys = ", ".join(_keywords(text)[:3])
+    if producer == "TextToVideoPromptProducer":
+        return {"direction_prompt": f"slow dolly shot through {keys}, {style} style, gentle motion"}
+    if producer == "ImageToVideoPromptProducer":
+        return {
+            "starting_image_prompt": f"still scene of {keys}, {style} style, soft light",
+            "direction_prompt": f"the scene comes alive: camera drifts forward over {keys}",
+        }
+    raise KeyError(producer)

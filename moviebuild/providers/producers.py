@@ -1,0 +1,147 @@
+"""What each producer asks of its provider and how the answer becomes artifacts.
+
+For LLM producers: the template variables, the JSON schema of the answer, and the mapping of a
+valid answer onto artifact ids. For media producers: the role request built from the job's inputs.
+Adapters never see job ids or Moviefiles; this module is the translation between the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from moviebuild.config.enums import frame_size
+from moviebuild.config.moviefile import SEGMENT_LENGTH_S
+from moviebuild.errors import ProviderError
+from moviebuild.graph import Job, NodeId
+from moviebuild.providers.requests import ImageRequest, MusicRequest, SpeechRequest, VideoRequest
+
+_TEXT = {"type": "string", "minLength": 1}
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+#: The JSON schema of each LLM producer's answer (OpenAI structured outputs accept these).
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "ScriptProducer": _object(
+        title=_TEXT, summary=_TEXT,
+        segments={"type": "array", "items": _object(narration=_TEXT)},
+    ),
+    "TextToMusicPromptProducer": _object(music_prompt=_TEXT),
+    "TextToImagePromptProducer": _object(image_prompts={"type": "array", "items": _TEXT}),
+    "TextToVideoPromptProducer": _object(direction_prompt=_TEXT),
+    "ImageToVideoPromptProducer": _object(starting_image_prompt=_TEXT, direction_prompt=_TEXT),
+}
+
+
+def _text(inputs: Mapping[NodeId, bytes], name: str, index: tuple[int, ...] = ()) -> str:
+    return inputs[NodeId(name, index)].decode("utf-8")
+
+
+def text_variables(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes]) -> dict[str, Any]:
+    """The template variables of an LLM job."""
+    variables: dict[str, Any] = dict(fields)
+    if job.producer == "ScriptProducer":
+        variables["segments"] = int(fields["duration"]) // SEGMENT_LENGTH_S
+    elif job.producer == "TextToMusicPromptProducer":
+        variables["summary"] = _text(inputs, "MovieSummary")
+    else:
+        variables["segment"] = job.id.index[0]
+        variables["narration"] = _text(inputs, "SegmentNarration", job.id.index)
+    return variables
+
+
+def text_outputs(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[NodeId, bytes]:
+    """Artifacts from a schema-valid LLM answer; ProviderError when the shape is wrong."""
+    try:
+        return _map_answer(job, answer, fields)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProviderError(
+            f"{job.id}: the answer does not have the expected shape ({exc})",
+            retryable=False,
+            hint="run `moviebuild redo` on this job, or choose another model",
+        ) from exc
+
+
+def _map_answer(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[NodeId, bytes]:
+    def enc(value: Any) -> bytes:
+        text = str(value).strip()
+        if not text:
+            raise ValueError("empty text")
+        return text.encode("utf-8")
+
+    index = job.id.index
+    if job.producer == "ScriptProducer":
+        n = int(fields["duration"]) // SEGMENT_LENGTH_S
+        segments = answer["segments"]
+        if len(segments) != n:
+            raise ValueError(f"{len(segments)} segments instead of {n}")
+        out = {NodeId("MovieTitle"): enc(answer["title"]), NodeId("MovieSummary"): enc(answer["summary"])}
+        for number, segment in enumerate(segments, start=1):
+            out[NodeId("SegmentNarration", (number,))] = enc(segment["narration"])
+        return out
+    if job.producer == "TextToMusicPromptProducer":
+        return {NodeId("MusicPrompt"): enc(answer["music_prompt"])}
+    if job.producer == "TextToImagePromptProducer":
+        m = int(fields["images_per_segment"])
+        prompts = answer["image_prompts"]
+        if len(prompts) < m:
+            raise ValueError(f"{len(prompts)} image prompts instead of {m}")
+        return {NodeId("SegmentImagePrompt", (*index, j)): enc(prompts[j - 1]) for j in range(1, m + 1)}
+    if job.producer == "TextToVideoPromptProducer":
+        return {NodeId("TextToMovieDirectionPrompt", index): enc(answer["direction_prompt"])}
+    if job.producer == "ImageToVideoPromptProducer":
+        return {
+            NodeId("StartingImagePrompt", index): enc(answer["starting_image_prompt"]),
+            NodeId("ImageToMovieDirectionPrompt", index): enc(answer["direction_prompt"]),
+        }
+    raise ValueError(f"{job.producer} is not an LLM producer")
+
+
+def speech_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
+                   model: str | None, params: Mapping[str, Any], take: int) -> SpeechRequest:
+    return SpeechRequest(
+        text=_text(inputs, "SegmentNarration", job.id.index), voice=str(fields["voice"]),
+        language=str(fields["language"]), emotion=fields.get("emotion"), model=model,
+        params=params, take=take,
+    )
+
+
+def music_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
+                  model: str | None, params: Mapping[str, Any], take: int) -> MusicRequest:
+    return MusicRequest(prompt=_text(inputs, "MusicPrompt"), duration_s=float(fields["duration"]),
+                        model=model, params=params, take=take)
+
+
+def image_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
+                  model: str | None, params: Mapping[str, Any], take: int) -> ImageRequest:
+    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    source = "SegmentImagePrompt" if job.producer == "TextToImageProducer" else "StartingImagePrompt"
+    return ImageRequest(
+        prompt=_text(inputs, source, job.id.index), style=str(fields["image_style"]), width=width,
+        height=height, aspect_ratio=str(fields["aspect_ratio"]), model=model, params=params,
+        take=take,
+    )
+
+
+def video_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
+                  model: str | None, params: Mapping[str, Any], take: int) -> VideoRequest:
+    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    index = job.id.index
+    if job.producer == "ImageToVideoProducer":
+        prompt = _text(inputs, "ImageToMovieDirectionPrompt", index)
+        start_image: bytes | None = inputs[NodeId("StartingImage", index)]
+    else:
+        prompt, start_image = _text(inputs, "TextToMovieDirectionPrompt", index), None
+    return VideoRequest(
+        prompt=prompt, style=str(fields.get("image_style", "photorealistic")), width=width,
+        height=height, aspect_ratio=str(fields["aspect_ratio"]), duration_s=float(SEGMENT_LENGTH_S),
+        start_image=start_image, model=model, params=params, take=take,
+    )

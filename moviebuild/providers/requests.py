@@ -1,0 +1,102 @@
+"""The requests adapters serve, one per role, and the Adapter protocol every provider implements.
+
+Requests carry only what determines the output (all of it is in the job key) plus ``take``, the
+sample number ``moviebuild redo`` bumps, which adapters may use as a seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class TextRequest:
+    """An LLM call: fill ``template`` with ``variables``; the answer must match ``schema``."""
+
+    producer: str
+    template: str
+    variables: Mapping[str, Any]
+    schema: Mapping[str, Any]
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 0
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    text: str
+    voice: str
+    language: str
+    emotion: str | None = None
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 0
+
+
+@dataclass(frozen=True)
+class MusicRequest:
+    prompt: str
+    duration_s: float
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 0
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    prompt: str
+    style: str
+    width: int
+    height: int
+    aspect_ratio: str
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 0
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    prompt: str
+    style: str
+    width: int
+    height: int
+    aspect_ratio: str
+    duration_s: float
+    start_image: bytes | None = None
+    model: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    take: int = 0
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Per-call facts an adapter may need that are not part of the output: the job's id (for
+    journaled provider job ids and messages) and a place to record a provider's request id."""
+
+    job_id: str
+    recall: Mapping[str, Any] = field(default_factory=dict)
+    remember: Any = None
+
+
+class Adapter(Protocol):
+    """One AI provider. Each method raises ProviderError (retryable or not) on failure; a role
+    the provider does not serve raises ProviderError(retryable=False)."""
+
+    name: str
+
+    async def generate_json(self, request: TextRequest, context: CallContext) -> dict[str, Any]:
+        ...
+
+    async def synthesize_speech(self, request: SpeechRequest, context: CallContext) -> bytes:
+        ...
+
+    async def generate_music(self, request: MusicRequest, context: CallContext) -> bytes:
+        ...
+
+    async def generate_image(self, request: ImageRequest, context: CallContext) -> bytes:
+        ...
+
+    async def generate_video(self, request: VideoRequest, context: CallContext) -> bytes:
+        ...

@@ -1,0 +1,40 @@
+"""An in-memory ResultLookup: stored results by key and the previous revision's records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from moviebuild.engine.interfaces import JobStatus, PriorRecord
+from moviebuild.engine.keys import content_digest
+from moviebuild.graph import NodeId
+
+
+class MemoryResults:
+    """Results and blobs kept in dictionaries; ``record`` plays the part of a finished build."""
+
+    def __init__(self) -> None:
+        self.results: dict[str, dict[str, str]] = {}
+        self.records: dict[NodeId, PriorRecord] = {}
+        self.blobs: dict[str, bytes] = {}
+
+    def find_result(self, key: str) -> Mapping[str, str] | None:
+        outputs = self.results.get(key)
+        if outputs is None or any(d not in self.blobs for d in outputs.values()):
+            return None
+        return outputs
+
+    def previous_record(self, job_id: NodeId) -> PriorRecord | None:
+        return self.records.get(job_id)
+
+    def read_blob(self, digest: str) -> bytes:
+        return self.blobs[digest]
+
+    def put_blob(self, data: bytes) -> str:
+        digest = content_digest(data)
+        self.blobs[digest] = data
+        return digest
+
+    def record(self, job_id: NodeId, record: PriorRecord) -> None:
+        self.records[job_id] = record
+        if record.status is JobStatus.DONE and record.key:
+            self.results[record.key] = dict(record.outputs)
