@@ -98,10 +98,16 @@ class Movie:
         self.extra_overrides[artifact_id] = value.encode("utf-8")
 
     def overrides(self) -> dict[NodeId, bytes]:
-        """Every override in force: the Moviefile's music_prompt, then explicit ones."""
+        """Every override in force: the Moviefile's music_prompt, edits under ``prompts/``, then
+        those given to this object (``--set`` and the API)."""
+        from moviebuild.project.prompts import read_edits
+
         found: dict[NodeId, bytes] = {}
         if self.moviefile.music_prompt:
             found[NodeId("MusicPrompt")] = self.moviefile.music_prompt.encode("utf-8")
+        for artifact_id, text in read_edits(self.folder).items():
+            if artifact_id in self.graph.artifacts:
+                found[artifact_id] = text.encode("utf-8")
         found.update(self.extra_overrides)
         return found
 

@@ -1,0 +1,94 @@
+"""The TimelineAssembler job: gathers whatever artifacts exist, measures audio and video durations,
+and hands plain material to the timeline package. Missing artifacts become documented gaps.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from moviebuild.config.enums import AssemblyStrategy, frame_size
+from moviebuild.config.moviefile import SEGMENT_LENGTH_S
+from moviebuild.engine.interfaces import JobRequest
+from moviebuild.errors import MediaError
+from moviebuild.graph import NodeId
+
+TIMELINE_FPS = 30
+
+
+def measure_audio_s(data: bytes) -> float | None:
+    """An MP3's duration, or None when the bytes are not MP3 (e.g. a test fake's)."""
+    from moviebuild.providers.offline.audio import mp3_duration_s
+
+    try:
+        duration = mp3_duration_s(data)
+    except MediaError:
+        return None
+    return duration if duration > 0 else None
+
+
+def measure_video_s(data: bytes) -> float | None:
+    """A video's duration through ffmpeg, or None when it cannot be decoded."""
+    from moviebuild.media.ffmpeg import media_duration_s
+
+    with tempfile.TemporaryDirectory(prefix="moviebuild-") as folder:
+        path = Path(folder) / "clip.mp4"
+        path.write_bytes(data)
+        try:
+            return media_duration_s(path)
+        except MediaError:
+            return None
+
+
+def assemble_from_request(request: JobRequest) -> bytes:
+    """The Timeline bytes for the assembler job's (possibly partial) inputs."""
+    from moviebuild.timeline import (
+        AssemblyMaterial,
+        AssetRef,
+        ExpectedAssets,
+        SegmentMaterial,
+        VisualKind,
+        assemble_timeline,
+        dump_timeline,
+    )
+
+    job, inputs, fields = request.job, request.inputs, request.fields
+    consumed = set(job.consumes)
+
+    def ref(artifact_id: NodeId, measure: bool, video: bool = False) -> AssetRef | None:
+        data = inputs.get(artifact_id)
+        if data is None:
+            return None
+        duration_s = (measure_video_s(data) if video else measure_audio_s(data)) if measure else None
+        return AssetRef(str(artifact_id), duration_s or float(SEGMENT_LENGTH_S))
+
+    segments_n = max((a.index[0] for a in consumed if a.name == "SegmentNarration"), default=0)
+    segments = []
+    for i in range(1, segments_n + 1):
+        narration_text = inputs.get(NodeId("SegmentNarration", (i,)))
+        images = sorted(a for a in consumed if a.name == "SegmentImage" and a.index[0] == i)
+        video_id = NodeId("SegmentVideo", (i,))
+        is_video = video_id in consumed
+        audio_id = NodeId("SegmentAudio", (i,))
+        segments.append(SegmentMaterial(
+            index=i,
+            expected=ExpectedAssets(
+                narration=str(audio_id),
+                images=tuple(str(a) for a in images),
+                video=str(video_id) if is_video else None,
+            ),
+            visual_kind=VisualKind.VIDEO if is_video else VisualKind.IMAGES,
+            narration_text=narration_text.decode("utf-8") if narration_text else None,
+            narration=ref(audio_id, True),
+            images=tuple(str(a) if a in inputs else None for a in images),
+            video=ref(video_id, True, video=True) if is_video else None,
+        ))
+    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
+    material = AssemblyMaterial(
+        title=title, fps=TIMELINE_FPS, width=width, height=height, segments=tuple(segments),
+        music=ref(NodeId("MusicTrack"), True), expected_music="MusicTrack",
+        segment_length_s=float(SEGMENT_LENGTH_S),
+    )
+    timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))
+    return dump_timeline(timeline)

@@ -1,0 +1,152 @@
+"""One build of a movie: lock the store, run the scheduler, write the revision, refresh ``out/``.
+
+A build in which nothing ran and nothing differs from the current revision writes no revision.
+Interrupted builds (Ctrl-C) write their revision too, marked interrupted, so finished work shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from moviebuild.engine.clock import Clock, RealClock
+from moviebuild.engine.decide import Action, JobDecider
+from moviebuild.engine.events import EventSink, ignore_events
+from moviebuild.engine.interfaces import JobStatus
+from moviebuild.engine.pools import Pool, PoolLimits
+from moviebuild.engine.retry import RetryPolicy
+from moviebuild.engine.scheduler import JobOutcome, Scheduler
+from moviebuild.graph import NodeId
+from moviebuild.project.assembly import assemble_from_request
+from moviebuild.project.movie import Movie
+from moviebuild.project.recorder import outcome_record
+from moviebuild.project.results import StoreResults
+from moviebuild.providers import catalog
+from moviebuild.providers.requests import Adapter
+
+
+@dataclass
+class BuildResult:
+    """What a build did. ``revision`` is the current revision afterwards (None if none exists)."""
+
+    revision: int | None
+    outcomes: dict[NodeId, JobOutcome]
+    interrupted: bool = False
+    wrote_revision: bool = True
+    messages: list[str] = field(default_factory=list)
+    timeline_digest: str | None = None
+
+    def ran(self) -> dict[str, int]:
+        return dict(Counter(o.job_id.name for o in self.outcomes.values()
+                            if o.action is Action.RUN and o.status is JobStatus.DONE))
+
+    def failed(self) -> list[JobOutcome]:
+        return [o for o in self.outcomes.values() if o.status is JobStatus.NEEDS_ATTENTION]
+
+    def blocked(self) -> list[NodeId]:
+        return [o.job_id for o in self.outcomes.values() if o.status is JobStatus.BLOCKED]
+
+    @property
+    def complete(self) -> bool:
+        return not self.interrupted and not self.failed() and not self.blocked()
+
+    def summary(self, timeline_path: str | None = None) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "ran": self.ran(),
+            "reused": sum(1 for o in self.outcomes.values() if o.action is Action.REUSE),
+            "failed": [{"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
+                       for o in self.failed()],
+            "blocked": [str(b) for b in self.blocked()],
+            "timeline": timeline_path,
+        }
+
+
+def make_pools(movie: Movie, clock: Clock) -> dict[str, Pool]:
+    pools: dict[str, Pool] = {}
+    executor = movie.executor()
+    for job in movie.graph.jobs.values():
+        name = executor.identity(job).pool
+        if name not in pools:
+            limits = catalog.pool_limits(movie.moviefile, name)
+            pools[name] = Pool(name, PoolLimits(limits.concurrent, limits.requests_per_minute),
+                               clock)
+    return pools
+
+
+async def build_movie(
+    movie: Movie,
+    *,
+    redo: Iterable[NodeId] = (),
+    events: EventSink = ignore_events,
+    clock: Clock | None = None,
+    adapters: Mapping[str, Adapter] | None = None,
+    retry: RetryPolicy | None = None,
+    stop: asyncio.Event | None = None,
+) -> BuildResult:
+    """Build ``movie`` now; the caller handles the result (exit codes, printing)."""
+    clock = clock or RealClock()
+    store = movie.open_store()
+    messages: list[str] = []
+    with store, store.lock() as lock:
+        if lock.takeover_message:
+            messages.append(lock.takeover_message)
+        lookup = StoreResults(store)
+        revision = store.next_revision()
+        from moviebuild.project.recorder import StoreRecorder
+
+        executor = movie.executor(assembler=assemble_from_request, adapters=adapters)
+        decider = JobDecider(movie.moviefile, movie.overrides(), lookup, executor, redo)
+        scheduler = Scheduler(
+            movie.graph, decider, executor, StoreRecorder(store, revision, movie.graph),
+            make_pools(movie, clock), clock, retry=retry, events=events, stop=stop,
+        )
+        outcomes = await scheduler.run()
+        result = BuildResult(lookup.revision, outcomes, scheduler.interrupted, False, messages)
+        timeline = outcomes.get(NodeId("TimelineAssembler"))
+        if timeline and timeline.outputs:
+            result.timeline_digest = timeline.outputs.get("Timeline")
+        if _unchanged(outcomes, lookup) and not scheduler.interrupted:
+            return result
+        store.write_manifest(revision, _manifest(movie, outcomes, scheduler.interrupted, result))
+        store.write_head(revision)
+        result.revision, result.wrote_revision = revision, True
+    return result
+
+
+def _unchanged(outcomes: Mapping[NodeId, JobOutcome], lookup: StoreResults) -> bool:
+    """True when nothing ran and every job's key and status match the current revision."""
+    if lookup.revision is None or set(outcomes) != set(lookup.records):
+        return False
+    for job_id, outcome in outcomes.items():
+        previous = lookup.records[job_id]
+        key = outcome.fingerprint.key if outcome.fingerprint else None
+        if outcome.action is Action.RUN or previous.status != outcome.status or previous.key != key:
+            return False
+    return True
+
+
+def _manifest(movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: bool,
+              result: BuildResult) -> dict[str, Any]:
+    jobs = {}
+    for job_id in movie.graph.jobs:
+        outcome = outcomes.get(job_id)
+        if outcome is not None:
+            record = outcome_record(outcome)
+            record.pop("event")
+            jobs[str(job_id)] = record
+    from moviebuild.engine.keys import content_digest
+
+    return {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "moviefile": movie.moviefile.model_dump(mode="json"),
+        "overrides": {str(a): content_digest(v) for a, v in movie.overrides().items()},
+        "interrupted": interrupted,
+        "jobs": jobs,
+        "timeline": result.timeline_digest,
+        "summary": result.summary(),
+    }

@@ -1,0 +1,146 @@
+"""Revision manifests (``revisions/<rev>.json``) and ``HEAD``: versioned, written atomically,
+never overwritten. It owns the envelope ``{"format_version": ..., **payload}`` and its checks; what
+the payload means belongs to the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from moviebuild.errors import StoreError, StoreFormatError
+from moviebuild.store.blobs import join, os_errors_as_store_errors, write_atomically
+
+MANIFEST_FORMAT_VERSION = 1
+_MANIFEST_NAME = re.compile(r"([1-9][0-9]*)\.json")
+
+
+def check_revision(rev: int) -> int:
+    """``rev`` itself when it is a revision number (a whole number from 1), else a StoreError."""
+    if type(rev) is not int or rev < 1:
+        raise StoreError(f"revision numbers are whole numbers from 1, got {rev!r}")
+    return rev
+
+
+def list_numbered(fs: Any, folder: str, name: re.Pattern[str]) -> list[int]:
+    """The sorted numbers of the files in ``folder`` whose names match ``name`` (group 1)."""
+    names: list[str] = []
+    with os_errors_as_store_errors(f"could not list {folder}"):
+        try:
+            names = fs.ls(folder, detail=False, refresh=True)
+        except FileNotFoundError:
+            return []
+    matches = (name.fullmatch(path.rsplit("/", 1)[-1]) for path in names)
+    return sorted({int(match[1]) for match in matches if match})
+
+
+def check_format_version(document: Any, current: int, what: str) -> dict[str, Any]:
+    """``document`` minus its ``format_version`` when that is ``current``; else a clear error."""
+    if not isinstance(document, dict) or type(document.get("format_version")) is not int:
+        raise StoreFormatError(
+            f"{what} has no format_version, so it was not written by moviebuild",
+            hint="restore the file from a backup, or move it out of the store",
+        )
+    version: int = document["format_version"]
+    if version > current:
+        raise StoreFormatError(
+            f"{what} was written by a newer moviebuild (format {version}; "
+            f"this one reads {current})",
+            hint="upgrade moviebuild: pip install --upgrade moviebuild",
+        )
+    if version < current:
+        raise StoreFormatError(
+            f"{what} was written by an older moviebuild (format {version}; this one reads "
+            f"{current}) and no conversion exists yet",
+            hint="use the moviebuild release that wrote it, or move the file out of the store",
+        )
+    return {key: value for key, value in document.items() if key != "format_version"}
+
+
+class Revisions:
+    """The ``revisions/`` folder and ``HEAD`` of one store root.
+
+    Invariants: a manifest, once visible, is complete and never changes; ``HEAD`` holds the
+    number of an existing manifest, or is absent (no build has finished yet).
+    """
+
+    def __init__(self, fs: Any, root: str) -> None:
+        self._fs = fs
+        self._folder = join(root, "revisions")
+        self._head = join(root, "HEAD")
+
+    def manifest_path(self, rev: int) -> str:
+        """The fsspec path of revision ``rev``'s manifest."""
+        return join(self._folder, f"{check_revision(rev)}.json")
+
+    def write_manifest(self, rev: int, payload: Mapping[str, Any]) -> None:
+        """Write revision ``rev`` once; a second write of the same revision is a StoreError."""
+        path = self.manifest_path(rev)
+        if "format_version" in payload:
+            raise StoreError(f"revision {rev}: the payload may not set format_version itself")
+        document = {"format_version": MANIFEST_FORMAT_VERSION, **payload}
+        try:
+            text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"revision {rev} cannot be saved as JSON: {exc}") from exc
+        with os_errors_as_store_errors(f"could not write {path}"):
+            try:
+                write_atomically(self._fs, path, (text + "\n").encode(), overwrite=False)
+            except FileExistsError as exc:
+                raise StoreError(
+                    f"revision {rev} already exists and revisions are never changed",
+                    hint="write the next revision (Store.next_revision()) instead",
+                ) from exc
+
+    def read_manifest(self, rev: int) -> dict[str, Any]:
+        """The payload written for revision ``rev`` (without the ``format_version`` envelope)."""
+        path = self.manifest_path(rev)
+        with os_errors_as_store_errors(f"could not read {path}"):
+            try:
+                raw: bytes = self._fs.cat_file(path)
+            except FileNotFoundError as exc:
+                raise StoreError(
+                    f"revision {rev} does not exist", hint="`moviebuild log` lists the revisions"
+                ) from exc
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StoreFormatError(
+                f"{path} is not valid JSON ({exc}); the file is damaged",
+                hint="restore it from a backup, or move it out of the store to forget the revision",
+            ) from exc
+        return check_format_version(document, MANIFEST_FORMAT_VERSION, f"revision {rev} ({path})")
+
+    def has_manifest(self, rev: int) -> bool:
+        """Whether revision ``rev`` has been written."""
+        path = self.manifest_path(rev)
+        with os_errors_as_store_errors(f"could not check {path}"):
+            return bool(self._fs.exists(path))
+
+    def list_revisions(self) -> list[int]:
+        """The numbers of all written revisions, ascending."""
+        return list_numbered(self._fs, self._folder, _MANIFEST_NAME)
+
+    def read_head(self) -> int | None:
+        """The current revision, or None when no build has finished yet."""
+        with os_errors_as_store_errors(f"could not read {self._head}"):
+            try:
+                raw: bytes = self._fs.cat_file(self._head)
+            except FileNotFoundError:
+                return None
+        text = raw.decode("utf-8", errors="replace").strip()
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise StoreFormatError(
+                f"{self._head} should hold a revision number, not {text[:40]!r}",
+                hint="write the number of an existing revision into it, or delete it",
+            )
+        return int(text)
+
+    def write_head(self, rev: int) -> None:
+        """Make ``rev`` (which must already be written) the current revision."""
+        if not self.has_manifest(rev):
+            raise StoreError(f"HEAD cannot point at revision {rev}: it has not been written")
+        with os_errors_as_store_errors(f"could not write {self._head}"):
+            write_atomically(self._fs, self._head, f"{rev}\n".encode(), overwrite=True)

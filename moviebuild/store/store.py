@@ -1,0 +1,196 @@
+"""The ``Store`` facade: opens a store root from a local path or an fsspec URL, checks the layout
+version in ``store.json``, and ties blobs, journals, manifests, HEAD and the lock to that root.
+What the JSON it carries means is the engine's business.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from moviebuild.errors import StoreError, StoreFormatError
+from moviebuild.store.blobs import (
+    BlobStore,
+    is_local_fs,
+    join,
+    os_errors_as_store_errors,
+    write_atomically,
+)
+from moviebuild.store.journal import Journal, JournalWriter
+from moviebuild.store.lock import MovieLock
+from moviebuild.store.manifest import Revisions, check_format_version
+
+STORE_FORMAT_VERSION = 1
+STORE_FILE = "store.json"
+
+
+def open_store(url_or_path: str | Path, *, create: bool = True) -> Store:
+    """Open the store at a local path, a ``file://`` URL or any fsspec URL (``s3://b/prefix``).
+
+    A missing store is created when ``create`` is true, else it is a StoreError; a store whose
+    layout version this moviebuild does not read is a StoreFormatError.
+    """
+    fs, root = _resolve(url_or_path)
+    store = Store(fs, root)
+    store.check_format(create=create)
+    return store
+
+
+def _resolve(url_or_path: str | Path) -> tuple[Any, str]:
+    text = str(url_or_path)
+    if isinstance(url_or_path, Path) or "://" not in text or text.startswith("file://"):
+        path = Path(text.removeprefix("file://")).expanduser().resolve()
+        return LocalFileSystem(), path.as_posix()
+    try:
+        fs, root = fsspec.core.url_to_fs(text)
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot open the store {text}: {exc}",
+            hint="install the file system's package, e.g. pip install 'moviebuild[s3]' for s3://",
+        ) from exc
+    except ValueError as exc:
+        raise StoreError(f"cannot open the store {text}: {exc}") from exc
+    return fs, str(root).rstrip("/")
+
+
+class Store:
+    """One movie's store: ``blobs``, per-revision journals and manifests, ``HEAD`` and the lock.
+
+    Journal writers opened through ``append_journal`` are kept open until ``close``.
+    """
+
+    def __init__(self, fs: Any, root: str) -> None:
+        self._fs = fs
+        self._root = root
+        self.blobs = BlobStore(fs, root)
+        self._journal = Journal(fs, root)
+        self._revisions = Revisions(fs, root)
+        self._writers: dict[int, JournalWriter] = {}
+
+    @property
+    def url(self) -> str:
+        """Where the store is, as a URL (``file:///...``, ``s3://...``, ``memory://...``)."""
+        return str(self._fs.unstrip_protocol(self._root))
+
+    @property
+    def root(self) -> str:
+        """The store's root as an fsspec path (for the store package and its tests)."""
+        return self._root
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec file system (for the store package and its tests; nobody else imports it)."""
+        return self._fs
+
+    @property
+    def is_local(self) -> bool:
+        """Whether paths in this store are local file system paths."""
+        return is_local_fs(self._fs)
+
+    def check_format(self, *, create: bool) -> None:
+        """Check ``store.json`` (writing it for a new store when ``create``)."""
+        path = join(self._root, STORE_FILE)
+        with os_errors_as_store_errors(f"could not open the store at {self.url}"):
+            try:
+                raw: bytes = self._fs.cat_file(path)
+            except FileNotFoundError:
+                if not create:
+                    raise StoreError(
+                        f"there is no moviebuild store at {self.url}",
+                        hint="check the store location, or run moviebuild to create one",
+                    ) from None
+                document = {"format_version": STORE_FORMAT_VERSION}
+                try:
+                    write_atomically(self._fs, path, json.dumps(document).encode(), overwrite=False)
+                except FileExistsError:
+                    pass  # another process created it a moment ago: check what it wrote
+                else:
+                    return
+                raw = self._fs.cat_file(path)
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StoreFormatError(
+                f"{path} is not valid JSON ({exc})",
+                hint=f'if this is a moviebuild store, write {{"format_version": 1}} into {path}',
+            ) from exc
+        check_format_version(document, STORE_FORMAT_VERSION, f"the store at {self.url}")
+
+    # journals
+
+    def open_journal(self, rev: int) -> JournalWriter:
+        """A new writer appending to revision ``rev``'s journal; the caller closes it."""
+        return self._journal.open_journal(rev)
+
+    def append_journal(self, rev: int, record: Mapping[str, Any]) -> None:
+        """Append one record to revision ``rev``'s journal, durably."""
+        writer = self._writers.get(rev)
+        if writer is None:
+            writer = self._writers[rev] = self._journal.open_journal(rev)
+        writer.append(record)
+
+    def read_journal(self, rev: int) -> list[dict[str, Any]]:
+        """Revision ``rev``'s journal records (a crash's cut-off last line left out)."""
+        return self._journal.read_journal(rev)
+
+    def list_journals(self) -> list[int]:
+        """Revisions that have a journal, ascending."""
+        return self._journal.list_journals()
+
+    # revisions and HEAD
+
+    def write_manifest(self, rev: int, payload: Mapping[str, Any]) -> None:
+        """Write revision ``rev``'s manifest once (StoreError if it exists)."""
+        self._revisions.write_manifest(rev, payload)
+
+    def read_manifest(self, rev: int) -> dict[str, Any]:
+        """Revision ``rev``'s payload as written."""
+        return self._revisions.read_manifest(rev)
+
+    def list_revisions(self) -> list[int]:
+        """Written revisions, ascending."""
+        return self._revisions.list_revisions()
+
+    def read_head(self) -> int | None:
+        """The current revision, or None before the first build finishes."""
+        return self._revisions.read_head()
+
+    def write_head(self, rev: int) -> None:
+        """Make the written revision ``rev`` current."""
+        self._revisions.write_head(rev)
+
+    def next_revision(self) -> int:
+        """One more than any revision number in use (manifests, journals, HEAD); 1 at first."""
+        head = self.read_head()
+        used = [*self.list_revisions(), *self.list_journals(), *([head] if head else [])]
+        return max(used, default=0) + 1
+
+    def lock(self) -> MovieLock:
+        """A new, not yet acquired, lock for this movie (use ``with store.lock():``)."""
+        return MovieLock(self._fs, join(self._root, "lock"))
+
+    def close(self) -> None:
+        """Close the journal writers opened by ``append_journal``."""
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
+            writer.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"

@@ -1,0 +1,139 @@
+"""The movie lock on the local file system and on fsspec's memory file system."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from moviebuild.errors import LockHeld, StoreError
+from moviebuild.store import LockHolder, Store, open_store
+
+
+@pytest.fixture(params=["local", "memory"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    memory = request.param == "memory"
+    url = f"memory://lock-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
+    with open_store(url) as opened:
+        yield opened
+        if memory:
+            opened.fs.rm(opened.root, recursive=True)
+
+
+@pytest.fixture
+def live_pid() -> Iterator[int]:
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def plant_lock(store: Store, holder: LockHolder | bytes) -> None:
+    data = holder if isinstance(holder, bytes) else holder.encode()
+    store.fs.pipe_file(store.lock().path, data)
+
+
+def holder(pid: int, *, host: str | None = None, started: datetime | None = None) -> LockHolder:
+    return LockHolder(pid, host or socket.gethostname(), started or datetime.now(UTC))
+
+
+def test_a_lock_is_created_with_its_holder_and_removed_on_release(store: Store) -> None:
+    with store.lock() as lock:
+        assert lock.held
+        assert lock.takeover_message is None
+        written = LockHolder.decode(store.fs.cat_file(lock.path))
+        assert written is not None
+        assert (written.pid, written.host) == (os.getpid(), socket.gethostname())
+    assert not lock.held
+    assert not store.fs.exists(lock.path)
+    lock.release()
+
+
+def test_a_second_build_in_the_same_process_is_refused(store: Store) -> None:
+    with store.lock(), pytest.raises(LockHeld) as raised:
+        store.lock().acquire()
+    assert raised.value.holder_pid == os.getpid()
+
+
+def test_a_lock_held_by_a_live_process_is_refused_naming_its_pid(
+    store: Store, live_pid: int
+) -> None:
+    plant_lock(store, holder(live_pid))
+    planted = store.fs.cat_file(store.lock().path)
+    lock = store.lock()
+
+    with pytest.raises(LockHeld, match=str(live_pid)) as raised:
+        lock.acquire()
+    assert raised.value.holder_pid == live_pid
+    assert raised.value.hint and lock.path in raised.value.hint
+    assert not lock.held
+    assert store.fs.cat_file(lock.path) == planted
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_message(
+    store: Store, dead_pid: int
+) -> None:
+    plant_lock(store, holder(dead_pid))
+
+    with store.lock() as lock:
+        assert lock.takeover_message is not None
+        assert f"dead process {dead_pid}" in lock.takeover_message
+        written = LockHolder.decode(store.fs.cat_file(lock.path))
+        assert written is not None and written.pid == os.getpid()
+    assert not store.fs.exists(lock.path)
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b'{"pid": "12"}', b"[1]"])
+def test_an_unreadable_lock_file_is_taken_over_with_a_message(
+    store: Store, garbage: bytes
+) -> None:
+    plant_lock(store, garbage)
+    with store.lock() as lock:
+        assert lock.takeover_message is not None
+        assert "unreadable" in lock.takeover_message
+
+
+def test_a_lock_from_another_host_is_held_even_if_that_pid_is_free_here(
+    store: Store, dead_pid: int
+) -> None:
+    plant_lock(store, holder(dead_pid, host="render-box-7"))
+    with pytest.raises(LockHeld, match="render-box-7") as raised:
+        store.lock().acquire()
+    assert raised.value.holder_pid == dead_pid
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_a_lock_whose_pid_was_reused_by_a_newer_process_is_taken_over(store: Store) -> None:
+    # This process started long after 2001, so it cannot have written this lock.
+    plant_lock(store, holder(os.getpid(), started=datetime(2001, 1, 1, tzinfo=UTC)))
+    with store.lock() as lock:
+        assert lock.takeover_message is not None
+        assert f"dead process {os.getpid()}" in lock.takeover_message
+
+
+def test_release_leaves_a_lock_that_someone_else_took_over(store: Store, live_pid: int) -> None:
+    lock = store.lock().acquire()
+    plant_lock(store, holder(live_pid))
+    lock.release()
+    assert store.fs.exists(lock.path)
+
+
+def test_acquiring_twice_with_one_lock_object_is_an_error(store: Store) -> None:
+    with store.lock() as lock, pytest.raises(StoreError, match="already held"):
+        lock.acquire()
