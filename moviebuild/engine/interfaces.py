@@ -65,6 +65,7 @@ class JobRequest:
     fields: Mapping[str, Any]
     inputs: Mapping[NodeId, bytes]
     take: int = 0
+    key: str | None = None
 
 
 ProgressCallback = Callable[[str], None]

@@ -165,7 +165,7 @@ class Scheduler:
         outcome = JobOutcome(job.id, JobStatus.NEEDS_ATTENTION, Action.RUN, decision.reason,
                              fingerprint, take=fingerprint.take)
         pool = self.pools[self.executor.identity(job).pool]
-        request = JobRequest(job, fingerprint.fields, {}, fingerprint.take)
+        request = JobRequest(job, fingerprint.fields, {}, fingerprint.take, fingerprint.key)
         while True:
             outcome.attempts += 1
             await pool.acquire(self.priority[job.id])
@@ -173,7 +173,7 @@ class Scheduler:
                 if outcome.attempts == 1:
                     self.recorder.job_started(job, fingerprint.key)
                     request = JobRequest(job, fingerprint.fields, self._read_inputs(inputs),
-                                         fingerprint.take)
+                                         fingerprint.take, fingerprint.key)
                 self._emit(EventKind.STARTED, job, attempt=outcome.attempts)
                 produced = await self.executor.execute(request)
                 self._check_outputs(job, produced)

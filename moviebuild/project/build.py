@@ -20,13 +20,13 @@ from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.engine.scheduler import JobOutcome, Scheduler
-from moviebuild.graph import NodeId
+from moviebuild.graph import Job, NodeId
 from moviebuild.project.assembly import assemble_from_request
 from moviebuild.project.movie import Movie
 from moviebuild.project.recorder import outcome_record
 from moviebuild.project.results import StoreResults
 from moviebuild.providers import catalog
-from moviebuild.providers.requests import Adapter
+from moviebuild.providers.requests import Adapter, CallContext
 
 
 @dataclass
@@ -99,10 +99,21 @@ async def build_movie(
         revision = store.next_revision()
         from moviebuild.project.recorder import StoreRecorder
 
-        executor = movie.executor(assembler=assemble_from_request, adapters=adapters)
+        recorder = StoreRecorder(store, revision, movie.graph)
+
+        def context_for(job: Job, key: str | None) -> CallContext:
+            if key is None:
+                return CallContext(job_id=str(job.id))
+            return CallContext(
+                job_id=str(job.id), recall=lookup.provider_job(key),
+                remember=lambda data: recorder.remember_provider_job(job, key, data),
+            )
+
+        executor = movie.executor(assembler=assemble_from_request, adapters=adapters,
+                                  context_for=context_for)
         decider = JobDecider(movie.moviefile, movie.overrides(), lookup, executor, redo)
         scheduler = Scheduler(
-            movie.graph, decider, executor, StoreRecorder(store, revision, movie.graph),
+            movie.graph, decider, executor, recorder,
             make_pools(movie, clock), clock, retry=retry, events=events, stop=stop,
         )
         outcomes = await scheduler.run()

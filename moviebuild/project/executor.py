@@ -20,7 +20,7 @@ from moviebuild.providers import catalog, producers
 from moviebuild.providers.requests import Adapter, CallContext, TextRequest
 
 Assembler = Callable[[JobRequest], bytes]
-CallContextFactory = Callable[[Job], CallContext]
+CallContextFactory = Callable[[Job, str | None], CallContext]
 
 
 class ProviderExecutor:
@@ -38,7 +38,7 @@ class ProviderExecutor:
         self._assembler = assembler
         self._adapters: dict[str, Adapter] = dict(adapters or {})
         self._identities: dict[NodeId, JobIdentity] = {}
-        self._context_for = context_for or (lambda job: CallContext(job_id=str(job.id)))
+        self._context_for = context_for or (lambda job, key: CallContext(job_id=str(job.id)))
 
     def identity(self, job: Job) -> JobIdentity:
         found = self._identities.get(job.id)
@@ -86,7 +86,7 @@ class ProviderExecutor:
             await asyncio.sleep(job.latency_s * float(spec.time_scale))
         identity = self.identity(job)
         adapter = self.adapter(identity.adapter)
-        context = self._context_for(job)
+        context = self._context_for(job, request.key)
         options: dict[str, Any] = {
             "model": identity.model, "params": identity.params, "take": request.take,
         }

@@ -35,6 +35,12 @@ class StoreRecorder:
     def read_blob(self, digest: str) -> bytes:
         return self.store.blobs.get_blob(digest)
 
+    def remember_provider_job(self, job: Job, key: str, data: Mapping[str, object]) -> None:
+        """Journal a provider-side job id before waiting on it (crash-safe resume)."""
+        self.store.append_journal(self.revision, {
+            "event": "provider-job", "job": str(job.id), "key": key, "data": dict(data),
+        })
+
 
 def outcome_record(outcome: JobOutcome) -> dict[str, object]:
     """A job's outcome as JSON, the same in the journal and the manifest."""

@@ -38,6 +38,7 @@ class StoreResults:
         )
         self.records = prior_records(self.manifest)
         self._index: dict[str, dict[str, str]] | None = None
+        self._provider_jobs: dict[str, dict[str, Any]] = {}
 
     def _results(self) -> dict[str, dict[str, str]]:
         if self._index is None:
@@ -47,10 +48,18 @@ class StoreResults:
                     index[entry["key"]] = entry.get("outputs") or {}
             for rev in self.store.list_journals():
                 for record in self.store.read_journal(rev):
-                    if record.get("event") == "end" and record.get("status") == JobStatus.DONE:
+                    event = record.get("event")
+                    if event == "end" and record.get("status") == JobStatus.DONE:
                         index[record["key"]] = record["outputs"]
+                    elif event == "provider-job":
+                        self._provider_jobs[record["key"]] = dict(record.get("data") or {})
             self._index = index
         return self._index
+
+    def provider_job(self, key: str) -> dict[str, Any]:
+        """What an earlier attempt at ``key`` remembered about its provider-side job, if any."""
+        self._results()
+        return dict(self._provider_jobs.get(key, {}))
 
     def add_result(self, key: str, outputs: Mapping[str, str]) -> None:
         self._results()[key] = dict(outputs)

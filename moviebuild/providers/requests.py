@@ -6,7 +6,7 @@ sample number ``moviebuild redo`` bumps, which adapters may use as a seed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -70,14 +70,23 @@ class VideoRequest:
     take: int = 0
 
 
+def _forget(data: Mapping[str, Any]) -> None:
+    """A ``remember`` that keeps nothing (tests, dry runs)."""
+
+
 @dataclass(frozen=True)
 class CallContext:
-    """Per-call facts an adapter may need that are not part of the output: the job's id (for
-    journaled provider job ids and messages) and a place to record a provider's request id."""
+    """Per-call facts that are not part of the output.
+
+    ``job_id`` names the job in messages. ``recall`` is what an earlier, interrupted attempt at
+    this same job key asked to be remembered (e.g. ``{"prediction_id": "..."}``); ``remember``
+    durably records such data (a journal line) BEFORE the adapter starts waiting, so a build
+    resumed after a crash polls the provider's job instead of paying for a new one.
+    """
 
     job_id: str
     recall: Mapping[str, Any] = field(default_factory=dict)
-    remember: Any = None
+    remember: Callable[[Mapping[str, Any]], None] = _forget
 
 
 class Adapter(Protocol):

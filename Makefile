@@ -1,0 +1,39 @@
+# The two commands the README opens with, and the rest of the development loop.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11+) on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Build the example movie with the offline providers into demo/ and render out/preview.mp4.
+demo: $(STAMP)
+	mkdir -p demo
+	cp -n Moviefile.example.yaml demo/Moviefile.yaml || true
+	$(BIN)/moviebuild -C demo
+	$(BIN)/moviebuild -C demo render
+	@echo "demo/out/preview.mp4 is ready"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check moviebuild tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/offline.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,54 @@
+"""Shared fixtures: movie folders with a Moviefile, and builds with the fake adapter."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from moviebuild.project.build import BuildResult, build_movie
+from moviebuild.project.movie import Movie
+from moviebuild.testing.clock import ManualClock
+from moviebuild.testing.fake import FakeAdapter
+
+#: Offline text (deterministic, predictable in dry runs), fake media (instant, counted).
+FAKE_MEDIA = {
+    "speech": {"adapter": "fake"},
+    "music": {"adapter": "fake"},
+    "image": {"adapter": "fake"},
+    "video": {"adapter": "fake"},
+}
+
+
+def write_moviefile(folder: Path, **fields: Any) -> Path:
+    data: dict[str, Any] = {"inquiry": "Tell me about the Civil War", "duration": 60}
+    data.update(fields)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "Moviefile.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+MovieFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def movie_folder(tmp_path: Path) -> MovieFactory:
+    """Write a Moviefile (fake media providers unless ``providers`` is given); returns the folder."""
+
+    def make(**fields: Any) -> Path:
+        fields.setdefault("providers", FAKE_MEDIA)
+        write_moviefile(tmp_path / "movie", **fields)
+        return tmp_path / "movie"
+
+    return make
+
+
+def run_build(folder: Path, fake: FakeAdapter | None = None, **options: Any) -> BuildResult:
+    fake = fake or FakeAdapter(clock=ManualClock())
+    movie = Movie.open(folder, overrides=options.pop("overrides", None))
+    return asyncio.run(build_movie(movie, adapters={"fake": fake}, clock=fake.clock, **options))

@@ -1,0 +1,284 @@
+"""Assembly strategies: segment lengths, clip placement, presets, ducking, captions and gaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from moviebuild.config.enums import AssemblyStrategy
+from moviebuild.errors import InternalError
+from moviebuild.timeline import (
+    DUCKED_VOLUME,
+    MUSIC_VOLUME,
+    AssemblyMaterial,
+    AssetRef,
+    ExpectedAssets,
+    GapReason,
+    ImageClip,
+    KenBurnsPreset,
+    SegmentMaterial,
+    Timeline,
+    VideoClip,
+    VisualKind,
+    assemble_timeline,
+    duck_envelope,
+    dump_timeline,
+)
+
+FIXED = AssemblyStrategy.FIXED
+FIT = AssemblyStrategy.FIT_NARRATION
+SPEED = AssemblyStrategy.SPEED_ADJUST
+
+
+def image_segment(
+    index: int,
+    narration_s: float | None,
+    images: int = 3,
+    failed_images: tuple[int, ...] = (),
+    text: str | None = "One sentence here. And another one!",
+) -> SegmentMaterial:
+    expected = tuple(f"SegmentImage[{index}][{j}]" for j in range(1, images + 1))
+    return SegmentMaterial(
+        index=index,
+        expected=ExpectedAssets(narration=f"SegmentAudio[{index}]", images=expected),
+        narration_text=text,
+        narration=None
+        if narration_s is None
+        else AssetRef(f"SegmentAudio[{index}]", narration_s),
+        images=tuple(
+            None if j in failed_images else asset for j, asset in enumerate(expected, start=1)
+        ),
+    )
+
+
+def video_segment(index: int, narration_s: float | None, video_s: float | None) -> SegmentMaterial:
+    return SegmentMaterial(
+        index=index,
+        expected=ExpectedAssets(narration=f"SegmentAudio[{index}]", video=f"SegmentVideo[{index}]"),
+        visual_kind=VisualKind.VIDEO,
+        narration_text="A moving picture.",
+        narration=None
+        if narration_s is None
+        else AssetRef(f"SegmentAudio[{index}]", narration_s),
+        video=None if video_s is None else AssetRef(f"SegmentVideo[{index}]", video_s),
+    )
+
+
+def movie(*segments: SegmentMaterial, music_s: float | None = 60.0) -> AssemblyMaterial:
+    return AssemblyMaterial(
+        title="The Civil War",
+        fps=30,
+        width=1280,
+        height=720,
+        segments=segments,
+        music=None if music_s is None else AssetRef("MusicTrack", music_s),
+        expected_music="MusicTrack",
+    )
+
+
+def spans(timeline: Timeline) -> list[tuple[float, float]]:
+    return [(span.start_s, span.duration_s) for span in timeline.segments]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected_spans", "expected_narration_s"),
+    [
+        (FIXED, [(0.0, 10.0), (10.0, 10.0), (20.0, 10.0)], [8.2, 10.0]),
+        (FIT, [(0.0, 8.7), (8.7, 12.0), (20.7, 10.0)], [8.2, 11.5]),
+        (SPEED, [(0.0, 8.7), (8.7, 12.0), (20.7, 10.0)], [8.2, 11.5]),
+    ],
+)
+def test_each_strategy_sets_the_documented_segment_lengths(
+    strategy: AssemblyStrategy,
+    expected_spans: list[tuple[float, float]],
+    expected_narration_s: list[float],
+) -> None:
+    timeline = assemble_timeline(
+        movie(image_segment(1, 8.2), image_segment(2, 11.5), image_segment(3, None)), strategy
+    )
+
+    assert spans(timeline) == expected_spans
+    assert timeline.duration_s == pytest.approx(sum(length for _, length in expected_spans))
+    narration = timeline.tracks.narration
+    assert [clip.start_s for clip in narration] == [start for start, _ in expected_spans[:2]]
+    assert [clip.duration_s for clip in narration] == expected_narration_s
+
+
+def test_fit_narration_never_makes_a_segment_shorter_than_the_minimum() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 1.0)), FIT)
+
+    assert spans(timeline) == [(0.0, 3.0)]
+
+
+def test_images_share_their_segment_equally_in_whole_frames() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), image_segment(2, 11.5)), FIT)
+
+    first = [clip for clip in timeline.tracks.visual if clip.segment == 1]
+    assert [(clip.start_s, clip.duration_s) for clip in first] == [
+        (0.0, 2.9),
+        (2.9, 2.9),
+        (5.8, 2.9),
+    ]
+    for clip in timeline.tracks.visual:
+        for time_s in (clip.start_s, clip.duration_s):
+            assert time_s * 30 == pytest.approx(round(time_s * 30), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "narration_s", "video_s", "expected_rate"),
+    [
+        (FIXED, 8.2, 5.0, 1.0),
+        (FIT, 8.2, 5.0, 1.0),
+        (SPEED, 8.5, 9.0, 1.0),
+        (SPEED, 8.2, 9.0, 1.034483),
+        (SPEED, 11.5, 6.0, 0.5),
+        (SPEED, 11.5, 3.0, 0.5),
+        (SPEED, 3.5, 20.0, 2.0),
+        (SPEED, None, 5.0, 0.5),
+    ],
+)
+def test_video_playback_rate_follows_the_strategy_within_bounds(
+    strategy: AssemblyStrategy, narration_s: float | None, video_s: float, expected_rate: float
+) -> None:
+    timeline = assemble_timeline(movie(video_segment(1, narration_s, video_s)), strategy)
+
+    (clip,) = timeline.tracks.visual
+    assert isinstance(clip, VideoClip)
+    assert clip.playback_rate == expected_rate
+    assert (clip.start_s, clip.duration_s) == spans(timeline)[0]
+
+
+def test_presets_alternate_push_and_pan_by_image_slot() -> None:
+    timeline = assemble_timeline(
+        movie(image_segment(1, 8.0, images=4), image_segment(2, 8.0, images=4)), FIXED
+    )
+
+    presets = [clip.ken_burns.preset for clip in timeline.tracks.visual if isinstance(clip, ImageClip)]
+    cycle = [
+        KenBurnsPreset.PUSH_IN,
+        KenBurnsPreset.PAN_RIGHT,
+        KenBurnsPreset.PUSH_OUT,
+        KenBurnsPreset.PAN_LEFT,
+    ]
+    assert presets == cycle + cycle
+
+
+def test_a_missing_image_leaves_its_neighbours_the_time_and_their_presets() -> None:
+    whole = assemble_timeline(movie(image_segment(1, 8.2)), FIT)
+    partial = assemble_timeline(movie(image_segment(1, 8.2, failed_images=(2,))), FIT)
+
+    clips = [clip for clip in partial.tracks.visual if isinstance(clip, ImageClip)]
+    assert [clip.asset for clip in clips] == ["SegmentImage[1][1]", "SegmentImage[1][3]"]
+    assert sum(clip.duration_s for clip in clips) == pytest.approx(8.7)
+    by_asset = {clip.asset: clip.ken_burns for clip in whole.tracks.visual if isinstance(clip, ImageClip)}
+    assert [clip.ken_burns for clip in clips] == [by_asset[clip.asset] for clip in clips]
+    (gap,) = partial.gaps
+    assert (gap.segment, gap.reason, gap.missing) == (
+        1,
+        GapReason.IMAGE_MISSING,
+        ("SegmentImage[1][2]",),
+    )
+
+
+def test_a_segment_without_any_visual_is_a_gap_not_a_crash() -> None:
+    timeline = assemble_timeline(
+        movie(
+            image_segment(1, 8.2, images=2, failed_images=(1, 2)),
+            video_segment(2, 8.2, None),
+            image_segment(3, 8.2),
+        ),
+        FIT,
+    )
+
+    assert {clip.segment for clip in timeline.tracks.visual} == {3}
+    visual_gaps = [gap for gap in timeline.gaps if gap.reason is GapReason.VISUAL_MISSING]
+    assert [(gap.segment, gap.start_s, gap.end_s, gap.missing) for gap in visual_gaps] == [
+        (1, 0.0, 8.7, ("SegmentImage[1][1]", "SegmentImage[1][2]")),
+        (2, 8.7, 17.4, ("SegmentVideo[2]",)),
+    ]
+
+
+def test_missing_narration_is_a_silent_gap_with_captions_over_the_segment() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, None, text="Still shown.")), FIT)
+
+    assert timeline.tracks.narration == ()
+    (gap,) = timeline.gaps
+    assert (gap.reason, gap.missing) == (GapReason.NARRATION_MISSING, ("SegmentAudio[1]",))
+    (caption,) = timeline.tracks.captions
+    assert (caption.start_s, caption.end_s) == (0.0, 10.0)
+
+
+def test_missing_music_is_a_movie_wide_gap() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), music_s=None), FIT)
+
+    assert timeline.tracks.music == ()
+    (gap,) = timeline.gaps
+    assert (gap.segment, gap.reason, gap.end_s) == (None, GapReason.MUSIC_MISSING, 8.7)
+
+
+def test_music_ducks_under_each_narration_with_short_ramps() -> None:
+    timeline = assemble_timeline(
+        movie(image_segment(1, 8.2), image_segment(2, 5.0), image_segment(3, None)), FIXED
+    )
+
+    (music,) = timeline.tracks.music
+    assert music.duration_s == 30.0
+    assert music.volume_at(0.0) == DUCKED_VOLUME
+    assert music.volume_at(4.0) == DUCKED_VOLUME
+    assert music.volume_at(8.2 + 0.15) == pytest.approx((DUCKED_VOLUME + MUSIC_VOLUME) / 2)
+    assert music.volume_at(9.0) == MUSIC_VOLUME
+    assert music.volume_at(9.85) == pytest.approx((DUCKED_VOLUME + MUSIC_VOLUME) / 2)
+    assert music.volume_at(12.0) == DUCKED_VOLUME
+    assert music.volume_at(25.0) == MUSIC_VOLUME
+
+
+def test_music_shorter_than_the_movie_ends_early() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), music_s=5.0), FIXED)
+
+    assert timeline.tracks.music[0].duration_s == 5.0
+
+
+def test_narrations_closer_than_two_ramps_stay_ducked_between() -> None:
+    envelope = duck_envelope([(1.0, 3.0), (3.4, 5.0)], 10.0)
+
+    times = [point.time_s for point in envelope]
+    assert 3.0 not in times and 3.4 not in times
+    assert [(p.time_s, p.volume) for p in envelope] == [
+        (0.0, MUSIC_VOLUME),
+        (0.7, MUSIC_VOLUME),
+        (1.0, DUCKED_VOLUME),
+        (5.0, DUCKED_VOLUME),
+        (5.3, MUSIC_VOLUME),
+        (10.0, MUSIC_VOLUME),
+    ]
+
+
+def test_no_narration_means_music_at_full_volume() -> None:
+    assert [(p.time_s, p.volume) for p in duck_envelope([], 10.0)] == [(0.0, MUSIC_VOLUME)]
+
+
+def test_captions_split_sentences_over_the_narration_time() -> None:
+    timeline = assemble_timeline(
+        movie(image_segment(1, 6.0, text="Short one. This sentence is longer!")), FIXED
+    )
+
+    first, second = timeline.tracks.captions
+    assert (first.text, second.text) == ("Short one.", "This sentence is longer!")
+    assert first.start_s == 0.0 and second.end_s == 6.0
+    assert first.end_s == second.start_s == pytest.approx(6.0 * 10 / 34, abs=1e-6)
+
+
+def test_the_timeline_depends_only_on_its_material() -> None:
+    def build() -> bytes:
+        material = movie(image_segment(1, 8.2), video_segment(2, 7.0, 4.0), image_segment(3, None))
+        return dump_timeline(assemble_timeline(material, SPEED))
+
+    assert build() == build()
+
+
+def test_inconsistent_material_is_an_internal_error() -> None:
+    with pytest.raises(InternalError, match="numbered 1..n"):
+        movie(image_segment(2, 8.0))
+    with pytest.raises(InternalError, match="image entries"):
+        SegmentMaterial(
+            index=1, expected=ExpectedAssets(narration="SegmentAudio[1]"), images=("a",)
+        )
