@@ -155,7 +155,9 @@ def _manifest(movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: 
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "moviefile": movie.moviefile.model_dump(mode="json"),
-        "overrides": {str(a): content_digest(v) for a, v in movie.overrides().items()},
+        "moviefile_text": movie.moviefile_text(),
+        "overrides": {str(a): {"digest": content_digest(v), "text": v.decode("utf-8")}
+                      for a, v in movie.overrides().items()},
         "interrupted": interrupted,
         "jobs": jobs,
         "timeline": result.timeline_digest,

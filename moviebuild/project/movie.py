@@ -81,6 +81,11 @@ class Movie:
 
         return open_store(self.store_url)
 
+    def moviefile_text(self) -> str:
+        from moviebuild.config.load import MOVIEFILE_NAME
+
+        return (self.folder / MOVIEFILE_NAME).read_text(encoding="utf-8")
+
     def set_override(self, text_id: str, value: str) -> None:
         """Pin a text artifact (``SegmentImagePrompt[3][2]``) to ``value``."""
         from moviebuild.graph import parse_node_id

@@ -187,3 +187,35 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
         (root / SCRIPT_FILE).write_text(render_script(script), encoding="utf-8")
     state.save(folder)
     return notices
+
+
+def reset_slots(movie: Movie, target: str) -> list[str]:
+    """Hand slots back to the generator: ``target`` is a prompts/ path or an artifact id.
+
+    Returns the ids reset. The generated text last written replaces the edit on disk.
+    """
+    state = PromptState.load(movie.folder)
+    edits = read_edits(movie.folder)
+    relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
+    if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
+        chosen = [a for a in edits if slot_file(a) == relative]
+    else:
+        artifact_id = movie.graph.resolve(parse_node_id(target)).id if "Producer" in target \
+            else parse_node_id(target)
+        job = movie.graph.jobs.get(artifact_id)
+        chosen = [a for a in edits if a == artifact_id or (job is not None and a in job.produces)]
+    root = movie.folder / PROMPTS_DIR
+    script_path = root / SCRIPT_FILE
+    for artifact_id in chosen:
+        generated = state.generated[str(artifact_id)]
+        name = slot_file(artifact_id)
+        assert name is not None
+        if name == SCRIPT_FILE:
+            script = parse_script(script_path.read_text(encoding="utf-8"), script_path)
+            script[artifact_id] = generated
+            script_path.write_text(render_script(script), encoding="utf-8")
+        else:
+            (root / name).write_text(generated + "\n", encoding="utf-8")
+        state.pinned_from.pop(str(artifact_id), None)
+    state.save(movie.folder)
+    return [str(a) for a in chosen]

@@ -34,7 +34,8 @@ from moviebuild.providers.requests import (
 
 @dataclass
 class FaultRule:
-    """Fail calls whose job id matches ``match`` (fnmatch on the printed id).
+    """Fail calls whose job id matches ``match`` (``*`` and ``?`` are wildcards; brackets are
+    literal, so ``TextToImageProducer[3][2]`` names one job).
 
     ``status``: an HTTP status (429, 500, 400...) or ``"timeout"``. ``times``: how many matching
     calls fail (None = all). ``probability``: the chance each matching call fails.
@@ -87,7 +88,7 @@ class FakeAdapter:
         if delay_s:
             await self.clock.sleep(delay_s)
         for rule in self.faults:
-            if not fnmatch.fnmatchcase(job_id, rule.match):
+            if not fnmatch.fnmatchcase(job_id, _literal_brackets(rule.match)):
                 continue
             if rule.times is not None and rule.fired >= rule.times:
                 continue
@@ -133,3 +134,7 @@ def _fault_error(rule: FaultRule, job_id: str) -> ProviderError:
         f"{job_id}: HTTP {status}: {rule.message}", retryable=retryable,
         retry_after_s=rule.retry_after_s, provider="fake",
     )
+
+
+def _literal_brackets(pattern: str) -> str:
+    return "".join("[[]" if c == "[" else "[]]" if c == "]" else c for c in pattern)

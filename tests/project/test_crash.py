@@ -1,0 +1,89 @@
+"""A real ``moviebuild`` process with the fake adapter, SIGKILLed at random points and rerun: no
+finished job is called again and the final revision equals an uninterrupted build's."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import write_moviefile
+
+ALL_FAKE = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "image", "video")}
+LATENCY_S = {"ScriptProducer": 0.1, "TextToImagePromptProducer": 0.05, "AudioProducer": 0.1,
+             "TextToImageProducer": 0.15, "MusicProducer": 0.2, "TextToMusicPromptProducer": 0.05}
+LIMITS = {"fake": {"concurrent": 3}}
+
+
+def _run(folder: Path, log: Path, *, kill_after_s: float | None) -> int:
+    config = folder.parent / f"{log.name}.json"
+    config.write_text(json.dumps({"latency_s": LATENCY_S, "call_log": str(log)}))
+    env = {**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)}
+    process = subprocess.Popen([sys.executable, "-m", "moviebuild", "-C", str(folder), "--json"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kill_after_s is None:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr.decode()
+        return 0
+    time.sleep(kill_after_s)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    return process.returncode
+
+
+def _finished_jobs(store: Path) -> set[str]:
+    done = set()
+    for journal in (store / "journal").glob("*.jsonl"):
+        for line in journal.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if record.get("event") == "end" and record.get("status") == "done":
+                done.add(record["job"])
+    return done
+
+
+def _calls(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def _final(folder: Path) -> dict[str, Any]:
+    store = folder / ".moviebuild"
+    head = int((store / "HEAD").read_text())
+    jobs = json.loads((store / "revisions" / f"{head}.json").read_text())["jobs"]
+    return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
+
+
+def test_sigkill_at_random_points_loses_only_calls_in_flight(tmp_path: Path) -> None:
+    rng = random.Random(20261124)
+    folder = tmp_path / "killed"
+    write_moviefile(folder, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
+    finished_before: set[str] = set()
+    interrupted = 0
+    for attempt in range(4):
+        log = tmp_path / f"calls-{attempt}.log"
+        _run(folder, log, kill_after_s=rng.uniform(0.5, 1.5))
+        repeated = finished_before & set(_calls(log))
+        assert not repeated, f"finished jobs called again: {sorted(repeated)}"
+        finished_before = _finished_jobs(folder / ".moviebuild")
+        interrupted += not (folder / ".moviebuild" / "HEAD").exists()
+    assert interrupted >= 2, "the kills should land while the build runs"
+    last = tmp_path / "calls-final.log"
+    _run(folder, last, kill_after_s=None)
+    assert not finished_before & set(_calls(last))
+    assert len(_calls(last)) == len(set(_calls(last)))
+
+    clean = tmp_path / "clean"
+    write_moviefile(clean, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
+    _run(clean, tmp_path / "calls-clean.log", kill_after_s=None)
+    assert _final(folder) == _final(clean)
+    temp_leftovers = [p for p in (folder / ".moviebuild" / "objects").rglob("*") if ".tmp" in p.name]
+    for leftover in temp_leftovers:
+        assert leftover.name.startswith(".tmp-")
