@@ -38,7 +38,7 @@ MovieFactory = Callable[..., Path]
 
 @pytest.fixture
 def movie_folder(tmp_path: Path) -> MovieFactory:
-    """Write a Moviefile (fake media providers unless ``providers`` is given); returns the folder."""
+    """Write a Moviefile (fake media unless ``providers`` is given); returns the folder."""
 
     def make(**fields: Any) -> Path:
         fields.setdefault("providers", FAKE_MEDIA)

@@ -51,7 +51,12 @@ class Progress:
         if self.quiet:
             return
         if self.plain:
-            if kind in (EventKind.FINISHED, EventKind.FAILED, EventKind.RETRYING, EventKind.BLOCKED):
+            if kind in (
+                EventKind.FINISHED,
+                EventKind.FAILED,
+                EventKind.RETRYING,
+                EventKind.BLOCKED,
+            ):
                 detail = f": {event.message}" if event.message else ""
                 click.echo(f"[{self.elapsed_s():6.1f}s] {kind.value:<8} {event.job_id}{detail}")
         elif self.live is not None:
@@ -67,13 +72,24 @@ class Progress:
         for column in ("producer", "done", "running", "waiting", "failed", "retries", "reused"):
             table.add_column(column, justify="left" if column == "producer" else "right")
         for producer, counts in sorted(self.state.items()):
-            table.add_row(producer, *(str(max(0, counts[c])) for c in
-                                      ("done", "running", "waiting", "failed", "retries", "reused")))
+            table.add_row(
+                producer,
+                *(
+                    str(max(0, counts[c]))
+                    for c in ("done", "running", "waiting", "failed", "retries", "reused")
+                ),
+            )
         return table
 
 
-def run_build(folder: Path, *, as_json: bool, budget: float | None = None,
-              redo: Iterable[NodeId] = (), movie: Movie | None = None) -> int:
+def run_build(
+    folder: Path,
+    *,
+    as_json: bool,
+    budget: float | None = None,
+    redo: Iterable[NodeId] = (),
+    movie: Movie | None = None,
+) -> int:
     """Build and report; returns the exit code (0 complete, 1 incomplete, 130 interrupted)."""
     movie = movie or Movie.open(folder)
     plain = as_json or not sys.stdout.isatty()
@@ -92,8 +108,9 @@ def run_build(folder: Path, *, as_json: bool, budget: float | None = None,
     return 0 if result.complete else 1
 
 
-async def _build_with_signals(movie: Movie, progress: Progress,
-                              redo: Iterable[NodeId]) -> BuildResult:
+async def _build_with_signals(
+    movie: Movie, progress: Progress, redo: Iterable[NodeId]
+) -> BuildResult:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, stop.set)
@@ -118,8 +135,10 @@ def _print_summary(result: BuildResult, summary: dict[str, Any], elapsed_s: floa
     calls = sum(ran.values())
     what = ", ".join(f"{name} {count}" for name, count in sorted(ran.items())) or "nothing"
     state = "interrupted" if result.interrupted else "built" if result.complete else "incomplete"
-    click.echo(f"{state}: revision {summary['revision']} in {elapsed_s:.1f} s; ran {what}; "
-               f"reused {summary['reused']} ({calls} calls)")
+    click.echo(
+        f"{state}: revision {summary['revision']} in {elapsed_s:.1f} s; ran {what}; "
+        f"reused {summary['reused']} ({calls} calls)"
+    )
     for failed in summary["failed"]:
         kind = "retryable" if failed["retryable"] else "needs attention"
         click.echo(f"  failed {failed['id']} ({kind}): {failed['error']}")

@@ -17,8 +17,13 @@ def _folder(obj: dict[str, Any]) -> Path:
 
 
 @click.command("build")
-@click.option("--set", "assignments", multiple=True, metavar="ID=TEXT",
-              help="Override a text artifact, e.g. 'SegmentImagePrompt[3][2]=a red lighthouse'.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="ID=TEXT",
+    help="Override a text artifact, e.g. 'SegmentImagePrompt[3][2]=a red lighthouse'.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def build(obj: dict[str, Any], assignments: tuple[str, ...], as_json: bool) -> None:
@@ -30,8 +35,10 @@ def build(obj: dict[str, Any], assignments: tuple[str, ...], as_json: bool) -> N
     for assignment in assignments:
         name, equals, value = assignment.partition("=")
         if not equals:
-            raise ConfigError(f"--set {assignment!r} needs ID=TEXT",
-                              hint="e.g. --set 'SegmentNarration[2]=New words'")
+            raise ConfigError(
+                f"--set {assignment!r} needs ID=TEXT",
+                hint="e.g. --set 'SegmentNarration[2]=New words'",
+            )
         overrides[name.strip()] = value
     movie = Movie.open(_folder(obj), overrides=overrides)
     raise SystemExit(run_build(movie.folder, as_json=as_json or bool(obj.get("json")), movie=movie))
@@ -49,8 +56,9 @@ def redo(obj: dict[str, Any], ids: tuple[str, ...], as_json: bool) -> None:
 
     movie = Movie.open(_folder(obj))
     jobs = [movie.graph.resolve(parse_node_id(text)).id for text in ids]
-    raise SystemExit(run_build(movie.folder, as_json=as_json or bool(obj.get("json")), redo=jobs,
-                               movie=movie))
+    raise SystemExit(
+        run_build(movie.folder, as_json=as_json or bool(obj.get("json")), redo=jobs, movie=movie)
+    )
 
 
 @click.command()

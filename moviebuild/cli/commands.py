@@ -37,8 +37,9 @@ def schema(what: str) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
 @click.pass_obj
 def graph(obj: dict[str, object], fmt: str) -> None:
     """Draw the expanded job graph."""

@@ -38,13 +38,17 @@ def render_plan(movie: Movie, plan: Plan) -> str:
         lines.append(f"layer {layer}")
         for producer, reasons in sorted(by_layer[layer].items()):
             total = sum(reasons.values())
-            why = ", ".join(f"{reason} x{count}" if count > 1 else reason
-                            for reason, count in sorted(reasons.items()))
+            why = ", ".join(
+                f"{reason} x{count}" if count > 1 else reason
+                for reason, count in sorted(reasons.items())
+            )
             lines.append(f"  {producer:<28} {total:>4}  {why}")
     if not to_run:
         lines.append("nothing to do: every job is up to date")
     calls = plan.calls_per_provider()
     if calls:
-        lines.append("calls per provider: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())))
+        lines.append(
+            "calls per provider: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
+        )
     lines.append(f"critical path: {plan.critical_path_s():.0f} s at nominal latencies")
     return "\n".join(lines)

@@ -31,9 +31,11 @@ def log(obj: dict[str, Any], as_json: bool) -> None:
     for entry in entries:
         mark = "*" if entry["current"] else " "
         extra = " interrupted" if entry["interrupted"] else ""
-        click.echo(f"{mark} r{entry['revision']:<4} {entry['created']}  {entry['calls']:>3} calls  "
-                   f"{entry['reused']:>3} reused  {entry['failed']} failed  "
-                   f"{entry['blocked']} blocked{extra}")
+        click.echo(
+            f"{mark} r{entry['revision']:<4} {entry['created']}  {entry['calls']:>3} calls  "
+            f"{entry['reused']:>3} reused  {entry['failed']} failed  "
+            f"{entry['blocked']} blocked{extra}"
+        )
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""``status`` and ``explain``: what is current, stale, failed and pinned, and why a job would run."""
+"""``status`` and ``explain``: what is current, stale, failed and pinned, and why a job runs."""
 
 from __future__ import annotations
 
@@ -27,9 +27,11 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     if as_json or obj.get("json"):
         click.echo(json.dumps(report.to_json(), indent=2))
         return
-    click.echo(f"revision {report.revision}: {len(report.current)} current, "
-               f"{len(report.stale)} stale, {len(report.failed)} failed, "
-               f"{len(report.blocked)} blocked, {len(report.pinned)} pinned")
+    click.echo(
+        f"revision {report.revision}: {len(report.current)} current, "
+        f"{len(report.stale)} stale, {len(report.failed)} failed, "
+        f"{len(report.blocked)} blocked, {len(report.pinned)} pinned"
+    )
     for entry in report.stale:
         click.echo(f"  stale   {entry['id']}: {entry['reason']}")
     for entry in report.failed:
@@ -37,8 +39,14 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     for job_id in report.blocked:
         click.echo(f"  blocked {job_id}")
     for entry in report.pinned:
-        note = ("; the generator now proposes something else (`moviebuild reset "
-                f"{entry['file']}` takes it)") if entry["generator_changed"] else ""
+        note = (
+            (
+                "; the generator now proposes something else (`moviebuild reset "
+                f"{entry['file']}` takes it)"
+            )
+            if entry["generator_changed"]
+            else ""
+        )
         click.echo(f"  pinned  {entry['id']} by your edit in {entry['file']}{note}")
 
 

@@ -29,12 +29,14 @@ class MovieGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the CLI edge owns unexpected failures
+        except Exception as exc:
             if "MOVIEBUILD_DEBUG" in __import__("os").environ:
                 raise
-            error = InternalError(f"internal error: {type(exc).__name__}: {exc}",
-                                  hint="this is a bug in moviebuild; set MOVIEBUILD_DEBUG=1 for "
-                                  "the traceback and report it")
+            error = InternalError(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in moviebuild; set MOVIEBUILD_DEBUG=1 for "
+                "the traceback and report it",
+            )
             report_error(error)
             ctx.exit(error.exit_code)
 
@@ -46,15 +48,22 @@ def report_error(exc: MovieBuildError) -> None:
 
 
 @click.group(cls=MovieGroup, invoke_without_command=True)
-@click.option("-C", "--directory", "folder", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), help="The movie folder (default: the current folder).")
+@click.option(
+    "-C",
+    "--directory",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="The movie folder (default: the current folder).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what a build would run, why, and its cost.")
 @click.option("--json", "as_json", is_flag=True, help="Print data for scripts instead of text.")
 @click.option("--budget", type=float, default=None, help="Refuse to build above this cost (USD).")
 @click.version_option(package_name="moviebuild")
 @click.pass_context
-def cli(ctx: click.Context, folder: Path, dry_run: bool, as_json: bool,
-        budget: float | None) -> None:
+def cli(
+    ctx: click.Context, folder: Path, dry_run: bool, as_json: bool, budget: float | None
+) -> None:
     """Build the movie in this folder; only what changed since the last build is regenerated."""
     ctx.obj = {"folder": folder, "json": as_json}
     if ctx.invoked_subcommand is not None:

@@ -9,6 +9,7 @@ Turning cardinality into jobs is expansion's work (moviebuild.graph), not this m
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -148,8 +149,9 @@ def _load_file(
         condition = _branches(doc, (*where, "when"), entry.get("when"))
         if branches is not None and condition is not None:
             condition = condition & branches
-        _load_file(folder, str(entry["file"]), condition or branches, producers, artifacts,
-                   pending, seen)
+        _load_file(
+            folder, str(entry["file"]), condition or branches, producers, artifacts, pending, seen
+        )
     for art_name, spec in _mapping(doc, ("artifacts",), data.get("artifacts", {})).items():
         decl = _artifact(doc, art_name, spec)
         known = artifacts.get(art_name)
@@ -160,12 +162,13 @@ def _load_file(
             )
         artifacts.setdefault(art_name, (decl, doc.locate(("artifacts", art_name))))
     for prod_name, spec in _mapping(doc, ("producers",), data.get("producers", {})).items():
-        decl = _producer(doc, prod_name, spec, branches)
-        producers.append(decl)
+        producer = _producer(doc, prod_name, spec, branches)
+        producers.append(producer)
         for field in ("consumes", "produces"):
-            refs = decl.consumes if field == "consumes" else decl.produces
+            refs = producer.consumes if field == "consumes" else producer.produces
             for position, ref in enumerate(refs):
-                pending.append((decl, ref, doc.locate(("producers", prod_name, field, position))))
+                ref_at = doc.locate(("producers", prod_name, field, position))
+                pending.append((producer, ref, ref_at))
 
 
 def _producer(
@@ -173,33 +176,52 @@ def _producer(
 ) -> ProducerDecl:
     where = ("producers", name)
     spec = _mapping(doc, where, spec)
-    _only_keys(doc, where, spec, ("role", "version", "cardinality", "reads", "consumes",
-                                   "produces", "latency_s", "partial"))
+    _only_keys(
+        doc,
+        where,
+        spec,
+        ("role", "version", "cardinality", "reads", "consumes", "produces", "latency_s", "partial"),
+    )
     roles = [role.value for role in Role]
     role = spec.get("role")
     if role not in roles:
-        raise ConfigError(f"producer {name}: unknown role {role!r}", location=doc.locate(where),
-                          hint=did_you_mean(str(role), roles) or "roles: " + ", ".join(roles))
+        raise ConfigError(
+            f"producer {name}: unknown role {role!r}",
+            location=doc.locate(where),
+            hint=did_you_mean(str(role), roles) or "roles: " + ", ".join(roles),
+        )
     cardinality = _cardinality(doc, (*where, "cardinality"), spec.get("cardinality"))
     if branches is not None and cardinality == "1":
-        raise ConfigError(f"producer {name} runs once per movie but sits in a per-segment "
-                          "blueprint", location=doc.locate(where))
+        raise ConfigError(
+            f"producer {name} runs once per movie but sits in a per-segment blueprint",
+            location=doc.locate(where),
+        )
     reads = tuple(str(item) for item in _list(doc, (*where, "reads"), spec.get("reads", [])))
     for position, field in enumerate(reads):
         if field not in READABLE_FIELDS:
-            raise ConfigError(f"producer {name} reads unknown field '{field}'",
-                              location=doc.locate((*where, "reads", position)),
-                              hint=did_you_mean(field, READABLE_FIELDS))
+            raise ConfigError(
+                f"producer {name} reads unknown field '{field}'",
+                location=doc.locate((*where, "reads", position)),
+                hint=did_you_mean(field, READABLE_FIELDS),
+            )
     version = spec.get("version", 1)
     latency = spec.get("latency_s", 1)
     if not isinstance(version, int) or not isinstance(latency, int | float):
-        raise ConfigError(f"producer {name}: version and latency_s must be numbers",
-                          location=doc.locate(where))
+        raise ConfigError(
+            f"producer {name}: version and latency_s must be numbers", location=doc.locate(where)
+        )
     return ProducerDecl(
-        name=name, role=Role(role), version=version, cardinality=cardinality, reads=reads,
+        name=name,
+        role=Role(role),
+        version=version,
+        cardinality=cardinality,
+        reads=reads,
         consumes=_refs(doc, (*where, "consumes"), spec.get("consumes", [])),
         produces=_refs(doc, (*where, "produces"), spec.get("produces", [])),
-        latency_s=float(latency), partial=spec.get("partial") is True, branches=branches, source=doc.locate(where),
+        latency_s=float(latency),
+        partial=spec.get("partial") is True,
+        branches=branches,
+        source=doc.locate(where),
     )
 
 
@@ -208,30 +230,42 @@ def _refs(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> tuple[
     for position, item in enumerate(_list(doc, where, value)):
         split = split_indexed_name(str(item))
         if split is None:
-            raise ConfigError(f"malformed artifact reference {item!r}",
-                              location=doc.locate((*where, position)),
-                              hint="write Name, Name[i], Name[i][j] or Name[*]")
+            raise ConfigError(
+                f"malformed artifact reference {item!r}",
+                location=doc.locate((*where, position)),
+                hint="write Name, Name[i], Name[i][j] or Name[*]",
+            )
         refs.append(ArtifactRef(*split))
     return tuple(refs)
 
 
 def _check_ref(
-    producer: ProducerDecl, ref: ArtifactRef, where: SourceLocation,
+    producer: ProducerDecl,
+    ref: ArtifactRef,
+    where: SourceLocation,
     artifacts: dict[str, ArtifactDecl],
 ) -> None:
     decl = artifacts.get(ref.name)
     if decl is None:
-        raise ConfigError(f"producer {producer.name} names unknown artifact {ref.name}",
-                          location=where, hint=did_you_mean(ref.name, artifacts))
+        raise ConfigError(
+            f"producer {producer.name} names unknown artifact {ref.name}",
+            location=where,
+            hint=did_you_mean(ref.name, artifacts),
+        )
     if len(ref.index) != _INDEX_DEPTH[decl.cardinality]:
         raise ConfigError(
             f"{ref} has {len(ref.index)} index(es) but {ref.name} has cardinality "
-            f"{decl.cardinality}", location=where)
+            f"{decl.cardinality}",
+            location=where,
+        )
     allowed = _INDEX_VARIABLES[producer.cardinality] | {"*"}
     for part in ref.index:
         if part not in allowed:
-            raise ConfigError(f"{ref}: index '{part}' is not one of {sorted(allowed)} for a "
-                              f"producer of cardinality {producer.cardinality}", location=where)
+            raise ConfigError(
+                f"{ref}: index '{part}' is not one of {sorted(allowed)} for a "
+                f"producer of cardinality {producer.cardinality}",
+                location=where,
+            )
 
 
 def _check_single_producer(producers: list[ProducerDecl]) -> None:
@@ -242,8 +276,10 @@ def _check_single_producer(producers: list[ProducerDecl]) -> None:
             for branch in decl.branches or frozenset(Branch):
                 other = owners.setdefault((ref.name, branch), decl.name)
                 if other != decl.name:
-                    raise ConfigError(f"{ref.name} is produced by both {other} and {decl.name}",
-                                      location=decl.source)
+                    raise ConfigError(
+                        f"{ref.name} is produced by both {other} and {decl.name}",
+                        location=decl.source,
+                    )
 
 
 def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
@@ -252,17 +288,22 @@ def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
     _only_keys(doc, where, spec, ("cardinality", "kind"))
     kind = spec.get("kind")
     if kind not in KINDS:
-        raise ConfigError(f"artifact {name}: unknown kind {kind!r}", location=doc.locate(where),
-                          hint="kinds: " + ", ".join(KINDS))
-    return ArtifactDecl(name, _cardinality(doc, (*where, "cardinality"), spec.get("cardinality")),
-                        kind)
+        raise ConfigError(
+            f"artifact {name}: unknown kind {kind!r}",
+            location=doc.locate(where),
+            hint="kinds: " + ", ".join(KINDS),
+        )
+    return ArtifactDecl(
+        name, _cardinality(doc, (*where, "cardinality"), spec.get("cardinality")), kind
+    )
 
 
 def _cardinality(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> str:
     text = str(value).replace(" ", "")
     if text not in CARDINALITIES:
-        raise ConfigError(f"cardinality must be one of 1, n, n*m (got {value!r})",
-                          location=doc.locate(where))
+        raise ConfigError(
+            f"cardinality must be one of 1, n, n*m (got {value!r})", location=doc.locate(where)
+        )
     return text
 
 
@@ -285,12 +326,18 @@ def _branches(
 
 
 def _only_keys(
-    doc: PositionedDocument, where: tuple[Any, ...], data: dict[str, Any], allowed: tuple[str, ...]
+    doc: PositionedDocument,
+    where: tuple[Any, ...],
+    data: Mapping[str, Any],
+    allowed: tuple[str, ...],
 ) -> None:
     for key in data:
         if key not in allowed:
-            raise ConfigError(f"unknown key '{key}'", location=doc.locate((*where, key)),
-                              hint=did_you_mean(str(key), allowed) or "allowed: " + ", ".join(allowed))
+            raise ConfigError(
+                f"unknown key '{key}'",
+                location=doc.locate((*where, key)),
+                hint=did_you_mean(str(key), allowed) or "allowed: " + ", ".join(allowed),
+            )
 
 
 def _mapping(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> dict[str, Any]:

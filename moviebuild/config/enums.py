@@ -89,8 +89,7 @@ def frame_size(size: Size | str, aspect: AspectRatio | str) -> tuple[int, int]:
     """Width and height in pixels: the short side is the size's line count, both even."""
     short = {"480p": 480, "720p": 720, "1080p": 1080}[str(size)]
     across, down = (int(part) for part in str(aspect).split(":"))
-    if across >= down:
-        width, height = short * across / down, short
-    else:
-        width, height = short, short * down / across
-    return int(round(width / 2)) * 2, int(round(height / 2)) * 2
+    width, height = (
+        (short * across / down, short) if across >= down else (short, short * down / across)
+    )
+    return round(width / 2) * 2, round(height / 2) * 2

@@ -37,7 +37,7 @@ def find_moviefile(folder: Path) -> Path:
     if not path.is_file():
         raise MoviefileNotFound(
             f"no {MOVIEFILE_NAME} in {folder}",
-            hint=f"create one with `moviebuild init {folder} --inquiry \"...\"`",
+            hint=f'create one with `moviebuild init {folder} --inquiry "..."`',
         )
     return path
 
@@ -52,7 +52,7 @@ def load_moviefile(path: Path, *, producer_names: Iterable[str] = ()) -> Moviefi
     except FileNotFoundError as exc:
         raise MoviefileNotFound(
             f"no {path.name} in {path.parent}",
-            hint=f"create one with `moviebuild init {path.parent} --inquiry \"...\"`",
+            hint=f'create one with `moviebuild init {path.parent} --inquiry "..."`',
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
@@ -159,7 +159,11 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
     if not loc:
         return Moviefile
-    nested = {"segments": SegmentSettings, "providers": ProviderSpec, "limits": LimitSpec}
+    nested: dict[str, type[BaseModel]] = {
+        "segments": SegmentSettings,
+        "providers": ProviderSpec,
+        "limits": LimitSpec,
+    }
     return nested.get(str(loc[0])) if len(loc) == 2 else None
 
 

@@ -17,7 +17,7 @@ import yaml
 from moviebuild.errors import ConfigError, SourceLocation
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,misc]
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
@@ -45,12 +45,14 @@ class PositionedDocument:
 
 
 def load_positioned_yaml(text: str, path: Path | str) -> PositionedDocument:
-    """Parse ``text`` (the content of ``path``) keeping key positions; YAML errors are ConfigError."""
+    """Parse ``text`` (read from ``path``) keeping key positions; YAML errors are ConfigError."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = SourceLocation(path, mark.line + 1, mark.column + 1) if mark else SourceLocation(path)
+        where = (
+            SourceLocation(path, mark.line + 1, mark.column + 1) if mark else SourceLocation(path)
+        )
         problem = exc.problem or exc.context or "invalid YAML"
         raise ConfigError(
             f"YAML syntax error: {problem}",
@@ -81,7 +83,10 @@ def _build(node: yaml.Node, key_path: KeyPath, document: PositionedDocument) -> 
             if key in result:
                 raise ConfigError(f"'{key}' is given twice", location=_at(key_node, document))
             child = (*key_path, key)
-            document.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            document.positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             result[key] = _build(value_node, child, document)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -100,7 +105,9 @@ def _scalar(node: yaml.Node, document: PositionedDocument) -> Any:
     try:
         return document.constructor.construct_object(node)
     except yaml.constructor.ConstructorError as exc:
-        raise ConfigError(f"cannot read value: {exc.problem}", location=_at(node, document)) from exc
+        raise ConfigError(
+            f"cannot read value: {exc.problem}", location=_at(node, document)
+        ) from exc
 
 
 def _at(node: yaml.Node, document: PositionedDocument) -> SourceLocation:

@@ -82,8 +82,7 @@ class JobExecutor(Protocol):
         """True when ``predict`` gives the exact outputs, cheaply and for free (dry runs)."""
         ...
 
-    def predict(self, request: JobRequest) -> dict[NodeId, bytes]:
-        ...
+    def predict(self, request: JobRequest) -> dict[NodeId, bytes]: ...
 
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         """Run the job; raises ProviderError (typed retryable or not) on failure."""

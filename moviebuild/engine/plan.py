@@ -116,8 +116,9 @@ def make_plan(
                     known[artifact_id] = content_digest(data)
                     contents[artifact_id] = data
         identity = executor.identity(job)
-        planned.append(PlannedJob(job, decision, identity.pool, identity.adapter,
-                                  graph.layer_of(job.id)))
+        planned.append(
+            PlannedJob(job, decision, identity.pool, identity.adapter, graph.layer_of(job.id))
+        )
     return Plan(graph, tuple(planned))
 
 
@@ -129,7 +130,9 @@ def _artifact(job: Job, name: str) -> NodeId:
 
 
 def _content(
-    artifact_id: NodeId, known: Mapping[NodeId, str], contents: dict[NodeId, bytes],
+    artifact_id: NodeId,
+    known: Mapping[NodeId, str],
+    contents: dict[NodeId, bytes],
     lookup: ResultLookup,
 ) -> bytes:
     if artifact_id not in contents:

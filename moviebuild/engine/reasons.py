@@ -50,20 +50,27 @@ def compare_fingerprints(
         return Reason(ReasonKind.REDO, None, str(old.get("take")), str(new.get("take")))
     for part in ("adapter", "model", "params", "version"):
         if old.get(part) != new.get(part):
-            return Reason(ReasonKind.MODEL_CHANGED, part, _short(old.get(part)), _short(new.get(part)))
+            return Reason(
+                ReasonKind.MODEL_CHANGED, part, _short(old.get(part)), _short(new.get(part))
+            )
     if old.get("template") != new.get("template"):
         return Reason(ReasonKind.TEMPLATE_CHANGED, None, old.get("template"), new.get("template"))
     old_inputs, new_inputs = old.get("inputs", {}), new.get("inputs", {})
-    changed_inputs = sorted(k for k in set(old_inputs) | set(new_inputs)
-                            if old_inputs.get(k) != new_inputs.get(k))
+    changed_inputs = sorted(
+        k for k in set(old_inputs) | set(new_inputs) if old_inputs.get(k) != new_inputs.get(k)
+    )
     for name in changed_inputs:
         if name in overridden:
             return Reason(ReasonKind.OVERRIDE, name, old_inputs.get(name), new_inputs.get(name))
     old_fields, new_fields = old.get("fields", {}), new.get("fields", {})
     for name in sorted(set(old_fields) | set(new_fields)):
         if old_fields.get(name) != new_fields.get(name):
-            return Reason(ReasonKind.INPUT_CHANGED, name, _short(old_fields.get(name)),
-                          _short(new_fields.get(name)))
+            return Reason(
+                ReasonKind.INPUT_CHANGED,
+                name,
+                _short(old_fields.get(name)),
+                _short(new_fields.get(name)),
+            )
     if changed_inputs:
         name = changed_inputs[0]
         return Reason(ReasonKind.INPUT_CHANGED, name, old_inputs.get(name), new_inputs.get(name))

@@ -114,8 +114,9 @@ class Scheduler:
                 if not running:
                     continue
                 stopper = asyncio.ensure_future(self.stop.wait())
-                done, _ = await asyncio.wait([*running, stopper],
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    [*running, stopper], return_when=asyncio.FIRST_COMPLETED
+                )
                 stopper.cancel()
                 for task in done:
                     if task is stopper:
@@ -144,8 +145,12 @@ class Scheduler:
         if missing and not job.partial:
             culprit = self.graph.producer_of(missing[0]).id
             self._emit(EventKind.BLOCKED, job, f"waits on {culprit}")
-            return JobOutcome(job.id, JobStatus.BLOCKED, error=f"blocked by {culprit}",
-                              take=self.decider.take(job))
+            return JobOutcome(
+                job.id,
+                JobStatus.BLOCKED,
+                error=f"blocked by {culprit}",
+                take=self.decider.take(job),
+            )
         inputs = {a: self.known[a] for a in job.consumes if a in self.known}
         decision = self.decider.decide(job, inputs)
         if decision.action is Action.SKIP:
@@ -154,16 +159,29 @@ class Scheduler:
         if decision.action is Action.REUSE:
             self._emit(EventKind.REUSED, job)
             assert decision.fingerprint is not None
-            return JobOutcome(job.id, JobStatus.DONE, Action.REUSE, None, decision.fingerprint,
-                              dict(decision.outputs or {}), take=decision.fingerprint.take)
+            return JobOutcome(
+                job.id,
+                JobStatus.DONE,
+                Action.REUSE,
+                None,
+                decision.fingerprint,
+                dict(decision.outputs or {}),
+                take=decision.fingerprint.take,
+            )
         self._emit(EventKind.WAITING, job)
         return asyncio.get_running_loop().create_task(self._run(job, decision, inputs))
 
     async def _run(self, job: Job, decision: Decision, inputs: Mapping[NodeId, str]) -> JobOutcome:
         fingerprint = decision.fingerprint
         assert fingerprint is not None
-        outcome = JobOutcome(job.id, JobStatus.NEEDS_ATTENTION, Action.RUN, decision.reason,
-                             fingerprint, take=fingerprint.take)
+        outcome = JobOutcome(
+            job.id,
+            JobStatus.NEEDS_ATTENTION,
+            Action.RUN,
+            decision.reason,
+            fingerprint,
+            take=fingerprint.take,
+        )
         pool = self.pools[self.executor.identity(job).pool]
         request = JobRequest(job, fingerprint.fields, {}, fingerprint.take, fingerprint.key)
         while True:
@@ -172,8 +190,13 @@ class Scheduler:
             try:
                 if outcome.attempts == 1:
                     self.recorder.job_started(job, fingerprint.key)
-                    request = JobRequest(job, fingerprint.fields, self._read_inputs(inputs),
-                                         fingerprint.take, fingerprint.key)
+                    request = JobRequest(
+                        job,
+                        fingerprint.fields,
+                        self._read_inputs(inputs),
+                        fingerprint.take,
+                        fingerprint.key,
+                    )
                 self._emit(EventKind.STARTED, job, attempt=outcome.attempts)
                 produced = await self.executor.execute(request)
                 self._check_outputs(job, produced)
@@ -192,7 +215,7 @@ class Scheduler:
                 outcome.error, outcome.retryable = exc.message, False
                 self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
                 break
-            except Exception as exc:  # noqa: BLE001 - the per-job wrapper owns every failure
+            except Exception as exc:
                 outcome.error = f"internal error: {type(exc).__name__}: {exc}"
                 outcome.retryable = False
                 self._emit(EventKind.FAILED, job, outcome.error, outcome.attempts)
@@ -205,8 +228,10 @@ class Scheduler:
 
     def _read_inputs(self, inputs: Mapping[NodeId, str]) -> dict[NodeId, bytes]:
         overrides = self.decider.overrides
-        return {a: overrides[a] if a in overrides else self.recorder.read_blob(d)
-                for a, d in inputs.items()}
+        return {
+            a: overrides[a] if a in overrides else self.recorder.read_blob(d)
+            for a, d in inputs.items()
+        }
 
     @staticmethod
     def _check_outputs(job: Job, produced: Mapping[NodeId, bytes]) -> None:
@@ -214,6 +239,12 @@ class Scheduler:
         if missing:
             raise ProviderError(f"{job.id} returned no {', '.join(missing)}", retryable=False)
 
-    def _emit(self, kind: EventKind, job: Job, message: str | None = None, attempt: int = 0,
-              retry_in_s: float | None = None) -> None:
+    def _emit(
+        self,
+        kind: EventKind,
+        job: Job,
+        message: str | None = None,
+        attempt: int = 0,
+        retry_in_s: float | None = None,
+    ) -> None:
         self.events(BuildEvent(kind, job.id, job.producer, message, attempt, retry_in_s))

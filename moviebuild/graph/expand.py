@@ -24,7 +24,9 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
     instances: list[tuple[ProducerDecl, NodeId, dict[str, int]]] = []
     artifacts: dict[NodeId, Artifact] = {}
     for decl in blueprints.producers:
-        segments = [s for s in range(1, n + 1) if decl.branches is None or branches[s] in decl.branches]
+        segments = [
+            s for s in range(1, n + 1) if decl.branches is None or branches[s] in decl.branches
+        ]
         if decl.cardinality == "1":
             if decl.branches is not None and not segments:
                 continue
@@ -59,11 +61,19 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
                 )
             consumes.append(artifact_id)
         produces = tuple(a for ref in decl.produces for a in _bind(ref, binding, n, m))
-        jobs.append(Job(
-            id=job_id, producer=decl.name, role=decl.role, version=decl.version,
-            reads=decl.reads, consumes=tuple(consumes), produces=produces,
-            latency_s=decl.latency_s, partial=decl.partial,
-        ))
+        jobs.append(
+            Job(
+                id=job_id,
+                producer=decl.name,
+                role=decl.role,
+                version=decl.version,
+                reads=decl.reads,
+                consumes=tuple(consumes),
+                produces=produces,
+                latency_s=decl.latency_s,
+                partial=decl.partial,
+            )
+        )
     return Graph(jobs, artifacts.values())
 
 

@@ -60,7 +60,9 @@ class Graph:
             layers.append(ready)
             sorter.done(*ready)
         by_id = {job.id: job for job in job_list}
-        self._jobs = MappingProxyType({job_id: by_id[job_id] for layer in layers for job_id in layer})
+        self._jobs = MappingProxyType(
+            {job_id: by_id[job_id] for layer in layers for job_id in layer}
+        )
         self._artifacts = MappingProxyType(artifact_map)
         self._deps = MappingProxyType(deps)
         dependents: dict[NodeId, list[NodeId]] = {job_id: [] for job_id in self._jobs}

@@ -59,7 +59,9 @@ def assemble_from_request(request: JobRequest) -> bytes:
         data = inputs.get(artifact_id)
         if data is None:
             return None
-        duration_s = (measure_video_s(data) if video else measure_audio_s(data)) if measure else None
+        duration_s = (
+            (measure_video_s(data) if video else measure_audio_s(data)) if measure else None
+        )
         return AssetRef(str(artifact_id), duration_s or float(SEGMENT_LENGTH_S))
 
     segments_n = max((a.index[0] for a in consumed if a.name == "SegmentNarration"), default=0)
@@ -70,24 +72,31 @@ def assemble_from_request(request: JobRequest) -> bytes:
         video_id = NodeId("SegmentVideo", (i,))
         is_video = video_id in consumed
         audio_id = NodeId("SegmentAudio", (i,))
-        segments.append(SegmentMaterial(
-            index=i,
-            expected=ExpectedAssets(
-                narration=str(audio_id),
-                images=tuple(str(a) for a in images),
-                video=str(video_id) if is_video else None,
-            ),
-            visual_kind=VisualKind.VIDEO if is_video else VisualKind.IMAGES,
-            narration_text=narration_text.decode("utf-8") if narration_text else None,
-            narration=ref(audio_id, True),
-            images=tuple(str(a) if a in inputs else None for a in images),
-            video=ref(video_id, True, video=True) if is_video else None,
-        ))
+        segments.append(
+            SegmentMaterial(
+                index=i,
+                expected=ExpectedAssets(
+                    narration=str(audio_id),
+                    images=tuple(str(a) for a in images),
+                    video=str(video_id) if is_video else None,
+                ),
+                visual_kind=VisualKind.VIDEO if is_video else VisualKind.IMAGES,
+                narration_text=narration_text.decode("utf-8") if narration_text else None,
+                narration=ref(audio_id, True),
+                images=tuple(str(a) if a in inputs else None for a in images),
+                video=ref(video_id, True, video=True) if is_video else None,
+            )
+        )
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
     material = AssemblyMaterial(
-        title=title, fps=TIMELINE_FPS, width=width, height=height, segments=tuple(segments),
-        music=ref(NodeId("MusicTrack"), True), expected_music="MusicTrack",
+        title=title,
+        fps=TIMELINE_FPS,
+        width=width,
+        height=height,
+        segments=tuple(segments),
+        music=ref(NodeId("MusicTrack"), True),
+        expected_music="MusicTrack",
         segment_length_s=float(SEGMENT_LENGTH_S),
     )
     timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))

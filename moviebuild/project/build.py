@@ -41,8 +41,13 @@ class BuildResult:
     timeline_digest: str | None = None
 
     def ran(self) -> dict[str, int]:
-        return dict(Counter(o.job_id.name for o in self.outcomes.values()
-                            if o.action is Action.RUN and o.status is JobStatus.DONE))
+        return dict(
+            Counter(
+                o.job_id.name
+                for o in self.outcomes.values()
+                if o.action is Action.RUN and o.status is JobStatus.DONE
+            )
+        )
 
     def failed(self) -> list[JobOutcome]:
         return [o for o in self.outcomes.values() if o.status is JobStatus.NEEDS_ATTENTION]
@@ -59,8 +64,10 @@ class BuildResult:
             "revision": self.revision,
             "ran": self.ran(),
             "reused": sum(1 for o in self.outcomes.values() if o.action is Action.REUSE),
-            "failed": [{"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
-                       for o in self.failed()],
+            "failed": [
+                {"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
+                for o in self.failed()
+            ],
             "blocked": [str(b) for b in self.blocked()],
             "timeline": timeline_path,
         }
@@ -73,8 +80,9 @@ def make_pools(movie: Movie, clock: Clock) -> dict[str, Pool]:
         name = executor.identity(job).pool
         if name not in pools:
             limits = catalog.pool_limits(movie.moviefile, name)
-            pools[name] = Pool(name, PoolLimits(limits.concurrent, limits.requests_per_minute),
-                               clock)
+            pools[name] = Pool(
+                name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock
+            )
     return pools
 
 
@@ -105,16 +113,25 @@ async def build_movie(
             if key is None:
                 return CallContext(job_id=str(job.id))
             return CallContext(
-                job_id=str(job.id), recall=lookup.provider_job(key),
+                job_id=str(job.id),
+                recall=lookup.provider_job(key),
                 remember=lambda data: recorder.remember_provider_job(job, key, data),
             )
 
-        executor = movie.executor(assembler=assemble_from_request, adapters=adapters,
-                                  context_for=context_for)
+        executor = movie.executor(
+            assembler=assemble_from_request, adapters=adapters, context_for=context_for
+        )
         decider = JobDecider(movie.moviefile, movie.overrides(), lookup, executor, redo)
         scheduler = Scheduler(
-            movie.graph, decider, executor, recorder,
-            make_pools(movie, clock), clock, retry=retry, events=events, stop=stop,
+            movie.graph,
+            decider,
+            executor,
+            recorder,
+            make_pools(movie, clock),
+            clock,
+            retry=retry,
+            events=events,
+            stop=stop,
         )
         outcomes = await scheduler.run()
         result = BuildResult(lookup.revision, outcomes, scheduler.interrupted, False, messages)
@@ -141,8 +158,9 @@ def _unchanged(outcomes: Mapping[NodeId, JobOutcome], lookup: StoreResults) -> b
     return True
 
 
-def _manifest(movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: bool,
-              result: BuildResult) -> dict[str, Any]:
+def _manifest(
+    movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: bool, result: BuildResult
+) -> dict[str, Any]:
     jobs = {}
     for job_id in movie.graph.jobs:
         outcome = outcomes.get(job_id)
@@ -156,8 +174,10 @@ def _manifest(movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: 
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "moviefile": movie.moviefile.model_dump(mode="json"),
         "moviefile_text": movie.moviefile_text(),
-        "overrides": {str(a): {"digest": content_digest(v), "text": v.decode("utf-8")}
-                      for a, v in movie.overrides().items()},
+        "overrides": {
+            str(a): {"digest": content_digest(v), "text": v.decode("utf-8")}
+            for a, v in movie.overrides().items()
+        },
         "interrupted": interrupted,
         "jobs": jobs,
         "timeline": result.timeline_digest,

@@ -52,7 +52,8 @@ class ProviderExecutor:
                     model=spec.model or catalog.DEFAULT_MODELS.get((spec.adapter, job.role)),
                     params=dict(spec.params),
                     template_digest=catalog.template_digest(job.producer)
-                    if job.role is Role.TEXT else None,
+                    if job.role is Role.TEXT
+                    else None,
                     pool=catalog.pool_name(self.moviefile, spec.adapter, job.role),
                 )
             self._identities[job.id] = found
@@ -88,7 +89,9 @@ class ProviderExecutor:
         adapter = self.adapter(identity.adapter)
         context = self._context_for(job, request.key)
         options: dict[str, Any] = {
-            "model": identity.model, "params": identity.params, "take": request.take,
+            "model": identity.model,
+            "params": identity.params,
+            "take": request.take,
         }
         fields, inputs = request.fields, request.inputs
         if job.role is Role.TEXT:
@@ -104,14 +107,18 @@ class ProviderExecutor:
         (artifact_id,) = job.produces
         if job.role is Role.SPEECH:
             data = await adapter.synthesize_speech(
-                producers.speech_request(job, fields, inputs, **options), context)
+                producers.speech_request(job, fields, inputs, **options), context
+            )
         elif job.role is Role.MUSIC:
             data = await adapter.generate_music(
-                producers.music_request(job, fields, inputs, **options), context)
+                producers.music_request(job, fields, inputs, **options), context
+            )
         elif job.role is Role.IMAGE:
             data = await adapter.generate_image(
-                producers.image_request(job, fields, inputs, **options), context)
+                producers.image_request(job, fields, inputs, **options), context
+            )
         else:
             data = await adapter.generate_video(
-                producers.video_request(job, fields, inputs, **options), context)
+                producers.video_request(job, fields, inputs, **options), context
+            )
         return {artifact_id: data}

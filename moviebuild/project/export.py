@@ -58,7 +58,7 @@ def _parse(text: str) -> NodeId:
 
 
 def export_outputs(movie: Movie, result: object | None = None) -> Path | None:
-    """Refresh ``out/`` (and ``prompts/``) from the current revision; returns timeline.json's path."""
+    """Refresh ``out/`` and ``prompts/`` from the current revision; returns timeline.json."""
     if not movie.store_exists():
         return None
     store = movie.open_store()
@@ -93,7 +93,7 @@ def _write_media(store: Store, out: Path, outputs: Mapping[NodeId, str]) -> None
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         _place(store, digest, target)
-    for artifact_id, digest in outputs.items():
+    for artifact_id in outputs:
         path = human_path(artifact_id)
         if path and artifact_id.name != "Timeline":
             assets[str(artifact_id)] = path

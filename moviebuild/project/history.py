@@ -24,17 +24,19 @@ def revision_log(movie: Movie) -> list[dict[str, Any]]:
     for rev in store.list_revisions():
         manifest = store.read_manifest(rev)
         summary = manifest.get("summary", {})
-        entries.append({
-            "revision": rev,
-            "created": manifest.get("created"),
-            "current": rev == head,
-            "calls": sum(summary.get("ran", {}).values()),
-            "ran": summary.get("ran", {}),
-            "reused": summary.get("reused", 0),
-            "failed": len(summary.get("failed", [])),
-            "blocked": len(summary.get("blocked", [])),
-            "interrupted": bool(manifest.get("interrupted")),
-        })
+        entries.append(
+            {
+                "revision": rev,
+                "created": manifest.get("created"),
+                "current": rev == head,
+                "calls": sum(summary.get("ran", {}).values()),
+                "ran": summary.get("ran", {}),
+                "reused": summary.get("reused", 0),
+                "failed": len(summary.get("failed", [])),
+                "blocked": len(summary.get("blocked", [])),
+                "interrupted": bool(manifest.get("interrupted")),
+            }
+        )
     return entries
 
 
@@ -49,14 +51,22 @@ def diff_revisions(movie: Movie, first: int, second: int) -> dict[str, Any]:
     }
     old_over = {k: v["digest"] for k, v in old.get("overrides", {}).items()}
     new_over = {k: v["digest"] for k, v in new.get("overrides", {}).items()}
-    overrides = sorted(k for k in set(old_over) | set(new_over) if old_over.get(k) != new_over.get(k))
+    overrides = sorted(
+        k for k in set(old_over) | set(new_over) if old_over.get(k) != new_over.get(k)
+    )
     old_art, new_art = _artifacts(old), _artifacts(new)
     artifacts = {
         name: {"old": old_art.get(name), "new": new_art.get(name)}
-        for name in sorted(set(old_art) | set(new_art)) if old_art.get(name) != new_art.get(name)
+        for name in sorted(set(old_art) | set(new_art))
+        if old_art.get(name) != new_art.get(name)
     }
-    return {"from": first, "to": second, "inputs": inputs, "overrides": overrides,
-            "artifacts": artifacts}
+    return {
+        "from": first,
+        "to": second,
+        "inputs": inputs,
+        "overrides": overrides,
+        "artifacts": artifacts,
+    }
 
 
 def _manifest(store: Store, rev: int) -> dict[str, Any]:
@@ -86,8 +96,11 @@ def checkout_revision(movie: Movie, rev: int) -> None:
         PromptState({}, {}).save(movie.folder)
         restored = Movie.open(movie.folder)
         write_prompt_files(restored, store, dict(_artifact_ids(restored, manifest)))
-    edits = {k: v["text"] for k, v in manifest.get("overrides", {}).items()
-             if k != "MusicPrompt" or not Movie.open(movie.folder).moviefile.music_prompt}
+    edits = {
+        k: v["text"]
+        for k, v in manifest.get("overrides", {}).items()
+        if k != "MusicPrompt" or not Movie.open(movie.folder).moviefile.music_prompt
+    }
     _write_edits(movie, edits)
 
 
@@ -105,7 +118,13 @@ def _artifact_ids(movie: Movie, manifest: dict[str, Any]) -> list[tuple[Any, str
 def _write_edits(movie: Movie, edits: dict[str, str]) -> None:
     """Put the revision's overrides back into the prompt files (they become edits again)."""
     from moviebuild.graph import parse_node_id
-    from moviebuild.project.prompts import PROMPTS_DIR, SCRIPT_FILE, parse_script, render_script, slot_file
+    from moviebuild.project.prompts import (
+        PROMPTS_DIR,
+        SCRIPT_FILE,
+        parse_script,
+        render_script,
+        slot_file,
+    )
 
     root = movie.folder / PROMPTS_DIR
     script_path = root / SCRIPT_FILE
@@ -138,5 +157,9 @@ def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
         unreferenced = find_unreferenced_blobs(store, referenced)
         sizes = sum(store.blobs.blob_size(d) for d in unreferenced)
         freed = 0 if dry_run else delete_blobs(store, unreferenced)
-    return {"unreferenced": len(unreferenced), "bytes": sizes, "freed_bytes": freed,
-            "dry_run": dry_run}
+    return {
+        "unreferenced": len(unreferenced),
+        "bytes": sizes,
+        "freed_bytes": freed,
+        "dry_run": dry_run,
+    }

@@ -24,8 +24,12 @@ class StatusReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "revision": self.revision, "current": self.current, "stale": self.stale,
-            "failed": self.failed, "blocked": self.blocked, "pinned": self.pinned,
+            "revision": self.revision,
+            "current": self.current,
+            "stale": self.stale,
+            "failed": self.failed,
+            "blocked": self.blocked,
+            "pinned": self.pinned,
         }
 
 
@@ -45,8 +49,12 @@ def movie_status(movie: Movie) -> StatusReport:
         else:
             current.append(job_id)
     return StatusReport(
-        revision=getattr(lookup, "revision", None), current=current, stale=stale, failed=failed,
-        blocked=blocked, pinned=pinned_slots(movie),
+        revision=getattr(lookup, "revision", None),
+        current=current,
+        stale=stale,
+        failed=failed,
+        blocked=blocked,
+        pinned=pinned_slots(movie),
     )
 
 
@@ -59,11 +67,13 @@ def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
     for artifact_id in sorted(read_edits(movie.folder)):
         key = str(artifact_id)
         base = state.pinned_from.get(key, state.generated.get(key))
-        pinned.append({
-            "id": key,
-            "file": f"prompts/{slot_file(artifact_id)}",
-            "generator_changed": base is not None and base != state.generated.get(key),
-        })
+        pinned.append(
+            {
+                "id": key,
+                "file": f"prompts/{slot_file(artifact_id)}",
+                "generator_changed": base is not None and base != state.generated.get(key),
+            }
+        )
     return pinned
 
 

@@ -98,7 +98,8 @@ class Movie:
             names = [str(a) for a, art in self.graph.artifacts.items() if art.kind == "text"]
             raise GraphError(
                 f"{text_id} is not a text artifact of this movie, so it cannot be overridden",
-                hint=did_you_mean(text_id, names) or "overridable: narration, prompts, title, summary",
+                hint=did_you_mean(text_id, names)
+                or "overridable: narration, prompts, title, summary",
             )
         self.extra_overrides[artifact_id] = value.encode("utf-8")
 
@@ -129,6 +130,10 @@ class Movie:
     def plan(self, *, redo: Iterable[NodeId] = (), lookup: ResultLookup | None = None) -> Plan:
         """What a build would do now; loads no provider code and calls nothing."""
         return make_plan(
-            self.graph, self.moviefile, lookup or self.results(), self.executor(),
-            overrides=self.overrides(), redo=redo,
+            self.graph,
+            self.moviefile,
+            lookup or self.results(),
+            self.executor(),
+            overrides=self.overrides(),
+            redo=redo,
         )

@@ -56,7 +56,9 @@ def _section_title(artifact_id: NodeId) -> str:
 
 
 def render_script(values: Mapping[NodeId, str]) -> str:
-    ordered = sorted(values, key=lambda a: (a.name != "MovieTitle", a.name != "MovieSummary", a.index))
+    ordered = sorted(
+        values, key=lambda a: (a.name != "MovieTitle", a.name != "MovieSummary", a.index)
+    )
     parts = [f"# {_section_title(a)}\n\n{values[a].strip()}\n" for a in ordered]
     return "\n".join(parts)
 
@@ -69,15 +71,19 @@ def parse_script(text: str, path: Path | str) -> dict[NodeId, str]:
         if line.startswith("#"):
             current = _marker(line, path, number)
             if current in sections:
-                raise ConfigError(f"section '{line.strip()}' appears twice",
-                                  location=SourceLocation(path, number, 1))
+                raise ConfigError(
+                    f"section '{line.strip()}' appears twice",
+                    location=SourceLocation(path, number, 1),
+                )
             sections[current] = []
             continue
         if current is None:
             if line.strip():
-                raise ConfigError("text before the first section marker",
-                                  location=SourceLocation(path, number, 1),
-                                  hint="start the file with `# Title`")
+                raise ConfigError(
+                    "text before the first section marker",
+                    location=SourceLocation(path, number, 1),
+                    hint="start the file with `# Title`",
+                )
             continue
         sections[current].append(line)
     return {slot: "\n".join(lines).strip() for slot, lines in sections.items()}
@@ -91,10 +97,12 @@ def _marker(line: str, path: Path | str, number: int) -> NodeId:
         return NodeId("MovieSummary")
     if line.startswith("# ") and len(words) == 2 and words[0] == "Segment" and words[1].isdigit():
         return NodeId("SegmentNarration", (int(words[1]),))
-    raise ConfigError(f"'{line.strip()}' is not a section marker",
-                      location=SourceLocation(path, number, 1),
-                      hint="markers are `# Title`, `# Summary` and `# Segment N` on a line of their "
-                      "own; lines of narration must not start with #")
+    raise ConfigError(
+        f"'{line.strip()}' is not a section marker",
+        location=SourceLocation(path, number, 1),
+        hint="markers are `# Title`, `# Summary` and `# Segment N` on a line of their "
+        "own; lines of narration must not start with #",
+    )
 
 
 @dataclass
@@ -115,7 +123,11 @@ class PromptState:
     def save(self, folder: Path) -> None:
         path = folder / PROMPTS_DIR / STATE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"format_version": 1, "generated": self.generated, "pinned_from": self.pinned_from}
+        payload = {
+            "format_version": 1,
+            "generated": self.generated,
+            "pinned_from": self.pinned_from,
+        }
         path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -168,8 +180,10 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
         if artifact_id in edits:
             base = state.pinned_from.setdefault(key, state.generated.get(key, text))
             if base.strip() != text:
-                notices.append(f"{key} is pinned by your edit; the generator now proposes "
-                               "something else (`moviebuild reset` takes the new text)")
+                notices.append(
+                    f"{key} is pinned by your edit; the generator now proposes "
+                    "something else (`moviebuild reset` takes the new text)"
+                )
         else:
             state.pinned_from.pop(key, None)
         state.generated[key] = text
@@ -200,8 +214,11 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
     if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
         chosen = [a for a in edits if slot_file(a) == relative]
     else:
-        artifact_id = movie.graph.resolve(parse_node_id(target)).id if "Producer" in target \
+        artifact_id = (
+            movie.graph.resolve(parse_node_id(target)).id
+            if "Producer" in target
             else parse_node_id(target)
+        )
         job = movie.graph.jobs.get(artifact_id)
         chosen = [a for a in edits if a == artifact_id or (job is not None and a in job.produces)]
     root = movie.folder / PROMPTS_DIR

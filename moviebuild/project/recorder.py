@@ -37,9 +37,15 @@ class StoreRecorder:
 
     def remember_provider_job(self, job: Job, key: str, data: Mapping[str, object]) -> None:
         """Journal a provider-side job id before waiting on it (crash-safe resume)."""
-        self.store.append_journal(self.revision, {
-            "event": "provider-job", "job": str(job.id), "key": key, "data": dict(data),
-        })
+        self.store.append_journal(
+            self.revision,
+            {
+                "event": "provider-job",
+                "job": str(job.id),
+                "key": key,
+                "data": dict(data),
+            },
+        )
 
 
 def outcome_record(outcome: JobOutcome) -> dict[str, object]:

@@ -82,6 +82,8 @@ def pool_name(moviefile: Moviefile, adapter: str, role: Role) -> str:
 
 def pool_limits(moviefile: Moviefile, pool: str) -> LimitSpec:
     adapter = pool.split(":", 1)[0]
-    return moviefile.limits.get(pool) or moviefile.limits.get(adapter) or DEFAULT_LIMITS.get(
-        adapter, LimitSpec()
+    return (
+        moviefile.limits.get(pool)
+        or moviefile.limits.get(adapter)
+        or DEFAULT_LIMITS.get(adapter, LimitSpec())
     )

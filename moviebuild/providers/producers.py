@@ -31,7 +31,8 @@ def _object(**properties: Any) -> dict[str, Any]:
 #: The JSON schema of each LLM producer's answer (OpenAI structured outputs accept these).
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ScriptProducer": _object(
-        title=_TEXT, summary=_TEXT,
+        title=_TEXT,
+        summary=_TEXT,
         segments={"type": "array", "items": _object(narration=_TEXT)},
     ),
     "TextToMusicPromptProducer": _object(music_prompt=_TEXT),
@@ -45,7 +46,9 @@ def _text(inputs: Mapping[NodeId, bytes], name: str, index: tuple[int, ...] = ()
     return inputs[NodeId(name, index)].decode("utf-8")
 
 
-def text_variables(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes]) -> dict[str, Any]:
+def text_variables(
+    job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes]
+) -> dict[str, Any]:
     """The template variables of an LLM job."""
     variables: dict[str, Any] = dict(fields)
     if job.producer == "ScriptProducer":
@@ -58,7 +61,9 @@ def text_variables(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, 
     return variables
 
 
-def text_outputs(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[NodeId, bytes]:
+def text_outputs(
+    job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]
+) -> dict[NodeId, bytes]:
     """Artifacts from a schema-valid LLM answer; ProviderError when the shape is wrong."""
     try:
         return _map_answer(job, answer, fields)
@@ -70,7 +75,9 @@ def text_outputs(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any])
         ) from exc
 
 
-def _map_answer(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[NodeId, bytes]:
+def _map_answer(
+    job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]
+) -> dict[NodeId, bytes]:
     def enc(value: Any) -> bytes:
         text = str(value).strip()
         if not text:
@@ -83,7 +90,10 @@ def _map_answer(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) 
         segments = answer["segments"]
         if len(segments) != n:
             raise ValueError(f"{len(segments)} segments instead of {n}")
-        out = {NodeId("MovieTitle"): enc(answer["title"]), NodeId("MovieSummary"): enc(answer["summary"])}
+        out = {
+            NodeId("MovieTitle"): enc(answer["title"]),
+            NodeId("MovieSummary"): enc(answer["summary"]),
+        }
         for number, segment in enumerate(segments, start=1):
             out[NodeId("SegmentNarration", (number,))] = enc(segment["narration"])
         return out
@@ -94,7 +104,9 @@ def _map_answer(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) 
         prompts = answer["image_prompts"]
         if len(prompts) < m:
             raise ValueError(f"{len(prompts)} image prompts instead of {m}")
-        return {NodeId("SegmentImagePrompt", (*index, j)): enc(prompts[j - 1]) for j in range(1, m + 1)}
+        return {
+            NodeId("SegmentImagePrompt", (*index, j)): enc(prompts[j - 1]) for j in range(1, m + 1)
+        }
     if job.producer == "TextToVideoPromptProducer":
         return {NodeId("TextToMovieDirectionPrompt", index): enc(answer["direction_prompt"])}
     if job.producer == "ImageToVideoPromptProducer":
@@ -105,34 +117,78 @@ def _map_answer(job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]) 
     raise ValueError(f"{job.producer} is not an LLM producer")
 
 
-def speech_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
-                   model: str | None, params: Mapping[str, Any], take: int) -> SpeechRequest:
+def speech_request(
+    job: Job,
+    fields: Mapping[str, Any],
+    inputs: Mapping[NodeId, bytes],
+    *,
+    model: str | None,
+    params: Mapping[str, Any],
+    take: int,
+) -> SpeechRequest:
     return SpeechRequest(
-        text=_text(inputs, "SegmentNarration", job.id.index), voice=str(fields["voice"]),
-        language=str(fields["language"]), emotion=fields.get("emotion"), model=model,
-        params=params, take=take,
-    )
-
-
-def music_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
-                  model: str | None, params: Mapping[str, Any], take: int) -> MusicRequest:
-    return MusicRequest(prompt=_text(inputs, "MusicPrompt"), duration_s=float(fields["duration"]),
-                        model=model, params=params, take=take)
-
-
-def image_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
-                  model: str | None, params: Mapping[str, Any], take: int) -> ImageRequest:
-    width, height = frame_size(fields["size"], fields["aspect_ratio"])
-    source = "SegmentImagePrompt" if job.producer == "TextToImageProducer" else "StartingImagePrompt"
-    return ImageRequest(
-        prompt=_text(inputs, source, job.id.index), style=str(fields["image_style"]), width=width,
-        height=height, aspect_ratio=str(fields["aspect_ratio"]), model=model, params=params,
+        text=_text(inputs, "SegmentNarration", job.id.index),
+        voice=str(fields["voice"]),
+        language=str(fields["language"]),
+        emotion=fields.get("emotion"),
+        model=model,
+        params=params,
         take=take,
     )
 
 
-def video_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
-                  model: str | None, params: Mapping[str, Any], take: int) -> VideoRequest:
+def music_request(
+    job: Job,
+    fields: Mapping[str, Any],
+    inputs: Mapping[NodeId, bytes],
+    *,
+    model: str | None,
+    params: Mapping[str, Any],
+    take: int,
+) -> MusicRequest:
+    return MusicRequest(
+        prompt=_text(inputs, "MusicPrompt"),
+        duration_s=float(fields["duration"]),
+        model=model,
+        params=params,
+        take=take,
+    )
+
+
+def image_request(
+    job: Job,
+    fields: Mapping[str, Any],
+    inputs: Mapping[NodeId, bytes],
+    *,
+    model: str | None,
+    params: Mapping[str, Any],
+    take: int,
+) -> ImageRequest:
+    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    source = (
+        "SegmentImagePrompt" if job.producer == "TextToImageProducer" else "StartingImagePrompt"
+    )
+    return ImageRequest(
+        prompt=_text(inputs, source, job.id.index),
+        style=str(fields["image_style"]),
+        width=width,
+        height=height,
+        aspect_ratio=str(fields["aspect_ratio"]),
+        model=model,
+        params=params,
+        take=take,
+    )
+
+
+def video_request(
+    job: Job,
+    fields: Mapping[str, Any],
+    inputs: Mapping[NodeId, bytes],
+    *,
+    model: str | None,
+    params: Mapping[str, Any],
+    take: int,
+) -> VideoRequest:
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     index = job.id.index
     if job.producer == "ImageToVideoProducer":
@@ -141,7 +197,14 @@ def video_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, b
     else:
         prompt, start_image = _text(inputs, "TextToMovieDirectionPrompt", index), None
     return VideoRequest(
-        prompt=prompt, style=str(fields.get("image_style", "photorealistic")), width=width,
-        height=height, aspect_ratio=str(fields["aspect_ratio"]), duration_s=float(SEGMENT_LENGTH_S),
-        start_image=start_image, model=model, params=params, take=take,
+        prompt=prompt,
+        style=str(fields.get("image_style", "photorealistic")),
+        width=width,
+        height=height,
+        aspect_ratio=str(fields["aspect_ratio"]),
+        duration_s=float(SEGMENT_LENGTH_S),
+        start_image=start_image,
+        model=model,
+        params=params,
+        take=take,
     )

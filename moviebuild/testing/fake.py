@@ -126,13 +126,16 @@ def _media(kind: str, *parts: Any) -> bytes:
 
 def _fault_error(rule: FaultRule, job_id: str) -> ProviderError:
     if rule.status == "timeout":
-        return ProviderError(f"{job_id}: timed out ({rule.message})", retryable=True,
-                             provider="fake")
+        return ProviderError(
+            f"{job_id}: timed out ({rule.message})", retryable=True, provider="fake"
+        )
     status = int(rule.status)
     retryable = status == 429 or status >= 500
     return ProviderError(
-        f"{job_id}: HTTP {status}: {rule.message}", retryable=retryable,
-        retry_after_s=rule.retry_after_s, provider="fake",
+        f"{job_id}: HTTP {status}: {rule.message}",
+        retryable=retryable,
+        retry_after_s=rule.retry_after_s,
+        provider="fake",
     )
 
 

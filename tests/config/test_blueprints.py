@@ -1,4 +1,4 @@
-"""Blueprints load into the movie graph's producers; a malformed one names file:line and what is wrong."""
+"""Blueprints load into the movie graph; a malformed one names file:line and what is wrong."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from moviebuild.errors import ConfigError
 def test_shipped_blueprints_declare_every_producer() -> None:
     names = {p.name for p in load_blueprints().producers}
     assert names == {
-        "ScriptProducer", "AudioProducer", "TextToMusicPromptProducer", "MusicProducer",
-        "TextToImagePromptProducer", "TextToImageProducer", "TextToVideoPromptProducer",
-        "TextToVideoProducer", "ImageToVideoPromptProducer", "StartingImageProducer",
-        "ImageToVideoProducer", "TimelineAssembler",
+        "ScriptProducer",
+        "AudioProducer",
+        "TextToMusicPromptProducer",
+        "MusicProducer",
+        "TextToImagePromptProducer",
+        "TextToImageProducer",
+        "TextToVideoPromptProducer",
+        "TextToVideoProducer",
+        "ImageToVideoPromptProducer",
+        "StartingImageProducer",
+        "ImageToVideoProducer",
+        "TimelineAssembler",
     }
 
 
@@ -31,19 +39,31 @@ def _broken(tmp_path: Path, name: str, old: str, new: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(("name", "old", "new", "words"), [
-    ("image_only.yaml", "cardinality: n*m\n    reads", "cardinality: m*n\n    reads",
-     "cardinality must be one of"),
-    ("image_only.yaml", '"SegmentImagePrompt[i][j]"', '"SegmentImagePromt[i][j]"',
-     "unknown artifact SegmentImagePromt"),
-    ("narration.yaml", '"SegmentNarration[i]"', '"SegmentNarration[i][j]"', "has 2 index"),
-    ("music.yaml", "reads: [duration]", "reads: [durration]", "unknown field 'durration'"),
-    ("music.yaml", "role: music", "role: musik", "unknown role"),
-    ("video_by_text.yaml", "latency_s: 90", "latency: 90", "unknown key 'latency'"),
-    ("movie.yaml", "include:", "include: [\n", "YAML syntax error"),
-])
-def test_malformed_blueprint_gives_file_line_and_problem(tmp_path: Path, name: str, old: str,
-                                                          new: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "old", "new", "words"),
+    [
+        (
+            "image_only.yaml",
+            "cardinality: n*m\n    reads",
+            "cardinality: m*n\n    reads",
+            "cardinality must be one of",
+        ),
+        (
+            "image_only.yaml",
+            '"SegmentImagePrompt[i][j]"',
+            '"SegmentImagePromt[i][j]"',
+            "unknown artifact SegmentImagePromt",
+        ),
+        ("narration.yaml", '"SegmentNarration[i]"', '"SegmentNarration[i][j]"', "has 2 index"),
+        ("music.yaml", "reads: [duration]", "reads: [durration]", "unknown field 'durration'"),
+        ("music.yaml", "role: music", "role: musik", "unknown role"),
+        ("video_by_text.yaml", "latency_s: 90", "latency: 90", "unknown key 'latency'"),
+        ("movie.yaml", "include:", "include: [\n", "YAML syntax error"),
+    ],
+)
+def test_malformed_blueprint_gives_file_line_and_problem(
+    tmp_path: Path, name: str, old: str, new: str, words: str
+) -> None:
     folder = _broken(tmp_path, name, old, new)
     with pytest.raises(ConfigError) as caught:
         load_blueprints(folder)

@@ -20,23 +20,40 @@ CASES = [
     ("duration 310", "inquiry: x\nduration: 310\n", 2, "out of range", None),
     ("images 6", GOOD + "images_per_segment: 6\n", 3, "out of range", None),
     ("unknown audience", GOOD + "audience: adultz\n", 3, "unknown value 'adultz'", "adults"),
-    ("misspelt key", GOOD + "imags_per_segment: 2\n", 3, "unknown key 'imags_per_segment'",
-     "images_per_segment"),
+    (
+        "misspelt key",
+        GOOD + "imags_per_segment: 2\n",
+        3,
+        "unknown key 'imags_per_segment'",
+        "images_per_segment",
+    ),
     ("segment 31", GOOD + "segments:\n  31: {use_video: true}\n", 4, "no segment 31", None),
     ("string for number", "inquiry: x\nduration: sixty\n", 2, "expected a whole number", None),
     ("empty inquiry", "inquiry: '   '\nduration: 60\n", 1, "inquiry", None),
     ("yaml syntax", "inquiry: x\nduration: [60\n", 3, "YAML syntax error", None),
-    ("unknown provider", GOOD + "providers:\n  image: {adapter: opnai}\n", 4, "unknown provider",
-     None),
-    ("unknown provider role", GOOD + "providers:\n  imagez: {adapter: openai}\n", 4,
-     "neither a role nor a producer", "image"),
+    (
+        "unknown provider",
+        GOOD + "providers:\n  image: {adapter: opnai}\n",
+        4,
+        "unknown provider",
+        None,
+    ),
+    (
+        "unknown provider role",
+        GOOD + "providers:\n  imagez: {adapter: openai}\n",
+        4,
+        "neither a role nor a producer",
+        "image",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "words", "hint"),
-                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
-def test_bad_moviefile_names_file_line_and_problem(text: str, line: int, words: str,
-                                                   hint: str | None) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "words", "hint"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
+def test_bad_moviefile_names_file_line_and_problem(
+    text: str, line: int, words: str, hint: str | None
+) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_moviefile(text, "Moviefile.yaml")
     error = caught.value

@@ -43,8 +43,9 @@ def test_empty_store_plans_every_job_as_new(movie_folder: MovieFactory) -> None:
 
 
 @pytest.mark.parametrize(("field", "value"), CHANGES, ids=[c[0] for c in CHANGES])
-def test_changing_a_field_marks_exactly_its_readers(movie_folder: MovieFactory, field: str,
-                                                    value: Any) -> None:
+def test_changing_a_field_marks_exactly_its_readers(
+    movie_folder: MovieFactory, field: str, value: Any
+) -> None:
     folder = movie_folder(**BASE)
     assert run_build(folder).complete
     assert not Movie.open(folder).plan().to_run()
@@ -53,8 +54,11 @@ def test_changing_a_field_marks_exactly_its_readers(movie_folder: MovieFactory, 
     movie = Movie.open(folder)
     plan = movie.plan()
     readers = {j.id for j in movie.graph.jobs.values() if field in j.reads}
-    changed = {p.job.id for p in plan.jobs
-               if p.reason and p.reason.kind is ReasonKind.INPUT_CHANGED and p.reason.subject == field}
+    changed = {
+        p.job.id
+        for p in plan.jobs
+        if p.reason and p.reason.kind is ReasonKind.INPUT_CHANGED and p.reason.subject == field
+    }
     previous = Movie.open(folder).results()
     existed = {j for j in readers if previous.previous_record(j) is not None}
     assert changed == existed
@@ -102,11 +106,16 @@ def test_reused_jobs_carry_no_reason(movie_folder: MovieFactory) -> None:
 def test_model_change_is_model_changed(movie_folder: MovieFactory, tmp_path: Path) -> None:
     folder = movie_folder(**BASE)
     run_build(folder)
-    providers = {"speech": {"adapter": "fake", "model": "v2"}, "music": {"adapter": "fake"},
-                 "image": {"adapter": "fake"}, "video": {"adapter": "fake"}}
+    providers = {
+        "speech": {"adapter": "fake", "model": "v2"},
+        "music": {"adapter": "fake"},
+        "image": {"adapter": "fake"},
+        "video": {"adapter": "fake"},
+    }
     write_moviefile(folder, **{**BASE, "providers": providers})
     plan = Movie.open(folder).plan()
     kinds = {str(p.job.id): p.reason.kind for p in plan.to_run() if p.reason}
     assert kinds["AudioProducer[1]"] is ReasonKind.MODEL_CHANGED
     assert {k for k, v in kinds.items() if v is ReasonKind.MODEL_CHANGED} == {
-        f"AudioProducer[{i}]" for i in range(1, 7)}
+        f"AudioProducer[{i}]" for i in range(1, 7)
+    }

@@ -40,9 +40,12 @@ def test_all_video_by_text_30() -> None:
 def test_image_prompts_fan_out_to_m_images(m: int) -> None:
     graph = expand(f"inquiry: x\nduration: 20\nimages_per_segment: {m}\n")
     prompt_job = graph.jobs[NodeId("TextToImagePromptProducer", (2,))]
-    assert prompt_job.produces == tuple(NodeId("SegmentImagePrompt", (2, j)) for j in range(1, m + 1))
+    assert prompt_job.produces == tuple(
+        NodeId("SegmentImagePrompt", (2, j)) for j in range(1, m + 1)
+    )
     assert graph.jobs[NodeId("TextToImageProducer", (2, m))].consumes == (
-        NodeId("SegmentImagePrompt", (2, m)),)
+        NodeId("SegmentImagePrompt", (2, m)),
+    )
 
 
 def test_segments_mix_branches() -> None:

@@ -23,8 +23,11 @@ def test_first_build_calls_every_provider_job_once(movie_folder: MovieFactory) -
     adapter = fake()
     result = run_build(movie_folder(images_per_segment=2), adapter)
     assert result.complete
-    assert adapter.calls_by_producer() == {"MusicProducer": 1, "AudioProducer": 6,
-                                           "TextToImageProducer": 12}
+    assert adapter.calls_by_producer() == {
+        "MusicProducer": 1,
+        "AudioProducer": 6,
+        "TextToImageProducer": 12,
+    }
     assert set(adapter.calls.values()) == {1}
     assert result.revision == 1
 
@@ -68,8 +71,10 @@ def test_redo_of_one_image_calls_exactly_one_provider(movie_folder: MovieFactory
 
 
 def test_thirty_percent_retryable_failures_still_complete(movie_folder: MovieFactory) -> None:
-    faults = [FaultRule("*", 503, probability=0.3), FaultRule("*", 429, probability=0.1,
-                                                              retry_after_s=7)]
+    faults = [
+        FaultRule("*", 503, probability=0.3),
+        FaultRule("*", 429, probability=0.1, retry_after_s=7),
+    ]
     adapter = fake(faults=faults, seed=3)
     all_fake = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "image", "video")}
     result = run_build(movie_folder(duration=120, providers=all_fake), adapter)
@@ -105,7 +110,9 @@ def test_failed_image_leaves_a_gap_in_the_timeline(movie_folder: MovieFactory) -
     result = run_build(folder, fake(faults=[FaultRule("TextToImageProducer[3][2]", 422)]))
     assembler = result.outcomes[NodeId("TimelineAssembler")]
     assert assembler.status is JobStatus.DONE
-    assert "SegmentImage[3][2]" not in (assembler.fingerprint.inputs if assembler.fingerprint else {})
+    assert "SegmentImage[3][2]" not in (
+        assembler.fingerprint.inputs if assembler.fingerprint else {}
+    )
     assert [str(o.job_id) for o in result.failed()] == ["TextToImageProducer[3][2]"]
 
 
@@ -113,9 +120,8 @@ def test_a_second_build_of_the_same_movie_is_refused(movie_folder: MovieFactory)
     folder = movie_folder()
     run_build(folder)
     store = Movie.open(folder).open_store()
-    with store.lock():
-        with pytest.raises(LockHeld) as caught:
-            run_build(folder)
+    with store.lock(), pytest.raises(LockHeld) as caught:
+        run_build(folder)
     assert str(__import__("os").getpid()) in caught.value.message
 
 

@@ -16,8 +16,14 @@ from typing import Any
 from tests.conftest import write_moviefile
 
 ALL_FAKE = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "image", "video")}
-LATENCY_S = {"ScriptProducer": 0.1, "TextToImagePromptProducer": 0.05, "AudioProducer": 0.1,
-             "TextToImageProducer": 0.15, "MusicProducer": 0.2, "TextToMusicPromptProducer": 0.05}
+LATENCY_S = {
+    "ScriptProducer": 0.1,
+    "TextToImagePromptProducer": 0.05,
+    "AudioProducer": 0.1,
+    "TextToImageProducer": 0.15,
+    "MusicProducer": 0.2,
+    "TextToMusicPromptProducer": 0.05,
+}
 LIMITS = {"fake": {"concurrent": 3}}
 
 
@@ -25,8 +31,12 @@ def _run(folder: Path, log: Path, *, kill_after_s: float | None) -> int:
     config = folder.parent / f"{log.name}.json"
     config.write_text(json.dumps({"latency_s": LATENCY_S, "call_log": str(log)}))
     env = {**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)}
-    process = subprocess.Popen([sys.executable, "-m", "moviebuild", "-C", str(folder), "--json"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moviebuild", "-C", str(folder), "--json"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     if kill_after_s is None:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr.decode()
@@ -84,6 +94,8 @@ def test_sigkill_at_random_points_loses_only_calls_in_flight(tmp_path: Path) -> 
     write_moviefile(clean, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
     _run(clean, tmp_path / "calls-clean.log", kill_after_s=None)
     assert _final(folder) == _final(clean)
-    temp_leftovers = [p for p in (folder / ".moviebuild" / "objects").rglob("*") if ".tmp" in p.name]
+    temp_leftovers = [
+        p for p in (folder / ".moviebuild" / "objects").rglob("*") if ".tmp" in p.name
+    ]
     for leftover in temp_leftovers:
         assert leftover.name.startswith(".tmp-")

@@ -20,10 +20,82 @@ _LEADS = re.compile(
     re.IGNORECASE,
 )
 _STOP = frozenset(
-    "a an the and or but of to in on at for with from by as is are was were be been it its this "
-    "that these those their there they them we you your our who what when where why how which "
-    "into over under about after before during between through each one nobody still so than "
-    "then just very more most much many some any every next minute look back people also".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "from",
+        "by",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "they",
+        "them",
+        "we",
+        "you",
+        "your",
+        "our",
+        "who",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "into",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "during",
+        "between",
+        "through",
+        "each",
+        "one",
+        "nobody",
+        "still",
+        "so",
+        "than",
+        "then",
+        "just",
+        "very",
+        "more",
+        "most",
+        "much",
+        "many",
+        "some",
+        "any",
+        "every",
+        "next",
+        "minute",
+        "look",
+        "back",
+        "people",
+        "also",
+    ]
 )
 _OPENING = (
     "Welcome. In the next few moments we explore {topic}: where it came from, why it mattered "
@@ -90,7 +162,9 @@ def narration(inquiry: str, audience: str, segment: int) -> str:
     if segment == 1:
         body = _OPENING.format(topic=topic)
     else:
-        body = _MIDDLE[(segment - 2 + _pick(inquiry, len(_MIDDLE))) % len(_MIDDLE)].format(topic=topic)
+        body = _MIDDLE[(segment - 2 + _pick(inquiry, len(_MIDDLE))) % len(_MIDDLE)].format(
+            topic=topic
+        )
     return f"{body} {_AUDIENCE_TAG.get(audience, '')}".strip()
 
 
@@ -104,7 +178,9 @@ def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:
             f"A short narrated explainer about {topic} for {audience}. It moves from the origins "
             f"of {topic} to its lasting consequences."
         ),
-        "segments": [{"narration": narration(inquiry, audience, i)} for i in range(1, segments + 1)],
+        "segments": [
+            {"narration": narration(inquiry, audience, i)} for i in range(1, segments + 1)
+        ],
     }
 
 
@@ -122,7 +198,9 @@ def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     if producer == "TextToMusicPromptProducer":
         mood = _MOODS.get(str(variables["audience"]), "warm and thoughtful")
         keys = ", ".join(_keywords(str(variables["summary"]))[:3])
-        return {"music_prompt": f"{mood} instrumental underscore, piano and strings, evoking {keys}"}
+        return {
+            "music_prompt": f"{mood} instrumental underscore, piano and strings, evoking {keys}"
+        }
     text, style = str(variables["narration"]), str(variables.get("image_style", "photorealistic"))
     segment = int(variables["segment"])
     if producer == "TextToImagePromptProducer":
