@@ -6,6 +6,7 @@ one message and a hint and exit with their own code; anything else is an interna
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ class MovieGroup(click.Group):
             click.echo("interrupted", err=True)
             ctx.exit(130)
         except Exception as exc:
-            if "MOVIEBUILD_DEBUG" in __import__("os").environ:
+            if "MOVIEBUILD_DEBUG" in os.environ:
                 raise
             error = InternalError(
                 f"internal error: {type(exc).__name__}: {exc}",
@@ -86,5 +87,8 @@ def _register() -> None:
 
 
 def main() -> None:
+    # pydantic scans every installed distribution for plugins on first use; moviebuild uses none,
+    # and the scan costs a no-op build tens of milliseconds.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _register()
     cli.main(args=sys.argv[1:], prog_name="moviebuild")

@@ -56,6 +56,10 @@ class ResultLookup(Protocol):
         """The bytes of a stored artifact."""
         ...
 
+    def has_results(self) -> bool:
+        """False when nothing was ever stored (so no key can match)."""
+        ...
+
 
 @dataclass(frozen=True)
 class JobRequest:

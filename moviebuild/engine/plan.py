@@ -100,6 +100,7 @@ def make_plan(
     known: dict[NodeId, str] = dict(decider.override_digests)
     contents: dict[NodeId, bytes] = dict(decider.overrides)
     planned = []
+    has_results = lookup.has_results()
     for job in graph.jobs.values():
         if all(a in known for a in job.consumes):
             decision = decider.decide(job, known)
@@ -108,7 +109,12 @@ def make_plan(
         if decision.outputs is not None:
             for name, digest in decision.outputs.items():
                 known.setdefault(_artifact(job, name), digest)
-        elif decision.action is Action.RUN and decision.fingerprint and executor.can_predict(job):
+        elif (
+            decision.action is Action.RUN
+            and decision.fingerprint
+            and has_results
+            and executor.can_predict(job)
+        ):
             inputs = {a: _content(a, known, contents, lookup) for a in job.consumes}
             request = JobRequest(job, decider.field_values(job), inputs, decider.take(job))
             for artifact_id, data in executor.predict(request).items():

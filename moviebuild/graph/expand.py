@@ -79,6 +79,8 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
 
 def _bind(ref: ArtifactRef, binding: dict[str, int], n: int, m: int) -> list[NodeId]:
     """The artifact ids a produced reference names under ``binding`` (``*`` spans 1..n / 1..m)."""
+    if "*" not in ref.index:
+        return [NodeId(ref.name, tuple(binding[part] for part in ref.index))]
     choices: list[list[int]] = []
     for depth, part in enumerate(ref.index):
         if part == "*":

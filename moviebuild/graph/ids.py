@@ -5,21 +5,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from moviebuild.config.blueprint import split_indexed_name
 from moviebuild.errors import GraphError
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class NodeId:
-    """A job or artifact: ``name`` plus indices (segment, then image), all 1-based."""
+class NodeId(NamedTuple):
+    """A job or artifact: ``name`` plus indices (segment, then image), all 1-based.
+
+    A named tuple, because ids are hashed and compared constantly while planning.
+    """
 
     name: str
     index: tuple[int, ...] = ()
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # type: ignore[override]
         return self.name + "".join(f"[{number}]" for number in self.index)
+
+    def __repr__(self) -> str:  # type: ignore[override]
+        return f"NodeId({self})"
 
     @property
     def segment(self) -> int | None:

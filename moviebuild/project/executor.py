@@ -6,9 +6,8 @@ adapter code), predicts offline text jobs for dry runs, and runs the internal as
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import Moviefile
@@ -17,10 +16,12 @@ from moviebuild.engine.keys import JobIdentity
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
 from moviebuild.providers import catalog, producers
-from moviebuild.providers.requests import Adapter, CallContext, TextRequest
+
+if TYPE_CHECKING:
+    from moviebuild.providers.requests import Adapter, CallContext
 
 Assembler = Callable[[JobRequest], bytes]
-CallContextFactory = Callable[[Job, str | None], CallContext]
+CallContextFactory = Callable[[Job, "str | None"], "CallContext"]
 
 
 class ProviderExecutor:
@@ -38,7 +39,7 @@ class ProviderExecutor:
         self._assembler = assembler
         self._adapters: dict[str, Adapter] = dict(adapters or {})
         self._identities: dict[NodeId, JobIdentity] = {}
-        self._context_for = context_for or (lambda job, key: CallContext(job_id=str(job.id)))
+        self._context_for = context_for or _plain_context
 
     def identity(self, job: Job) -> JobIdentity:
         found = self._identities.get(job.id)
@@ -77,6 +78,10 @@ class ProviderExecutor:
         return self._adapters[name]
 
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
+        import asyncio
+
+        from moviebuild.providers.requests import TextRequest
+
         job = request.job
         if job.role is Role.INTERNAL:
             if self._assembler is None:
@@ -122,3 +127,9 @@ class ProviderExecutor:
                 producers.video_request(job, fields, inputs, **options), context
             )
         return {artifact_id: data}
+
+
+def _plain_context(job: Job, key: str | None) -> CallContext:
+    from moviebuild.providers.requests import CallContext
+
+    return CallContext(job_id=str(job.id))

@@ -38,6 +38,9 @@ class EmptyResults:
     def read_blob(self, digest: str) -> bytes:
         raise KeyError(digest)
 
+    def has_results(self) -> bool:
+        return False
+
 
 @dataclass
 class Movie:

@@ -73,5 +73,8 @@ class StoreResults:
     def previous_record(self, job_id: NodeId) -> PriorRecord | None:
         return self.records.get(job_id)
 
+    def has_results(self) -> bool:
+        return bool(self._results())
+
     def read_blob(self, digest: str) -> bytes:
         return self.store.blobs.get_blob(digest)

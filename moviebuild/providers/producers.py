@@ -8,13 +8,20 @@ Adapters never see job ids or Moviefiles; this module is the translation between
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import frame_size
 from moviebuild.config.moviefile import SEGMENT_LENGTH_S
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
-from moviebuild.providers.requests import ImageRequest, MusicRequest, SpeechRequest, VideoRequest
+
+if TYPE_CHECKING:
+    from moviebuild.providers.requests import (
+        ImageRequest,
+        MusicRequest,
+        SpeechRequest,
+        VideoRequest,
+    )
 
 _TEXT = {"type": "string", "minLength": 1}
 
@@ -126,6 +133,8 @@ def speech_request(
     params: Mapping[str, Any],
     take: int,
 ) -> SpeechRequest:
+    from moviebuild.providers.requests import SpeechRequest
+
     return SpeechRequest(
         text=_text(inputs, "SegmentNarration", job.id.index),
         voice=str(fields["voice"]),
@@ -146,6 +155,8 @@ def music_request(
     params: Mapping[str, Any],
     take: int,
 ) -> MusicRequest:
+    from moviebuild.providers.requests import MusicRequest
+
     return MusicRequest(
         prompt=_text(inputs, "MusicPrompt"),
         duration_s=float(fields["duration"]),
@@ -164,6 +175,8 @@ def image_request(
     params: Mapping[str, Any],
     take: int,
 ) -> ImageRequest:
+    from moviebuild.providers.requests import ImageRequest
+
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     source = (
         "SegmentImagePrompt" if job.producer == "TextToImageProducer" else "StartingImagePrompt"
@@ -189,6 +202,8 @@ def video_request(
     params: Mapping[str, Any],
     take: int,
 ) -> VideoRequest:
+    from moviebuild.providers.requests import VideoRequest
+
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     index = job.id.index
     if job.producer == "ImageToVideoProducer":

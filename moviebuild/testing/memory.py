@@ -26,6 +26,9 @@ class MemoryResults:
     def previous_record(self, job_id: NodeId) -> PriorRecord | None:
         return self.records.get(job_id)
 
+    def has_results(self) -> bool:
+        return bool(self.results)
+
     def read_blob(self, digest: str) -> bytes:
         return self.blobs[digest]
 

@@ -154,7 +154,9 @@ def _keywords(text: str) -> list[str]:
     for word in words:
         if len(word) > 3 and word not in _STOP and word.isalpha():
             seen.setdefault(word, None)
-    return list(seen) or ["story"]
+    # Longer words tend to carry the subject ("lighthouse"), short ones the connective tissue.
+    ranked = sorted(seen, key=lambda word: -len(word))
+    return ranked or ["story"]
 
 
 def narration(inquiry: str, audience: str, segment: int) -> str:

@@ -1,0 +1,63 @@
+"""``moviebuild render``: the current revision's timeline through the ffmpeg preview renderer.
+
+Segment clips are cached by key under ``.moviebuild/cache/render`` (next to a local store, or in
+the movie folder for a remote one), so an edit to one segment re-encodes one clip.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from moviebuild.errors import StoreError
+from moviebuild.graph import NodeId
+from moviebuild.project.export import OUT_DIR, current_outputs
+from moviebuild.project.movie import Movie
+from moviebuild.timeline import (
+    DirectoryClipCache,
+    RenderReport,
+    load_timeline,
+    preview_size,
+    render_preview,
+)
+
+CACHE_DIR = Path(".moviebuild") / "cache" / "render"
+SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
+
+
+def render_movie(
+    movie: Movie,
+    *,
+    size: str = "720p",
+    out_path: Path | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> RenderReport:
+    """Render ``out/preview.mp4`` (or ``out_path``) from the current revision."""
+    if not movie.store_exists():
+        raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
+    store = movie.open_store()
+    with store, tempfile.TemporaryDirectory(prefix="moviebuild-assets-") as scratch:
+        outputs = current_outputs(movie, store)
+        timeline_digest = outputs.get(NodeId("Timeline"))
+        if timeline_digest is None:
+            raise StoreError("the current revision has no timeline",
+                             hint="run `moviebuild` until the TimelineAssembler succeeds")
+        timeline = load_timeline(store.blobs.get_blob(timeline_digest))
+        assets: dict[str, Path] = {}
+        digests: dict[str, str] = {}
+        for artifact_id, digest in outputs.items():
+            path = store.blobs.local_blob_path(digest)
+            if path is None:
+                path = Path(scratch) / digest
+                path.write_bytes(store.blobs.get_blob(digest))
+            assets[str(artifact_id)] = path
+            digests[str(artifact_id)] = digest
+        width, height = preview_size(timeline, SIZES[size])
+        target = out_path or movie.folder / OUT_DIR / "preview.mp4"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return render_preview(
+            timeline, assets, out_path=target, width=width, height=height,
+            cache=DirectoryClipCache(movie.folder / CACHE_DIR), asset_digests=digests,
+            on_progress=on_progress,
+        )
