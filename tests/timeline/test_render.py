@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from moviebuild.config.enums import AssemblyStrategy
+from moviebuild.errors import MediaError
 from moviebuild.media.ffmpeg import media_duration_s, run_ffmpeg
 from moviebuild.timeline import (
     AssemblyMaterial,
@@ -192,8 +193,12 @@ def test_editing_one_segment_rerenders_exactly_that_clip(preview: Preview) -> No
 
 def test_clip_keys_follow_content_not_the_segment_start() -> None:
     digests = {f"SegmentImage[{i}][1]": f"digest-{i}" for i in (1, 2)}
-    short = assemble(image_segment(1, narration_s=3.0), image_segment(2), strategy=AssemblyStrategy.FIT_NARRATION)
-    long = assemble(image_segment(1, narration_s=4.0), image_segment(2), strategy=AssemblyStrategy.FIT_NARRATION)
+    short = assemble(
+        image_segment(1, narration_s=3.0), image_segment(2), strategy=AssemblyStrategy.FIT_NARRATION
+    )
+    long = assemble(
+        image_segment(1, narration_s=4.0), image_segment(2), strategy=AssemblyStrategy.FIT_NARRATION
+    )
     assert short.segment(2).start_s != long.segment(2).start_s
 
     assert segment_clip_key(short, 2, digests) == segment_clip_key(long, 2, digests)
@@ -243,7 +248,9 @@ def test_ken_burns_frames_follow_the_documented_geometry(
         progress = frame_index / 60
         scale = 1.2 - 0.2 * progress
         expected_x = width / 2 + (0.1 - 0.1 * progress) * width + (0.6 - 0.5) * 300 * cover * scale
-        expected_y = height / 2 + (-0.05 + 0.05 * progress) * height + (0.45 - 0.5) * 300 * cover * scale
+        expected_y = (
+            height / 2 + (-0.05 + 0.05 * progress) * height + (0.45 - 0.5) * 300 * cover * scale
+        )
         expected_side = 0.1 * 300 * cover * scale
         box = preview.frame(frame_index).point(lambda level: 255 if level > 128 else 0).getbbox()
         assert box is not None
@@ -282,3 +289,10 @@ def test_preview_size_keeps_the_aspect_with_even_sides() -> None:
 
     assert preview_size(timeline, 720) == (1280, 720)
     assert preview_size(timeline, 480) == (854, 480)
+
+
+def test_an_asset_without_a_file_is_a_media_error_naming_it(preview: Preview) -> None:
+    timeline = assemble(image_segment(1))
+
+    with pytest.raises(MediaError, match=r"SegmentAudio\[1\].*SegmentImage\[1\]\[1\]"):
+        preview.render(timeline, {"MusicTrack": "music"})

@@ -1,0 +1,355 @@
+"""Assembly strategies: turn a movie's generated artifacts into a Timeline (docs/assembly.md).
+
+It owns segment lengths, clip placement, Ken Burns presets, music ducking, captions and gaps. It
+is handed plain data (ids and measured durations); it never reads media, the store or the engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from moviebuild.config.enums import AssemblyStrategy
+from moviebuild.errors import InternalError
+from moviebuild.timeline.model import (
+    AudioClip,
+    Caption,
+    Framing,
+    Gap,
+    GapReason,
+    ImageClip,
+    KenBurns,
+    KenBurnsPreset,
+    MusicClip,
+    SegmentSpan,
+    Timeline,
+    Tracks,
+    VideoClip,
+    VolumePoint,
+)
+
+LEAD_OUT_S = 0.5
+"""fit-narration and speed-adjust: silence after a narration before the next segment."""
+MIN_SEGMENT_S = 3.0
+"""fit-narration and speed-adjust: no segment with narration is shorter than this."""
+MIN_PLAYBACK_RATE = 0.5
+MAX_PLAYBACK_RATE = 2.0
+MUSIC_VOLUME = 1.0
+DUCKED_VOLUME = 0.25
+DUCK_RAMP_S = 0.3
+
+_PRESET_ORDER = (
+    KenBurnsPreset.PUSH_IN,
+    KenBurnsPreset.PAN_RIGHT,
+    KenBurnsPreset.PUSH_OUT,
+    KenBurnsPreset.PAN_LEFT,
+)
+_PAN_SCALE = 1.12
+_PAN_OFFSET = 0.05
+_PUSH_SCALE = 1.15
+_PRESET_FRAMINGS = {
+    KenBurnsPreset.PUSH_IN: (Framing(scale=1.0), Framing(scale=_PUSH_SCALE)),
+    KenBurnsPreset.PUSH_OUT: (Framing(scale=_PUSH_SCALE), Framing(scale=1.0)),
+    # The camera pans right, so the image moves left.
+    KenBurnsPreset.PAN_RIGHT: (
+        Framing(scale=_PAN_SCALE, offset_x=_PAN_OFFSET),
+        Framing(scale=_PAN_SCALE, offset_x=-_PAN_OFFSET),
+    ),
+    KenBurnsPreset.PAN_LEFT: (
+        Framing(scale=_PAN_SCALE, offset_x=-_PAN_OFFSET),
+        Framing(scale=_PAN_SCALE, offset_x=_PAN_OFFSET),
+    ),
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
+
+
+class VisualKind(StrEnum):
+    """What fills a segment's picture: a series of stills or one video clip."""
+
+    IMAGES = "images"
+    VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class AssetRef:
+    """A present audio or video artifact with its measured duration."""
+
+    asset_id: str
+    duration_s: float
+
+    def __post_init__(self) -> None:
+        if not self.duration_s > 0:
+            raise InternalError(f"{self.asset_id} has duration {self.duration_s} s; measure it")
+
+
+@dataclass(frozen=True)
+class ExpectedAssets:
+    """The asset ids a segment should have; used only to name what is missing in gaps."""
+
+    narration: str
+    images: tuple[str, ...] = ()
+    video: str | None = None
+
+
+@dataclass(frozen=True)
+class SegmentMaterial:
+    """One segment's artifacts; ``None`` marks one whose job failed or was blocked.
+
+    ``images`` has one entry per expected image, in image order, ``None`` where it is missing.
+    """
+
+    index: int
+    expected: ExpectedAssets
+    visual_kind: VisualKind = VisualKind.IMAGES
+    narration_text: str | None = None
+    narration: AssetRef | None = None
+    images: tuple[str | None, ...] = ()
+    video: AssetRef | None = None
+
+    def __post_init__(self) -> None:
+        if self.index < 1:
+            raise InternalError(f"segment index {self.index} must be 1 or more")
+        if self.visual_kind is VisualKind.IMAGES and len(self.images) != len(self.expected.images):
+            raise InternalError(
+                f"segment {self.index} has {len(self.images)} image entries "
+                f"but expects {len(self.expected.images)}"
+            )
+        if self.visual_kind is VisualKind.VIDEO and self.expected.video is None:
+            raise InternalError(f"video segment {self.index} does not name its expected video")
+
+
+@dataclass(frozen=True)
+class AssemblyMaterial:
+    """Everything the assembler reads. ``expected_music`` is None when the movie has no music."""
+
+    title: str
+    fps: int
+    width: int
+    height: int
+    segments: tuple[SegmentMaterial, ...]
+    music: AssetRef | None = None
+    expected_music: str | None = None
+    segment_length_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        numbers = [segment.index for segment in self.segments]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise InternalError(f"segments must be numbered 1..n in order, got {numbers}")
+        if self.fps < 1 or self.segment_length_s <= 0:
+            raise InternalError("fps and segment_length_s must be positive")
+
+
+def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) -> Timeline:
+    """Place every artifact on a timeline following ``strategy``; missing ones become gaps."""
+    fps = material.fps
+    spans: list[SegmentSpan] = []
+    visual: list[ImageClip | VideoClip] = []
+    narration: list[AudioClip] = []
+    captions: list[Caption] = []
+    gaps: list[Gap] = []
+    start_frame = 0
+    for segment in material.segments:
+        frames = _segment_frames(segment, material, strategy)
+        span = SegmentSpan(
+            index=segment.index,
+            start_s=_seconds(start_frame, fps),
+            duration_s=_seconds(start_frame + frames, fps) - _seconds(start_frame, fps),
+        )
+        spans.append(span)
+        clips, visual_gaps = _place_visuals(segment, span, start_frame, frames, fps, strategy)
+        visual.extend(clips)
+        gaps.extend(visual_gaps)
+        spoken_s = span.duration_s
+        if segment.narration is not None:
+            spoken_s = min(segment.narration.duration_s, span.duration_s)
+            narration.append(
+                AudioClip(
+                    asset=segment.narration.asset_id,
+                    segment=segment.index,
+                    start_s=span.start_s,
+                    duration_s=spoken_s,
+                )
+            )
+        else:
+            gaps.append(_gap(span, (segment.expected.narration,), GapReason.NARRATION_MISSING))
+        if segment.narration_text and segment.narration_text.strip():
+            captions.extend(
+                _captions(segment.narration_text, span.start_s, spoken_s, segment.index)
+            )
+        start_frame += frames
+    duration_s = _seconds(start_frame, fps)
+    music: list[MusicClip] = []
+    if material.music is not None:
+        music_s = min(material.music.duration_s, duration_s)
+        spoken = [(clip.start_s, clip.start_s + clip.duration_s) for clip in narration]
+        music.append(
+            MusicClip(
+                asset=material.music.asset_id,
+                start_s=0.0,
+                duration_s=music_s,
+                envelope=duck_envelope(spoken, music_s),
+            )
+        )
+    elif material.expected_music is not None:
+        gaps.append(
+            Gap(
+                segment=None,
+                start_s=0.0,
+                end_s=duration_s,
+                missing=(material.expected_music,),
+                reason=GapReason.MUSIC_MISSING,
+            )
+        )
+    return Timeline(
+        title=material.title,
+        fps=fps,
+        width=material.width,
+        height=material.height,
+        duration_s=duration_s,
+        segments=tuple(spans),
+        tracks=Tracks(
+            visual=tuple(visual),
+            narration=tuple(narration),
+            music=tuple(music),
+            captions=tuple(captions),
+        ),
+        gaps=tuple(gaps),
+    )
+
+
+def duck_envelope(
+    narration_spans_s: Sequence[tuple[float, float]], duration_s: float
+) -> tuple[VolumePoint, ...]:
+    """Music volume over ``[0, duration_s]``: DUCKED_VOLUME while anyone speaks, MUSIC_VOLUME
+    otherwise, with DUCK_RAMP_S linear ramps ending at each narration's start and starting at its
+    end. Narrations closer than two ramps stay ducked in between."""
+    merged: list[list[float]] = []
+    for start_s, end_s in sorted(narration_spans_s):
+        if merged and start_s - DUCK_RAMP_S < merged[-1][1] + DUCK_RAMP_S:
+            merged[-1][1] = max(merged[-1][1], end_s)
+        else:
+            merged.append([start_s, end_s])
+    raw: list[tuple[float, float]] = []
+    for start_s, end_s in merged:
+        raw += [
+            (start_s - DUCK_RAMP_S, MUSIC_VOLUME),
+            (start_s, DUCKED_VOLUME),
+            (end_s, DUCKED_VOLUME),
+            (end_s + DUCK_RAMP_S, MUSIC_VOLUME),
+        ]
+    if not raw:
+        return (VolumePoint(time_s=0.0, volume=MUSIC_VOLUME),)
+    inside = [(0.0, _interpolate(raw, 0.0))]
+    inside += [point for point in raw if 0.0 < point[0] < duration_s]
+    inside.append((duration_s, _interpolate(raw, duration_s)))
+    points: list[VolumePoint] = []
+    for time_s, volume in inside:
+        point = VolumePoint(time_s=time_s, volume=volume)
+        if not points or point != points[-1]:
+            points.append(point)
+    return tuple(points)
+
+
+def _interpolate(points: Sequence[tuple[float, float]], time_s: float) -> float:
+    if time_s <= points[0][0]:
+        return points[0][1]
+    for (t0, v0), (t1, v1) in itertools.pairwise(points):
+        if t0 <= time_s < t1:
+            return v0 + (v1 - v0) * (time_s - t0) / (t1 - t0)
+    return points[-1][1]
+
+
+def _seconds(frame: int, fps: int) -> float:
+    return round(frame / fps, 6)
+
+
+def _segment_frames(
+    segment: SegmentMaterial, material: AssemblyMaterial, strategy: AssemblyStrategy
+) -> int:
+    fixed_frames = max(1, round(material.segment_length_s * material.fps))
+    if strategy is AssemblyStrategy.FIXED or segment.narration is None:
+        return fixed_frames
+    # Rounding up to whole frames keeps every clip frame-exact, so clip times relative to
+    # their segment never depend on where the segment starts.
+    spoken_frames = math.ceil((segment.narration.duration_s + LEAD_OUT_S) * material.fps - 1e-6)
+    return max(spoken_frames, round(MIN_SEGMENT_S * material.fps))
+
+
+def _place_visuals(
+    segment: SegmentMaterial,
+    span: SegmentSpan,
+    start_frame: int,
+    frames: int,
+    fps: int,
+    strategy: AssemblyStrategy,
+) -> tuple[list[ImageClip | VideoClip], list[Gap]]:
+    if segment.visual_kind is VisualKind.VIDEO:
+        if segment.video is None:
+            no_video = (segment.expected.video,) if segment.expected.video else ()
+            return [], [_gap(span, no_video, GapReason.VISUAL_MISSING)]
+        rate = 1.0
+        if strategy is AssemblyStrategy.SPEED_ADJUST:
+            fitted = segment.video.duration_s / span.duration_s
+            rate = min(MAX_PLAYBACK_RATE, max(MIN_PLAYBACK_RATE, fitted))
+        clip = VideoClip(
+            asset=segment.video.asset_id,
+            segment=segment.index,
+            start_s=span.start_s,
+            duration_s=span.duration_s,
+            playback_rate=rate,
+        )
+        return [clip], []
+    present = [(slot, asset) for slot, asset in enumerate(segment.images) if asset is not None]
+    missing = tuple(
+        expected
+        for expected, asset in zip(segment.expected.images, segment.images, strict=True)
+        if asset is None
+    )
+    if not present:
+        return [], [_gap(span, segment.expected.images, GapReason.VISUAL_MISSING)]
+    gaps = [_gap(span, missing, GapReason.IMAGE_MISSING)] if missing else []
+    clips: list[ImageClip | VideoClip] = []
+    for order, (slot, asset) in enumerate(present):
+        first = start_frame + order * frames // len(present)
+        last = start_frame + (order + 1) * frames // len(present)
+        if last == first:
+            continue
+        # Presets follow the image's slot, not its position among survivors, so a failed
+        # image never changes the camera moves (and cached clips) of the others.
+        preset = _PRESET_ORDER[((segment.index - 1) * len(segment.images) + slot) % 4]
+        start_framing, end_framing = _PRESET_FRAMINGS[preset]
+        clips.append(
+            ImageClip(
+                asset=asset,
+                segment=segment.index,
+                start_s=_seconds(first, fps),
+                duration_s=_seconds(last, fps) - _seconds(first, fps),
+                ken_burns=KenBurns(preset=preset, start=start_framing, end=end_framing),
+            )
+        )
+    return clips, gaps
+
+
+def _gap(span: SegmentSpan, missing: tuple[str, ...], reason: GapReason) -> Gap:
+    return Gap(
+        segment=span.index, start_s=span.start_s, end_s=span.end_s, missing=missing, reason=reason
+    )
+
+
+def _captions(text: str, start_s: float, duration_s: float, segment: int) -> list[Caption]:
+    """One caption per sentence, each timed in proportion to its length in characters."""
+    sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+    total_chars = sum(len(sentence) for sentence in sentences)
+    captions: list[Caption] = []
+    chars_before = 0
+    for sentence in sentences:
+        begin_s = round(start_s + duration_s * chars_before / total_chars, 6)
+        chars_before += len(sentence)
+        end_s = round(start_s + duration_s * chars_before / total_chars, 6)
+        if end_s > begin_s:
+            captions.append(Caption(text=sentence, segment=segment, start_s=begin_s, end_s=end_s))
+    return captions
