@@ -46,11 +46,16 @@ def main() -> None:
             open_s.append(opened - began)
             plan_s.append(done - began)
         print(f"jobs: {len(plan.jobs)}, layers: {len(plan.graph.layers)}")
-        print(f"dry-run --json as a fresh process: median {statistics.median(process_s):.3f} s "
-              f"(target <= 0.3 s)")
-        print(f"planning alone (open + expand + plan): median {statistics.median(plan_s) * 1000:.1f} ms "
-              f"(of which loading the Moviefile {statistics.median(open_s) * 1000:.1f} ms; "
-              f"target <= 20 ms)")
+        print(
+            f"dry-run --json as a fresh process: median {statistics.median(process_s):.3f} s "
+            f"(target <= 0.3 s)"
+        )
+        print(
+            "planning alone (open + expand + plan): "
+            f"median {statistics.median(plan_s) * 1000:.1f} ms "
+            f"(of which loading the Moviefile {statistics.median(open_s) * 1000:.1f} ms; "
+            f"target <= 20 ms)"
+        )
 
 
 if __name__ == "__main__":

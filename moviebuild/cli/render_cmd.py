@@ -29,7 +29,7 @@ def render(obj: dict[str, Any], size: str, as_json: bool) -> None:
             click.echo(f"[{done}/{total}] {what}", err=not sys.stdout.isatty())
 
     report = render_movie(Movie.open(folder), size=size, on_progress=progress)
-    data = {
+    data: dict[str, Any] = {
         "output": str(report.out_path),
         "rendered_segments": list(report.rendered),
         "reused_segments": list(report.reused),

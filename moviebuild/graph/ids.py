@@ -18,12 +18,12 @@ class NodeId(NamedTuple):
     """
 
     name: str
-    index: tuple[int, ...] = ()
+    index: tuple[int, ...] = ()  # type: ignore[assignment]  # shadows tuple.index on purpose
 
-    def __str__(self) -> str:  # type: ignore[override]
+    def __str__(self) -> str:
         return self.name + "".join(f"[{number}]" for number in self.index)
 
-    def __repr__(self) -> str:  # type: ignore[override]
+    def __repr__(self) -> str:
         return f"NodeId({self})"
 
     @property

@@ -7,6 +7,7 @@ revision each time, so it never holds media of another revision.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -62,17 +63,29 @@ def export_outputs(movie: Movie, result: object | None = None) -> Path | None:
     if not movie.store_exists():
         return None
     store = movie.open_store()
+    out = movie.folder / OUT_DIR
     with store:
         outputs = current_outputs(movie, store)
         if not outputs:
             return None
-        out = movie.folder / OUT_DIR
-        _write_media(store, out, outputs)
+        marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
+        if not _marker_matches(out, marker, outputs):
+            _write_media(store, out, outputs)
+            (out / MARKER).write_text(marker, encoding="utf-8")
         from moviebuild.project.prompts import write_prompt_files
 
         write_prompt_files(movie, store, outputs)
     timeline = out / "timeline.json"
     return timeline if timeline.exists() else None
+
+
+def _marker_matches(out: Path, marker: str, outputs: Mapping[NodeId, str]) -> bool:
+    """True when ``out/`` was last written for exactly these outputs and nothing is missing."""
+    path = out / MARKER
+    if not path.is_file() or path.read_text(encoding="utf-8") != marker:
+        return False
+    names = [human_path(a) for a in outputs]
+    return all((out / name).is_file() for name in names if name)
 
 
 def _write_media(store: Store, out: Path, outputs: Mapping[NodeId, str]) -> None:
@@ -102,7 +115,8 @@ def _write_media(store: Store, out: Path, outputs: Mapping[NodeId, str]) -> None
     (out / "assets.json").write_bytes(dump_asset_map(AssetMap(assets=assets)))
 
 
-_KEEP = {"assets.json", "preview.mp4", "movie.mp4"}
+MARKER = ".outputs.json"
+_KEEP = {"assets.json", "preview.mp4", "movie.mp4", MARKER}
 
 
 def _place(store: Store, digest: str, target: Path) -> None:

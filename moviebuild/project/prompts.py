@@ -165,6 +165,7 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
     """
     folder = movie.folder
     state = PromptState.load(folder)
+    previous, previous_pins = dict(state.generated), dict(state.pinned_from)
     edits = read_edits(folder)
     generated: dict[NodeId, str] = {}
     for artifact_id, digest in outputs.items():
@@ -193,13 +194,17 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
             script[artifact_id] = shown
             continue
         path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if artifact_id not in edits:
+        if artifact_id not in edits and (previous.get(key) != text or not path.is_file()):
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text + "\n", encoding="utf-8")
+    script_path = root / SCRIPT_FILE
     if script:
-        root.mkdir(parents=True, exist_ok=True)
-        (root / SCRIPT_FILE).write_text(render_script(script), encoding="utf-8")
-    state.save(folder)
+        content = render_script(script)
+        if not script_path.is_file() or script_path.read_text(encoding="utf-8") != content:
+            root.mkdir(parents=True, exist_ok=True)
+            script_path.write_text(content, encoding="utf-8")
+    if state.generated != previous or state.pinned_from != previous_pins:
+        state.save(folder)
     return notices
 
 

@@ -41,8 +41,10 @@ def render_movie(
         outputs = current_outputs(movie, store)
         timeline_digest = outputs.get(NodeId("Timeline"))
         if timeline_digest is None:
-            raise StoreError("the current revision has no timeline",
-                             hint="run `moviebuild` until the TimelineAssembler succeeds")
+            raise StoreError(
+                "the current revision has no timeline",
+                hint="run `moviebuild` until the TimelineAssembler succeeds",
+            )
         timeline = load_timeline(store.blobs.get_blob(timeline_digest))
         assets: dict[str, Path] = {}
         digests: dict[str, str] = {}
@@ -57,7 +59,12 @@ def render_movie(
         target = out_path or movie.folder / OUT_DIR / "preview.mp4"
         target.parent.mkdir(parents=True, exist_ok=True)
         return render_preview(
-            timeline, assets, out_path=target, width=width, height=height,
-            cache=DirectoryClipCache(movie.folder / CACHE_DIR), asset_digests=digests,
+            timeline,
+            assets,
+            out_path=target,
+            width=width,
+            height=height,
+            cache=DirectoryClipCache(movie.folder / CACHE_DIR),
+            asset_digests=digests,
             on_progress=on_progress,
         )

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import xxhash
-from fsspec.implementations.local import LocalFileSystem
 
 from moviebuild.errors import StoreError
 
@@ -35,7 +34,11 @@ def join(root: str, *parts: str) -> str:
 
 def is_local_fs(fs: Any) -> bool:
     """True when fsspec paths on ``fs`` are real local paths that ``os`` functions accept."""
-    return isinstance(fs, LocalFileSystem)
+    from moviebuild.store.localfs import LocalFS
+
+    if isinstance(fs, LocalFS):
+        return True
+    return "fsspec" in type(fs).__module__ and "local" in getattr(fs, "protocol", ())
 
 
 @contextlib.contextmanager

@@ -11,9 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
-
 from moviebuild.errors import StoreError, StoreFormatError
 from moviebuild.store.blobs import (
     BlobStore,
@@ -23,6 +20,7 @@ from moviebuild.store.blobs import (
     write_atomically,
 )
 from moviebuild.store.journal import Journal, JournalWriter
+from moviebuild.store.localfs import LocalFS
 from moviebuild.store.lock import MovieLock
 from moviebuild.store.manifest import Revisions, check_format_version
 
@@ -46,7 +44,9 @@ def _resolve(url_or_path: str | Path) -> tuple[Any, str]:
     text = str(url_or_path)
     if isinstance(url_or_path, Path) or "://" not in text or text.startswith("file://"):
         path = Path(text.removeprefix("file://")).expanduser().resolve()
-        return LocalFileSystem(), path.as_posix()
+        return LocalFS(), path.as_posix()
+    import fsspec
+
     try:
         fs, root = fsspec.core.url_to_fs(text)
     except ImportError as exc:

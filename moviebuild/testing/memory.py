@@ -1,4 +1,4 @@
-"""An in-memory ResultLookup: stored results by key and the previous revision's records."""
+"""In-memory stand-ins for the store: a ResultLookup and a RunRecorder."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from moviebuild.engine.interfaces import JobStatus, PriorRecord
 from moviebuild.engine.keys import content_digest
-from moviebuild.graph import NodeId
+from moviebuild.engine.scheduler import JobOutcome
+from moviebuild.graph import Job, NodeId
 
 
 class MemoryResults:
@@ -41,3 +42,23 @@ class MemoryResults:
         self.records[job_id] = record
         if record.status is JobStatus.DONE and record.key:
             self.results[record.key] = dict(record.outputs)
+
+
+class MemoryRecorder:
+    """A RunRecorder that keeps blobs in a MemoryResults and the journal as a list."""
+
+    def __init__(self, results: MemoryResults | None = None) -> None:
+        self.results = results or MemoryResults()
+        self.journal: list[dict[str, object]] = []
+
+    def job_started(self, job: Job, key: str) -> None:
+        self.journal.append({"event": "start", "job": str(job.id), "key": key})
+
+    def store_outputs(self, job: Job, outputs: Mapping[NodeId, bytes]) -> dict[str, str]:
+        return {str(a): self.results.put_blob(data) for a, data in outputs.items()}
+
+    def job_ended(self, job: Job, outcome: JobOutcome) -> None:
+        self.journal.append({"event": "end", "job": str(job.id), "status": outcome.status.value})
+
+    def read_blob(self, digest: str) -> bytes:
+        return self.results.read_blob(digest)

@@ -1,0 +1,1 @@
+"""Provider adapters: offline, openai, elevenlabs, replicate, fal (the only network clients)."""

@@ -1,0 +1,1 @@
+"""Offline providers: real media made on this machine, deterministically, without keys."""

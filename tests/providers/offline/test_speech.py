@@ -1,0 +1,178 @@
+"""Offline speech: voices, engine choice, the tone track's length, and the espeak-ng call."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import re
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from moviebuild.errors import MediaError
+from moviebuild.media.ffmpeg import find_ffmpeg, media_duration_s
+from moviebuild.providers.offline.audio import mp3_duration_s
+from moviebuild.providers.offline.speech import (
+    OFFLINE_VOICES,
+    SpeechEngine,
+    find_piper_models,
+    offline_voice_for,
+    speech_engine,
+    synthesize_speech,
+    tone_speech_pcm,
+)
+
+TONE_RATE_HZ = 16_000
+TWENTY_FIVE_WORDS = (
+    "The lighthouse keeper climbed the narrow stairs every night, counting each step, "
+    "while the storm outside rattled windows and waves roared against black rocks below."
+)
+
+
+def _tone_seconds(text: str, **options: float) -> float:
+    return len(tone_speech_pcm(text, pitch_hz=200.0, **options)) / 2 / TONE_RATE_HZ
+
+
+def test_the_tone_track_lasts_about_four_tenths_of_a_second_per_word() -> None:
+    assert len(TWENTY_FIVE_WORDS.split()) == 25
+    assert _tone_seconds(TWENTY_FIVE_WORDS) == pytest.approx(10.0, abs=0.01)
+    assert _tone_seconds("one two three four five") == pytest.approx(2.0, abs=0.01)
+
+
+def test_the_tone_track_lasts_at_least_a_second() -> None:
+    assert _tone_seconds("Hi.") == pytest.approx(1.0, abs=0.01)
+    assert _tone_seconds("") == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_slower_rate_makes_a_longer_track() -> None:
+    assert _tone_seconds(TWENTY_FIVE_WORDS, rate=0.8) > _tone_seconds(TWENTY_FIVE_WORDS)
+
+
+def test_the_tone_track_is_not_silent_and_not_clipped() -> None:
+    pcm = tone_speech_pcm(TWENTY_FIVE_WORDS, pitch_hz=180.0)
+    samples = memoryview(pcm).cast("h")
+    peak = max(abs(v) for v in samples)
+    assert 5_000 < peak < 32_767
+
+
+@pytest.mark.parametrize("voice", [*OFFLINE_VOICES, "Rachel", "en-US-JennyNeural"])
+def test_tone_speech_is_a_44_1_khz_mp3_as_long_as_its_words(tmp_path: Path, voice: str) -> None:
+    path = tmp_path / "speech.mp3"
+    path.write_bytes(
+        synthesize_speech(TWENTY_FIVE_WORDS, voice=voice, language="en", engine=SpeechEngine.TONE)
+    )
+    report = subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-i", str(path), "-f", "null", "-"],
+        capture_output=True,
+        check=True,
+    ).stderr.decode()
+    assert re.search(r"Audio: mp3.*44100 Hz", report)
+    assert media_duration_s(path) == pytest.approx(10.0, abs=0.1)
+    assert mp3_duration_s(path.read_bytes()) == pytest.approx(media_duration_s(path), abs=0.05)
+
+
+def test_tone_speech_is_deterministic_and_follows_text_voice_and_emotion() -> None:
+    def speak(
+        text: str = TWENTY_FIVE_WORDS, voice: str = "aria", emotion: str | None = None
+    ) -> bytes:
+        return synthesize_speech(
+            text, voice=voice, language="en", emotion=emotion, engine=SpeechEngine.TONE
+        )
+
+    first = speak()
+    assert speak() == first
+    assert speak(text=TWENTY_FIVE_WORDS + " Again.") != first
+    assert speak(voice="dax") != first
+    assert mp3_duration_s(speak(emotion="sad")) > mp3_duration_s(speak(emotion="excited"))
+
+
+def test_text_without_words_is_a_second_of_sound_whatever_the_engine() -> None:
+    assert mp3_duration_s(synthesize_speech(" ... ", voice="cora", language="en")) == (
+        pytest.approx(1.0, abs=0.1)
+    )
+
+
+def test_offline_voices_map_to_themselves() -> None:
+    assert len(OFFLINE_VOICES) >= 4
+    for voice in OFFLINE_VOICES:
+        assert offline_voice_for(voice) == voice
+        assert offline_voice_for(voice.upper()) == voice
+
+
+@given(st.text())
+def test_any_voice_name_maps_onto_an_offline_voice(name: str) -> None:
+    assert offline_voice_for(name) in OFFLINE_VOICES
+    assert offline_voice_for(name) == offline_voice_for(name)
+
+
+def test_the_voice_mapping_is_stable_across_processes_and_uses_every_voice() -> None:
+    assert [offline_voice_for(n) for n in ("Rachel", "alloy", "nova", "Adam")] == [
+        "dax",
+        "aria",
+        "dax",
+        "basil",
+    ]
+    assert {offline_voice_for(f"voice-{i}") for i in range(40)} == set(OFFLINE_VOICES)
+
+
+def test_the_engine_is_one_of_the_known_ones() -> None:
+    engine = speech_engine()
+    assert isinstance(engine, SpeechEngine)
+    if not find_piper_models():
+        expected = SpeechEngine.ESPEAK if shutil.which("espeak-ng") else SpeechEngine.TONE
+        assert engine is expected
+
+
+@pytest.mark.skipif(importlib.util.find_spec("piper") is not None, reason="piper is installed")
+def test_without_piper_no_models_are_found_and_asking_for_piper_is_a_media_error() -> None:
+    assert find_piper_models() == ()
+    with pytest.raises(MediaError, match="piper"):
+        synthesize_speech("Hello.", voice="aria", language="en", engine=SpeechEngine.PIPER)
+
+
+@pytest.fixture
+def fake_espeak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An ``espeak-ng`` on PATH that records its arguments and prints a short WAV."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22_050)
+        wav.writeframes(bytes(2 * 22_050))
+    (tmp_path / "speech.wav").write_bytes(buffer.getvalue())
+    script = tmp_path / "espeak-ng"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{tmp_path}/calls.txt"\n'
+        'case "$*" in *"-v zz"*|*"-zz+"*) echo "Error: no such voice" >&2; exit 1;; esac\n'
+        f'cat "{tmp_path}/speech.wav"\n'
+    )
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    return tmp_path / "calls.txt"
+
+
+def test_espeak_ng_is_called_with_the_voice_variant_speed_and_pitch(fake_espeak: Path) -> None:
+    if not find_piper_models():
+        assert speech_engine() is SpeechEngine.ESPEAK
+    data = synthesize_speech(
+        "Hello world.", voice="basil", language="en", emotion="sad", engine=SpeechEngine.ESPEAK
+    )
+    assert mp3_duration_s(data) == pytest.approx(1.0, abs=0.1)
+    assert fake_espeak.read_text().split() == [
+        "-v", "en-us+m3", "-s", "140", "-p", "36", "--stdin", "--stdout",
+    ]  # fmt: skip
+
+
+def test_espeak_ng_falls_back_from_a_regional_voice_to_the_language(fake_espeak: Path) -> None:
+    synthesize_speech("Olá.", voice="cora", language="pt_ZZ", engine=SpeechEngine.ESPEAK)
+    with pytest.raises(MediaError, match="could not speak language 'zz'"):
+        synthesize_speech("Olá.", voice="cora", language="zz", engine=SpeechEngine.ESPEAK)
+    voices = [line.split()[1] for line in fake_espeak.read_text().splitlines()]
+    assert voices == ["pt-zz+f4", "pt+f4", "zz+f4"]
