@@ -187,7 +187,7 @@ def test_redo_one_image(session: Session) -> None:
 def test_failed_image_then_fault_removed(session: Session) -> None:
     session.set(image_style="watercolor")
     session.adapter.fail["TextToImageProducer[2][3]"] = 400
-    calls, result = session.build()
+    _, result = session.build()
     assert [str(o.job_id) for o in result.failed()] == ["TextToImageProducer[2][3]"]
     session.adapter.fail.clear()
     assert session.build()[0] == {"TextToImageProducer": 1}
