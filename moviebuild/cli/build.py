@@ -92,6 +92,11 @@ def run_build(
 ) -> int:
     """Build and report; returns the exit code (0 complete, 1 incomplete, 130 interrupted)."""
     movie = movie or Movie.open(folder)
+    if budget is not None:
+        from moviebuild.cli.dry_run import check_budget
+        from moviebuild.project.cost import plan_cost_usd
+
+        check_budget(plan_cost_usd(movie.plan(redo=redo), movie.moviefile), budget)
     plain = as_json or not sys.stdout.isatty()
     progress = Progress(plain=plain, quiet=as_json)
     result = asyncio.run(_build_with_signals(movie, progress, redo))
@@ -99,6 +104,7 @@ def run_build(
 
     timeline_path = export_outputs(movie, result)
     summary = result.summary(str(timeline_path) if timeline_path else None)
+    summary["cost_usd"] = round(sum(ran_cost_usd(movie, result).values()), 4)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -128,6 +134,19 @@ async def _build_with_signals(
         loop.remove_signal_handler(signal.SIGTERM)
 
 
+def ran_cost_usd(movie: Movie, result: BuildResult) -> dict[str, float]:
+    """Estimated cost of the calls this build made (retries of the same job not counted)."""
+    from moviebuild.engine.decide import Action
+    from moviebuild.project.cost import jobs_cost_usd
+
+    ran = [
+        movie.graph.jobs[o.job_id]
+        for o in result.outcomes.values()
+        if o.action is Action.RUN and o.job_id in movie.graph.jobs
+    ]
+    return jobs_cost_usd(ran, movie.moviefile)
+
+
 def _print_summary(result: BuildResult, summary: dict[str, Any], elapsed_s: float) -> None:
     for message in result.messages:
         click.echo(message)
@@ -137,7 +156,7 @@ def _print_summary(result: BuildResult, summary: dict[str, Any], elapsed_s: floa
     state = "interrupted" if result.interrupted else "built" if result.complete else "incomplete"
     click.echo(
         f"{state}: revision {summary['revision']} in {elapsed_s:.1f} s; ran {what}; "
-        f"reused {summary['reused']} ({calls} calls)"
+        f"reused {summary['reused']} ({calls} jobs, about ${summary['cost_usd']:.2f})"
     )
     for failed in summary["failed"]:
         kind = "retryable" if failed["retryable"] else "needs attention"

@@ -10,19 +10,37 @@ from pathlib import Path
 import click
 
 from moviebuild.engine.plan import Plan
+from moviebuild.errors import BudgetExceeded
+from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.movie import Movie
 
 
 def show_plan(folder: Path, *, as_json: bool, budget: float | None = None) -> None:
     movie = Movie.open(folder)
     plan = movie.plan()
+    costs = plan_cost_usd(plan, movie.moviefile)
     if as_json:
-        click.echo(json.dumps(plan.to_json(), indent=2))
-        return
-    click.echo(render_plan(movie, plan))
+        data = plan.to_json()
+        data["cost_usd"] = round(sum(costs.values()), 4)
+        data["cost_per_provider_usd"] = {k: round(v, 4) for k, v in sorted(costs.items())}
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render_plan(movie, plan, costs))
+    check_budget(costs, budget)
 
 
-def render_plan(movie: Movie, plan: Plan) -> str:
+def check_budget(costs: dict[str, float], budget: float | None) -> None:
+    """BudgetExceeded when the estimate of the stale work is above ``budget``."""
+    total = sum(costs.values())
+    if budget is not None and total > budget:
+        raise BudgetExceeded(
+            f"the estimated cost ${total:.2f} is over the budget ${budget:.2f}",
+            hint="raise --budget, choose cheaper models, or build fewer changes at once "
+            "(`moviebuild --dry-run` itemises the cost)",
+        )
+
+
+def render_plan(movie: Movie, plan: Plan, costs: dict[str, float]) -> str:
     moviefile = movie.moviefile
     to_run = plan.to_run()
     reused = len(plan.jobs) - len(to_run)
@@ -51,4 +69,7 @@ def render_plan(movie: Movie, plan: Plan) -> str:
             "calls per provider: " + ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
         )
     lines.append(f"critical path: {plan.critical_path_s():.0f} s at nominal latencies")
+    cost_usd = sum(costs.values(), 0.0)
+    detail = ", ".join(f"{k} ${v:.2f}" for k, v in sorted(costs.items()))
+    lines.append(f"estimated cost: ${cost_usd:.2f}" + (f" ({detail})" if detail else ""))
     return "\n".join(lines)
