@@ -99,3 +99,32 @@ def test_sigkill_at_random_points_loses_only_calls_in_flight(tmp_path: Path) -> 
     ]
     for leftover in temp_leftovers:
         assert leftover.name.startswith(".tmp-")
+
+
+def test_ctrl_c_stops_new_calls_keeps_finished_work_and_exits_130(tmp_path: Path) -> None:
+    folder = tmp_path / "movie"
+    write_moviefile(folder, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
+    log = tmp_path / "calls.log"
+    config = tmp_path / "fake.json"
+    config.write_text(json.dumps({"latency_s": LATENCY_S, "call_log": str(log)}))
+    env = {**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moviebuild", "-C", str(folder), "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while len(_calls(log)) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, _ = process.communicate(timeout=30)
+    assert process.returncode == 130
+    summary = json.loads(stdout)
+    finished = sum(summary["ran"].values())
+    assert finished >= 1
+    manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
+    assert manifest["interrupted"] is True
+    _run(folder, tmp_path / "calls-after.log", kill_after_s=None)
+    done_before = {job for job, entry in manifest["jobs"].items() if entry["status"] == "done"}
+    assert not done_before & set(_calls(tmp_path / "calls-after.log"))
