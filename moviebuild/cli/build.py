@@ -102,9 +102,10 @@ def run_build(
     result = asyncio.run(_build_with_signals(movie, progress, redo))
     from moviebuild.project.export import export_outputs
 
-    timeline_path = export_outputs(movie, result)
-    summary = result.summary(str(timeline_path) if timeline_path else None)
+    exported = export_outputs(movie)
+    summary = result.summary(str(exported.timeline) if exported.timeline else None)
     summary["cost_usd"] = round(sum(ran_cost_usd(movie, result).values()), 4)
+    summary["notices"] = [*result.messages, *exported.notices]
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -148,7 +149,7 @@ def ran_cost_usd(movie: Movie, result: BuildResult) -> dict[str, float]:
 
 
 def _print_summary(result: BuildResult, summary: dict[str, Any], elapsed_s: float) -> None:
-    for message in result.messages:
+    for message in summary["notices"]:
         click.echo(message)
     ran = summary["ran"]
     calls = sum(ran.values())

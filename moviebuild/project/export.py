@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from moviebuild.graph import NodeId
@@ -58,25 +59,34 @@ def _parse(text: str) -> NodeId:
     return parse_node_id(text)
 
 
-def export_outputs(movie: Movie, result: object | None = None) -> Path | None:
-    """Refresh ``out/`` and ``prompts/`` from the current revision; returns timeline.json."""
+@dataclass(frozen=True)
+class Export:
+    """What a refresh of the movie folder left: the timeline's path, and notices about slots
+    pinned by an edit whose generated value has since changed."""
+
+    timeline: Path | None
+    notices: tuple[str, ...] = ()
+
+
+def export_outputs(movie: Movie) -> Export:
+    """Refresh ``out/`` and ``prompts/`` from the current revision."""
     if not movie.store_exists():
-        return None
+        return Export(None)
     store = movie.open_store()
     out = movie.folder / OUT_DIR
     with store:
         outputs = current_outputs(movie, store)
         if not outputs:
-            return None
+            return Export(None)
         marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
         if not _marker_matches(out, marker, outputs):
             _write_media(store, out, outputs)
             (out / MARKER).write_text(marker, encoding="utf-8")
         from moviebuild.project.prompts import write_prompt_files
 
-        write_prompt_files(movie, store, outputs)
+        notices = write_prompt_files(movie, store, outputs)
     timeline = out / "timeline.json"
-    return timeline if timeline.exists() else None
+    return Export(timeline if timeline.exists() else None, tuple(notices))
 
 
 def _marker_matches(out: Path, marker: str, outputs: Mapping[NodeId, str]) -> bool:

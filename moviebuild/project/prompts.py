@@ -74,6 +74,7 @@ def parse_script(text: str, path: Path | str) -> dict[NodeId, str]:
                 raise ConfigError(
                     f"section '{line.strip()}' appears twice",
                     location=SourceLocation(path, number, 1),
+                    hint="keep one section per segment; merge the two texts",
                 )
             sections[current] = []
             continue

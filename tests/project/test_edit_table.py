@@ -52,7 +52,7 @@ class Session:
         predicted = {str(p.job.id) for p in plan.to_run() if p.adapter != "internal"}
         self.adapter.reset()
         result = asyncio.run(build_movie(movie, redo=redo_ids, adapters={"offline": self.adapter}))
-        export_outputs(Movie.open(self.folder), result)
+        export_outputs(Movie.open(self.folder))
         assert predicted == set(self.adapter.calls), "the dry run predicts the build"
         assert set(self.adapter.calls.values()) <= {1}
         return self.adapter.by_producer(), result

@@ -18,7 +18,7 @@ from tests.conftest import write_moviefile
 def build(folder: Path) -> None:
     result = asyncio.run(build_movie(Movie.open(folder)))
     assert result.complete
-    export_outputs(Movie.open(folder), result)
+    export_outputs(Movie.open(folder))
 
 
 def test_render_then_edit_one_narration_rerenders_one_segment(tmp_path: Path) -> None:
