@@ -80,7 +80,7 @@ class ProviderExecutor:
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         import asyncio
 
-        from moviebuild.providers.requests import TextRequest
+        from moviebuild.providers import requests
 
         job = request.job
         if job.role is Role.INTERNAL:
@@ -100,7 +100,7 @@ class ProviderExecutor:
         }
         fields, inputs = request.fields, request.inputs
         if job.role is Role.TEXT:
-            text_request = TextRequest(
+            text_request = requests.TextRequest(
                 producer=job.producer,
                 template=catalog.template_text(job.producer) or "",
                 variables=producers.text_variables(job, fields, inputs),
@@ -110,22 +110,15 @@ class ProviderExecutor:
             answer = await adapter.generate_json(text_request, context)
             return producers.text_outputs(job, answer, fields)
         (artifact_id,) = job.produces
-        if job.role is Role.SPEECH:
-            data = await adapter.synthesize_speech(
-                producers.speech_request(job, fields, inputs, **options), context
-            )
-        elif job.role is Role.MUSIC:
-            data = await adapter.generate_music(
-                producers.music_request(job, fields, inputs, **options), context
-            )
-        elif job.role is Role.IMAGE:
-            data = await adapter.generate_image(
-                producers.image_request(job, fields, inputs, **options), context
-            )
+        media = producers.media_request(job, fields, inputs, **options)
+        if isinstance(media, requests.SpeechRequest):
+            data = await adapter.synthesize_speech(media, context)
+        elif isinstance(media, requests.MusicRequest):
+            data = await adapter.generate_music(media, context)
+        elif isinstance(media, requests.ImageRequest):
+            data = await adapter.generate_image(media, context)
         else:
-            data = await adapter.generate_video(
-                producers.video_request(job, fields, inputs, **options), context
-            )
+            data = await adapter.generate_video(media, context)
         return {artifact_id: data}
 
 

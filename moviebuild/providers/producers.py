@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from moviebuild.config.enums import frame_size
+from moviebuild.config.enums import Role, frame_size
 from moviebuild.config.moviefile import SEGMENT_LENGTH_S
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
@@ -124,7 +124,7 @@ def _map_answer(
     raise ValueError(f"{job.producer} is not an LLM producer")
 
 
-def speech_request(
+def media_request(
     job: Job,
     fields: Mapping[str, Any],
     inputs: Mapping[NodeId, bytes],
@@ -132,94 +132,52 @@ def speech_request(
     model: str | None,
     params: Mapping[str, Any],
     take: int,
-) -> SpeechRequest:
-    from moviebuild.providers.requests import SpeechRequest
+) -> SpeechRequest | MusicRequest | ImageRequest | VideoRequest:
+    """The request of a speech, music, image or video job (by its role)."""
+    from moviebuild.providers import requests
 
-    return SpeechRequest(
-        text=_text(inputs, "SegmentNarration", job.id.index),
-        voice=str(fields["voice"]),
-        language=str(fields["language"]),
-        emotion=fields.get("emotion"),
-        model=model,
-        params=params,
-        take=take,
-    )
-
-
-def music_request(
-    job: Job,
-    fields: Mapping[str, Any],
-    inputs: Mapping[NodeId, bytes],
-    *,
-    model: str | None,
-    params: Mapping[str, Any],
-    take: int,
-) -> MusicRequest:
-    from moviebuild.providers.requests import MusicRequest
-
-    return MusicRequest(
-        prompt=_text(inputs, "MusicPrompt"),
-        duration_s=float(fields["duration"]),
-        model=model,
-        params=params,
-        take=take,
-    )
-
-
-def image_request(
-    job: Job,
-    fields: Mapping[str, Any],
-    inputs: Mapping[NodeId, bytes],
-    *,
-    model: str | None,
-    params: Mapping[str, Any],
-    take: int,
-) -> ImageRequest:
-    from moviebuild.providers.requests import ImageRequest
-
-    width, height = frame_size(fields["size"], fields["aspect_ratio"])
-    source = (
-        "SegmentImagePrompt" if job.producer == "TextToImageProducer" else "StartingImagePrompt"
-    )
-    return ImageRequest(
-        prompt=_text(inputs, source, job.id.index),
-        style=str(fields["image_style"]),
-        width=width,
-        height=height,
-        aspect_ratio=str(fields["aspect_ratio"]),
-        model=model,
-        params=params,
-        take=take,
-    )
-
-
-def video_request(
-    job: Job,
-    fields: Mapping[str, Any],
-    inputs: Mapping[NodeId, bytes],
-    *,
-    model: str | None,
-    params: Mapping[str, Any],
-    take: int,
-) -> VideoRequest:
-    from moviebuild.providers.requests import VideoRequest
-
-    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    common: dict[str, Any] = {"model": model, "params": params, "take": take}
     index = job.id.index
+    if job.role is Role.SPEECH:
+        return requests.SpeechRequest(
+            text=_text(inputs, "SegmentNarration", index),
+            voice=str(fields["voice"]),
+            language=str(fields["language"]),
+            emotion=fields.get("emotion"),
+            **common,
+        )
+    if job.role is Role.MUSIC:
+        return requests.MusicRequest(
+            prompt=_text(inputs, "MusicPrompt"), duration_s=float(fields["duration"]), **common
+        )
+    width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    frame: dict[str, Any] = {
+        "width": width,
+        "height": height,
+        "aspect_ratio": str(fields["aspect_ratio"]),
+    }
+    if job.role is Role.IMAGE:
+        source = (
+            "SegmentImagePrompt"
+            if job.producer == "TextToImageProducer"
+            else ("StartingImagePrompt")
+        )
+        return requests.ImageRequest(
+            prompt=_text(inputs, source, index),
+            style=str(fields["image_style"]),
+            **frame,
+            **common,
+        )
     if job.producer == "ImageToVideoProducer":
         prompt = _text(inputs, "ImageToMovieDirectionPrompt", index)
         start_image: bytes | None = inputs[NodeId("StartingImage", index)]
     else:
         prompt, start_image = _text(inputs, "TextToMovieDirectionPrompt", index), None
-    return VideoRequest(
+    return requests.VideoRequest(
         prompt=prompt,
         style=str(fields.get("image_style", "photorealistic")),
-        width=width,
-        height=height,
-        aspect_ratio=str(fields["aspect_ratio"]),
         duration_s=float(SEGMENT_LENGTH_S),
         start_image=start_image,
-        model=model,
-        params=params,
-        take=take,
+        **frame,
+        **common,
     )
