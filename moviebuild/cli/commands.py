@@ -52,8 +52,24 @@ def graph(obj: dict[str, object], fmt: str) -> None:
 
 
 from moviebuild.cli.build_cmds import build, redo, reset  # noqa: E402
+from moviebuild.cli.doctor_cmd import doctor  # noqa: E402
 from moviebuild.cli.history_cmds import checkout, diff, gc, log  # noqa: E402
 from moviebuild.cli.inspect_cmds import explain, status  # noqa: E402
 from moviebuild.cli.render_cmd import render  # noqa: E402
 
-ALL = [init, schema, graph, build, redo, reset, status, explain, log, diff, checkout, gc, render]
+ALL = [
+    init,
+    schema,
+    graph,
+    build,
+    redo,
+    reset,
+    status,
+    explain,
+    log,
+    diff,
+    checkout,
+    gc,
+    render,
+    doctor,
+]

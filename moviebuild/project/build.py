@@ -112,10 +112,13 @@ async def build_movie(
         def context_for(job: Job, key: str | None) -> CallContext:
             if key is None:
                 return CallContext(job_id=str(job.id))
+
+            def remember(data: Mapping[str, Any]) -> None:
+                recorder.remember_provider_job(job, key, data)
+                lookup.remember_provider_job(key, data)
+
             return CallContext(
-                job_id=str(job.id),
-                recall=lookup.provider_job(key),
-                remember=lambda data: recorder.remember_provider_job(job, key, data),
+                job_id=str(job.id), recall=lookup.provider_job(key), remember=remember
             )
 
         executor = movie.executor(

@@ -56,6 +56,11 @@ class StoreResults:
             self._index = index
         return self._index
 
+    def remember_provider_job(self, key: str, data: Mapping[str, Any]) -> None:
+        """Note a provider-side job as it is journaled, so a retry in this build recalls it."""
+        self._results()
+        self._provider_jobs[key] = dict(data)
+
     def provider_job(self, key: str) -> dict[str, Any]:
         """What an earlier attempt at ``key`` remembered about its provider-side job, if any."""
         self._results()

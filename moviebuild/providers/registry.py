@@ -12,6 +12,10 @@ from moviebuild.providers.requests import Adapter
 _ADAPTERS = {
     "offline": ("moviebuild.providers.offline.adapter", "OfflineAdapter"),
     "fake": ("moviebuild.testing.fake", "FakeAdapter"),
+    "openai": ("moviebuild.providers.openai", "OpenAIAdapter"),
+    "elevenlabs": ("moviebuild.providers.elevenlabs", "ElevenLabsAdapter"),
+    "replicate": ("moviebuild.providers.replicate", "ReplicateAdapter"),
+    "fal": ("moviebuild.providers.fal", "FalAdapter"),
 }
 
 

@@ -1,0 +1,76 @@
+"""``moviebuild doctor``: for each network provider, whether a key is set (naming the variable,
+never showing the key), which base URL is used, and, unless ``--no-network``, whether a short GET
+of a cheap endpoint answers within 3 s. It changes nothing and builds nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import click
+
+CHECK_TIMEOUT_S = 3.0
+
+
+def doctor_report(check_network: bool) -> list[dict[str, Any]]:
+    """One row per provider: ``provider``, ``configured``, ``key_env``, ``base_url``,
+    ``base_url_env`` (None for the built-in default), ``reachable`` (yes / no / not-checked),
+    ``auth`` (accepted / rejected / unknown / no key / not-checked) and ``detail``."""
+    from moviebuild.providers.endpoints import ENDPOINTS, display_url
+
+    rows: list[dict[str, Any]] = []
+    for endpoint in ENDPOINTS.values():
+        rows.append({
+            "provider": endpoint.name,
+            "configured": endpoint.key() is not None,
+            "key_env": endpoint.key_env,
+            "base_url": display_url(endpoint.base_url()),
+            "base_url_env": endpoint.base_url_source(),
+            "base_url_envs": list(endpoint.base_envs),
+            "reachable": "not-checked",
+            "auth": "not-checked",
+            "detail": None,
+        })
+    if check_network:
+        from moviebuild.providers.http import check_reachable
+
+        async def check_all() -> list[dict[str, str]]:
+            return await asyncio.gather(*(check_reachable(e, timeout_s=CHECK_TIMEOUT_S)
+                                          for e in ENDPOINTS.values()))
+
+        for row, found in zip(rows, asyncio.run(check_all()), strict=True):
+            row.update(found)
+    return rows
+
+
+def render_report(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'provider':<11} {'key':<30} {'base URL':<40} reachable"]
+    for row in rows:
+        key = f"{'yes' if row['configured'] else 'no'} ({row['key_env']})"
+        source = f" (${row['base_url_env']})" if row["base_url_env"] else ""
+        reachable = row["reachable"]
+        if reachable != "not-checked":
+            reachable += f" ({row['detail']}; key {row['auth']})"
+        lines.append(f"{row['provider']:<11} {key:<30} {row['base_url'] + source:<40} {reachable}")
+    missing = [row["key_env"] for row in rows if not row["configured"]]
+    if missing:
+        lines.append("set " + ", ".join(missing) + " to use those providers; the offline "
+                     "provider needs no key (see docs/providers.md)")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--network/--no-network", default=True, show_default=True,
+              help="GET each provider's cheap endpoint (3 s timeout).")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool, network: bool) -> None:
+    """Check provider keys, base URLs and reachability (keys are never printed)."""
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    rows = doctor_report(check_network=network)
+    if as_json or obj.get("json"):
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(render_report(rows))

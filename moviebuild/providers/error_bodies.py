@@ -1,0 +1,87 @@
+"""Reading the four providers' error bodies and rate-limit headers: the human message and machine
+code of an error, and how long a 429 asks us to wait. Pure parsing; the decision whether an
+error is retryable is made in ``http.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_SECONDS_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
+_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def provider_message(body: bytes) -> tuple[str, str | None]:
+    """The human message and machine code in any of the four providers' error bodies."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()[:300], None
+    if not isinstance(data, dict):
+        return str(data)[:300], None
+    error, detail = data.get("error"), data.get("detail")
+    if isinstance(error, dict):
+        code = error.get("code") or error.get("type")
+        return str(error.get("message") or error), str(code) if code else None
+    if isinstance(detail, dict):
+        return str(detail.get("message") or detail), detail.get("status") or detail.get("code")
+    if isinstance(detail, list):
+        parts, code = [], None
+        for item in detail:
+            if isinstance(item, dict):
+                where = ".".join(str(p) for p in item.get("loc", [])[1:])
+                parts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+                code = code or item.get("type")
+        return "; ".join(parts), code
+    text = detail if isinstance(detail, str) else error if isinstance(error, str) else None
+    title = data.get("title")
+    if text and title:
+        text = f"{title}: {text}"
+    code = data.get("error_type") or data.get("code")
+    return str(text or title or data.get("message") or data)[:500], str(code) if code else None
+
+
+def retry_after_s(headers: Mapping[str, str], message: str = "", *,
+                  throttled: bool = True) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or retry-after-ms; for a 429
+    (``throttled``) else from the providers' rate-limit reset headers or a "resets in ~30s"
+    phrase in the message, which say nothing about a server error."""
+    if "retry-after-ms" in headers:
+        try:
+            return float(headers["retry-after-ms"]) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after", "").strip()
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+                now = (email.utils.parsedate_to_datetime(headers["date"])
+                       if "date" in headers else None)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None:
+                now = now or dt.datetime.now(dt.UTC)
+                return max(0.0, (when - now).total_seconds())
+    if not throttled:
+        return None
+    found: list[float] = []
+    for name in ("ratelimit-reset", "x-ratelimit-reset", "x-ratelimit-reset-requests"):
+        parts = _GO_DURATION.findall(headers.get(name, "")) or [(headers.get(name, ""), "s")]
+        try:
+            found.append(sum(float(n) * _UNIT_S.get(unit, 1.0) for n, unit in parts))
+        except ValueError:
+            continue
+    match = _SECONDS_IN_TEXT.search(message)
+    if match:
+        found.append(float(match.group(1)))
+    # Replicate sends both a reset header and "resets in ~30s"; waiting for the later is safe.
+    return max(found) if found else None

@@ -1,0 +1,108 @@
+"""Provider-side jobs (Replicate predictions, fal queue requests) that outlive one HTTP call: what
+to resume, journaling the job's id before waiting, polling until a terminal state, and cancelling
+when the asyncio task is cancelled. It knows no provider's URLs or states; adapters pass callables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import xxhash
+
+from moviebuild.errors import ProviderError
+from moviebuild.providers.requests import CallContext
+
+T = TypeVar("T")
+MAX_POLL_INTERVAL_S = 5.0
+CANCEL_TIMEOUT_S = 3.0
+
+log = logging.getLogger("moviebuild.providers")
+
+
+@dataclass(frozen=True)
+class RemoteJob:
+    """A job the provider holds: its id and the URLs the provider gave for it."""
+
+    provider: str
+    job_id: str
+    urls: Mapping[str, str]
+
+    def to_memory(self) -> dict[str, Any]:
+        return {"provider": self.provider, "prediction_id": self.job_id, "urls": dict(self.urls)}
+
+    @classmethod
+    def from_memory(cls, data: Mapping[str, Any], provider: str) -> RemoteJob | None:
+        urls = data.get("urls")
+        if data.get("provider", provider) != provider or not data.get("prediction_id"):
+            return None
+        if not isinstance(urls, Mapping) or not all(isinstance(u, str) for u in urls.values()):
+            return None
+        return cls(provider, str(data["prediction_id"]), dict(urls))
+
+
+class RemoteJobs:
+    """The jobs this adapter instance submitted and has not finished downloading.
+
+    ``context.recall`` holds what a crashed build journaled; this map covers the engine's retries
+    inside one build, whose contexts carry no recall of the attempt just made. Entries are keyed by
+    job id and a digest of the submission, so a changed request never resumes an old job.
+    """
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self._open: dict[tuple[str, str], RemoteJob] = {}
+
+    @staticmethod
+    def fingerprint(model: str, payload: Mapping[str, Any]) -> str:
+        encoded = json.dumps([model, payload], sort_keys=True, default=str).encode()
+        return str(xxhash.xxh3_128_hexdigest(encoded))
+
+    def recall(self, context: CallContext, fingerprint: str) -> RemoteJob | None:
+        found = self._open.get((context.job_id, fingerprint))
+        return found or RemoteJob.from_memory(context.recall, self.provider)
+
+    def remember(self, context: CallContext, fingerprint: str, job: RemoteJob) -> None:
+        """Journal ``job`` (durably, through the context) before anyone waits on it."""
+        self._open[(context.job_id, fingerprint)] = job
+        context.remember(job.to_memory())
+
+    def forget(self, context: CallContext, fingerprint: str) -> None:
+        self._open.pop((context.job_id, fingerprint), None)
+
+
+async def poll_until_done(
+    poll: Callable[[], Awaitable[T | None]],
+    cancel: Callable[[], Awaitable[None]],
+    *,
+    interval_s: float,
+    max_wait_s: float,
+    too_slow: Callable[[], ProviderError],
+    describe: str,
+) -> T:
+    """Call ``poll`` until it returns a value; on task cancellation call ``cancel`` and re-raise.
+
+    The interval grows by half each poll up to 5 s. Past ``max_wait_s`` it raises ``too_slow()``
+    (a retryable error: the job stays remembered, so the engine's next attempt resumes polling).
+    """
+    deadline = time.monotonic() + max_wait_s
+    try:
+        while True:
+            result = await poll()
+            if result is not None:
+                return result
+            if time.monotonic() > deadline:
+                raise too_slow()
+            await asyncio.sleep(interval_s)
+            interval_s = min(interval_s * 1.5, max(MAX_POLL_INTERVAL_S, interval_s))
+    except asyncio.CancelledError:
+        log.info("cancelling %s", describe)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(cancel(), CANCEL_TIMEOUT_S)
+        raise

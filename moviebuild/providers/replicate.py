@@ -1,0 +1,211 @@
+"""The Replicate adapter: any model by ``owner/name[:version]`` for image, video, music and speech.
+It creates a prediction, journals its id before waiting, polls ``urls.get`` until a terminal
+state, cancels on task cancellation and downloads the output. It serves no text role.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from moviebuild.config.enums import Role
+from moviebuild.errors import ProviderError
+from moviebuild.providers.catalog import DEFAULT_MODELS
+from moviebuild.providers.endpoints import POLL_INTERVAL_ENV, REPLICATE, env_float
+from moviebuild.providers.http import MediaKind, ProviderSession, timeout_s
+from moviebuild.providers.jobs import RemoteJob, RemoteJobs, poll_until_done
+from moviebuild.providers.media_format import image_data_uri, normalize_media
+from moviebuild.providers.requests import (
+    CallContext,
+    ImageRequest,
+    MusicRequest,
+    SpeechRequest,
+    TextRequest,
+    VideoRequest,
+)
+
+_MODEL = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?::(?P<version>[0-9a-f]{8,}))?$")
+_VERSION_ONLY = re.compile(r"^[0-9a-f]{64}$")
+_RUNNING = frozenset({"starting", "processing", "queued"})
+#: Where a video model takes its first frame, unless params name another ``start_image_field``.
+START_IMAGE_FIELD = "first_frame_image"
+
+log = logging.getLogger("moviebuild.providers.replicate")
+
+
+def output_url(output: Any) -> str | None:
+    """The first file URL in a model's output (a string, a list of them, or an object)."""
+    if isinstance(output, str):
+        return output if output.startswith(("https://", "http://", "data:")) else None
+    values = output.values() if isinstance(output, Mapping) else output
+    if isinstance(output, Mapping | list | tuple):
+        for item in values:
+            found = output_url(item)
+            if found:
+                return found
+    return None
+
+
+class ReplicateAdapter:
+    """Replicate over aiohttp. Reads REPLICATE_API_TOKEN and REPLICATE_BASE_URL at each call.
+
+    ``Prefer: wait`` is not sent: a held-open create returns the prediction id only after the wait,
+    and the id must be journaled before any waiting for a crashed build to resume it.
+    """
+
+    name = "replicate"
+
+    def __init__(self, *, timeout_s: float | None = None, poll_interval_s: float | None = None,
+                 max_wait_s: float = 1800.0) -> None:
+        self.timeout_s = timeout_s
+        self.poll_interval_s = poll_interval_s or env_float(POLL_INTERVAL_ENV, 1.0)
+        self.max_wait_s = max_wait_s
+        self._jobs = RemoteJobs(self.name)
+
+    def __repr__(self) -> str:
+        return (f"ReplicateAdapter(timeout_s={self.timeout_s!r}, "
+                f"poll_interval_s={self.poll_interval_s!r})")
+
+    async def generate_image(self, request: ImageRequest, context: CallContext) -> bytes:
+        payload = {"prompt": f"{request.prompt}, {request.style} style",
+                   "aspect_ratio": request.aspect_ratio, **request.params}
+        model = request.model or DEFAULT_MODELS[(self.name, Role.IMAGE)]
+        return await self._run(model, payload, "image", context, request.prompt)
+
+    async def generate_video(self, request: VideoRequest, context: CallContext) -> bytes:
+        params = dict(request.params)
+        field = str(params.pop("start_image_field", START_IMAGE_FIELD))
+        payload: dict[str, Any] = {"prompt": f"{request.prompt}, {request.style} style"}
+        if request.start_image is not None:
+            payload[field] = image_data_uri(request.start_image)
+        payload.update(params)
+        model = request.model or DEFAULT_MODELS[(self.name, Role.VIDEO)]
+        return await self._run(model, payload, "video", context, request.prompt)
+
+    async def generate_music(self, request: MusicRequest, context: CallContext) -> bytes:
+        payload = {"prompt": request.prompt, "duration": round(request.duration_s),
+                   **request.params}
+        model = request.model or DEFAULT_MODELS[(self.name, Role.MUSIC)]
+        return await self._run(model, payload, "audio", context, request.prompt)
+
+    async def synthesize_speech(self, request: SpeechRequest, context: CallContext) -> bytes:
+        if not request.model:
+            raise ProviderError(f"{context.job_id}: replicate has no default speech model",
+                                retryable=False, provider=self.name,
+                                hint="name one, e.g. `speech: {adapter: replicate, model: "
+                                     "owner/name, params: {voice: ...}}`")
+        payload = {"text": request.text, **request.params}
+        return await self._run(request.model, payload, "audio", context, request.text)
+
+    async def generate_json(self, request: TextRequest, context: CallContext) -> dict[str, Any]:
+        raise ProviderError(f"{context.job_id}: the replicate adapter does not serve the text role",
+                            retryable=False, provider=self.name,
+                            hint="use `text: {adapter: openai}` (or offline) in the Moviefile")
+
+    async def _run(self, model: str, payload: dict[str, Any], kind: MediaKind,
+                   context: CallContext, prompt: str | None) -> bytes:
+        fingerprint = RemoteJobs.fingerprint(model, payload)
+        session = ProviderSession(REPLICATE, context.job_id, timeout_s=timeout_s(self.timeout_s))
+        async with session as http:
+            for resuming in (True, False):
+                if resuming:
+                    job = self._jobs.recall(context, fingerprint)
+                    prediction = await self._resume(http, job) if job else None
+                    if job is None or prediction is None:
+                        continue
+                else:
+                    prediction, job = await self._create(http, model, payload, prompt)
+                    self._jobs.remember(context, fingerprint, job)
+                prediction = await self._wait(http, job, prediction)
+                if prediction.get("status") != "succeeded":
+                    self._jobs.forget(context, fingerprint)
+                    raise _failure(http, job, prediction, prompt)
+                url = output_url(prediction.get("output"))
+                if url is None:
+                    raise http.error(f"prediction {job.job_id} succeeded without a file output",
+                                     retryable=False, hint="choose a model that outputs a file")
+                data = await http.download(url, kind)
+                self._jobs.forget(context, fingerprint)
+                return await normalize_media(data, kind, provider=self.name,
+                                             job_id=context.job_id)
+        raise AssertionError("unreachable: the second round always submits")
+
+    async def _create(self, http: ProviderSession, model: str, payload: dict[str, Any],
+                      prompt: str | None) -> tuple[dict[str, Any], RemoteJob]:
+        match = _MODEL.match(model)
+        if _VERSION_ONLY.match(model) or (match and match["version"]):
+            url = f"{http.base_url}/predictions"
+            body = {"version": match["version"] if match else model, "input": payload}
+        elif match:
+            url = f"{http.base_url}/models/{match['owner']}/{match['name']}/predictions"
+            body = {"input": payload}
+        else:
+            raise http.error(f"'{model}' is not a Replicate model (owner/name[:version])",
+                             retryable=False, hint="write the model as it appears on replicate.com")
+        reply = await http.call("POST", url, json_body=body, prompt=prompt)
+        prediction = http.json_object(reply)
+        urls = prediction.get("urls")
+        get_url = urls.get("get") if isinstance(urls, Mapping) else None
+        if not isinstance(prediction.get("id"), str) or not isinstance(get_url, str):
+            raise http.unexpected(reply, "the prediction has no id or urls.get")
+        assert isinstance(urls, Mapping)
+        cancel_url = urls.get("cancel")
+        cancel_url = cancel_url if isinstance(cancel_url, str) else f"{get_url}/cancel"
+        log.info("%s: replicate prediction %s created", http.job_id, prediction["id"])
+        job = RemoteJob(self.name, prediction["id"], {"get": get_url, "cancel": cancel_url})
+        return prediction, job
+
+    async def _resume(self, http: ProviderSession, job: RemoteJob) -> dict[str, Any] | None:
+        """The recalled prediction if it can still deliver, else None (submit anew)."""
+        reply = await http.call("GET", self._url(http, job, "get"), accept=(200, 404, 410))
+        if reply.status != 200:
+            return None
+        prediction = http.json_object(reply)
+        status = prediction.get("status")
+        if status in _RUNNING or (status == "succeeded" and output_url(prediction.get("output"))):
+            log.info("%s: resuming replicate prediction %s", http.job_id, job.job_id)
+            return prediction
+        return None
+
+    async def _wait(self, http: ProviderSession, job: RemoteJob,
+                    prediction: dict[str, Any]) -> dict[str, Any]:
+        if prediction.get("status") not in _RUNNING:
+            return prediction
+
+        async def poll() -> dict[str, Any] | None:
+            reply = await http.call("GET", self._url(http, job, "get"), accept=(200,))
+            found = http.json_object(reply)
+            return None if found.get("status") in _RUNNING else found
+
+        async def cancel() -> None:
+            await http.call("POST", self._url(http, job, "cancel"), accept=(200, 201, 202))
+
+        return await poll_until_done(
+            poll, cancel, interval_s=self.poll_interval_s, max_wait_s=self.max_wait_s,
+            describe=f"replicate prediction {job.job_id}",
+            too_slow=lambda: http.error(
+                f"prediction {job.job_id} still runs after {self.max_wait_s:g} s", retryable=True),
+        )
+
+    @staticmethod
+    def _url(http: ProviderSession, job: RemoteJob, which: str) -> str:
+        """The job's URL, rebuilt from its id when it is not on the current base URL."""
+        url = job.urls.get(which, "")
+        if url.startswith(http.base_url + "/"):
+            return url
+        url = f"{http.base_url}/predictions/{job.job_id}"
+        return f"{url}/cancel" if which == "cancel" else url
+
+
+def _failure(http: ProviderSession, job: RemoteJob, prediction: Mapping[str, Any],
+             prompt: str | None) -> ProviderError:
+    status, error = prediction.get("status"), prediction.get("error")
+    if status == "failed":
+        return http.refused(f"prediction {job.job_id} failed: {error or 'no reason given'}", prompt)
+    if status == "aborted":
+        return http.error(f"prediction {job.job_id} was aborted before it started",
+                          retryable=True)
+    return http.error(f"prediction {job.job_id} ended '{status}'", retryable=False,
+                      hint="it was canceled outside this build; build again to submit anew")

@@ -1,0 +1,192 @@
+"""A fal queue emulator: submit to ``/{model}``, lifecycle URLs that drop the model's subpath,
+``IN_QUEUE -> IN_PROGRESS -> COMPLETED`` after ``polls_to_finish`` status polls (202 until done),
+results in fal's File shapes (JPEG images, MP4 video, MP3 audio) served from a stand-in for
+fal.media, cancellation, and fal's error bodies. No sync ``fal.run`` host, SSE status or webhooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from moviebuild.testing.emulators.base import Emulator, Fault, FaultKind, handler_fault
+from moviebuild.testing.emulators.media import image_bytes, mp3_bytes, mp4_bytes
+
+
+def output_kind(model: str) -> str:
+    lowered = model.lower()
+    if "video" in lowered:
+        return "video"
+    return "audio" if any(w in lowered for w in ("audio", "music", "sound")) else "image"
+
+
+@dataclass
+class QueuedRequest:
+    """One queue request; ``polls`` counts status GETs, which drive its progress."""
+
+    id: str
+    model: str
+    app: str
+    input: dict[str, Any]
+    kind: str
+    will_fail: bool = False
+    status: str = "IN_QUEUE"
+    polls: int = 0
+    result: dict[str, Any] | None = None
+
+
+class FalEmulator(Emulator):
+    """``POST /{model}``, ``GET /{owner}/{app}/requests/{id}/status``, ``GET .../requests/{id}``,
+    ``PUT .../requests/{id}/cancel``.
+
+    Route names for faults: ``submit``, ``status``, ``result``, ``cancel``, ``files``. A
+    ``fail-job`` fault on ``submit`` makes that request complete with a 422 content-policy result.
+    """
+
+    provider = "fal"
+    key_env = "FAL_KEY"
+    base_env = "FAL_QUEUE_URL"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.queue: dict[str, QueuedRequest] = {}
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/", self._root, name="root")
+        router.add_get("/{owner}/{app}/requests/{id}/status", self._status, name="status")
+        router.add_put("/{owner}/{app}/requests/{id}/cancel", self._cancel, name="cancel")
+        router.add_get("/{owner}/{app}/requests/{id}", self._result, name="result")
+        router.add_post("/{model:.+}", self._submit, name="submit")
+
+    def presented_key(self, request: web.Request) -> str | None:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        return key if scheme == "Key" else None
+
+    def response_headers(self) -> dict[str, str]:
+        return {"x-fal-request-id": str(uuid.uuid4())}
+
+    def error_response(self, status: int, message: str, *, code: str | None = None,
+                       headers: Mapping[str, str] | None = None) -> web.Response:
+        extra = {**self.response_headers(), **(headers or {})}
+        if status == 422:
+            body: dict[str, Any] = {"detail": [{
+                "loc": ["body", "prompt"], "msg": message, "type": code or "value_error",
+                "url": f"https://docs.fal.ai/errors#{code or 'value_error'}", "input": None}]}
+            extra["X-Fal-Retryable"] = "false"
+        else:
+            error_type = {429: "rate_limited", 500: "internal_server_error",
+                          504: "request_timeout"}.get(status, code or "error")
+            body = {"detail": message, "error_type": error_type}
+            extra["X-Fal-Error-Type"] = error_type
+        return web.json_response(body, status=status, headers=extra)
+
+    def fault_response(self, fault: Fault, route: str) -> web.StreamResponse | None:
+        if fault.kind is FaultKind.REFUSAL:
+            return self.error_response(422, fault.message or "The content could not be "
+                                       "processed because it contained material flagged by a "
+                                       "content checker.", code="content_policy_violation")
+        return super().fault_response(fault, route)
+
+    def _urls(self, job: QueuedRequest) -> dict[str, str]:
+        base = f"{self.url}/{job.app}/requests/{job.id}"
+        return {"response_url": base, "status_url": f"{base}/status",
+                "cancel_url": f"{base}/cancel"}
+
+    def _find(self, request: web.Request) -> QueuedRequest | None:
+        job = self.queue.get(request.match_info["id"])
+        app = f"{request.match_info['owner']}/{request.match_info['app']}"
+        return job if job is not None and job.app == app else None
+
+    def _complete(self, job: QueuedRequest) -> None:
+        job.status = "COMPLETED"
+        if job.will_fail:
+            return
+        prompt = str(job.input.get("prompt", ""))
+        if job.kind == "video":
+            data = mp4_bytes(float(str(job.input.get("duration", "5")) or 5))
+            job.result = {"video": self._file(data, "video/mp4", "output.mp4"), "seed": 42}
+        elif job.kind == "audio":
+            data = mp3_bytes(min(float(job.input.get("seconds_total", 10)), 30.0))
+            job.result = {"audio_file": self._file(data, "audio/mpeg", "output.mp3")}
+        else:
+            size = job.input.get("image_size")
+            width, height = ((int(size["width"]), int(size["height"]))
+                             if isinstance(size, dict) else (1024, 768))
+            data = image_bytes(min(width, 512), min(height, 512), prompt[:40], "JPEG")
+            image = {**self._file(data, "image/jpeg", "image.jpg"), "width": width,
+                     "height": height}
+            job.result = {"images": [image], "seed": 42, "prompt": prompt,
+                          "has_nsfw_concepts": [False], "timings": {"inference": 0.01}}
+
+    def _file(self, data: bytes, content_type: str, name: str) -> dict[str, Any]:
+        return {"url": self.publish(data, content_type, name), "content_type": content_type,
+                "file_name": name, "file_size": len(data)}
+
+    async def _root(self, request: web.Request) -> web.Response:
+        return web.json_response({"detail": "fal queue emulator"})
+
+    async def _submit(self, request: web.Request) -> web.Response:
+        model = request.match_info["model"].strip("/")
+        body = await request.json()
+        if model.count("/") < 1:
+            return self.error_response(404, f"Application '{model}' not found")
+        if not isinstance(body, dict) or not body.get("prompt"):
+            return self.error_response(422, "Field required")
+        fault = handler_fault()
+        job = QueuedRequest(str(uuid.uuid4()), model, "/".join(model.split("/")[:2]), body,
+                            output_kind(model),
+                            will_fail=fault is not None and fault.kind is FaultKind.FAIL_JOB)
+        self.queue[job.id] = job
+        self.counters["submissions"] += 1
+        answer = {"request_id": job.id, "status": job.status, "queue_position": 2,
+                  **self._urls(job)}
+        return web.json_response(answer, headers=self.response_headers())
+
+    async def _status(self, request: web.Request) -> web.Response:
+        job = self._find(request)
+        if job is None:
+            return web.json_response({"detail": "Request not found"}, status=404)
+        self.counters["polls"] += 1
+        if job.status in ("IN_QUEUE", "IN_PROGRESS"):
+            job.polls += 1
+            job.status = "IN_PROGRESS" if job.polls >= self.polls_to_finish // 2 else "IN_QUEUE"
+            if job.polls >= self.polls_to_finish:
+                await asyncio.to_thread(self._complete, job)
+        answer: dict[str, Any] = {"status": job.status, "response_url": self._urls(job)[
+            "response_url"]}
+        if job.status == "IN_QUEUE":
+            answer["queue_position"] = max(0, self.polls_to_finish // 2 - job.polls)
+        if request.query.get("logs") == "1":
+            answer["logs"] = [{"message": "emulating", "level": "INFO", "source": "USER",
+                               "timestamp": "2025-01-01T00:00:00Z"}]
+        if job.status == "COMPLETED":
+            answer["metrics"] = {"inference_time": 0.01}
+        return web.json_response(answer, status=200 if job.status in ("COMPLETED", "CANCELLED")
+                                 else 202, headers=self.response_headers())
+
+    async def _result(self, request: web.Request) -> web.Response:
+        job = self._find(request)
+        if job is None:
+            return web.json_response({"detail": "Request not found"}, status=404)
+        if job.status != "COMPLETED":
+            return web.json_response({"detail": "Request is still in progress"}, status=400)
+        if job.result is None:
+            return self.error_response(422, "The content could not be processed because it "
+                                       "contained material flagged by a content checker.",
+                                       code="content_policy_violation")
+        return web.json_response(job.result, headers=self.response_headers())
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        job = self._find(request)
+        if job is None:
+            return web.json_response({"status": "NOT_FOUND"}, status=404)
+        self.counters["cancels"] += 1
+        if job.status == "COMPLETED":
+            return web.json_response({"status": "ALREADY_COMPLETED"}, status=400)
+        job.status = "CANCELLED"
+        return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)

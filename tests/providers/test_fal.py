@@ -1,0 +1,124 @@
+"""The fal adapter against its emulator: queue URLs without the subpath, model inputs and
+outputs, failures surfaced by the result, and resuming queued requests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from moviebuild.errors import ProviderError
+from moviebuild.providers.fal import FalAdapter, file_url, video_model
+from moviebuild.providers.offline.audio import mp3_duration_s
+from moviebuild.providers.requests import CallContext, ImageRequest, MusicRequest, VideoRequest
+from moviebuild.testing.emulators import FalEmulator, FaultKind
+from moviebuild.testing.emulators.media import image_bytes
+
+IMAGE = ImageRequest("a red fox in snow", "watercolor", 1280, 720, "16:9")
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def _context(remembered: list[Mapping[str, Any]] | None = None,
+             recall: Mapping[str, Any] | None = None) -> CallContext:
+    return CallContext("StartingImage[2]", recall=recall or {},
+                       remember=remembered.append if remembered is not None else lambda d: None)
+
+
+def test_an_image_is_submitted_polled_on_the_app_url_and_stored_as_png(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.polls_to_finish = 3
+    data = _run(FalAdapter().generate_image(IMAGE, _context()))
+    assert data.startswith(b"\x89PNG")
+    paths = [r.path for r in fal_emulator.requests]
+    assert paths[0] == "/fal-ai/flux/schnell"
+    assert all(p.startswith("/fal-ai/flux/requests/") for p in paths[1:-1])
+    assert fal_emulator.requests[0].body == {
+        "prompt": "a red fox in snow, watercolor style", "num_images": 1,
+        "image_size": {"width": 1280, "height": 720}}
+    assert [r.sent_key for r in fal_emulator.requests] == [True] * 5 + [False]
+
+
+def test_a_start_image_switches_text_to_video_to_its_image_to_video_twin(
+        fal_emulator: FalEmulator) -> None:
+    start = image_bytes(32, 18, "start")
+    request = VideoRequest("the fox runs", "anime", 1280, 720, "16:9", 10.0, start_image=start)
+    assert _run(FalAdapter().generate_video(request, _context()))[4:8] == b"ftyp"
+    submit = fal_emulator.requests[0]
+    assert submit.path == "/fal-ai/kling-video/v2.1/standard/image-to-video"
+    assert submit.body["image_url"].startswith("data:image/png;base64,")
+    assert submit.body["duration"] == "10" and submit.body["aspect_ratio"] == "16:9"
+    assert video_model("owner/custom", True) == "owner/custom"
+
+
+def test_stable_audio_gets_at_most_47_seconds(fal_emulator: FalEmulator) -> None:
+    audio = _run(FalAdapter().generate_music(MusicRequest("calm piano", 60.0), _context()))
+    assert mp3_duration_s(audio) > 1
+    assert fal_emulator.requests[0].body == {"prompt": "calm piano", "seconds_total": 47}
+
+
+def test_a_job_that_fails_reports_the_result_error_with_the_prompt(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("submit", FaultKind.FAIL_JOB)
+    with pytest.raises(ProviderError, match=r"content_policy|content checker") as caught:
+        _run(FalAdapter().generate_image(IMAGE, _context()))
+    assert not caught.value.retryable and "a red fox in snow" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("spoil", ["cancelled", "unknown", "failed"])
+def test_a_recalled_request_that_cannot_deliver_is_submitted_anew(
+        fal_emulator: FalEmulator, spoil: str) -> None:
+    remembered: list[Mapping[str, Any]] = []
+    _run(FalAdapter().generate_image(IMAGE, _context(remembered)))
+    job = fal_emulator.queue[remembered[0]["prediction_id"]]
+    if spoil == "cancelled":
+        job.status = "CANCELLED"
+    elif spoil == "unknown":
+        del fal_emulator.queue[job.id]
+    else:
+        job.result = None
+    data = _run(FalAdapter().generate_image(IMAGE, _context(recall=remembered[0])))
+    assert data.startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 2
+
+
+def test_an_engine_retry_in_the_same_build_resumes_the_request(fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("result", FaultKind.SERVER_ERROR)
+    adapter = FalAdapter()
+    with pytest.raises(ProviderError) as caught:
+        _run(adapter.generate_image(IMAGE, _context()))
+    assert caught.value.retryable
+    assert _run(adapter.generate_image(IMAGE, _context())).startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 1
+
+
+def test_cancelling_a_finished_request_is_harmless(fal_emulator: FalEmulator) -> None:
+    from moviebuild.providers.endpoints import FAL
+    from moviebuild.providers.http import ProviderSession
+
+    remembered: list[Mapping[str, Any]] = []
+    _run(FalAdapter().generate_image(IMAGE, _context(remembered)))
+
+    async def cancel() -> int:
+        async with ProviderSession(FAL, "Job", timeout_s=1.0) as session:
+            reply = await session.call("PUT", remembered[0]["urls"]["cancel"], accept=(400,))
+            return reply.status
+
+    assert _run(cancel()) == 400
+
+
+@pytest.mark.parametrize(("output", "kind", "url"), [
+    ({"images": [{"url": "https://v3.fal.media/a.jpg", "width": 8}]}, "image",
+     "https://v3.fal.media/a.jpg"),
+    ({"video": {"url": "https://v3.fal.media/v.mp4"}, "seed": 1}, "video",
+     "https://v3.fal.media/v.mp4"),
+    ({"audio_file": {"url": "https://v3.fal.media/a.wav"}}, "audio", "https://v3.fal.media/a.wav"),
+    ({"thumbnail": {"url": "https://t"}, "audio": {"url": "https://a"}}, "audio", "https://a"),
+    ({"seed": 1}, "image", None),
+])
+def test_the_file_is_found_in_fal_output_shapes(output: Any, kind: str, url: str | None) -> None:
+    assert file_url(output, kind) == url  # type: ignore[arg-type]
