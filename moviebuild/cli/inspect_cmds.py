@@ -27,8 +27,9 @@ def status(obj: dict[str, Any], as_json: bool) -> None:
     if as_json or obj.get("json"):
         click.echo(json.dumps(report.to_json(), indent=2))
         return
+    where = f"revision {report.revision}" if report.revision else "not built yet"
     click.echo(
-        f"revision {report.revision}: {len(report.current)} current, "
+        f"{where}: {len(report.current)} current, "
         f"{len(report.stale)} stale, {len(report.failed)} failed, "
         f"{len(report.blocked)} blocked, {len(report.pinned)} pinned"
     )
@@ -72,4 +73,6 @@ def explain(obj: dict[str, Any], node_id: str, as_json: bool) -> None:
     if reason.get("old") or reason.get("new"):
         click.echo(f"  old: {reason.get('old')}")
         click.echo(f"  new: {reason.get('new')}")
-    click.echo(f"  key: {answer['previous_key']} -> {answer['key']}")
+    if answer["previous_key"] or answer["key"]:
+        before, after = answer["previous_key"] or "none", answer["key"] or "known once inputs exist"
+        click.echo(f"  key: {before} -> {after}")
