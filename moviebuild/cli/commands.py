@@ -55,6 +55,7 @@ from moviebuild.cli.build_cmds import build, redo, reset  # noqa: E402
 from moviebuild.cli.doctor_cmd import doctor  # noqa: E402
 from moviebuild.cli.history_cmds import checkout, diff, gc, log  # noqa: E402
 from moviebuild.cli.inspect_cmds import explain, status  # noqa: E402
+from moviebuild.cli.preview_cmd import preview  # noqa: E402
 from moviebuild.cli.render_cmd import render  # noqa: E402
 
 ALL = [
