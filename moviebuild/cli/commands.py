@@ -73,4 +73,5 @@ ALL = [
     gc,
     render,
     doctor,
+    preview,
 ]
