@@ -17,7 +17,7 @@ from moviebuild.errors import ProviderError
 from moviebuild.project.build import BuildResult, build_movie
 from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import Movie
-from moviebuild.providers.endpoints import ENDPOINTS
+from moviebuild.providers.endpoints import ENDPOINTS, TIMEOUT_ENV
 from moviebuild.providers.http import ProviderSession
 from moviebuild.providers.registry import make_adapter
 from moviebuild.providers.requests import CallContext, ImageRequest, SpeechRequest
@@ -81,7 +81,10 @@ def _files_holding_a_key(folder: Path) -> Iterator[str]:
 
 def test_a_movie_built_on_every_network_adapter_completes_and_stores_no_key(
         all_emulators: dict[str, Any], movie_folder: Path, caplog: pytest.LogCaptureFixture,
-        capfd: pytest.CaptureFixture[str]) -> None:
+        capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The contract tests use 0.5 s timeouts to test hangs; a whole build on a busy machine
+    # (the emulators encode real MP3/MP4 with ffmpeg) needs room, or a timeout retry adds a call.
+    monkeypatch.setenv(TIMEOUT_ENV, "30")
     caplog.set_level(logging.DEBUG)
     result = _build(movie_folder)
     assert result.complete, result.summary()
