@@ -30,7 +30,7 @@ def _parse_frames(
 @click.command()
 @click.option("--engine", type=click.Choice(["ffmpeg", "remotion"]), default="ffmpeg",
               show_default=True,
-              help="ffmpeg: out/preview.mp4, cached per segment. remotion: out/movie.mp4 from the "
+              help="ffmpeg: out/preview.mp4, cached per clip. remotion: out/movie.mp4 from the "
                    "Remotion composition in remotion/ (needs Node, npm ci there, and Chromium).")
 @click.option("--size", type=click.Choice(["480p", "720p", "1080p"]), default=None,
               help="Short side of the ffmpeg preview [default: 720p]. Remotion renders at the "

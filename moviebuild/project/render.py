@@ -1,7 +1,7 @@
 """``moviebuild render``: the current revision's timeline through the ffmpeg preview renderer.
 
-Segment clips are cached by key under ``.moviebuild/cache/render`` (next to a local store, or in
-the movie folder for a remote one), so an edit to one segment re-encodes one clip.
+Visual clips, the audio mix and the finished preview are cached by key under
+``.moviebuild/cache/render`` in the movie folder, so an edit to one image re-encodes one clip.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Layout:
     model.py     the format (pydantic models, JSON Schema, canonical bytes, Ken Burns geometry)
     assemble.py  assembly strategies: artifacts and measured durations -> Timeline
-    filters.py   ffmpeg argument lists for one segment clip and the final mix (pure)
-    render.py    the preview renderer: cached segment clips, concat without re-encode, one mix
+    parts.py     the preview's parts (one per visual clip) and the cache keys of its pieces
+    filters.py   ffmpeg argument lists for one part, the audio mix and the join (pure)
+    jobs.py      making the parts and the mix the preview's cache lacks, in parallel
+    render.py    the preview renderer: cached parts and mix, joined without re-encoding
 
 This package is handed plain data; it never imports the engine, the store or the providers.
 """
@@ -50,15 +52,14 @@ from moviebuild.timeline.model import (
     load_timeline,
     timeline_json_schema,
 )
+from moviebuild.timeline.parts import RENDERER_VERSION, segment_clip_key
 from moviebuild.timeline.render import (
-    RENDERER_VERSION,
     ClipCache,
     DirectoryClipCache,
     RenderReport,
     SegmentRender,
     preview_size,
     render_preview,
-    segment_clip_key,
 )
 
 __all__ = [

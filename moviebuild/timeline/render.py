@@ -1,46 +1,52 @@
-"""The ffmpeg preview renderer: one cached clip per segment, joined without re-encoding, one mix.
+"""The ffmpeg preview renderer: cached parts and audio mix, joined without re-encoding.
 
-It owns clip keys, the clip cache interface and the order of the render steps; the filter graphs
-live in filters.py. It is handed the timeline, asset files and their digests, never the store.
+It owns the cache interface and the order of the render steps: parts.py cuts segments into parts
+and keys them, jobs.py makes what the cache lacks, filters.py holds the ffmpeg arguments. It is
+handed the timeline, asset files and their digests, never the store.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import xxhash
-
-from moviebuild.errors import InternalError, MediaError, MovieBuildError
-from moviebuild.media.ffmpeg import run_ffmpeg
-from moviebuild.timeline.filters import frame_count, mix_args, segment_clip_args
-from moviebuild.timeline.model import GapReason, ImageClip, SegmentSpan, Timeline
-
-RENDERER_VERSION = 1
-"""Bump when the clip filter graph or encoding changes, so cached clips are not reused."""
+from moviebuild.errors import MediaError
+from moviebuild.media.ffmpeg import find_ffmpeg, run_ffmpeg
+from moviebuild.timeline.filters import join_args
+from moviebuild.timeline.jobs import make_missing
+from moviebuild.timeline.model import Timeline
+from moviebuild.timeline.parts import (
+    Part,
+    audio_key,
+    keys_key,
+    output_key,
+    part_key,
+    segment_parts,
+)
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called with (what just happened, steps done, steps in all)."""
 
+_COMMENT = "moviebuild-preview"
+
 
 class ClipCache(Protocol):
-    """Where rendered segment clips are kept between renders, by key."""
+    """Where rendered parts and audio mixes are kept between renders, by key."""
 
     def get(self, key: str) -> Path | None:
-        """The cached clip for ``key``, or None."""
+        """The cached file for ``key``, or None."""
         ...
 
     def put(self, key: str, path: Path) -> Path:
-        """Take ownership of the clip at ``path`` (it may be moved) and return its cached path."""
+        """Take ownership of the file at ``path`` (it may be moved) and return its cached path."""
         ...
 
 
@@ -65,7 +71,8 @@ class DirectoryClipCache:
 
 @dataclass(frozen=True)
 class SegmentRender:
-    """One segment's clip: ``reused`` when the cache had its key; ``elapsed_s`` is wall time."""
+    """One segment's picture: ``reused`` when the cache had all its parts; ``key`` is
+    ``segment_clip_key``; ``elapsed_s`` adds up the wall time of the parts encoded for it."""
 
     segment: int
     key: str
@@ -76,12 +83,20 @@ class SegmentRender:
 
 @dataclass(frozen=True)
 class RenderReport:
+    """What a render did. ``mix_elapsed_s`` is the audio mix's wall time (0 when reused) and
+    ``join_elapsed_s`` the join's; ``up_to_date`` when the output already had this content."""
+
     out_path: Path
     width: int
     height: int
     duration_s: float
     segments: tuple[SegmentRender, ...]
+    parts_rendered: int
+    parts_reused: int
+    audio_reused: bool
+    up_to_date: bool
     mix_elapsed_s: float
+    join_elapsed_s: float
     total_elapsed_s: float
 
     @property
@@ -99,52 +114,39 @@ def preview_size(timeline: Timeline, short_side_px: int = 720) -> tuple[int, int
     return round(timeline.width * factor / 2) * 2, round(timeline.height * factor / 2) * 2
 
 
-@functools.cache
-def _ffmpeg_identity() -> str:
-    # The tool's version is part of the "how" of a clip, so an upgraded ffmpeg re-renders.
-    return run_ffmpeg(["-version"], what="the ffmpeg version").decode().splitlines()[0]
+def default_parallelism() -> int:
+    """Parts encoded at once: one per CPU, at most 4 (each ffmpeg runs a filter thread and two
+    x264 threads, so this keeps every core busy while one job starts or finishes)."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
-def segment_clip_key(
-    timeline: Timeline,
-    segment: int,
-    asset_digests: Mapping[str, str],
-    *,
-    width: int | None = None,
-    height: int | None = None,
-) -> str:
-    """xxh3-128 of everything that decides a segment clip's pixels, and nothing else: the
-    renderer, ffmpeg, the output size and fps, the visual clips in frames from the segment's
-    start, the content digests of their assets, and for a slate what it shows."""
-    span = timeline.segment(segment)
-    fps = timeline.fps
-    clips = []
-    for clip in timeline.visual_clips(segment):
-        described = clip.model_dump(mode="json", exclude={"segment", "start_s", "duration_s"})
-        described["start_frame"] = frame_count(clip.start_s - span.start_s, fps)
-        described["frames"] = frame_count(clip.duration_s, fps)
-        clips.append(described)
-    missing = _missing_visuals(timeline, segment)
-    try:
-        digests = {clip["asset"]: asset_digests[clip["asset"]] for clip in clips}
-    except KeyError as exc:
-        raise InternalError(
-            f"no content digest for asset {exc.args[0]} of segment {segment}"
-        ) from exc
-    payload = {
-        "renderer": RENDERER_VERSION,
-        "ffmpeg": _ffmpeg_identity(),
-        "width": width or timeline.width,
-        "height": height or timeline.height,
-        "fps": fps,
-        "frames": frame_count(span.duration_s, fps),
-        "clips": clips,
-        "digests": digests,
-        "slate": None if clips else {"segment": segment, "missing": missing},
+@dataclass(frozen=True)
+class _Plan:
+    """Every piece of a render and its key."""
+
+    parts: dict[int, list[tuple[Part, str]]]
+    audio: str
+    output: str
+
+    @property
+    def part_keys(self) -> list[str]:
+        return [key for items in self.parts.values() for _, key in items]
+
+    def segment_key(self, segment: int) -> str:
+        return keys_key([key for _, key in self.parts[segment]])
+
+
+def _plan(timeline: Timeline, asset_digests: Mapping[str, str], width: int, height: int) -> _Plan:
+    parts = {
+        span.index: [
+            (part, part_key(part, asset_digests, width=width, height=height, fps=timeline.fps))
+            for part in segment_parts(timeline, span.index)
+        ]
+        for span in timeline.segments
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    digest: str = xxhash.xxh3_128_hexdigest(canonical.encode())
-    return digest
+    audio = audio_key(timeline, asset_digests)
+    keys = [key for items in parts.values() for _, key in items]
+    return _Plan(parts, audio, output_key(keys, audio, timeline.duration_s))
 
 
 def render_preview(
@@ -161,9 +163,11 @@ def render_preview(
 ) -> RenderReport:
     """Render ``timeline`` to ``out_path`` (H.264 + AAC) at width x height.
 
-    Geometry is in fractions of the frame, so any size renders the same layout. Segment clips
-    come from ``cache`` when their key is there; the others render ``max_parallel`` at a time
-    (default: the CPU count, at most 4). The output is replaced atomically.
+    Geometry is in fractions of the frame, so any size renders the same layout. Parts and the
+    audio mix come from ``cache`` when their key is there; the rest are made ``max_parallel``
+    at a time (default: ``default_parallelism()``). When ``out_path`` already holds this very
+    content (its metadata names its key) nothing is made or joined. The output is replaced
+    atomically.
     """
     if width <= 0 or height <= 0 or width % 2 or height % 2:
         raise MediaError(f"preview size {width}x{height} must be positive and even")
@@ -171,108 +175,91 @@ def render_preview(
     began = time.perf_counter()
     steps = len(timeline.segments) + 1
     report = on_progress or (lambda what, done, total: None)
-    keys = {
-        span.index: segment_clip_key(
-            timeline, span.index, asset_digests, width=width, height=height
-        )
-        for span in timeline.segments
-    }
-    clip_paths: dict[int, Path] = {}
+    plan = _plan(timeline, asset_digests, width, height)
+    comment = f"{_COMMENT} {plan.output}"
     done: dict[int, SegmentRender] = {}
-    for span in timeline.segments:
-        cached = cache.get(keys[span.index])
-        if cached is not None:
-            clip_paths[span.index] = cached
-            done[span.index] = SegmentRender(
-                span.index, keys[span.index], True, span.duration_s, 0.0
-            )
-            report(f"reused segment {span.index}", len(done), steps)
+
+    def segment_done(index: int, reused: bool, elapsed_s: float) -> None:
+        span = timeline.segment(index)
+        done[index] = SegmentRender(
+            index, plan.segment_key(index), reused, span.duration_s, elapsed_s
+        )
+        report(f"{'reused' if reused else 'rendered'} segment {index}", len(done), steps)
+
+    def finish(
+        parts_rendered: int, audio_reused: bool, mix_s: float, join_s: float, *, current: bool
+    ) -> RenderReport:
+        return RenderReport(
+            out_path=out_path, width=width, height=height, duration_s=timeline.duration_s,
+            segments=tuple(done[span.index] for span in timeline.segments),
+            parts_rendered=parts_rendered,
+            parts_reused=len(set(plan.part_keys)) - parts_rendered, audio_reused=audio_reused,
+            up_to_date=current, mix_elapsed_s=mix_s, join_elapsed_s=join_s,
+            total_elapsed_s=time.perf_counter() - began,
+        )  # fmt: skip
+
+    if _stored_comment(out_path) == comment:
+        for span in timeline.segments:
+            segment_done(span.index, True, 0.0)
+        report("the preview is up to date", steps, steps)
+        return finish(0, True, 0.0, 0.0, current=True)
+    files: dict[str, Path] = {}
+    for key in {*plan.part_keys, plan.audio}:
+        if (path := cache.get(key)) is not None:
+            files[key] = path
+    for index, items in plan.parts.items():
+        if all(key in files for _, key in items):
+            segment_done(index, True, 0.0)
+    audio_reused = plan.audio in files
     with tempfile.TemporaryDirectory(prefix="moviebuild-render-") as scratch:
-        work = Path(scratch)
-
-        def render_one(span: SegmentSpan) -> tuple[SegmentSpan, Path, float]:
-            started = time.perf_counter()
-            clip_path = work / f"segment-{span.index}.mp4"
-            _render_segment(timeline, span.index, assets, (width, height), work, clip_path)
-            return span, clip_path, time.perf_counter() - started
-
-        stale = [span for span in timeline.segments if span.index not in clip_paths]
-        failures: list[BaseException] = []
-        workers = max_parallel or min(4, os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for future in as_completed([pool.submit(render_one, span) for span in stale]):
-                try:
-                    span, clip_path, elapsed_s = future.result()
-                except MovieBuildError as exc:
-                    # Keep collecting: clips that did render are cached for the next attempt.
-                    failures.append(exc)
-                    continue
-                clip_paths[span.index] = cache.put(keys[span.index], clip_path)
-                done[span.index] = SegmentRender(
-                    span.index, keys[span.index], False, span.duration_s, elapsed_s
-                )
-                report(f"rendered segment {span.index}", len(done), steps)
-        if failures:
-            raise failures[0]
-        mix_started = time.perf_counter()
-        concat_list = work / "clips.txt"
-        ordered = [clip_paths[span.index] for span in timeline.segments]
-        concat_list.write_text("".join(f"file {_concat_quote(path)}\n" for path in ordered))
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
-        run_ffmpeg(mix_args(timeline, concat_list, assets, partial), what=str(out_path))
-        os.replace(partial, out_path)
-        report("joined clips and mixed audio", steps, steps)
-    finished = time.perf_counter()
-    return RenderReport(
-        out_path=out_path,
-        width=width,
-        height=height,
-        duration_s=timeline.duration_s,
-        segments=tuple(done[span.index] for span in timeline.segments),
-        mix_elapsed_s=finished - mix_started,
-        total_elapsed_s=finished - began,
+        made = make_missing(
+            timeline, assets, size=(width, height), parts=plan.parts, have=set(files),
+            audio=None if audio_reused else plan.audio, cache=cache, work=Path(scratch),
+            workers=max_parallel or default_parallelism(),
+            on_segment=lambda index, elapsed_s: segment_done(index, False, elapsed_s),
+        )  # fmt: skip
+        join_started = time.perf_counter()
+        _join(plan, cache, out_path, Path(scratch), timeline.duration_s, comment)
+        join_elapsed_s = time.perf_counter() - join_started
+    report(f"joined the parts and the {'reused' if audio_reused else 'new'} audio mix",
+           steps, steps)  # fmt: skip
+    return finish(
+        made.parts, audio_reused, made.mix_elapsed_s or 0.0, join_elapsed_s, current=False
     )
 
 
-def _render_segment(
-    timeline: Timeline,
-    segment: int,
-    assets: Mapping[str, Path],
-    size: tuple[int, int],
-    work: Path,
-    clip_path: Path,
+def _join(
+    plan: _Plan, cache: ClipCache, out_path: Path, work: Path, duration_s: float, comment: str
 ) -> None:
-    width, height = size
-    clips = timeline.visual_clips(segment)
-    slate = None
-    if not clips:
-        slate = work / f"slate-{segment}.png"
-        _draw_slate(slate, width, height, segment, _missing_visuals(timeline, segment))
-    image_sizes = {
-        clip.asset: _image_size(assets[clip.asset]) for clip in clips if isinstance(clip, ImageClip)
-    }
-    args = segment_clip_args(
-        timeline.segment(segment),
-        clips,
-        fps=timeline.fps,
-        width=width,
-        height=height,
-        media=assets,
-        image_sizes=image_sizes,
-        slate=slate,
-        out_path=clip_path,
+    def cached(key: str) -> Path:
+        path = cache.get(key)
+        if path is None:
+            raise MediaError(f"the preview cache lost {key}.mp4 while rendering; render again")
+        return path
+
+    concat_list = work / "parts.txt"
+    concat_list.write_text(
+        "".join(f"file {_concat_quote(cached(key))}\n" for key in plan.part_keys)
     )
-    run_ffmpeg(args, what=f"the preview clip of segment {segment}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
+    args = join_args(concat_list, cached(plan.audio), duration_s=duration_s, comment=comment,
+                     out_path=partial)  # fmt: skip
+    run_ffmpeg(args, what=str(out_path))
+    os.replace(partial, out_path)
 
 
-def _missing_visuals(timeline: Timeline, segment: int) -> list[str]:
-    return sorted(
-        asset
-        for gap in timeline.gaps_of(segment)
-        if gap.reason is GapReason.VISUAL_MISSING
-        for asset in gap.missing
-    )
+def _stored_comment(path: Path) -> str | None:
+    """The comment in the metadata of the media at ``path``, or None."""
+    if not path.is_file():
+        return None
+    command = [find_ffmpeg(), "-hide_banner", "-nostdin", "-i", str(path)]
+    try:
+        done = subprocess.run(command, capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r"^ {4}comment\s*: (.*)$", done.stderr.decode(errors="replace"), re.M)
+    return found.group(1).strip() if found else None
 
 
 def _check_assets(timeline: Timeline, assets: Mapping[str, Path]) -> None:
@@ -284,33 +271,6 @@ def _check_assets(timeline: Timeline, assets: Mapping[str, Path]) -> None:
             f"the timeline uses {len(absent)} asset(s) with no file: {', '.join(absent[:5])}",
             hint="run moviebuild to rebuild them, or check the asset map",
         )
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, UnidentifiedImageError) as exc:
-        raise MediaError(f"cannot read the image {path}: {exc}") from exc
-
-
-def _draw_slate(path: Path, width: int, height: int, segment: int, missing: list[str]) -> None:
-    """A dark picture saying which segment has no visual and what is missing."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    image = Image.new("RGB", (width, height), (20, 20, 24))
-    draw = ImageDraw.Draw(image)
-    title = ImageFont.load_default(size=max(12, height // 10))
-    detail = ImageFont.load_default(size=max(8, height // 28))
-    centre = (width / 2, height / 2)
-    draw.text(centre, f"Segment {segment}", fill=(200, 200, 200), font=title, anchor="md")
-    note = "missing: " + (", ".join(missing) if missing else "visual")
-    draw.text(
-        (centre[0], centre[1] + height / 20), note, fill=(140, 140, 140), font=detail, anchor="ma"
-    )
-    image.save(path)
 
 
 def _concat_quote(path: Path) -> str:

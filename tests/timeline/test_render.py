@@ -1,4 +1,5 @@
-"""The ffmpeg preview: duration and size, per-segment caching, Ken Burns geometry, ducking."""
+"""The ffmpeg preview: duration and size, caching of parts, mix and output, Ken Burns geometry,
+ducking."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from moviebuild.timeline import (
     segment_clip_key,
 )
 from moviebuild.timeline.filters import envelope_expression
+from moviebuild.timeline.parts import segment_parts
 
 WIDTH, HEIGHT, FPS = 320, 180, 30
 FIXED = AssemblyStrategy.FIXED
@@ -52,6 +54,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     marker.paste((255, 255, 255), (165, 120, 195, 150))
     made["marker"] = folder / "marker.png"
     marker.save(made["marker"])
+    made["broken"] = folder / "broken.png"
+    made["broken"].write_bytes(b"not a picture")
     sources = {
         "voice": "sine=frequency=440:sample_rate=48000:duration=1.5",
         "silence": "anullsrc=r=48000:cl=mono:d=1.5",
@@ -189,6 +193,114 @@ def test_editing_one_segment_rerenders_exactly_that_clip(preview: Preview) -> No
     assert (second.rendered, second.reused) == ((2,), (1, 3))
     assert (third.rendered, third.reused) == ((), (1, 2, 3))
     assert media_duration_s(third.out_path) == pytest.approx(6.0, abs=0.1)
+
+
+def test_a_render_with_nothing_changed_encodes_mixes_and_joins_nothing(preview: Preview) -> None:
+    timeline = assemble(image_segment(1, images=2), image_segment(2))
+    choice = {"SegmentImage[1][1]": "red", "SegmentImage[1][2]": "blue"}
+    choice |= {"SegmentImage[2][1]": "green", "SegmentAudio[1]": "voice"}
+    choice |= {"SegmentAudio[2]": "voice", "MusicTrack": "music"}
+    first = preview.render(timeline, choice)
+    before = first.out_path.stat()
+    preview.progress.clear()
+
+    again = preview.render(timeline, choice)
+
+    assert (first.parts_rendered, first.audio_reused, first.up_to_date) == (3, False, False)
+    assert (again.parts_rendered, again.parts_reused) == (0, 3)
+    assert again.audio_reused and again.up_to_date and again.mix_elapsed_s == 0.0
+    assert (again.rendered, again.reused) == ((), (1, 2))
+    after = again.out_path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert [done for _, done, _ in preview.progress] == [1, 2, 3]
+
+
+def test_an_image_edit_reencodes_one_part_and_reuses_the_audio(preview: Preview) -> None:
+    timeline = assemble(image_segment(1, images=2), image_segment(2))
+    choice = {"SegmentImage[1][1]": "red", "SegmentImage[1][2]": "blue"}
+    choice |= {"SegmentImage[2][1]": "green", "SegmentAudio[1]": "voice"}
+    choice |= {"SegmentAudio[2]": "voice", "MusicTrack": "music"}
+    preview.render(timeline, choice)
+
+    edited = preview.render(timeline, choice | {"SegmentImage[1][2]": "green"})
+
+    assert (edited.parts_rendered, edited.parts_reused) == (1, 2)
+    assert edited.audio_reused and not edited.up_to_date
+    assert (edited.rendered, edited.reused) == ((1,), (2,))
+    assert ImageStat.Stat(preview.frame(45)).mean[0] > 90  # green (L 110), where blue was (58)
+    assert media_duration_s(edited.out_path) == pytest.approx(timeline.duration_s, abs=0.1)
+
+
+def test_a_narration_edit_remixes_the_audio_and_reencodes_no_picture(preview: Preview) -> None:
+    timeline = assemble(image_segment(1), image_segment(2), music=False)
+    choice = {"SegmentImage[1][1]": "red", "SegmentImage[2][1]": "blue"}
+    choice |= {"SegmentAudio[1]": "voice", "SegmentAudio[2]": "voice"}
+    preview.render(timeline, choice)
+
+    edited = preview.render(timeline, choice | {"SegmentAudio[2]": "silence"})
+
+    assert (edited.parts_rendered, edited.audio_reused, edited.up_to_date) == (0, False, False)
+    assert edited.rendered == ()
+    assert preview.audio_rms(2.2, 3.3) < 50 < preview.audio_rms(0.2, 1.3)
+
+
+def test_a_deleted_output_is_joined_again_from_the_cache(preview: Preview) -> None:
+    timeline = assemble(image_segment(1), image_segment(2))
+    choice = {"SegmentImage[1][1]": "red", "SegmentImage[2][1]": "blue"}
+    choice |= {"SegmentAudio[1]": "voice", "SegmentAudio[2]": "voice", "MusicTrack": "music"}
+    preview.render(timeline, choice)
+    preview.out_path.unlink()
+
+    again = preview.render(timeline, choice)
+
+    assert (again.parts_rendered, again.audio_reused, again.up_to_date) == (0, True, False)
+    assert media_duration_s(again.out_path) == pytest.approx(timeline.duration_s, abs=0.1)
+
+
+def test_a_failed_part_fails_the_render_but_keeps_the_parts_that_rendered(
+    preview: Preview,
+) -> None:
+    timeline = assemble(image_segment(1), image_segment(2), music=False)
+    choice = {"SegmentImage[1][1]": "red", "SegmentImage[2][1]": "broken"}
+    choice |= {"SegmentAudio[1]": "voice", "SegmentAudio[2]": "voice"}
+
+    with pytest.raises(MediaError, match="cannot read the image"):
+        preview.render(timeline, choice)
+    fixed = preview.render(timeline, choice | {"SegmentImage[2][1]": "blue"})
+
+    assert (fixed.rendered, fixed.reused) == ((2,), (1,))
+    assert fixed.audio_reused
+
+
+def test_parts_cover_a_segment_with_black_where_no_clip_is() -> None:
+    still = KenBurns(
+        preset=KenBurnsPreset.PUSH_IN, start=Framing(scale=1.0), end=Framing(scale=1.0)
+    )
+    timeline = Timeline(
+        title="parts", fps=FPS, width=WIDTH, height=HEIGHT, duration_s=3.0,
+        segments=(SegmentSpan(index=1, start_s=0.0, duration_s=3.0),),
+        tracks=Tracks(visual=(
+            ImageClip(asset="SegmentImage[1][1]", segment=1, start_s=0.5, duration_s=1.0,
+                      ken_burns=still),
+            ImageClip(asset="SegmentImage[1][2]", segment=1, start_s=1.0, duration_s=1.5,
+                      ken_burns=still),
+        )),
+    )  # fmt: skip
+
+    parts = segment_parts(timeline, 1)
+
+    assert [(part.kind, part.frames, part.skip) for part in parts] == [
+        ("black", 15, 0),
+        ("image", 30, 0),
+        ("image", 30, 15),
+        ("black", 15, 0),
+    ]
+    assert [part.asset for part in parts] == [
+        None,
+        "SegmentImage[1][1]",
+        "SegmentImage[1][2]",
+        None,
+    ]
 
 
 def test_clip_keys_follow_content_not_the_segment_start() -> None:
