@@ -5,7 +5,6 @@ of a cheap endpoint answers within 3 s. It changes nothing and builds nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -34,6 +33,8 @@ def doctor_report(check_network: bool) -> list[dict[str, Any]]:
             "detail": None,
         })
     if check_network:
+        import asyncio
+
         from moviebuild.providers.http import check_reachable
 
         async def check_all() -> list[dict[str, str]]:
