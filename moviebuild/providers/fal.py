@@ -12,9 +12,9 @@ from typing import Any
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
-from moviebuild.providers.endpoints import FAL, POLL_INTERVAL_ENV, env_float
+from moviebuild.providers.endpoints import FAL
 from moviebuild.providers.http import MediaKind, ProviderSession, timeout_s
-from moviebuild.providers.jobs import RemoteJob, RemoteJobs, poll_until_done
+from moviebuild.providers.jobs import PollingAdapter, RemoteJob, RemoteJobs, poll_until_done
 from moviebuild.providers.media_format import image_data_uri, normalize_media
 from moviebuild.providers.requests import (
     CallContext,
@@ -61,20 +61,10 @@ def video_model(model: str, has_start_image: bool) -> str:
     return model
 
 
-class FalAdapter:
+class FalAdapter(PollingAdapter):
     """fal over aiohttp. Reads FAL_KEY and FAL_QUEUE_URL (or FAL_BASE_URL) at each call."""
 
     name = "fal"
-
-    def __init__(self, *, timeout_s: float | None = None, poll_interval_s: float | None = None,
-                 max_wait_s: float = 1800.0) -> None:
-        self.timeout_s = timeout_s
-        self.poll_interval_s = poll_interval_s or env_float(POLL_INTERVAL_ENV, 1.0)
-        self.max_wait_s = max_wait_s
-        self._jobs = RemoteJobs(self.name)
-
-    def __repr__(self) -> str:
-        return f"FalAdapter(timeout_s={self.timeout_s!r}, poll_interval_s={self.poll_interval_s!r})"
 
     async def generate_image(self, request: ImageRequest, context: CallContext) -> bytes:
         payload = {"prompt": f"{request.prompt}, {request.style} style", "num_images": 1,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import xxhash
 
 from moviebuild.errors import ProviderError
+from moviebuild.providers.endpoints import POLL_INTERVAL_ENV, env_float
 from moviebuild.providers.requests import CallContext
 
 T = TypeVar("T")
@@ -106,3 +107,22 @@ async def poll_until_done(
         with contextlib.suppress(Exception):
             await asyncio.wait_for(cancel(), CANCEL_TIMEOUT_S)
         raise
+
+
+class PollingAdapter:
+    """Settings shared by adapters whose providers run jobs asynchronously (Replicate, fal):
+    the HTTP timeout, the first poll interval, how long to wait at most, and the in-memory
+    record of submitted jobs (so a retry within one build resumes instead of paying again)."""
+
+    name = "polling"
+
+    def __init__(self, *, timeout_s: float | None = None, poll_interval_s: float | None = None,
+                 max_wait_s: float = 1800.0) -> None:
+        self.timeout_s = timeout_s
+        self.poll_interval_s = poll_interval_s or env_float(POLL_INTERVAL_ENV, 1.0)
+        self.max_wait_s = max_wait_s
+        self._jobs = RemoteJobs(self.name)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(timeout_s={self.timeout_s!r}, "
+                f"poll_interval_s={self.poll_interval_s!r})")

@@ -13,9 +13,9 @@ from typing import Any
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
-from moviebuild.providers.endpoints import POLL_INTERVAL_ENV, REPLICATE, env_float
+from moviebuild.providers.endpoints import REPLICATE
 from moviebuild.providers.http import MediaKind, ProviderSession, timeout_s
-from moviebuild.providers.jobs import RemoteJob, RemoteJobs, poll_until_done
+from moviebuild.providers.jobs import PollingAdapter, RemoteJob, RemoteJobs, poll_until_done
 from moviebuild.providers.media_format import image_data_uri, normalize_media
 from moviebuild.providers.requests import (
     CallContext,
@@ -48,7 +48,7 @@ def output_url(output: Any) -> str | None:
     return None
 
 
-class ReplicateAdapter:
+class ReplicateAdapter(PollingAdapter):
     """Replicate over aiohttp. Reads REPLICATE_API_TOKEN and REPLICATE_BASE_URL at each call.
 
     ``Prefer: wait`` is not sent: a held-open create returns the prediction id only after the wait,
@@ -56,17 +56,6 @@ class ReplicateAdapter:
     """
 
     name = "replicate"
-
-    def __init__(self, *, timeout_s: float | None = None, poll_interval_s: float | None = None,
-                 max_wait_s: float = 1800.0) -> None:
-        self.timeout_s = timeout_s
-        self.poll_interval_s = poll_interval_s or env_float(POLL_INTERVAL_ENV, 1.0)
-        self.max_wait_s = max_wait_s
-        self._jobs = RemoteJobs(self.name)
-
-    def __repr__(self) -> str:
-        return (f"ReplicateAdapter(timeout_s={self.timeout_s!r}, "
-                f"poll_interval_s={self.poll_interval_s!r})")
 
     async def generate_image(self, request: ImageRequest, context: CallContext) -> bytes:
         payload = {"prompt": f"{request.prompt}, {request.style} style",
