@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.errors import MovieBuildError
 
 if TYPE_CHECKING:
-    from moviebuild.project.build import BuildResult
     from moviebuild.project.movie import Movie
+    from moviebuild.project.result import BuildResult
 
 __all__ = ["BuildResult", "Movie", "MovieBuildError", "build"]
 
@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
 
         return Movie
     if name == "BuildResult":
-        from moviebuild.project.build import BuildResult
+        from moviebuild.project.result import BuildResult
 
         return BuildResult
     raise AttributeError(name)

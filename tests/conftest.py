@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from moviebuild.project.build import BuildResult, build_movie
+from moviebuild.project.build import build_movie
 from moviebuild.project.movie import Movie
+from moviebuild.project.result import BuildResult
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
 

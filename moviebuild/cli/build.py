@@ -3,7 +3,6 @@ then a summary; ``--json`` prints only the summary. Ctrl-C stops new calls and e
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import sys
@@ -17,8 +16,8 @@ import click
 
 from moviebuild.engine.events import BuildEvent, EventKind
 from moviebuild.graph import NodeId
-from moviebuild.project.build import BuildResult, build_movie
 from moviebuild.project.movie import Movie
+from moviebuild.project.result import BuildResult
 
 
 class Progress:
@@ -99,7 +98,11 @@ def run_build(
         check_budget(plan_cost_usd(movie.plan(redo=redo), movie.moviefile), budget)
     plain = as_json or not sys.stdout.isatty()
     progress = Progress(plain=plain, quiet=as_json)
-    result = asyncio.run(_build_with_signals(movie, progress, redo))
+    result = _nothing_to_do(movie, redo)
+    if result is None:
+        import asyncio
+
+        result = asyncio.run(_build_with_signals(movie, progress, redo))
     from moviebuild.project.export import export_outputs
 
     exported = export_outputs(movie)
@@ -115,9 +118,29 @@ def run_build(
     return 0 if result.complete else 1
 
 
+def _nothing_to_do(movie: Movie, redo: Iterable[NodeId]) -> BuildResult | None:
+    """The result of a no-op build, found by planning under the lock (no scheduler, no asyncio)."""
+    if not movie.store_exists():
+        return None
+    from moviebuild.project.result import up_to_date_result
+    from moviebuild.project.results import StoreResults
+
+    store = movie.open_store()
+    with store, store.lock() as lock:
+        lookup = StoreResults(store)
+        result = up_to_date_result(movie.plan(redo=redo, lookup=lookup), lookup)
+        if result is not None and lock.takeover_message:
+            result.messages.append(lock.takeover_message)
+    return result
+
+
 async def _build_with_signals(
     movie: Movie, progress: Progress, redo: Iterable[NodeId]
 ) -> BuildResult:
+    import asyncio
+
+    from moviebuild.project.build import build_movie
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, stop.set)

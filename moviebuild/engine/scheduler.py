@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Protocol
 
@@ -19,28 +18,11 @@ from moviebuild.engine.clock import Clock
 from moviebuild.engine.decide import Action, Decision, JobDecider
 from moviebuild.engine.events import BuildEvent, EventKind, EventSink, ignore_events
 from moviebuild.engine.interfaces import JobExecutor, JobRequest, JobStatus
-from moviebuild.engine.keys import Fingerprint
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool
-from moviebuild.engine.reasons import Reason
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.errors import MovieBuildError, ProviderError
 from moviebuild.graph import Graph, Job, NodeId
-
-
-@dataclass
-class JobOutcome:
-    """What happened to one job in this build; the revision manifest records it."""
-
-    job_id: NodeId
-    status: JobStatus
-    action: Action | None = None
-    reason: Reason | None = None
-    fingerprint: Fingerprint | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    retryable: bool | None = None
-    attempts: int = 0
-    take: int = 0
 
 
 class RunRecorder(Protocol):

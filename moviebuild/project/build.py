@@ -8,69 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from moviebuild.engine.clock import Clock, RealClock
 from moviebuild.engine.decide import Action, JobDecider
 from moviebuild.engine.events import EventSink, ignore_events
-from moviebuild.engine.interfaces import JobStatus
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
-from moviebuild.engine.scheduler import JobOutcome, Scheduler
+from moviebuild.engine.scheduler import Scheduler
 from moviebuild.graph import Job, NodeId
 from moviebuild.project.assembly import assemble_from_request
 from moviebuild.project.movie import Movie
 from moviebuild.project.recorder import outcome_record
+from moviebuild.project.result import BuildResult
 from moviebuild.project.results import StoreResults
 from moviebuild.providers import catalog
 from moviebuild.providers.requests import Adapter, CallContext
-
-
-@dataclass
-class BuildResult:
-    """What a build did. ``revision`` is the current revision afterwards (None if none exists)."""
-
-    revision: int | None
-    outcomes: dict[NodeId, JobOutcome]
-    interrupted: bool = False
-    wrote_revision: bool = True
-    messages: list[str] = field(default_factory=list)
-    timeline_digest: str | None = None
-
-    def ran(self) -> dict[str, int]:
-        return dict(
-            Counter(
-                o.job_id.name
-                for o in self.outcomes.values()
-                if o.action is Action.RUN and o.status is JobStatus.DONE
-            )
-        )
-
-    def failed(self) -> list[JobOutcome]:
-        return [o for o in self.outcomes.values() if o.status is JobStatus.NEEDS_ATTENTION]
-
-    def blocked(self) -> list[NodeId]:
-        return [o.job_id for o in self.outcomes.values() if o.status is JobStatus.BLOCKED]
-
-    @property
-    def complete(self) -> bool:
-        return not self.interrupted and not self.failed() and not self.blocked()
-
-    def summary(self, timeline_path: str | None = None) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "ran": self.ran(),
-            "reused": sum(1 for o in self.outcomes.values() if o.action is Action.REUSE),
-            "failed": [
-                {"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
-                for o in self.failed()
-            ],
-            "blocked": [str(b) for b in self.blocked()],
-            "timeline": timeline_path,
-        }
 
 
 def make_pools(movie: Movie, clock: Clock) -> dict[str, Pool]:

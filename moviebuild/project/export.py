@@ -78,13 +78,18 @@ def export_outputs(movie: Movie) -> Export:
         outputs = current_outputs(movie, store)
         if not outputs:
             return Export(None)
-        marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
-        if not _marker_matches(out, marker, outputs):
-            _write_media(store, out, outputs)
-            (out / MARKER).write_text(marker, encoding="utf-8")
-        from moviebuild.project.prompts import write_prompt_files
+        from moviebuild.project.prompts import prompt_files_present, write_prompt_files
 
-        notices = write_prompt_files(movie, store, outputs)
+        marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
+        unchanged = _marker_matches(out, marker, outputs)
+        if not unchanged:
+            _write_media(store, out, outputs)
+        notices: list[str] = []
+        # The marker is written last, so it vouches for out/ and prompts/ both.
+        if not (unchanged and prompt_files_present(movie.folder)):
+            notices = write_prompt_files(movie, store, outputs)
+        if not unchanged:
+            (out / MARKER).write_text(marker, encoding="utf-8")
     timeline = out / "timeline.json"
     return Export(timeline if timeline.exists() else None, tuple(notices))
 

@@ -148,6 +148,13 @@ def read_prompt_files(folder: Path) -> dict[NodeId, str]:
     return found
 
 
+def prompt_files_present(folder: Path) -> bool:
+    """True when every slot the build last wrote still has its file (none was deleted)."""
+    root = folder / PROMPTS_DIR
+    names = {slot_file(parse_node_id(text_id)) for text_id in PromptState.load(folder).generated}
+    return all((root / name).is_file() for name in names if name)
+
+
 def read_edits(folder: Path) -> dict[NodeId, str]:
     """Slots whose text on disk differs from what the build wrote: the user's overrides."""
     state = PromptState.load(folder)

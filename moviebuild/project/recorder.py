@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from moviebuild.engine.scheduler import JobOutcome
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.graph import Graph, Job, NodeId
 from moviebuild.store import Store
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from moviebuild.engine.interfaces import JobStatus, PriorRecord
 from moviebuild.engine.keys import content_digest
-from moviebuild.engine.scheduler import JobOutcome
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.graph import Job, NodeId
 
 

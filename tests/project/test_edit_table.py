@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from moviebuild.graph import parse_node_id
-from moviebuild.project.build import BuildResult, build_movie
+from moviebuild.project.build import build_movie
 from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import Movie
+from moviebuild.project.result import BuildResult
 from moviebuild.providers.offline.adapter import OfflineAdapter
 from moviebuild.testing.counting import CountingAdapter
 

@@ -14,9 +14,10 @@ import pytest
 
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.errors import ProviderError
-from moviebuild.project.build import BuildResult, build_movie
+from moviebuild.project.build import build_movie
 from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import Movie
+from moviebuild.project.result import BuildResult
 from moviebuild.providers.endpoints import ENDPOINTS, TIMEOUT_ENV
 from moviebuild.providers.http import ProviderSession
 from moviebuild.providers.registry import make_adapter

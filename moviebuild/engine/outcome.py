@@ -1,0 +1,28 @@
+"""What happened to one job in one build: the record the scheduler returns, the journal and the
+manifest keep, and build summaries count. Plain data, importable without asyncio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from moviebuild.engine.decide import Action
+from moviebuild.engine.interfaces import JobStatus
+from moviebuild.engine.keys import Fingerprint
+from moviebuild.engine.reasons import Reason
+from moviebuild.graph import NodeId
+
+
+@dataclass
+class JobOutcome:
+    """What happened to one job in this build; the revision manifest records it."""
+
+    job_id: NodeId
+    status: JobStatus
+    action: Action | None = None
+    reason: Reason | None = None
+    fingerprint: Fingerprint | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    retryable: bool | None = None
+    attempts: int = 0
+    take: int = 0
