@@ -72,7 +72,10 @@ class DevToolsPage:
 async def _screenshot(
     browser: Path, url: str, ready: str, out: Path, size: tuple[int, int], timeout_s: float
 ) -> Any:
-    with tempfile.TemporaryDirectory(prefix="moviebuild-chromium-") as profile:
+    # Chromium's helper processes may still write into the profile as it exits.
+    with tempfile.TemporaryDirectory(
+        prefix="moviebuild-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         process = subprocess.Popen(
             [str(browser), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
              f"--window-size={size[0]},{size[1]}", "--remote-debugging-port=0", "about:blank"],
