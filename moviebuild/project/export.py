@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from moviebuild.graph import NodeId
+from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.movie import Movie
 from moviebuild.store import Store
 
@@ -49,14 +49,8 @@ def current_outputs(movie: Movie, store: Store) -> dict[NodeId, str]:
     outputs: dict[NodeId, str] = {}
     for record in lookup.records.values():
         for name, digest in record.outputs.items():
-            outputs[_parse(name)] = digest
+            outputs[parse_node_id(name)] = digest
     return outputs
-
-
-def _parse(text: str) -> NodeId:
-    from moviebuild.graph import parse_node_id
-
-    return parse_node_id(text)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,10 @@ def checkout_revision(movie: Movie, rev: int) -> None:
         for k, v in manifest.get("overrides", {}).items()
         if k != "MusicPrompt" or not Movie.open(movie.folder).moviefile.music_prompt
     }
-    _write_edits(movie, edits)
+    from moviebuild.graph import parse_node_id
+    from moviebuild.project.prompts import write_slots
+
+    write_slots(movie.folder, {parse_node_id(k): v for k, v in edits.items()})
 
 
 def _artifact_ids(movie: Movie, manifest: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -113,32 +116,6 @@ def _artifact_ids(movie: Movie, manifest: dict[str, Any]) -> list[tuple[Any, str
         if artifact_id in movie.graph.artifacts:
             pairs.append((artifact_id, digest))
     return pairs
-
-
-def _write_edits(movie: Movie, edits: dict[str, str]) -> None:
-    """Put the revision's overrides back into the prompt files (they become edits again)."""
-    from moviebuild.graph import parse_node_id
-    from moviebuild.project.prompts import (
-        PROMPTS_DIR,
-        SCRIPT_FILE,
-        parse_script,
-        render_script,
-        slot_file,
-    )
-
-    root = movie.folder / PROMPTS_DIR
-    script_path = root / SCRIPT_FILE
-    script = parse_script(script_path.read_text(), script_path) if script_path.exists() else {}
-    for text_id, text in edits.items():
-        artifact_id = parse_node_id(text_id)
-        name = slot_file(artifact_id)
-        if name == SCRIPT_FILE:
-            script[artifact_id] = text
-        elif name:
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text + "\n", encoding="utf-8")
-    if script:
-        script_path.write_text(render_script(script), encoding="utf-8")
 
 
 def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:

@@ -227,25 +227,34 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
     if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
         chosen = [a for a in edits if slot_file(a) == relative]
     else:
-        artifact_id = (
-            movie.graph.resolve(parse_node_id(target)).id
-            if "Producer" in target
-            else parse_node_id(target)
+        node = parse_node_id(target)
+        # An artifact id names one slot; a job id names every slot its job writes.
+        wanted = (
+            {node} if node in movie.graph.artifacts else set(movie.graph.resolve(node).produces)
         )
-        job = movie.graph.jobs.get(artifact_id)
-        chosen = [a for a in edits if a == artifact_id or (job is not None and a in job.produces)]
-    root = movie.folder / PROMPTS_DIR
-    script_path = root / SCRIPT_FILE
+        chosen = [a for a in edits if a in wanted]
+    write_slots(movie.folder, {a: state.generated[str(a)] for a in chosen})
     for artifact_id in chosen:
-        generated = state.generated[str(artifact_id)]
-        name = slot_file(artifact_id)
-        assert name is not None
-        if name == SCRIPT_FILE:
-            script = parse_script(script_path.read_text(encoding="utf-8"), script_path)
-            script[artifact_id] = generated
-            script_path.write_text(render_script(script), encoding="utf-8")
-        else:
-            (root / name).write_text(generated + "\n", encoding="utf-8")
         state.pinned_from.pop(str(artifact_id), None)
     state.save(movie.folder)
     return [str(a) for a in chosen]
+
+
+def write_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:
+    """Put ``texts`` into their slots under ``prompts/`` (script sections or files)."""
+    root = folder / PROMPTS_DIR
+    script_path = root / SCRIPT_FILE
+    script_texts = {a: t for a, t in texts.items() if slot_file(a) == SCRIPT_FILE}
+    for artifact_id, text in texts.items():
+        name = slot_file(artifact_id)
+        if name and name != SCRIPT_FILE:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text + "\n", encoding="utf-8")
+    if script_texts:
+        script = (
+            parse_script(script_path.read_text(encoding="utf-8"), script_path)
+            if (script_path.exists())
+            else {}
+        )
+        script.update(script_texts)
+        script_path.write_text(render_script(script), encoding="utf-8")
