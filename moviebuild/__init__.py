@@ -2,48 +2,72 @@
 
 Layout (dependencies point down):
 
-    cli/        the command line (click, rich)
-    project/    wiring: a movie folder's Moviefile, store, prompts and providers -> the engine
+    cli/        the command line (click, rich): parses, calls the API below, renders
+    project/    the one build path: open a movie, plan, build, state, history
     engine/     keys, reasons, planner, dataflow scheduler, pools, retries (handed interfaces)
     store/      blobs, journal, revisions, lock behind fsspec
-    providers/  adapters (offline, ...) and what each producer asks of them
+    providers/  adapters (offline, openai, elevenlabs, replicate, fal)
     timeline/   the timeline format, assembly strategies, ffmpeg preview render
     graph/      node ids, the expanded graph, expansion of blueprints
     config/     Moviefile and blueprint loading (pydantic, yaml)
     errors.py   the one exception tree
 
-Public API: ``Movie.open(folder)``, ``Movie.plan()``, ``build(movie)``.
+The public API is what ``__all__`` names::
+
+    movie = moviebuild.open("civil-war")
+    plan = movie.plan(moviebuild.Changes(overrides={"SegmentNarration[2]": "New words"}))
+    result = movie.build(moviebuild.Changes(config={"voice": "alice"}), budget_usd=2.50)
+    state = movie.state()          # MovieState: revision, timeline with links, prompts, errors
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.errors import MovieBuildError
 
 if TYPE_CHECKING:
+    from moviebuild.engine.plan import Plan
+    from moviebuild.project.changes import Changes
     from moviebuild.project.movie import Movie
     from moviebuild.project.result import BuildResult
+    from moviebuild.project.state import MovieState
 
-__all__ = ["BuildResult", "Movie", "MovieBuildError", "build"]
+__all__ = [
+    "BuildResult",
+    "Changes",
+    "Movie",
+    "MovieBuildError",
+    "MovieState",
+    "Plan",
+    "open",
+]
+
+_LAZY = {
+    "BuildResult": "moviebuild.project.result",
+    "Changes": "moviebuild.project.changes",
+    "Movie": "moviebuild.project.movie",
+    "MovieState": "moviebuild.project.state",
+    "Plan": "moviebuild.engine.plan",
+}
 
 
-def build(movie: Movie, **options: Any) -> BuildResult:
-    """Build ``movie`` (see ``moviebuild.project.build.build_movie`` for the options)."""
-    import asyncio
+def open(path_or_url: str | Path) -> Movie:
+    """Open the movie folder at ``path_or_url`` (its Moviefile is checked now)."""
+    from moviebuild.project.movie import Movie
 
-    from moviebuild.project.build import build_movie
-
-    return asyncio.run(build_movie(movie, **options))
+    return Movie.open(path_or_url)
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Movie":
-        from moviebuild.project.movie import Movie
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'moviebuild' has no attribute {name!r}")
+    import importlib
 
-        return Movie
-    if name == "BuildResult":
-        from moviebuild.project.result import BuildResult
+    return getattr(importlib.import_module(module), name)
 
-        return BuildResult
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from moviebuild.project.build import build_movie
+from moviebuild.graph import NodeId
+from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
 from moviebuild.project.result import BuildResult
 from moviebuild.testing.clock import ManualClock
@@ -49,7 +49,17 @@ def movie_folder(tmp_path: Path) -> MovieFactory:
     return make
 
 
-def run_build(folder: Path, fake: FakeAdapter | None = None, **options: Any) -> BuildResult:
+def run_build(
+    folder: Path,
+    fake: FakeAdapter | None = None,
+    *,
+    redo: Iterable[NodeId] = (),
+    overrides: dict[str, str] | None = None,
+    **options: Any,
+) -> BuildResult:
+    """Build ``folder`` through the public API with the fake adapter on a manual clock."""
     fake = fake or FakeAdapter(clock=ManualClock())
-    movie = Movie.open(folder, overrides=options.pop("overrides", None))
-    return asyncio.run(build_movie(movie, adapters={"fake": fake}, clock=fake.clock, **options))
+    changes = Changes(overrides=overrides or {}, redo=[str(job) for job in redo])
+    return Movie.open(folder).build(
+        changes, adapters={"fake": fake}, clock=fake.clock, **options
+    )

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from moviebuild.cli.context import CliContext, json_option, pass_cli
+
 CHECK_TIMEOUT_S = 3.0
 
 
@@ -63,15 +65,14 @@ def render_report(rows: list[dict[str, Any]]) -> str:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option
 @click.option("--network/--no-network", default=True, show_default=True,
               help="GET each provider's cheap endpoint (3 s timeout).")
-@click.pass_context
-def doctor(ctx: click.Context, as_json: bool, network: bool) -> None:
+@pass_cli
+def doctor(context: CliContext, network: bool) -> None:
     """Check provider keys, base URLs and reachability (keys are never printed)."""
-    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
     rows = doctor_report(check_network=network)
-    if as_json or obj.get("json"):
+    if context.as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
         click.echo(render_report(rows))

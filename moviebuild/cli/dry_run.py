@@ -1,43 +1,40 @@
 """``moviebuild --dry-run``: the plan grouped by Kahn layer and producer, with reasons, calls per
-provider and the critical path. ``--json`` prints the plan's data and nothing else."""
+provider, the critical path and the cost. ``--json`` prints the plan's data and nothing else."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
-from pathlib import Path
+from typing import Any
 
 import click
 
+from moviebuild.cli.context import CliContext
 from moviebuild.engine.plan import Plan
-from moviebuild.errors import BudgetExceeded
-from moviebuild.project.cost import plan_cost_usd
+from moviebuild.project.changes import Changes
+from moviebuild.project.cost import check_budget, plan_cost_usd
+from moviebuild.project.inspect import missing_keys
 from moviebuild.project.movie import Movie
 
 
-def show_plan(folder: Path, *, as_json: bool, budget: float | None = None) -> None:
-    movie = Movie.open(folder)
-    plan = movie.plan()
+def plan_document(movie: Movie, plan: Plan) -> dict[str, Any]:
+    """The dry run's data: the plan, its cost per provider, and providers missing a key."""
     costs = plan_cost_usd(plan, movie.moviefile)
-    if as_json:
-        data = plan.to_json()
-        data["cost_usd"] = round(sum(costs.values()), 4)
-        data["cost_per_provider_usd"] = {k: round(v, 4) for k, v in sorted(costs.items())}
-        click.echo(json.dumps(data, indent=2))
+    data = plan.to_json()
+    data["cost_usd"] = round(sum(costs.values()), 4)
+    data["cost_per_provider_usd"] = {k: round(v, 4) for k, v in sorted(costs.items())}
+    data["missing_keys"] = missing_keys(plan)
+    return data
+
+
+def show_plan(context: CliContext, changes: Changes) -> None:
+    movie = context.open_movie()
+    plan = movie.plan(changes)
+    costs = plan_cost_usd(plan, movie.moviefile)
+    if context.as_json:
+        context.echo_json(plan_document(movie, plan))
     else:
         click.echo(render_plan(movie, plan, costs))
-    check_budget(costs, budget)
-
-
-def check_budget(costs: dict[str, float], budget: float | None) -> None:
-    """BudgetExceeded when the estimate of the stale work is above ``budget``."""
-    total = sum(costs.values())
-    if budget is not None and total > budget:
-        raise BudgetExceeded(
-            f"the estimated cost ${total:.2f} is over the budget ${budget:.2f}",
-            hint="raise --budget, choose cheaper models, or build fewer changes at once "
-            "(`moviebuild --dry-run` itemises the cost)",
-        )
+    check_budget(costs, context.budget_usd)
 
 
 def render_plan(movie: Movie, plan: Plan, costs: dict[str, float]) -> str:
@@ -72,4 +69,6 @@ def render_plan(movie: Movie, plan: Plan, costs: dict[str, float]) -> str:
     cost_usd = sum(costs.values(), 0.0)
     detail = ", ".join(f"{k} ${v:.2f}" for k, v in sorted(costs.items()))
     lines.append(f"estimated cost: ${cost_usd:.2f}" + (f" ({detail})" if detail else ""))
+    for warning in missing_keys(plan):
+        lines.append(f"warning: {warning}")
     return "\n".join(lines)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import click
+
+from moviebuild.cli.context import CliContext, pass_cli
 from moviebuild.graph import Graph, NodeId
 
 
@@ -23,3 +26,13 @@ def draw_graph(graph: Graph, fmt: str) -> str:
     lines += [f'  {_node(j)}["{j}"]' for j in graph.jobs]
     lines += [f"  {_node(a)} -->|{label}| {_node(b)}" for a, b, label in edges]
     return "\n".join(lines)
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True
+)
+@pass_cli
+def graph(context: CliContext, fmt: str) -> None:
+    """Draw the expanded job graph."""
+    click.echo(draw_graph(context.open_movie().graph, fmt))

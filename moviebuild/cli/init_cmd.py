@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
+
 from moviebuild.config.load import MOVIEFILE_NAME
 from moviebuild.errors import ConfigError
 
@@ -57,3 +59,14 @@ def write_moviefile(folder: Path, *, inquiry: str, duration: int, force: bool) -
     schema = json.dumps(Moviefile.model_json_schema(), indent=2, sort_keys=True)
     (folder / SCHEMA_NAME).write_text(schema + "\n", encoding="utf-8")
     return path
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--inquiry", required=True, help="What the movie is about.")
+@click.option("--duration", type=int, default=60, show_default=True, help="Seconds (x10).")
+@click.option("--force", is_flag=True, help="Overwrite an existing Moviefile.")
+def init(folder: Path, inquiry: str, duration: int, force: bool) -> None:
+    """Write a commented Moviefile.yaml into FOLDER."""
+    path = write_moviefile(folder, inquiry=inquiry, duration=duration, force=force)
+    click.echo(f"wrote {path}; edit it, then run `moviebuild -C {folder}`")

@@ -6,6 +6,7 @@ one message and a hint and exit with their own code; anything else is an interna
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import click
 
+from moviebuild.cli.context import CliContext
 from moviebuild.errors import InternalError, MovieBuildError
 
 
@@ -47,9 +49,17 @@ class MovieGroup(click.Group):
 
 
 def report_error(exc: MovieBuildError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
+    """A MovieBuildError as people read it: ``error: ...`` and, if any, ``hint: ...``."""
+    if exc.message:
+        click.echo(f"error: {exc.message}", err=True)
     if exc.hint:
         click.echo(f"hint: {exc.hint}", err=True)
+
+
+def _budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise click.BadParameter("a budget is a number of dollars, 0 or more")
+    return value
 
 
 @click.group(cls=MovieGroup, invoke_without_command=True)
@@ -63,31 +73,49 @@ def report_error(exc: MovieBuildError) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Show what a build would run, why, and its cost.")
 @click.option("--json", "as_json", is_flag=True, help="Print data for scripts instead of text.")
-@click.option("--budget", type=float, default=None, help="Refuse to build above this cost (USD).")
+@click.option(
+    "--budget", type=float, default=None, callback=_budget,
+    help="Refuse to build above this cost (USD).",
+)
+@click.option(
+    "--set", "assignments", multiple=True, metavar="ID=TEXT",
+    help="Override a text artifact, e.g. 'SegmentNarration[2]=New words' (kept as an edit).",
+)
 @click.version_option(package_name="moviebuild")
 @click.pass_context
 def cli(
-    ctx: click.Context, folder: Path, dry_run: bool, as_json: bool, budget: float | None
+    ctx: click.Context,
+    folder: Path,
+    dry_run: bool,
+    as_json: bool,
+    budget: float | None,
+    assignments: tuple[str, ...],
 ) -> None:
     """Build the movie in this folder; only what changed since the last build is regenerated."""
-    ctx.obj = {"folder": folder, "json": as_json}
+    context = CliContext(folder, as_json, budget)
+    ctx.obj = context
     if ctx.invoked_subcommand is not None:
+        if assignments or dry_run:
+            raise click.UsageError("--dry-run and --set go before no command or with `build`")
         return
+    from moviebuild.cli.build_cmd import parse_assignments, run_build
+    from moviebuild.project.changes import Changes
+
+    changes = Changes(overrides=parse_assignments(assignments))
     if dry_run:
         from moviebuild.cli.dry_run import show_plan
 
-        show_plan(folder, as_json=as_json, budget=budget)
+        show_plan(context, changes)
         return
-    from moviebuild.cli.build import run_build
-
-    ctx.exit(run_build(folder, as_json=as_json, budget=budget))
+    run_build(context, changes)
 
 
 def _register() -> None:
-    from moviebuild.cli import commands
+    from moviebuild.cli.commands import ALL
 
-    for command in commands.ALL:
-        cli.add_command(command)
+    for command in ALL:
+        if command.name not in cli.commands:
+            cli.add_command(command)
 
 
 def main() -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import click
+
+from moviebuild.cli.context import CliContext, pass_cli
 
 
 @click.command()
@@ -13,13 +12,12 @@ import click
               help="Address to listen on; keep the default unless you mean to share the movie.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="0 picks a free port.")
-@click.pass_obj
-def preview(obj: dict[str, Any], host: str, port: int) -> None:
+@pass_cli
+def preview(context: CliContext, host: str, port: int) -> None:
     """Serve out/ with a page that plays the timeline in @remotion/player (Ctrl-C stops)."""
     from moviebuild.project.remotion import serve_preview
 
-    folder = obj["folder"]
-    assert isinstance(folder, Path)
+    folder = context.folder
 
     def ready(url: str) -> None:
         click.echo(f"previewing {folder / 'out'} at {url} (Ctrl-C stops)")

@@ -7,9 +7,10 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
+
+from moviebuild.cli.context import CliContext, json_option, pass_cli
 
 _FRAMES = re.compile(r"^(\d+)-(\d+)$")
 
@@ -41,22 +42,20 @@ def _parse_frames(
               help="--engine remotion: render only these frames (inclusive).")
 @click.option("--captions/--no-captions", default=True, show_default=True,
               help="--engine remotion: draw the captions track.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
+@json_option
+@pass_cli
 def render(
-    obj: dict[str, Any],
+    context: CliContext,
     engine: str,
     size: str | None,
     browser: Path | None,
     frames: tuple[int, int] | None,
     captions: bool,
-    as_json: bool,
 ) -> None:
     """Render out/preview.mp4 with ffmpeg (only changed segments are re-encoded), or
     out/movie.mp4 with Remotion."""
-    folder = obj["folder"]
-    assert isinstance(folder, Path)
-    quiet = as_json or bool(obj.get("json"))
+    folder = context.folder
+    quiet = context.as_json
     if engine == "remotion":
         if size is not None:
             raise click.UsageError("--size applies to the ffmpeg engine; Remotion renders at the "

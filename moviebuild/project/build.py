@@ -1,143 +1,249 @@
-"""One build of a movie: lock the store, run the scheduler, write the revision, refresh ``out/``.
+"""One build of a movie, end to end, for every door (CLI, Python, server, workers).
+
+Read the inputs once (a ``Snapshot``), open the store once and hold its lock from the plan to the
+refreshed movie folder, plan once (the same plan answers the budget and the "up to date"
+questions), run the scheduler only when something is stale, write the revision, refresh ``out/``
+and ``prompts/``, and answer with a ``BuildResult`` that carries the cost and the notices.
 
 A build in which nothing ran and nothing differs from the current revision writes no revision.
-Interrupted builds (Ctrl-C) write their revision too, marked interrupted, so finished work shows.
+Interrupted builds write theirs too, marked interrupted, so finished work shows.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+import threading
+from collections.abc import Mapping
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
 
 from moviebuild.engine.clock import Clock, RealClock
-from moviebuild.engine.decide import Action, JobDecider
 from moviebuild.engine.events import EventSink, ignore_events
+from moviebuild.engine.interfaces import ResultLookup
+from moviebuild.engine.keys import content_digest
 from moviebuild.engine.outcome import JobOutcome
-from moviebuild.engine.pools import Pool, PoolLimits
-from moviebuild.engine.retry import RetryPolicy
-from moviebuild.engine.scheduler import Scheduler
-from moviebuild.graph import Job, NodeId
-from moviebuild.project.assembly import assemble_from_request
-from moviebuild.project.movie import Movie
-from moviebuild.project.recorder import outcome_record
-from moviebuild.project.result import BuildResult
+from moviebuild.engine.plan import Plan
+from moviebuild.graph import NodeId
+from moviebuild.project.changes import Changes
+from moviebuild.project.cost import check_budget, outcomes_cost_usd, plan_cost_usd
+from moviebuild.project.movie import EmptyResults, Movie, Snapshot
+from moviebuild.project.records import (
+    JobRecord,
+    OverrideRecord,
+    RevisionRecord,
+    RevisionSummary,
+    write_revision,
+)
+from moviebuild.project.result import BuildResult, matches_current, planned_outcomes
 from moviebuild.project.results import StoreResults
-from moviebuild.providers import catalog
-from moviebuild.providers.requests import Adapter, CallContext
 
+if TYPE_CHECKING:
+    import asyncio
 
-def make_pools(movie: Movie, clock: Clock) -> dict[str, Pool]:
-    pools: dict[str, Pool] = {}
-    executor = movie.executor()
-    for job in movie.graph.jobs.values():
-        name = executor.identity(job).pool
-        if name not in pools:
-            limits = catalog.pool_limits(movie.moviefile, name)
-            pools[name] = Pool(
-                name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock
+    from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.providers.requests import Adapter
+    from moviebuild.store import Store
+
+class BuildSession:
+    """The part of a build that needs no event loop: everything but running the scheduler."""
+
+    def __init__(
+        self, movie: Movie, changes: Changes | None, budget_usd: float | None
+    ) -> None:
+        self.movie = movie
+        self._exit = ExitStack()
+        self.snapshot: Snapshot = movie.read_snapshot(changes)
+        first_build = not movie.store_exists()
+        if first_build:
+            # Nothing is stored yet, so the plan needs no store: a refused budget creates none.
+            self._plan(EmptyResults(), budget_usd)
+        try:
+            self.store: Store = self._exit.enter_context(movie.open_store())
+            lock = self._exit.enter_context(self.store.lock())
+            self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
+            self.lookup = StoreResults(self.store)
+            if not first_build or self.lookup.revision is not None or self.lookup.has_results():
+                self._plan(self.lookup, budget_usd)
+            if self.snapshot.patched_text is not None:
+                _write_moviefile(movie, self.snapshot.patched_text)
+            self.up_to_date = planned_outcomes(self.plan) if not self.plan.to_run() else None
+            if self.up_to_date is not None and not matches_current(self.up_to_date, self.lookup):
+                self.up_to_date = None
+        except BaseException:
+            self._exit.close()
+            raise
+
+    def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
+        self.plan: Plan = self.movie.plan(snapshot=self.snapshot, lookup=lookup)
+        self.estimate_usd = plan_cost_usd(self.plan, self.snapshot.moviefile)
+        check_budget(self.estimate_usd, budget_usd)
+
+    async def run(
+        self,
+        *,
+        on_event: EventSink,
+        stop: asyncio.Event | threading.Event | None,
+        clock: Clock | None,
+        adapters: Mapping[str, Adapter] | None,
+        retry: RetryPolicy | None,
+    ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
+        """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision."""
+        from moviebuild.project.run import run_scheduler
+
+        revision = self.store.next_revision()
+        outcomes, interrupted = await run_scheduler(
+            self.snapshot,
+            self.store,
+            self.lookup,
+            revision,
+            on_event=on_event,
+            stop=stop,
+            clock=clock or RealClock(),
+            adapters=adapters,
+            retry=retry,
+        )
+        return outcomes, interrupted, revision
+
+    def finish(
+        self,
+        outcomes: Mapping[NodeId, JobOutcome],
+        interrupted: bool = False,
+        revision: int | None = None,
+    ) -> BuildResult:
+        """Write the revision (unless nothing changed), refresh the folder, release the lock."""
+        with self._exit:
+            self.notices.extend(self.lookup.notices)
+            result = BuildResult(
+                self.lookup.revision, dict(outcomes), interrupted, False, self.notices
             )
-    return pools
+            result.estimate_usd = round(sum(self.estimate_usd.values()), 4)
+            result.cost_usd = round(
+                sum(outcomes_cost_usd(outcomes.values(), self.snapshot).values()), 4
+            )
+            if interrupted or not matches_current(outcomes, self.lookup):
+                revision = revision or self.store.next_revision()
+                write_revision(self.store, revision, self._record(result))
+                self.store.write_head(revision)
+                result.revision, result.wrote_revision = revision, True
+            self._refresh_folder(result)
+        return result
+
+    def close(self) -> None:
+        self._exit.close()
+
+    def _record(self, result: BuildResult) -> RevisionRecord:
+        snapshot = self.snapshot
+        jobs = {
+            job_id: JobRecord.from_outcome(result.outcomes[job_id])
+            for job_id in snapshot.graph.jobs
+            if job_id in result.outcomes
+        }
+        return RevisionRecord(
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            moviefile=snapshot.moviefile.model_dump(mode="json"),
+            moviefile_text=snapshot.moviefile_text,
+            overrides={
+                a: OverrideRecord(content_digest(v), v.decode("utf-8"))
+                for a, v in snapshot.overrides.items()
+            },
+            interrupted=result.interrupted,
+            jobs=jobs,
+            timeline=result.timeline_digest,
+            summary=RevisionSummary(
+                ran=result.ran(),
+                reused=result.reused(),
+                failed=tuple(result.failure_records()),
+                blocked=tuple(result.blocked()),
+                cost_usd=result.cost_usd,
+                notices=tuple(self.notices),
+            ),
+        )
+
+    def _refresh_folder(self, result: BuildResult) -> None:
+        """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
+        pinned in ``prompts/``, as edits there would."""
+        from moviebuild.project.export import export_outputs
+        from moviebuild.project.prompts import pin_slots
+
+        exported = export_outputs(self.movie, store=self.store)
+        if self.snapshot.new_overrides:
+            pin_slots(self.movie.folder, self.snapshot.new_overrides)
+        result.timeline_path = exported.timeline
+        result.messages.extend(exported.notices)
 
 
-async def build_movie(
+def _write_moviefile(movie: Movie, text: str) -> None:
+    from moviebuild.config.load import MOVIEFILE_NAME
+    from moviebuild.project.folder import write_text_atomically
+
+    write_text_atomically(movie.folder / MOVIEFILE_NAME, text)
+
+
+def build_movie(
     movie: Movie,
+    changes: Changes | None = None,
     *,
-    redo: Iterable[NodeId] = (),
-    events: EventSink = ignore_events,
+    on_event: EventSink | None = None,
+    budget_usd: float | None = None,
+    stop: asyncio.Event | threading.Event | None = None,
     clock: Clock | None = None,
     adapters: Mapping[str, Adapter] | None = None,
     retry: RetryPolicy | None = None,
-    stop: asyncio.Event | None = None,
 ) -> BuildResult:
-    """Build ``movie`` now; the caller handles the result (exit codes, printing)."""
-    clock = clock or RealClock()
-    store = movie.open_store()
-    messages: list[str] = []
-    with store, store.lock() as lock:
-        if lock.takeover_message:
-            messages.append(lock.takeover_message)
-        lookup = StoreResults(store)
-        revision = store.next_revision()
-        from moviebuild.project.recorder import StoreRecorder
+    """Build ``movie`` with ``changes``; a build with nothing to do starts no event loop.
 
-        recorder = StoreRecorder(store, revision, movie.graph)
+    ``stop`` (an ``asyncio.Event`` or a ``threading.Event``, e.g. set by a signal handler) stops
+    new calls; what finished is recorded. ``clock``, ``adapters`` and ``retry`` are for tests.
+    """
+    session = BuildSession(movie, changes, budget_usd)
+    if session.up_to_date is not None:
+        return session.finish(session.up_to_date)
+    import asyncio
 
-        def context_for(job: Job, key: str | None) -> CallContext:
-            if key is None:
-                return CallContext(job_id=str(job.id))
-
-            def remember(data: Mapping[str, Any]) -> None:
-                recorder.remember_provider_job(job, key, data)
-                lookup.remember_provider_job(key, data)
-
-            return CallContext(
-                job_id=str(job.id), recall=lookup.provider_job(key), remember=remember
+    try:
+        outcomes, interrupted, revision = asyncio.run(
+            session.run(
+                on_event=on_event or ignore_events,
+                stop=stop,
+                clock=clock,
+                adapters=adapters,
+                retry=retry,
             )
-
-        executor = movie.executor(
-            assembler=assemble_from_request, adapters=adapters, context_for=context_for
         )
-        decider = JobDecider(movie.moviefile, movie.overrides(), lookup, executor, redo)
-        scheduler = Scheduler(
-            movie.graph,
-            decider,
-            executor,
-            recorder,
-            make_pools(movie, clock),
-            clock,
-            retry=retry,
-            events=events,
+    except BaseException:
+        session.close()
+        raise
+    return session.finish(outcomes, interrupted, revision)
+
+
+async def build_movie_async(
+    movie: Movie,
+    changes: Changes | None = None,
+    *,
+    on_event: EventSink | None = None,
+    budget_usd: float | None = None,
+    stop: asyncio.Event | threading.Event | None = None,
+    clock: Clock | None = None,
+    adapters: Mapping[str, Adapter] | None = None,
+    retry: RetryPolicy | None = None,
+) -> BuildResult:
+    """``build_movie`` inside a running event loop (servers, workers).
+
+    Reading the inputs, planning and writing the revision are short blocking steps on this
+    thread; provider calls run on the loop.
+    """
+    session = BuildSession(movie, changes, budget_usd)
+    if session.up_to_date is not None:
+        return session.finish(session.up_to_date)
+    try:
+        outcomes, interrupted, revision = await session.run(
+            on_event=on_event or ignore_events,
             stop=stop,
+            clock=clock,
+            adapters=adapters,
+            retry=retry,
         )
-        outcomes = await scheduler.run()
-        result = BuildResult(lookup.revision, outcomes, scheduler.interrupted, False, messages)
-        timeline = outcomes.get(NodeId("TimelineAssembler"))
-        if timeline and timeline.outputs:
-            result.timeline_digest = timeline.outputs.get("Timeline")
-        if _unchanged(outcomes, lookup) and not scheduler.interrupted:
-            return result
-        store.write_manifest(revision, _manifest(movie, outcomes, scheduler.interrupted, result))
-        store.write_head(revision)
-        result.revision, result.wrote_revision = revision, True
-    return result
-
-
-def _unchanged(outcomes: Mapping[NodeId, JobOutcome], lookup: StoreResults) -> bool:
-    """True when nothing ran and every job's key and status match the current revision."""
-    if lookup.revision is None or set(outcomes) != set(lookup.records):
-        return False
-    for job_id, outcome in outcomes.items():
-        previous = lookup.records[job_id]
-        key = outcome.fingerprint.key if outcome.fingerprint else None
-        if outcome.action is Action.RUN or previous.status != outcome.status or previous.key != key:
-            return False
-    return True
-
-
-def _manifest(
-    movie: Movie, outcomes: Mapping[NodeId, JobOutcome], interrupted: bool, result: BuildResult
-) -> dict[str, Any]:
-    jobs = {}
-    for job_id in movie.graph.jobs:
-        outcome = outcomes.get(job_id)
-        if outcome is not None:
-            record = outcome_record(outcome)
-            record.pop("event")
-            jobs[str(job_id)] = record
-    from moviebuild.engine.keys import content_digest
-
-    return {
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "moviefile": movie.moviefile.model_dump(mode="json"),
-        "moviefile_text": movie.moviefile_text(),
-        "overrides": {
-            str(a): {"digest": content_digest(v), "text": v.decode("utf-8")}
-            for a, v in movie.overrides().items()
-        },
-        "interrupted": interrupted,
-        "jobs": jobs,
-        "timeline": result.timeline_digest,
-        "summary": result.summary(),
-    }
+    except BaseException:
+        session.close()
+        raise
+    return session.finish(outcomes, interrupted, revision)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.moviefile import READABLE_FIELDS, Moviefile
+from moviebuild.engine.decide import Action
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
+from moviebuild.errors import BudgetExceeded
 from moviebuild.graph import Job
 from moviebuild.project.executor import ProviderExecutor
 from moviebuild.providers.prices import job_cost_usd
+
+if TYPE_CHECKING:
+    from moviebuild.project.movie import Snapshot
 
 
 def _fields(moviefile: Moviefile) -> dict[str, Any]:
@@ -32,3 +38,24 @@ def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile) -> dict[str, float]
 def plan_cost_usd(plan: Plan, moviefile: Moviefile) -> dict[str, float]:
     """Estimated cost per provider of the stale work in ``plan`` (reused jobs cost nothing)."""
     return jobs_cost_usd((p.job for p in plan.to_run()), moviefile)
+
+
+def outcomes_cost_usd(outcomes: Iterable[JobOutcome], snapshot: Snapshot) -> dict[str, float]:
+    """Estimated cost of the calls a build made (retries of the same job not counted)."""
+    ran = [
+        snapshot.graph.jobs[o.job_id]
+        for o in outcomes
+        if o.action is Action.RUN and o.job_id in snapshot.graph.jobs
+    ]
+    return jobs_cost_usd(ran, snapshot.moviefile)
+
+
+def check_budget(costs: Mapping[str, float], budget_usd: float | None) -> None:
+    """BudgetExceeded when the estimate of the stale work is above ``budget_usd``."""
+    total = sum(costs.values())
+    if budget_usd is not None and total > budget_usd:
+        raise BudgetExceeded(
+            f"the estimated cost ${total:.2f} is over the budget ${budget_usd:.2f}",
+            hint="raise --budget, choose cheaper models, or build fewer changes at once "
+            "(`moviebuild --dry-run` itemises the cost)",
+        )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
 from moviebuild.store import Store
 
@@ -45,12 +45,7 @@ def current_outputs(movie: Movie, store: Store) -> dict[NodeId, str]:
     """Artifact id -> digest for the current revision (HEAD)."""
     from moviebuild.project.results import StoreResults
 
-    lookup = StoreResults(store)
-    outputs: dict[NodeId, str] = {}
-    for record in lookup.records.values():
-        for name, digest in record.outputs.items():
-            outputs[parse_node_id(name)] = digest
-    return outputs
+    return StoreResults(store).current_outputs()
 
 
 @dataclass(frozen=True)
@@ -62,28 +57,30 @@ class Export:
     notices: tuple[str, ...] = ()
 
 
-def export_outputs(movie: Movie) -> Export:
-    """Refresh ``out/`` and ``prompts/`` from the current revision."""
-    if not movie.store_exists():
-        return Export(None)
-    store = movie.open_store()
-    out = movie.folder / OUT_DIR
-    with store:
-        outputs = current_outputs(movie, store)
-        if not outputs:
+def export_outputs(movie: Movie, store: Store | None = None) -> Export:
+    """Refresh ``out/`` and ``prompts/`` from the current revision (of ``store`` when given,
+    which the caller keeps open)."""
+    if store is None:
+        if not movie.store_exists():
             return Export(None)
-        from moviebuild.project.prompts import prompt_files_present, write_prompt_files
+        with movie.open_store() as opened:
+            return export_outputs(movie, opened)
+    out = movie.folder / OUT_DIR
+    outputs = current_outputs(movie, store)
+    if not outputs:
+        return Export(None)
+    from moviebuild.project.prompts import prompt_files_present, write_prompt_files
 
-        marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
-        unchanged = _marker_matches(out, marker, outputs)
-        if not unchanged:
-            _write_media(store, out, outputs)
-        notices: list[str] = []
-        # The marker is written last, so it vouches for out/ and prompts/ both.
-        if not (unchanged and prompt_files_present(movie.folder)):
-            notices = write_prompt_files(movie, store, outputs)
-        if not unchanged:
-            (out / MARKER).write_text(marker, encoding="utf-8")
+    marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
+    unchanged = _marker_matches(out, marker, outputs)
+    if not unchanged:
+        _write_media(store, out, outputs)
+    notices: list[str] = []
+    # The marker is written last, so it vouches for out/ and prompts/ both.
+    if not (unchanged and prompt_files_present(movie.folder)):
+        notices = write_prompt_files(movie, store, outputs)
+    if not unchanged:
+        (out / MARKER).write_text(marker, encoding="utf-8")
     timeline = out / "timeline.json"
     return Export(timeline if timeline.exists() else None, tuple(notices))
 

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from moviebuild.errors import StoreError
+from moviebuild.errors import ConfigError, StoreError
+from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
+from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.store import Store
 from moviebuild.store.gc import delete_blobs, find_unreferenced_blobs
 
@@ -17,48 +20,102 @@ def _require_store(movie: Movie) -> Store:
     return movie.open_store()
 
 
-def revision_log(movie: Movie) -> list[dict[str, Any]]:
-    store = _require_store(movie)
-    head = store.read_head()
-    entries = []
-    for rev in store.list_revisions():
-        manifest = store.read_manifest(rev)
-        summary = manifest.get("summary", {})
-        entries.append(
-            {
-                "revision": rev,
-                "created": manifest.get("created"),
-                "current": rev == head,
-                "calls": sum(summary.get("ran", {}).values()),
-                "ran": summary.get("ran", {}),
-                "reused": summary.get("reused", 0),
-                "failed": len(summary.get("failed", [])),
-                "blocked": len(summary.get("blocked", [])),
-                "interrupted": bool(manifest.get("interrupted")),
-            }
-        )
+def parse_revision(text: int | str) -> int:
+    """A revision as ``log`` prints it (``r3``) or as a number (``3``)."""
+    if isinstance(text, int) and not isinstance(text, bool) and text >= 1:
+        return text
+    digits = str(text).strip().removeprefix("r").removeprefix("R")
+    if digits.isascii() and digits.isdigit() and int(digits) >= 1:
+        return int(digits)
+    raise ConfigError(
+        f"'{text}' is not a revision", hint="name one as `moviebuild log` prints it, e.g. r3"
+    )
+
+
+@dataclass(frozen=True)
+class RevisionEntry:
+    """One line of ``log``."""
+
+    revision: int
+    created: str
+    current: bool
+    ran: dict[str, int]
+    reused: int
+    failed: int
+    blocked: int
+    interrupted: bool
+    cost_usd: float
+
+    @property
+    def name(self) -> str:
+        return f"r{self.revision}"
+
+    @property
+    def calls(self) -> int:
+        return sum(self.ran.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "revision": self.revision,
+            "name": self.name,
+            "created": self.created,
+            "current": self.current,
+            "calls": self.calls,
+            "ran": self.ran,
+            "reused": self.reused,
+            "failed": self.failed,
+            "blocked": self.blocked,
+            "interrupted": self.interrupted,
+            "cost_usd": self.cost_usd,
+        }
+
+
+def revision_log(movie: Movie) -> list[RevisionEntry]:
+    with _require_store(movie) as store:
+        head = store.read_head()
+        entries = []
+        for rev in store.list_revisions():
+            record = read_revision(store, rev)
+            summary = record.summary
+            entries.append(
+                RevisionEntry(
+                    revision=rev,
+                    created=record.created,
+                    current=rev == head,
+                    ran=dict(summary.ran),
+                    reused=summary.reused,
+                    failed=len(summary.failed),
+                    blocked=len(summary.blocked),
+                    interrupted=record.interrupted,
+                    cost_usd=summary.cost_usd,
+                )
+            )
     return entries
 
 
-def diff_revisions(movie: Movie, first: int, second: int) -> dict[str, Any]:
-    store = _require_store(movie)
-    old, new = _manifest(store, first), _manifest(store, second)
-    old_fields, new_fields = old.get("moviefile", {}), new.get("moviefile", {})
+def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[str, Any]:
+    """Inputs, overrides and artifacts that differ between two revisions."""
+    first, second = parse_revision(first), parse_revision(second)
+    with _require_store(movie) as store:
+        old, new = _revision(store, first), _revision(store, second)
     inputs = {
-        name: {"old": old_fields.get(name), "new": new_fields.get(name)}
-        for name in sorted(set(old_fields) | set(new_fields))
-        if old_fields.get(name) != new_fields.get(name)
+        name: {"old": old.moviefile.get(name), "new": new.moviefile.get(name)}
+        for name in sorted(set(old.moviefile) | set(new.moviefile))
+        if old.moviefile.get(name) != new.moviefile.get(name)
     }
-    old_over = {k: v["digest"] for k, v in old.get("overrides", {}).items()}
-    new_over = {k: v["digest"] for k, v in new.get("overrides", {}).items()}
-    overrides = sorted(
-        k for k in set(old_over) | set(new_over) if old_over.get(k) != new_over.get(k)
-    )
-    old_art, new_art = _artifacts(old), _artifacts(new)
+    overrides = {}
+    for artifact_id in sorted(set(old.overrides) | set(new.overrides)):
+        before, after = old.overrides.get(artifact_id), new.overrides.get(artifact_id)
+        if (before and before.digest) != (after and after.digest):
+            overrides[str(artifact_id)] = {
+                "old": before.text if before else None,
+                "new": after.text if after else None,
+            }
+    old_art, new_art = old.outputs(), new.outputs()
     artifacts = {
-        name: {"old": old_art.get(name), "new": new_art.get(name)}
-        for name in sorted(set(old_art) | set(new_art))
-        if old_art.get(name) != new_art.get(name)
+        str(a): {"old": old_art.get(a), "new": new_art.get(a)}
+        for a in sorted(set(old_art) | set(new_art))
+        if old_art.get(a) != new_art.get(a)
     }
     return {
         "from": first,
@@ -69,68 +126,93 @@ def diff_revisions(movie: Movie, first: int, second: int) -> dict[str, Any]:
     }
 
 
-def _manifest(store: Store, rev: int) -> dict[str, Any]:
+def _revision(store: Store, rev: int) -> RevisionRecord:
     if rev not in store.list_revisions():
-        raise StoreError(f"there is no revision {rev}", hint="`moviebuild log` lists revisions")
-    return store.read_manifest(rev)
+        raise StoreError(f"there is no revision r{rev}", hint="`moviebuild log` lists revisions")
+    return read_revision(store, rev)
 
 
-def _artifacts(manifest: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for record in manifest.get("jobs", {}).values():
-        found.update(record.get("outputs") or {})
+def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
+    """The inputs in the folder (Moviefile fields, prompt edits) that no revision was built
+    from; empty when some revision was built from exactly these inputs."""
+    snapshot = movie.read_snapshot()
+    fields = snapshot.moviefile.model_dump(mode="json")
+    texts = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    head = store.read_head()
+    nearest: RevisionRecord | None = None
+    for rev in store.list_revisions():
+        record = read_revision(store, rev)
+        built = {a: o.text for a, o in record.overrides.items()}
+        if dict(record.moviefile) == fields and built == texts:
+            return []
+        if rev == head:
+            nearest = record
+    if nearest is None:
+        return []
+    found = [
+        f"Moviefile {name}"
+        for name in sorted(set(fields) | set(nearest.moviefile))
+        if fields.get(name) != nearest.moviefile.get(name)
+    ]
+    built = {a: o.text for a, o in nearest.overrides.items()}
+    found += [
+        f"edit of {artifact_id}"
+        for artifact_id in sorted(set(texts) | set(built))
+        if texts.get(artifact_id) != built.get(artifact_id)
+    ]
     return found
 
 
-def checkout_revision(movie: Movie, rev: int) -> None:
-    """Make ``rev`` current: HEAD, the Moviefile and the prompt edits as they were; no calls."""
-    from moviebuild.project.prompts import PromptState, write_prompt_files
+def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
+    """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
+    calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
+    from moviebuild.config.load import MOVIEFILE_NAME
+    from moviebuild.project.export import export_outputs
+    from moviebuild.project.folder import write_text_atomically
+    from moviebuild.project.prompts import PromptState, write_prompt_files, write_slots
 
-    store = _require_store(movie)
-    with store, store.lock():
-        manifest = _manifest(store, rev)
+    with _require_store(movie) as store, store.lock():
+        record = _revision(store, rev)
+        if not force:
+            unbuilt = unbuilt_edits(movie, store)
+            if unbuilt:
+                raise ConfigError(
+                    f"checkout r{rev} would discard edits no revision has built: "
+                    + ", ".join(unbuilt),
+                    hint="build them first (`moviebuild`), or `checkout --force` to drop them",
+                )
         store.write_head(rev)
-        text = manifest.get("moviefile_text")
-        if text:
-            (movie.folder / "Moviefile.yaml").write_text(text, encoding="utf-8")
+        if record.moviefile_text:
+            write_text_atomically(movie.folder / MOVIEFILE_NAME, record.moviefile_text)
         PromptState({}, {}).save(movie.folder)
-        restored = Movie.open(movie.folder)
-        write_prompt_files(restored, store, dict(_artifact_ids(restored, manifest)))
-    edits = {
-        k: v["text"]
-        for k, v in manifest.get("overrides", {}).items()
-        if k != "MusicPrompt" or not Movie.open(movie.folder).moviefile.music_prompt
-    }
-    from moviebuild.graph import parse_node_id
-    from moviebuild.project.prompts import write_slots
-
-    write_slots(movie.folder, {parse_node_id(k): v for k, v in edits.items()})
-
-
-def _artifact_ids(movie: Movie, manifest: dict[str, Any]) -> list[tuple[Any, str]]:
-    from moviebuild.graph import parse_node_id
-
-    pairs = []
-    for name, digest in _artifacts(manifest).items():
-        artifact_id = parse_node_id(name)
-        if artifact_id in movie.graph.artifacts:
-            pairs.append((artifact_id, digest))
-    return pairs
+        restored = movie.read_snapshot()
+        outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
+        write_prompt_files(movie, store, outputs)
+        edits: dict[NodeId, str] = {
+            a: o.text
+            for a, o in record.overrides.items()
+            if a.name != "MusicPrompt" or not restored.moviefile.music_prompt
+        }
+        write_slots(movie.folder, edits)
+        movie.read_snapshot()
+        export_outputs(movie, store)
 
 
 def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
     """Blobs no revision (nor an unfinished build's journal) references; deleted unless dry run."""
-    store = _require_store(movie)
-    with store, store.lock():
+    from moviebuild.project.records import JobEnded
+
+    with _require_store(movie) as store, store.lock():
         referenced: set[str] = set()
         revisions = set(store.list_revisions())
         for rev in revisions:
-            manifest = store.read_manifest(rev)
-            referenced |= set(_artifacts(manifest).values())
+            referenced |= set(read_revision(store, rev).outputs().values())
         for rev in store.list_journals():
             if rev not in revisions:
-                for record in store.read_journal(rev):
-                    referenced |= set((record.get("outputs") or {}).values())
+                events, _notices = read_events(store, rev)
+                for event in events:
+                    if isinstance(event, JobEnded):
+                        referenced |= set(event.record.outputs.values())
         unreferenced = find_unreferenced_blobs(store, referenced)
         sizes = sum(store.blobs.blob_size(d) for d in unreferenced)
         freed = 0 if dry_run else delete_blobs(store, unreferenced)

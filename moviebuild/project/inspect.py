@@ -1,61 +1,30 @@
-"""Questions about a movie that call nothing: its status (current, stale, failed, pinned) and why
-one job would run (``explain``), both from the plan and the current revision's records."""
+"""Questions about a movie that call nothing: why one job would run (``explain``), which slots
+are pinned by edits, and which chosen providers have no key in the environment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
 from typing import Any
 
-from moviebuild.engine.decide import Action
-from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.plan import Plan
-from moviebuild.graph import parse_node_id
+from moviebuild.errors import GraphError, MovieBuildError
+from moviebuild.graph import Graph, NodeId, parse_node_id
 from moviebuild.project.movie import Movie
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    revision: int | None
-    current: list[str]
-    stale: list[dict[str, Any]]
-    failed: list[dict[str, Any]]
-    blocked: list[str]
-    pinned: list[dict[str, Any]]
+def missing_keys(plan: Plan, environ: dict[str, str] | None = None) -> list[str]:
+    """A warning per provider the stale jobs call whose key is not in the environment."""
+    from moviebuild.providers.endpoints import ENDPOINTS
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "current": self.current,
-            "stale": self.stale,
-            "failed": self.failed,
-            "blocked": self.blocked,
-            "pinned": self.pinned,
-        }
-
-
-def movie_status(movie: Movie) -> StatusReport:
-    lookup = movie.results()
-    plan = movie.plan(lookup=lookup)
-    current, stale, failed, blocked = [], [], [], []
-    for planned in plan.jobs:
-        job_id = str(planned.job.id)
-        previous = lookup.previous_record(planned.job.id)
-        if previous is not None and previous.status is JobStatus.NEEDS_ATTENTION:
-            failed.append({"id": job_id, "error": previous.error})
-        elif previous is not None and previous.status is JobStatus.BLOCKED:
-            blocked.append(job_id)
-        if planned.action is Action.RUN:
-            stale.append({"id": job_id, "reason": str(planned.reason)})
-        else:
-            current.append(job_id)
-    return StatusReport(
-        revision=getattr(lookup, "revision", None),
-        current=current,
-        stale=stale,
-        failed=failed,
-        blocked=blocked,
-        pinned=pinned_slots(movie),
-    )
+    environ = dict(os.environ) if environ is None else environ
+    warnings = []
+    for adapter in sorted(plan.calls_per_provider()):
+        endpoint = ENDPOINTS.get(adapter)
+        if endpoint is not None and not environ.get(endpoint.key_env):
+            warnings.append(
+                f"{adapter} is chosen but {endpoint.key_env} is not set; its calls will fail"
+            )
+    return warnings
 
 
 def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
@@ -77,12 +46,35 @@ def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
     return pinned
 
 
-def explain_job(movie: Movie, text_id: str, plan: Plan | None = None) -> dict[str, Any]:
-    """Why the job named by ``text_id`` (a job or artifact id) would run, or that it would not."""
-    job = movie.graph.resolve(parse_node_id(text_id))
-    plan = plan or movie.plan()
-    planned = next(p for p in plan.jobs if p.job.id == job.id)
+def resolve_target(graph: Graph, target: str) -> NodeId:
+    """A job id, an artifact id, or a file under ``prompts/`` naming one text artifact."""
+    from moviebuild.project.prompts import PROMPTS_DIR, SCRIPT_FILE, slot_file
+
+    relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
+    if relative.endswith((".md", ".txt")):
+        matches = [a for a in graph.artifacts if slot_file(a) == relative]
+        if len(matches) == 1:
+            return matches[0]
+        if relative == SCRIPT_FILE:
+            raise GraphError(
+                f"{target} holds several texts (title, summary, each segment's narration)",
+                hint="name one by id, e.g. 'SegmentNarration[2]'",
+            )
+        raise GraphError(
+            f"{target} is not a prompt file of this movie",
+            hint="`ls prompts/` shows the files; ids work too, e.g. 'SegmentImagePrompt[3][2]'",
+        )
+    return parse_node_id(target)
+
+
+def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str, Any]:
+    """Why the job named by ``target`` (a job or artifact id, or a prompt file) would run, with
+    old and new text when what changed is a text."""
+    snapshot = movie.read_snapshot()
+    job = snapshot.graph.resolve(resolve_target(snapshot.graph, target))
     lookup = movie.results()
+    plan = plan or movie.plan(snapshot=snapshot, lookup=lookup)
+    planned = next(p for p in plan.jobs if p.job.id == job.id)
     previous = lookup.previous_record(job.id)
     answer: dict[str, Any] = {
         "id": str(job.id),
@@ -94,6 +86,41 @@ def explain_job(movie: Movie, text_id: str, plan: Plan | None = None) -> dict[st
         "consumes": [str(a) for a in job.consumes],
         "provider": planned.adapter,
     }
-    if planned.reason is not None:
-        answer["reason"] = planned.reason.to_json()
+    reason = planned.reason
+    if reason is not None:
+        answer["reason"] = reason.to_json()
+        texts = _texts_of(movie, reason.subject, (reason.old, reason.new), lookup)
+        if texts is not None:
+            answer["reason"]["old_text"], answer["reason"]["new_text"] = texts
     return answer
+
+
+def _texts_of(
+    movie: Movie, subject: str | None, digests: tuple[str | None, str | None], lookup: Any
+) -> tuple[str | None, str | None] | None:
+    """The texts behind two digests of a text artifact, where they can be found."""
+    if not subject:
+        return None
+    try:
+        artifact_id = parse_node_id(subject)
+    except GraphError:
+        return None
+    artifact = movie.graph.artifacts.get(artifact_id)
+    if artifact is None or artifact.kind != "text":
+        return None
+    from moviebuild.engine.keys import content_digest
+
+    known = {content_digest(v): v for v in movie.snapshot.overrides.values()}
+
+    def text(digest: str | None) -> str | None:
+        if digest is None:
+            return None
+        data = known.get(digest)
+        if data is None:
+            try:
+                data = lookup.read_blob(digest)
+            except (KeyError, MovieBuildError):
+                return None
+        return data.decode("utf-8", errors="replace")
+
+    return text(digests[0]), text(digests[1])

@@ -1,26 +1,33 @@
-"""A movie folder opened for work: its Moviefile, blueprints, expanded graph, overrides and store.
+"""A movie opened for work, and the snapshot of its inputs that one plan or build uses.
 
-``Movie`` is the Python API's entry point and what every CLI command starts from. It plans (pure,
-no provider code loaded) and builds (store, adapters, scheduler), wiring the engine's interfaces.
+``Movie`` is the Python API's entry point and what every door (CLI, server, workers) starts from.
+Every operation reads the movie's inputs once into a ``Snapshot`` (the Moviefile text, the edits
+under ``prompts/``, the caller's ``Changes``): what is planned is what is built and recorded, and
+an edit made meanwhile is picked up by the next operation, never half-used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.blueprint import BlueprintSet, load_blueprints
-from moviebuild.config.load import find_moviefile, load_moviefile
+from moviebuild.config.load import MOVIEFILE_NAME, find_moviefile, parse_moviefile
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.interfaces import PriorRecord, ResultLookup
 from moviebuild.engine.plan import Plan, make_plan
-from moviebuild.graph import Graph, NodeId, expand_graph
+from moviebuild.errors import ConfigError, GraphError, MoviefileNotFound, did_you_mean
+from moviebuild.graph import Graph, NodeId, expand_graph, parse_node_id
+from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
 
 if TYPE_CHECKING:
+    from moviebuild.project.history import RevisionEntry
+    from moviebuild.project.result import BuildResult
+    from moviebuild.project.state import MovieState
     from moviebuild.store import Store
 
 DEFAULT_STORE = ".moviebuild"
@@ -42,30 +49,128 @@ class EmptyResults:
         return False
 
 
-@dataclass
-class Movie:
-    """One movie folder. Overrides given here join those found in ``prompts/``."""
+@dataclass(frozen=True)
+class Snapshot:
+    """The inputs of one plan or build, read once.
 
-    folder: Path
+    ``overrides`` is every override in force (Moviefile ``music_prompt``, edits under
+    ``prompts/``, then the caller's); ``new_overrides`` and ``patched_text`` are what the caller's
+    ``Changes`` add, which a build keeps as part of the movie's configuration.
+    """
+
+    moviefile_text: str
     moviefile: Moviefile
-    blueprints: BlueprintSet
-    extra_overrides: dict[NodeId, bytes] = field(default_factory=dict)
+    graph: Graph
+    overrides: Mapping[NodeId, bytes]
+    redo: tuple[NodeId, ...] = ()
+    new_overrides: Mapping[NodeId, str] | None = None
+    patched_text: str | None = None
+
+
+class Movie:
+    """One movie folder. ``defaults`` are changes applied to every plan and build of this object
+    (``Movie.open(folder, overrides=...)``)."""
+
+    def __init__(self, folder: Path, blueprints: BlueprintSet, defaults: Changes) -> None:
+        self.folder = folder
+        self.blueprints = blueprints
+        self.defaults = defaults
+        self._snapshot = self.read_snapshot()
 
     @classmethod
-    def open(cls, folder: Path | str, *, overrides: Mapping[str, str] | None = None) -> Movie:
-        """Load ``folder``'s Moviefile; ``overrides`` maps artifact ids to replacement text."""
-        root = Path(folder)
-        blueprints = load_blueprints()
-        producer_names = [p.name for p in blueprints.producers]
-        moviefile = load_moviefile(find_moviefile(root), producer_names=producer_names)
-        movie = cls(root, moviefile, blueprints)
-        for text_id, value in (overrides or {}).items():
-            movie.set_override(text_id, value)
-        return movie
+    def open(cls, location: Path | str, *, overrides: Mapping[str, str] | None = None) -> Movie:
+        """Open the movie folder at ``location`` and check its Moviefile and ``overrides``."""
+        text = str(location)
+        if "://" in text and not text.startswith("file://"):
+            raise ConfigError(
+                f"{text}: a movie is opened from its folder (the folder holding "
+                f"{MOVIEFILE_NAME})",
+                hint="keep the store remote with `store: s3://...` in the Moviefile",
+            )
+        return cls(Path(text.removeprefix("file://")), load_blueprints(), Changes(
+            overrides=dict(overrides or {})
+        ))
+
+    # The current snapshot: what the last operation read.
+
+    @property
+    def moviefile(self) -> Moviefile:
+        return self._snapshot.moviefile
+
+    @property
+    def graph(self) -> Graph:
+        return self._snapshot.graph
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def moviefile_text(self) -> str:
+        return self._snapshot.moviefile_text
+
+    def overrides(self) -> dict[NodeId, bytes]:
+        return dict(self._snapshot.overrides)
 
     @cached_property
-    def graph(self) -> Graph:
-        return expand_graph(self.moviefile, self.blueprints)
+    def _producer_names(self) -> list[str]:
+        return [p.name for p in self.blueprints.producers]
+
+    def read_snapshot(self, changes: Changes | None = None) -> Snapshot:
+        """Read the Moviefile and ``prompts/`` once, apply ``changes``; this becomes current."""
+        changes = self.defaults.merged(changes)
+        path = find_moviefile(self.folder)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise MoviefileNotFound(f"no {MOVIEFILE_NAME} in {self.folder}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        patched_text = None
+        if changes.config:
+            patched_text = patch_moviefile_text(text, changes.config)
+            try:
+                moviefile = parse_moviefile(
+                    patched_text, "Moviefile patch", producer_names=self._producer_names
+                )
+            except ConfigError as exc:
+                raise ConfigError(
+                    f"the patch makes the Moviefile invalid: {exc.detail}",
+                    hint=exc.hint or "change or drop that part of the patch",
+                ) from None
+            text = patched_text
+        else:
+            moviefile = parse_moviefile(text, path, producer_names=self._producer_names)
+        graph = expand_graph(moviefile, self.blueprints)
+        overrides = self._read_overrides(moviefile, graph)
+        new_overrides = {
+            _text_artifact(graph, text_id): value for text_id, value in changes.overrides.items()
+        }
+        overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
+        redo = tuple(graph.resolve(parse_node_id(t)).id for t in changes.redo)
+        snapshot = Snapshot(
+            text, moviefile, graph, overrides, redo, new_overrides or None, patched_text
+        )
+        self._snapshot = snapshot
+        return snapshot
+
+    def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
+        from moviebuild.project.prompts import read_edits
+
+        found: dict[NodeId, bytes] = {}
+        if moviefile.music_prompt:
+            found[NodeId("MusicPrompt")] = moviefile.music_prompt.encode("utf-8")
+        for artifact_id, text in read_edits(self.folder).items():
+            if artifact_id in graph.artifacts:
+                found[artifact_id] = text.encode("utf-8")
+        return found
+
+    def set_override(self, text_id: str, value: str) -> None:
+        """Pin a text artifact (``SegmentImagePrompt[3][2]``) to ``value`` for this object's
+        plans and builds."""
+        self.defaults = self.defaults.merged(Changes(overrides={text_id: value}))
+        self.read_snapshot()
+
+    # The store.
 
     @property
     def store_url(self) -> str:
@@ -84,42 +189,6 @@ class Movie:
 
         return open_store(self.store_url)
 
-    def moviefile_text(self) -> str:
-        from moviebuild.config.load import MOVIEFILE_NAME
-
-        return (self.folder / MOVIEFILE_NAME).read_text(encoding="utf-8")
-
-    def set_override(self, text_id: str, value: str) -> None:
-        """Pin a text artifact (``SegmentImagePrompt[3][2]``) to ``value``."""
-        from moviebuild.graph import parse_node_id
-
-        artifact_id = parse_node_id(text_id)
-        artifact = self.graph.artifacts.get(artifact_id)
-        if artifact is None or artifact.kind != "text":
-            from moviebuild.errors import GraphError, did_you_mean
-
-            names = [str(a) for a, art in self.graph.artifacts.items() if art.kind == "text"]
-            raise GraphError(
-                f"{text_id} is not a text artifact of this movie, so it cannot be overridden",
-                hint=did_you_mean(text_id, names)
-                or "overridable: narration, prompts, title, summary",
-            )
-        self.extra_overrides[artifact_id] = value.encode("utf-8")
-
-    def overrides(self) -> dict[NodeId, bytes]:
-        """Every override in force: the Moviefile's music_prompt, edits under ``prompts/``, then
-        those given to this object (``--set`` and the API)."""
-        from moviebuild.project.prompts import read_edits
-
-        found: dict[NodeId, bytes] = {}
-        if self.moviefile.music_prompt:
-            found[NodeId("MusicPrompt")] = self.moviefile.music_prompt.encode("utf-8")
-        for artifact_id, text in read_edits(self.folder).items():
-            if artifact_id in self.graph.artifacts:
-                found[artifact_id] = text.encode("utf-8")
-        found.update(self.extra_overrides)
-        return found
-
     def results(self) -> ResultLookup:
         if not self.store_exists():
             return EmptyResults()
@@ -130,13 +199,64 @@ class Movie:
     def executor(self, **options: Any) -> ProviderExecutor:
         return ProviderExecutor(self.moviefile, **options)
 
-    def plan(self, *, redo: Iterable[NodeId] = (), lookup: ResultLookup | None = None) -> Plan:
-        """What a build would do now; loads no provider code and calls nothing."""
+    # The API: plan, build, state, history.
+
+    def plan(
+        self,
+        changes: Changes | None = None,
+        *,
+        redo: Iterable[NodeId] = (),
+        lookup: ResultLookup | None = None,
+        snapshot: Snapshot | None = None,
+    ) -> Plan:
+        """What a build with ``changes`` would do now; loads no provider code, calls nothing."""
+        snapshot = snapshot or self.read_snapshot(changes)
         return make_plan(
-            self.graph,
-            self.moviefile,
+            snapshot.graph,
+            snapshot.moviefile,
             lookup or self.results(),
-            self.executor(),
-            overrides=self.overrides(),
-            redo=redo,
+            ProviderExecutor(snapshot.moviefile),
+            overrides=snapshot.overrides,
+            redo=[*snapshot.redo, *redo],
         )
+
+    def build(self, changes: Changes | None = None, **options: Any) -> BuildResult:
+        """Build now (see ``moviebuild.project.build.build_movie`` for the options)."""
+        from moviebuild.project.build import build_movie
+
+        return build_movie(self, changes, **options)
+
+    async def build_async(self, changes: Changes | None = None, **options: Any) -> BuildResult:
+        """``build`` for callers already inside an event loop (servers, workers)."""
+        from moviebuild.project.build import build_movie_async
+
+        return await build_movie_async(self, changes, **options)
+
+    def state(self) -> MovieState:
+        """The answer document: revision, timeline with links, prompts, errors, cost, notices."""
+        from moviebuild.project.state import movie_state
+
+        return movie_state(self)
+
+    def log(self) -> list[RevisionEntry]:
+        from moviebuild.project.history import revision_log
+
+        return revision_log(self)
+
+    def checkout(self, revision: int | str, *, force: bool = False) -> None:
+        """Make ``revision`` (``3`` or ``"r3"``) current again; calls nothing."""
+        from moviebuild.project.history import checkout_revision, parse_revision
+
+        checkout_revision(self, parse_revision(revision), force=force)
+
+
+def _text_artifact(graph: Graph, text_id: str) -> NodeId:
+    artifact_id = parse_node_id(text_id)
+    artifact = graph.artifacts.get(artifact_id)
+    if artifact is None or artifact.kind != "text":
+        names = [str(a) for a, art in graph.artifacts.items() if art.kind == "text"]
+        raise GraphError(
+            f"{text_id} is not a text artifact of this movie, so it cannot be overridden",
+            hint=did_you_mean(text_id, names) or "overridable: narration, prompts, title, summary",
+        )
+    return artifact_id

@@ -258,3 +258,11 @@ def write_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:
         )
         script.update(script_texts)
         script_path.write_text(render_script(script), encoding="utf-8")
+
+
+def pin_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:
+    """Keep ``texts`` (overrides given to a build) in their slots, as the user's edits."""
+    current = read_prompt_files(folder)
+    changed = {a: t for a, t in texts.items() if current.get(a, "").strip() != t.strip()}
+    if changed:
+        write_slots(folder, changed)

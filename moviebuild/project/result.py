@@ -1,13 +1,15 @@
-"""What a build did, and the shortcut for a build that has nothing to do.
+"""What a build did, and the one test of "up to date": the outcomes match the current revision.
 
-Importable without asyncio: a no-op ``moviebuild`` plans, finds that the current revision already
-records every job with the same key, and stops there without starting the scheduler.
+Importable without asyncio: a no-op build plans, finds that the current revision already records
+every job with the same key, and stops there without starting the scheduler.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from moviebuild.engine.decide import Action
@@ -15,12 +17,15 @@ from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
+from moviebuild.project.records import FailureRecord
 from moviebuild.project.results import StoreResults
 
 
 @dataclass
 class BuildResult:
-    """What a build did. ``revision`` is the current revision afterwards (None if none exists)."""
+    """What a build did. ``revision`` is the current revision afterwards (None if none exists);
+    ``estimate_usd`` the plan's estimate, ``cost_usd`` the estimate of the calls that ran;
+    ``messages`` the notices for the user."""
 
     revision: int | None
     outcomes: dict[NodeId, JobOutcome]
@@ -28,6 +33,15 @@ class BuildResult:
     wrote_revision: bool = True
     messages: list[str] = field(default_factory=list)
     timeline_digest: str | None = None
+    timeline_path: Path | None = None
+    estimate_usd: float = 0.0
+    cost_usd: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.timeline_digest is None:
+            assembler = self.outcomes.get(NodeId("TimelineAssembler"))
+            if assembler is not None and assembler.outputs:
+                self.timeline_digest = assembler.outputs.get("Timeline")
 
     def ran(self) -> dict[str, int]:
         return dict(
@@ -38,8 +52,15 @@ class BuildResult:
             )
         )
 
+    def reused(self) -> int:
+        return sum(1 for o in self.outcomes.values() if o.action is Action.REUSE)
+
     def failed(self) -> list[JobOutcome]:
         return [o for o in self.outcomes.values() if o.status is JobStatus.NEEDS_ATTENTION]
+
+    def failure_records(self) -> Iterator[FailureRecord]:
+        for outcome in self.failed():
+            yield FailureRecord(outcome.job_id, outcome.error, outcome.retryable)
 
     def blocked(self) -> list[NodeId]:
         return [o.job_id for o in self.outcomes.values() if o.status is JobStatus.BLOCKED]
@@ -48,48 +69,41 @@ class BuildResult:
     def complete(self) -> bool:
         return not self.interrupted and not self.failed() and not self.blocked()
 
-    def summary(self, timeline_path: str | None = None) -> dict[str, Any]:
+    @property
+    def status(self) -> str:
+        """complete, incomplete (failed or blocked jobs) or interrupted."""
+        if self.interrupted:
+            return "interrupted"
+        return "complete" if self.complete else "incomplete"
+
+    def summary(self) -> dict[str, Any]:
+        """The build summary ``--json`` prints."""
         return {
             "revision": self.revision,
+            "status": self.status,
+            "wrote_revision": self.wrote_revision,
             "ran": self.ran(),
-            "reused": sum(1 for o in self.outcomes.values() if o.action is Action.REUSE),
+            "reused": self.reused(),
             "failed": [
                 {"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
                 for o in self.failed()
             ],
             "blocked": [str(b) for b in self.blocked()],
-            "timeline": timeline_path,
+            "timeline": str(self.timeline_path) if self.timeline_path else None,
+            "cost_usd": self.cost_usd,
+            "notices": list(self.messages),
         }
 
 
-def up_to_date_result(plan: Plan, lookup: StoreResults) -> BuildResult | None:
-    """The result of a build that would run nothing and change nothing, or None.
-
-    ``plan`` must have been made with ``lookup``. Holds when no job runs and the current revision
-    records every job of the plan with the same key and status.
-    """
-    if lookup.revision is None or plan.to_run():
-        return None
-    if {p.job.id for p in plan.jobs} != set(lookup.records):
-        return None
+def planned_outcomes(plan: Plan) -> dict[NodeId, JobOutcome]:
+    """The outcomes of a plan that runs nothing: every job reused or skipped as planned."""
     outcomes: dict[NodeId, JobOutcome] = {}
     for planned in plan.jobs:
         job_id, decision = planned.job.id, planned.decision
-        previous = lookup.records[job_id]
         if planned.action is Action.SKIP:
-            if previous.status is not JobStatus.SKIPPED:
-                return None
-            outcomes[job_id] = JobOutcome(
-                job_id, JobStatus.SKIPPED, Action.SKIP, take=previous.take
-            )
+            outcomes[job_id] = JobOutcome(job_id, JobStatus.SKIPPED, Action.SKIP)
             continue
         fingerprint = decision.fingerprint
-        if (
-            previous.status is not JobStatus.DONE
-            or fingerprint is None
-            or (previous.key != fingerprint.key)
-        ):
-            return None
         outcomes[job_id] = JobOutcome(
             job_id,
             JobStatus.DONE,
@@ -97,9 +111,21 @@ def up_to_date_result(plan: Plan, lookup: StoreResults) -> BuildResult | None:
             None,
             fingerprint,
             dict(decision.outputs or {}),
-            take=fingerprint.take,
+            take=fingerprint.take if fingerprint else 0,
         )
-    timeline = outcomes.get(NodeId("TimelineAssembler"))
-    result = BuildResult(lookup.revision, outcomes, wrote_revision=False)
-    result.timeline_digest = timeline.outputs.get("Timeline") if timeline else None
-    return result
+    return outcomes
+
+
+def matches_current(outcomes: Mapping[NodeId, JobOutcome], lookup: StoreResults) -> bool:
+    """True when nothing ran and the current revision records every job with the same key and
+    status: such a build has nothing to write. The one definition of "up to date"."""
+    if lookup.revision is None or set(outcomes) != set(lookup.records):
+        return False
+    for job_id, outcome in outcomes.items():
+        previous = lookup.records[job_id]
+        key = outcome.fingerprint.key if outcome.fingerprint else None
+        if outcome.action is Action.RUN or previous.status != outcome.status:
+            return False
+        if outcome.status is not JobStatus.SKIPPED and previous.key != key:
+            return False
+    return True

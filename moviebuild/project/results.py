@@ -8,51 +8,52 @@ from collections.abc import Mapping
 from typing import Any
 
 from moviebuild.engine.interfaces import JobStatus, PriorRecord
-from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.graph import NodeId
+from moviebuild.project.records import (
+    JobEnded,
+    JobRecord,
+    ProviderJobRecorded,
+    RevisionRecord,
+    read_events,
+    read_revision,
+)
 from moviebuild.store import Store
 
 
-def prior_records(manifest: Mapping[str, Any]) -> dict[NodeId, PriorRecord]:
-    """The job records of a revision manifest."""
-    records = {}
-    for text_id, entry in manifest.get("jobs", {}).items():
-        records[parse_node_id(text_id)] = PriorRecord(
-            key=entry.get("key"),
-            fingerprint=entry.get("fingerprint") or {},
-            status=JobStatus(entry["status"]),
-            take=int(entry.get("take", 0)),
-            outputs=entry.get("outputs") or {},
-            error=entry.get("error"),
-        )
-    return records
-
-
 class StoreResults:
-    """ResultLookup over a Store; the journal index is read once, lazily."""
+    """ResultLookup over a Store; the journal index is read once, lazily.
+
+    ``revision`` is the current revision (HEAD) unless another is asked for; ``manifest`` is its
+    record, or None before the first build.
+    """
 
     def __init__(self, store: Store, *, revision: int | None = None) -> None:
         self.store = store
         self.revision = revision if revision is not None else store.read_head()
-        self.manifest: dict[str, Any] = (
-            store.read_manifest(self.revision) if self.revision is not None else {}
+        self.manifest: RevisionRecord | None = (
+            read_revision(store, self.revision) if self.revision is not None else None
         )
-        self.records = prior_records(self.manifest)
+        self.records: dict[NodeId, JobRecord] = dict(self.manifest.jobs) if self.manifest else {}
+        self.notices: list[str] = []
         self._index: dict[str, dict[str, str]] | None = None
         self._provider_jobs: dict[str, dict[str, Any]] = {}
 
     def _results(self) -> dict[str, dict[str, str]]:
         if self._index is None:
             index: dict[str, dict[str, str]] = {}
-            for entry in self.manifest.get("jobs", {}).values():
-                if entry.get("status") == JobStatus.DONE and entry.get("key"):
-                    index[entry["key"]] = entry.get("outputs") or {}
+            for record in self.records.values():
+                if record.status is JobStatus.DONE and record.key:
+                    index[record.key] = {str(a): d for a, d in record.outputs.items()}
             for rev in self.store.list_journals():
-                for record in self.store.read_journal(rev):
-                    event = record.get("event")
-                    if event == "end" and record.get("status") == JobStatus.DONE:
-                        index[record["key"]] = record["outputs"]
-                    elif event == "provider-job":
-                        self._provider_jobs[record["key"]] = dict(record.get("data") or {})
+                events, notices = read_events(self.store, rev)
+                self.notices.extend(notices)
+                for event in events:
+                    if isinstance(event, JobEnded):
+                        ended = event.record
+                        if ended.status is JobStatus.DONE and ended.key:
+                            index[ended.key] = {str(a): d for a, d in ended.outputs.items()}
+                    elif isinstance(event, ProviderJobRecorded):
+                        self._provider_jobs[event.key] = dict(event.data)
             self._index = index
         return self._index
 
@@ -66,9 +67,6 @@ class StoreResults:
         self._results()
         return dict(self._provider_jobs.get(key, {}))
 
-    def add_result(self, key: str, outputs: Mapping[str, str]) -> None:
-        self._results()[key] = dict(outputs)
-
     def find_result(self, key: str) -> Mapping[str, str] | None:
         outputs = self._results().get(key)
         if outputs is None or not all(self.store.blobs.has_blob(d) for d in outputs.values()):
@@ -76,10 +74,15 @@ class StoreResults:
         return outputs
 
     def previous_record(self, job_id: NodeId) -> PriorRecord | None:
-        return self.records.get(job_id)
+        record = self.records.get(job_id)
+        return record.prior() if record else None
 
     def has_results(self) -> bool:
         return bool(self._results())
 
     def read_blob(self, digest: str) -> bytes:
         return self.store.blobs.get_blob(digest)
+
+    def current_outputs(self) -> dict[NodeId, str]:
+        """Artifact id -> digest of the current revision."""
+        return self.manifest.outputs() if self.manifest else {}

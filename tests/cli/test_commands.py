@@ -74,7 +74,7 @@ def test_status_explain_log_diff_checkout(movie_folder: MovieFactory) -> None:
     fields = yaml.safe_load((folder / "Moviefile.yaml").read_text())
     write_moviefile(folder, **{**fields, "voice": "bob"})
     status = json.loads(invoke("-C", str(folder), "status", "--json").output)
-    assert {entry["id"] for entry in status["stale"]} >= {
+    assert {job["id"] for job in status["jobs"] if job["status"] == "stale"} >= {
         f"AudioProducer[{i}]" for i in range(1, 7)
     }
     explained = json.loads(invoke("-C", str(folder), "explain", "SegmentAudio[2]", "--json").output)
@@ -87,11 +87,12 @@ def test_status_explain_log_diff_checkout(movie_folder: MovieFactory) -> None:
     run_build(folder)
     log = json.loads(invoke("-C", str(folder), "log", "--json").output)
     assert [entry["revision"] for entry in log] == [1, 2]
-    diff = json.loads(invoke("-C", str(folder), "diff", "1", "2", "--json").output)
+    diff = json.loads(invoke("-C", str(folder), "diff", "r1", "r2", "--json").output)
     assert diff["inputs"] == {"voice": {"old": "alice", "new": "bob"}}
     # Fake audio has no measurable length, so the timeline is byte-identical: early cutoff.
     assert set(diff["artifacts"]) == {f"SegmentAudio[{i}]" for i in range(1, 7)}
-    assert invoke("-C", str(folder), "checkout", "1").exit_code == 0
+    assert [entry["name"] for entry in log] == ["r1", "r2"]
+    assert invoke("-C", str(folder), "checkout", "r1").exit_code == 0
     assert "voice: alice" in (folder / "Moviefile.yaml").read_text()
     plan = json.loads(invoke("-C", str(folder), "--dry-run", "--json").output)
     assert plan["jobs"] == [], "checkout calls nothing and leaves nothing stale"
@@ -100,15 +101,12 @@ def test_status_explain_log_diff_checkout(movie_folder: MovieFactory) -> None:
 def test_reset_hands_an_edited_prompt_back(movie_folder: MovieFactory) -> None:
     folder = movie_folder()
     run_build(folder)
-    from moviebuild.project.export import export_outputs
-    from moviebuild.project.movie import Movie
-
-    export_outputs(Movie.open(folder))
     prompt = folder / "prompts" / "segment-03" / "image-2.txt"
     original = prompt.read_text()
     prompt.write_text("a red lighthouse\n")
     status = json.loads(invoke("-C", str(folder), "status", "--json").output)
-    assert [entry["id"] for entry in status["pinned"]] == ["SegmentImagePrompt[3][2]"]
+    edited = [p["id"] for p in status["prompts"] if p["source"] == "edited"]
+    assert edited == ["SegmentImagePrompt[3][2]"]
     result = invoke("-C", str(folder), "reset", "prompts/segment-03/image-2.txt")
     assert result.exit_code == 0 and "SegmentImagePrompt[3][2]" in result.output
     assert prompt.read_text() == original
@@ -142,3 +140,22 @@ def test_a_held_lock_refuses_the_cli_build_with_the_holder_pid(movie_folder: Mov
         result = invoke("-C", str(folder), "--json")
     assert result.exit_code == 3
     assert str(os.getpid()) in result.output
+
+
+def test_checkout_refuses_edits_no_revision_has_built(movie_folder: MovieFactory) -> None:
+    folder = movie_folder(voice="alice")
+    run_build(folder)
+    fields = yaml.safe_load((folder / "Moviefile.yaml").read_text())
+    write_moviefile(folder, **{**fields, "voice": "bob"})
+    run_build(folder)
+    (folder / "prompts" / "segment-02" / "image-1.txt").write_text("my own picture\n")
+    write_moviefile(folder, **{**fields, "voice": "carol"})
+    refused = invoke("-C", str(folder), "checkout", "r1")
+    assert refused.exit_code == 2
+    assert "Moviefile voice" in refused.output
+    assert "edit of SegmentImagePrompt[2][1]" in refused.output
+    assert "voice: carol" in (folder / "Moviefile.yaml").read_text(), "nothing was discarded"
+    forced = invoke("-C", str(folder), "checkout", "r1", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "voice: alice" in (folder / "Moviefile.yaml").read_text()
+    assert "my own picture" not in (folder / "prompts" / "segment-02" / "image-1.txt").read_text()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from moviebuild.cli.build import ran_cost_usd
 from moviebuild.cli.main import _register, cli
 from moviebuild.config.enums import Role
-from moviebuild.project.build import build_movie
 from moviebuild.project.movie import Movie
 from moviebuild.providers.prices import PRICES, estimated_tokens
 from moviebuild.testing.clock import ManualClock
@@ -72,7 +69,7 @@ def test_no_op_rebuild_costs_nothing(tmp_path: Path) -> None:
     write_moviefile(folder, duration=30, images_per_segment=2, providers=PAID)
     fake = FakeAdapter(clock=ManualClock())
     movie_adapters = {"openai": fake, "elevenlabs": fake}
-    result = asyncio.run(build_movie(Movie.open(folder), adapters=movie_adapters, clock=fake.clock))
+    result = Movie.open(folder).build(adapters=movie_adapters, clock=fake.clock)
     assert result.complete
     _, output = dry_run(folder)
     data = json.loads(output)
@@ -102,8 +99,6 @@ def test_build_summary_cost_equals_the_dry_run_estimate(tmp_path: Path) -> None:
     estimate = json.loads(dry_run(folder)[1])["cost_usd"]
     fake = FakeAdapter(clock=ManualClock())
     movie = Movie.open(folder)
-    result = asyncio.run(
-        build_movie(movie, adapters={"openai": fake, "elevenlabs": fake}, clock=fake.clock)
-    )
+    result = movie.build(adapters={"openai": fake, "elevenlabs": fake}, clock=fake.clock)
     assert result.complete
-    assert abs(sum(ran_cost_usd(movie, result).values()) - estimate) < 1e-4
+    assert abs(result.cost_usd - estimate) < 1e-4

@@ -69,18 +69,14 @@ def test_an_edit_is_never_overwritten_and_status_reports_a_new_proposal(
     assert path.read_text() == "my own picture\n"
     fields = yaml.safe_load((folder / "Moviefile.yaml").read_text())
     write_moviefile(folder, **{**fields, "image_style": "anime"})
-    run_build(folder)
-    exported = export_outputs(Movie.open(folder))
+    result = run_build(folder)
     assert path.read_text() == "my own picture\n"
-    assert any("SegmentImagePrompt[2][1] is pinned" in n for n in exported.notices)
+    assert any("SegmentImagePrompt[2][1] is pinned" in n for n in result.messages)
     _register()
     status = json.loads(CliRunner().invoke(cli, ["-C", str(folder), "status", "--json"]).output)
-    assert status["pinned"] == [
-        {
-            "id": "SegmentImagePrompt[2][1]",
-            "file": "prompts/segment-02/image-1.txt",
-            "generator_changed": True,
-        }
+    edited = [p for p in status["prompts"] if p["source"] == "edited"]
+    assert [(p["id"], p["file"], p["text"], p["generator_changed"]) for p in edited] == [
+        ("SegmentImagePrompt[2][1]", "prompts/segment-02/image-1.txt", "my own picture", True)
     ]
     path.unlink()
     assert read_edits(folder) == {}, "deleting the file hands the slot back"

@@ -3,12 +3,9 @@ one segment's narration the re-render re-encodes exactly one segment clip."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from moviebuild.media.ffmpeg import media_duration_s
-from moviebuild.project.build import build_movie
-from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import Movie
 from moviebuild.project.render import render_movie
 from moviebuild.timeline import load_timeline
@@ -16,9 +13,8 @@ from tests.conftest import write_moviefile
 
 
 def build(folder: Path) -> None:
-    result = asyncio.run(build_movie(Movie.open(folder)))
+    result = Movie.open(folder).build()
     assert result.complete
-    export_outputs(Movie.open(folder))
 
 
 def test_render_then_edit_one_narration_rerenders_one_segment(tmp_path: Path) -> None:

@@ -14,8 +14,6 @@ import pytest
 
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.errors import ProviderError
-from moviebuild.project.build import build_movie
-from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import Movie
 from moviebuild.project.result import BuildResult
 from moviebuild.providers.endpoints import ENDPOINTS, TIMEOUT_ENV
@@ -65,10 +63,7 @@ def movie_folder(tmp_path: Path) -> Path:
 
 
 def _build(folder: Path, retry: RetryPolicy = FAST_RETRY) -> BuildResult:
-    movie = Movie.open(folder)
-    result = asyncio.run(build_movie(movie, retry=retry))
-    export_outputs(movie)
-    return result
+    return Movie.open(folder).build(retry=retry)
 
 
 def _files_holding_a_key(folder: Path) -> Iterator[str]:

@@ -1,0 +1,109 @@
+"""``moviebuild`` / ``moviebuild build``: build with progress, then a summary; ``--json`` prints
+only the summary. Ctrl-C stops new calls and exits 130; failed jobs exit 1."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.progress import Progress
+from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
+from moviebuild.project.changes import Changes
+from moviebuild.project.result import BuildResult
+
+
+def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
+    """``--set ID=TEXT`` options as an override map."""
+    overrides = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            raise ConfigError(
+                f"--set {assignment!r} needs ID=TEXT",
+                hint="e.g. --set 'SegmentNarration[2]=New words'",
+            )
+        overrides[name.strip()] = value
+    return overrides
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM while the block runs (the build then stops new calls)."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def run_build(context: CliContext, changes: Changes) -> BuildResult:
+    """Build, print progress and the summary; raises the exit-code exceptions when unfinished."""
+    movie = context.open_movie()
+    progress = Progress(plain=context.as_json or not sys.stdout.isatty(), quiet=context.as_json)
+    with stop_on_signals() as stop, progress:
+        result = movie.build(
+            changes, on_event=progress, budget_usd=context.budget_usd, stop=stop
+        )
+    summary = result.summary()
+    if context.as_json:
+        context.echo_json(summary)
+    else:
+        print_summary(result, progress.elapsed_s())
+    if result.interrupted:
+        raise Interrupted(
+            "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
+        )
+    if not result.complete:
+        raise BuildIncomplete([str(o.job_id) for o in result.failed()], map(str, result.blocked()))
+    return result
+
+
+def print_summary(result: BuildResult, elapsed_s: float) -> None:
+    summary = result.summary()
+    for message in summary["notices"]:
+        click.echo(message)
+    ran = summary["ran"]
+    what = ", ".join(f"{name} {count}" for name, count in sorted(ran.items())) or "nothing"
+    state = {"interrupted": "interrupted", "complete": "built"}.get(result.status, "incomplete")
+    click.echo(
+        f"{state}: revision {summary['revision']} in {elapsed_s:.1f} s; ran {what}; "
+        f"reused {summary['reused']} ({sum(ran.values())} jobs, about ${result.cost_usd:.2f})"
+    )
+    for failed in summary["failed"]:
+        kind = "retryable" if failed["retryable"] else "needs attention"
+        click.echo(f"  failed {failed['id']} ({kind}): {failed['error']}")
+    if summary["blocked"]:
+        click.echo(f"  blocked: {', '.join(summary['blocked'])}")
+    if summary["timeline"]:
+        click.echo(f"timeline: {summary['timeline']}")
+
+
+@click.command("build")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="ID=TEXT",
+    help="Override a text artifact, e.g. 'SegmentImagePrompt[3][2]=a red lighthouse'.",
+)
+@json_option
+@pass_cli
+def build(context: CliContext, assignments: tuple[str, ...]) -> None:
+    """Build the movie, with optional overrides (kept as edits under prompts/)."""
+    run_build(context, Changes(overrides=parse_assignments(assignments)))

@@ -1,0 +1,84 @@
+"""What a caller asks to change before a plan or a build: a Moviefile patch, overrides by id, and
+ids to redo. A patch is validated exactly like the Moviefile (the same messages) and becomes part
+of the movie's configuration; overrides become pinned slots, as if the user had edited the prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from moviebuild.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Changes:
+    """``config``: a Moviefile patch (``{"voice": "x", "segments": {4: {"use_video": True}}}``;
+    ``None`` removes a key). ``overrides``: artifact id -> text. ``redo``: job or artifact ids
+    that get a new take."""
+
+    config: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    redo: Sequence[str] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.config or self.overrides or self.redo)
+
+    def merged(self, other: Changes | None) -> Changes:
+        """These changes, then ``other``'s on top."""
+        if other is None:
+            return self
+        return Changes(
+            config=merge_patch(dict(self.config), other.config),
+            overrides={**self.overrides, **other.overrides},
+            redo=[*self.redo, *other.redo],
+        )
+
+
+def merge_patch(data: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with ``patch`` merged in: mappings merge key by key, ``None`` deletes, anything
+    else replaces. Integer-like keys of ``segments`` match whether written as 4 or "4"."""
+    merged = dict(data)
+    for key, value in patch.items():
+        key = _normal_key(key, merged)
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_patch(dict(merged[key]), value)
+        elif isinstance(value, Mapping):
+            merged[key] = merge_patch({}, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _normal_key(key: Any, existing: Mapping[Any, Any]) -> Any:
+    if isinstance(key, str) and key.isdigit():
+        number = int(key)
+        if number in existing or key not in existing:
+            return number
+    return key
+
+
+def patch_moviefile_text(text: str, patch: Mapping[str, Any]) -> str:
+    """The Moviefile text with ``patch`` applied. Comments are not kept: the result is the
+    merged configuration written out as YAML."""
+    import yaml
+
+    if not isinstance(patch, Mapping):
+        raise ConfigError("a Moviefile patch must be a mapping of keys to values")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"the Moviefile cannot be patched: it is not valid YAML ({exc})",
+            hint="fix the Moviefile first",
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("the Moviefile cannot be patched: it is not a mapping")
+    merged = merge_patch(data, patch)
+    try:
+        return str(yaml.safe_dump(merged, sort_keys=False, allow_unicode=True))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"the Moviefile patch holds a value YAML cannot write: {exc}") from exc

@@ -1,0 +1,110 @@
+"""Running the scheduler for one build: the executor, pools, recorder and decider wired over the
+store and the providers. The only part of a build that needs an event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from moviebuild.engine.clock import Clock
+from moviebuild.engine.decide import JobDecider
+from moviebuild.engine.events import EventSink
+from moviebuild.engine.outcome import JobOutcome
+from moviebuild.engine.pools import Pool, PoolLimits
+from moviebuild.engine.retry import RetryPolicy
+from moviebuild.engine.scheduler import Scheduler
+from moviebuild.graph import Job, NodeId
+from moviebuild.project.assembly import assemble_from_request
+from moviebuild.project.executor import ProviderExecutor
+from moviebuild.project.movie import Snapshot
+from moviebuild.project.recorder import StoreRecorder
+from moviebuild.project.results import StoreResults
+from moviebuild.providers import catalog
+from moviebuild.providers.requests import Adapter, CallContext
+from moviebuild.store import Store
+
+
+def make_pools(snapshot: Snapshot, clock: Clock) -> dict[str, Pool]:
+    """One pool per provider pool name the graph's jobs use, with the Moviefile's limits."""
+    pools: dict[str, Pool] = {}
+    executor = ProviderExecutor(snapshot.moviefile)
+    for job in snapshot.graph.jobs.values():
+        name = executor.identity(job).pool
+        if name not in pools:
+            limits = catalog.pool_limits(snapshot.moviefile, name)
+            pools[name] = Pool(
+                name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock
+            )
+    return pools
+
+
+async def run_scheduler(
+    snapshot: Snapshot,
+    store: Store,
+    lookup: StoreResults,
+    revision: int,
+    *,
+    on_event: EventSink,
+    stop: asyncio.Event | threading.Event | None,
+    clock: Clock,
+    adapters: Mapping[str, Adapter] | None,
+    retry: RetryPolicy | None,
+) -> tuple[dict[NodeId, JobOutcome], bool]:
+    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped."""
+    recorder = StoreRecorder(store, revision, snapshot.graph)
+
+    def context_for(job: Job, key: str | None) -> CallContext:
+        if key is None:
+            return CallContext(job_id=str(job.id))
+
+        def remember(data: Mapping[str, Any]) -> None:
+            recorder.remember_provider_job(job, key, data)
+            lookup.remember_provider_job(key, data)
+
+        return CallContext(job_id=str(job.id), recall=lookup.provider_job(key), remember=remember)
+
+    executor = ProviderExecutor(
+        snapshot.moviefile,
+        assembler=assemble_from_request,
+        adapters=adapters,
+        context_for=context_for,
+    )
+    decider = JobDecider(snapshot.moviefile, snapshot.overrides, lookup, executor, snapshot.redo)
+    loop_stop, watcher = _loop_event(stop)
+    scheduler = Scheduler(
+        snapshot.graph,
+        decider,
+        executor,
+        recorder,
+        make_pools(snapshot, clock),
+        clock,
+        retry=retry,
+        events=on_event,
+        stop=loop_stop,
+    )
+    try:
+        outcomes = await scheduler.run()
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+    return dict(outcomes), scheduler.interrupted
+
+
+def _loop_event(
+    stop: asyncio.Event | threading.Event | None,
+) -> tuple[asyncio.Event, asyncio.Task[None] | None]:
+    """An asyncio.Event for the scheduler; a threading.Event (set by a signal handler or another
+    thread) is watched and copied into it."""
+    if stop is None or isinstance(stop, asyncio.Event):
+        return stop or asyncio.Event(), None
+    event = asyncio.Event()
+    threaded = stop
+
+    async def watch() -> None:
+        while not threaded.is_set():
+            await asyncio.sleep(0.05)
+        event.set()
+
+    return event, asyncio.get_running_loop().create_task(watch())

@@ -1,0 +1,106 @@
+"""``MovieState``: the answer document of every door (``moviebuild status --json``, the Python API,
+the HTTP API). A versioned pydantic model with a published JSON Schema (``moviebuild schema
+state``), made for a web client as much as for Python: the current revision and its status, the
+timeline with an asset map of links, every editable prompt, the errors, the cost and the notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from moviebuild.timeline.model import Timeline
+
+if TYPE_CHECKING:
+    from moviebuild.graph import NodeId
+    from moviebuild.project.movie import Movie
+
+STATE_FORMAT_VERSION: Literal[1] = 1
+
+#: Turns an artifact id and its digest into a link a client can load.
+Linker = Callable[["NodeId", str], str]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PromptState(_Document):
+    """One editable text. ``source``: generated (the producer's text) or edited (the user's text,
+    which pins the slot); ``generated`` is the producer's text under an edit, when known, and
+    ``generator_changed`` says it changed since the user edited the slot."""
+
+    id: str = Field(description="artifact id, e.g. SegmentImagePrompt[3][2]")
+    text: str
+    source: Literal["generated", "edited"]
+    file: str | None = Field(description="where the text lives under the movie folder")
+    generated: str | None = None
+    generator_changed: bool = False
+
+
+class JobState(_Document):
+    """One job. ``status``: current (its result is in the revision), stale (the next build runs
+    it), failed, blocked (an upstream job failed), skipped (every output is overridden)."""
+
+    id: str
+    producer: str
+    status: Literal["current", "stale", "failed", "blocked", "skipped"]
+    reason: str | None = Field(None, description="why a stale job runs")
+    provider: str
+
+
+class JobError(_Document):
+    """A job that did not finish in the current revision. ``kind``: needs-attention (the
+    provider refused; fix the input), retryable-exhausted (transient failures used every
+    attempt; building again retries), blocked-by (waits on a failed job named in ``blocked_by``)."""
+
+    job: str
+    kind: Literal["needs-attention", "retryable-exhausted", "blocked-by"]
+    message: str | None
+    attempts: int
+    blocks: list[str] = Field(default_factory=list, description="jobs this failure blocks")
+    blocked_by: list[str] = Field(default_factory=list)
+
+
+class CostState(_Document):
+    """``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: the
+    estimate of the calls the current revision's build made."""
+
+    estimated_usd: float
+    estimated_per_provider_usd: dict[str, float]
+    spent_usd: float
+
+
+class MovieState(_Document):
+    """What a movie is now. ``status``: unbuilt, complete, incomplete (failed or blocked jobs)
+    or interrupted. ``up_to_date`` is true when a build would call nothing."""
+
+    format_version: Literal[1] = STATE_FORMAT_VERSION
+    inquiry: str
+    title: str | None
+    revision: int | None
+    status: Literal["unbuilt", "complete", "incomplete", "interrupted"]
+    up_to_date: bool
+    timeline: Timeline | None
+    assets: dict[str, str] = Field(description="asset id -> link (a path relative to the movie "
+                                   "folder for a local movie, a URL for a remote one)")
+    prompts: list[PromptState]
+    jobs: list[JobState]
+    errors: list[JobError]
+    cost: CostState
+    notices: list[str]
+
+
+def state_json_schema() -> dict[str, Any]:
+    """The published JSON Schema of ``MovieState``."""
+    return MovieState.model_json_schema()
+
+
+def movie_state(movie: Movie, link: Linker | None = None) -> MovieState:
+    """The state of ``movie`` from its current revision and a fresh plan; calls nothing."""
+    from moviebuild.project.state_build import collect_state
+
+    fields = collect_state(movie, link)
+    return MovieState.model_validate(fields)

@@ -1,0 +1,229 @@
+"""Collecting a ``MovieState`` from a movie: its current revision's records, a fresh plan, the
+prompt slots and the timeline. Reads only; calls no provider and writes nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from moviebuild.engine.decide import Action
+from moviebuild.engine.interfaces import JobStatus
+from moviebuild.engine.plan import Plan
+from moviebuild.graph import Graph, NodeId
+from moviebuild.project.cost import plan_cost_usd
+from moviebuild.project.export import human_path
+from moviebuild.project.movie import Movie
+from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
+from moviebuild.project.records import JobRecord, RevisionRecord
+
+if TYPE_CHECKING:
+    from moviebuild.project.state import Linker
+    from moviebuild.store import Store
+
+
+def collect_state(movie: Movie, link: Linker | None) -> dict[str, Any]:
+    snapshot = movie.read_snapshot()
+    if not movie.store_exists():
+        plan = movie.plan(snapshot=snapshot)
+        return _document(movie, plan, None, None, None, {}, [], link)
+    from moviebuild.project.results import StoreResults
+
+    with movie.open_store() as store:
+        lookup = StoreResults(store)
+        plan = movie.plan(snapshot=snapshot, lookup=lookup)
+        texts = _generated_texts(store, snapshot.graph, lookup.current_outputs())
+        timeline = None
+        if lookup.manifest is not None and lookup.manifest.timeline:
+            from moviebuild.timeline import load_timeline
+
+            timeline = load_timeline(store.blobs.get_blob(lookup.manifest.timeline))
+        return _document(
+            movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link
+        )
+
+
+def _generated_texts(
+    store: Store, graph: Graph, outputs: dict[NodeId, str]
+) -> dict[NodeId, str]:
+    texts = {}
+    for artifact_id, digest in outputs.items():
+        artifact = graph.artifacts.get(artifact_id)
+        if artifact is not None and artifact.kind == "text" and slot_file(artifact_id):
+            texts[artifact_id] = store.blobs.get_blob(digest).decode("utf-8").strip()
+    return texts
+
+
+def _document(
+    movie: Movie,
+    plan: Plan,
+    revision: int | None,
+    manifest: RevisionRecord | None,
+    timeline: Any,
+    generated: dict[NodeId, str],
+    notices: list[str],
+    link: Linker | None,
+) -> dict[str, Any]:
+    snapshot = movie.snapshot
+    records = dict(manifest.jobs) if manifest else {}
+    jobs = []
+    for planned in plan.jobs:
+        record = records.get(planned.job.id)
+        jobs.append(
+            {
+                "id": str(planned.job.id),
+                "producer": planned.job.producer,
+                "status": _job_status(planned.action, record),
+                "reason": str(planned.reason) if planned.action is Action.RUN else None,
+                "provider": planned.adapter,
+            }
+        )
+    costs = plan_cost_usd(plan, snapshot.moviefile)
+    overrides = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    title = overrides.get(NodeId("MovieTitle"), generated.get(NodeId("MovieTitle")))
+    return {
+        "inquiry": snapshot.moviefile.inquiry,
+        "title": title,
+        "revision": revision,
+        "status": _status(manifest),
+        "up_to_date": not plan.to_run(),
+        "timeline": timeline,
+        "assets": _assets(manifest, link),
+        "prompts": _prompts(movie, snapshot.graph, generated, overrides),
+        "jobs": jobs,
+        "errors": _errors(snapshot.graph, records),
+        "cost": {
+            "estimated_usd": round(sum(costs.values()), 4),
+            "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(costs.items())},
+            "spent_usd": manifest.summary.cost_usd if manifest else 0.0,
+        },
+        "notices": [
+            *(manifest.summary.notices if manifest else ()),
+            *notices,
+            *_pin_notices(movie, generated),
+        ],
+    }
+
+
+def _status(manifest: RevisionRecord | None) -> str:
+    if manifest is None:
+        return "unbuilt"
+    if manifest.interrupted:
+        return "interrupted"
+    unfinished = any(r.status in _UNFINISHED for r in manifest.jobs.values())
+    return "incomplete" if unfinished else "complete"
+
+
+_UNFINISHED = (JobStatus.NEEDS_ATTENTION, JobStatus.BLOCKED)
+
+
+def _job_status(action: Action, record: JobRecord | None) -> str:
+    if record is not None and record.status is JobStatus.NEEDS_ATTENTION:
+        return "failed"
+    if record is not None and record.status is JobStatus.BLOCKED:
+        return "blocked"
+    if action is Action.RUN:
+        return "stale"
+    return "skipped" if action is Action.SKIP else "current"
+
+
+def _assets(manifest: RevisionRecord | None, link: Linker | None) -> dict[str, str]:
+    if manifest is None:
+        return {}
+    assets = {}
+    for artifact_id, digest in manifest.outputs().items():
+        path = human_path(artifact_id)
+        if path is None or artifact_id.name == "Timeline":
+            continue
+        assets[str(artifact_id)] = link(artifact_id, digest) if link else f"out/{path}"
+    return assets
+
+
+def _prompts(
+    movie: Movie, graph: Graph, generated: dict[NodeId, str], overrides: dict[NodeId, str]
+) -> list[dict[str, Any]]:
+    state = PromptState.load(movie.folder)
+    entries = []
+    for artifact_id in sorted(set(generated) | set(overrides)):
+        if artifact_id not in graph.artifacts or not slot_file(artifact_id):
+            continue
+        edited = artifact_id in overrides
+        entries.append(
+            {
+                "id": str(artifact_id),
+                "text": overrides[artifact_id] if edited else generated[artifact_id],
+                "source": "edited" if edited else "generated",
+                "file": f"{PROMPTS_DIR}/{slot_file(artifact_id)}",
+                "generated": generated.get(artifact_id) if edited else None,
+                "generator_changed": edited and _generator_changed(state, str(artifact_id)),
+            }
+        )
+    return entries
+
+
+def _generator_changed(state: PromptState, key: str) -> bool:
+    base, now = state.pinned_from.get(key), state.generated.get(key)
+    return base is not None and now is not None and base.strip() != now.strip()
+
+
+def _errors(graph: Graph, records: dict[NodeId, JobRecord]) -> list[dict[str, Any]]:
+    failed = {j for j, r in records.items() if r.status is JobStatus.NEEDS_ATTENTION}
+    errors = []
+    for job_id, record in records.items():
+        if record.status is JobStatus.NEEDS_ATTENTION:
+            errors.append(
+                {
+                    "job": str(job_id),
+                    "kind": "retryable-exhausted" if record.retryable else "needs-attention",
+                    "message": record.error,
+                    "attempts": record.attempts,
+                    "blocks": sorted(
+                        str(d)
+                        for d in _descendants(graph, job_id)
+                        if records.get(d) and records[d].status is JobStatus.BLOCKED
+                    ),
+                }
+            )
+        elif record.status is JobStatus.BLOCKED:
+            errors.append(
+                {
+                    "job": str(job_id),
+                    "kind": "blocked-by",
+                    "message": record.error,
+                    "attempts": record.attempts,
+                    "blocked_by": sorted(str(a) for a in _ancestors(graph, job_id) & failed),
+                }
+            )
+    return errors
+
+
+def _descendants(graph: Graph, job_id: NodeId) -> set[NodeId]:
+    found: set[NodeId] = set()
+    todo = [job_id]
+    while todo:
+        for child in graph.dependents(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _ancestors(graph: Graph, job_id: NodeId) -> set[NodeId]:
+    found: set[NodeId] = set()
+    todo = [job_id]
+    while todo:
+        for parent in graph.dependencies(todo.pop()):
+            if parent not in found:
+                found.add(parent)
+                todo.append(parent)
+    return found
+
+
+def _pin_notices(movie: Movie, generated: dict[NodeId, str]) -> list[str]:
+    state = PromptState.load(movie.folder)
+    notices = []
+    for key in sorted(state.pinned_from):
+        if _generator_changed(state, key):
+            notices.append(
+                f"{key} is pinned by your edit; the generator now proposes something else "
+                "(`moviebuild reset` takes the new text)"
+            )
+    return notices
