@@ -27,7 +27,7 @@ from moviebuild.project.executor import ProviderExecutor
 if TYPE_CHECKING:
     from moviebuild.project.history import RevisionEntry
     from moviebuild.project.result import BuildResult
-    from moviebuild.project.state import MovieState
+    from moviebuild.project.state import Linker, MovieState
     from moviebuild.store import Store
 
 DEFAULT_STORE = ".moviebuild"
@@ -232,11 +232,15 @@ class Movie:
 
         return await build_movie_async(self, changes, **options)
 
-    def state(self) -> MovieState:
-        """The answer document: revision, timeline with links, prompts, errors, cost, notices."""
+    def state(self, link: Linker | None = None) -> MovieState:
+        """The answer document: revision, timeline with links, prompts, errors, cost, notices.
+
+        ``link(artifact_id, digest)`` makes each asset's link (a server's signed URL); by
+        default links are paths relative to the movie folder (``out/segment-01/image-1.png``).
+        """
         from moviebuild.project.state import movie_state
 
-        return movie_state(self)
+        return movie_state(self, link)
 
     def log(self) -> list[RevisionEntry]:
         from moviebuild.project.history import revision_log
