@@ -60,9 +60,8 @@ def run_build(context: CliContext, changes: Changes) -> BuildResult:
         result = movie.build(
             changes, on_event=progress, budget_usd=context.budget_usd, stop=stop
         )
-    summary = result.summary()
     if context.as_json:
-        context.echo_json(summary)
+        context.echo_json(result.summary())
     else:
         print_summary(result, progress.elapsed_s())
     if result.interrupted:
@@ -75,23 +74,22 @@ def run_build(context: CliContext, changes: Changes) -> BuildResult:
 
 
 def print_summary(result: BuildResult, elapsed_s: float) -> None:
-    summary = result.summary()
-    for message in summary["notices"]:
+    for message in result.messages:
         click.echo(message)
-    ran = summary["ran"]
+    ran = result.ran()
     what = ", ".join(f"{name} {count}" for name, count in sorted(ran.items())) or "nothing"
     state = {"interrupted": "interrupted", "complete": "built"}.get(result.status, "incomplete")
     click.echo(
-        f"{state}: revision {summary['revision']} in {elapsed_s:.1f} s; ran {what}; "
-        f"reused {summary['reused']} ({sum(ran.values())} jobs, about ${result.cost_usd:.2f})"
+        f"{state}: revision {result.revision} in {elapsed_s:.1f} s; ran {what}; "
+        f"reused {result.reused()} ({sum(ran.values())} jobs, about ${result.cost_usd:.2f})"
     )
-    for failed in summary["failed"]:
-        kind = "retryable" if failed["retryable"] else "needs attention"
-        click.echo(f"  failed {failed['id']} ({kind}): {failed['error']}")
-    if summary["blocked"]:
-        click.echo(f"  blocked: {', '.join(summary['blocked'])}")
-    if summary["timeline"]:
-        click.echo(f"timeline: {summary['timeline']}")
+    for failed in result.failed():
+        kind = "retryable" if failed.retryable else "needs attention"
+        click.echo(f"  failed {failed.job_id} ({kind}): {failed.error}")
+    if result.blocked():
+        click.echo(f"  blocked: {', '.join(map(str, result.blocked()))}")
+    if result.timeline_path:
+        click.echo(f"timeline: {result.timeline_path}")
 
 
 @click.command("build")

@@ -92,12 +92,6 @@ class BlueprintSet:
     producers: tuple[ProducerDecl, ...]
     artifacts: dict[str, ArtifactDecl]
 
-    def producer(self, name: str) -> ProducerDecl:
-        for decl in self.producers:
-            if decl.name == name:
-                return decl
-        raise KeyError(name)
-
 
 def default_blueprint_dir() -> Path:
     """The blueprints shipped in the wheel, or the source tree's when running from a checkout."""

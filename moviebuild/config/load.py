@@ -5,7 +5,7 @@ naming ``file:line:column`` and what to do; no pydantic or YAML exception escape
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from moviebuild.config.enums import Role
-from moviebuild.config.moviefile import KNOWN_ADAPTERS, Moviefile
+from moviebuild.config.moviefile import ADAPTER_ROLES, KNOWN_ADAPTERS, Moviefile
 from moviebuild.config.yamlpos import PositionedDocument, load_positioned_yaml, mapping_or_error
 from moviebuild.errors import ConfigError, MoviefileNotFound, did_you_mean
 
@@ -42,10 +42,13 @@ def find_moviefile(folder: Path) -> Path:
     return path
 
 
-def load_moviefile(path: Path, *, producer_names: Iterable[str] = ()) -> Moviefile:
+def load_moviefile(
+    path: Path, *, producer_names: Iterable[str] | Mapping[str, Role] = ()
+) -> Moviefile:
     """Read and validate the Moviefile at ``path``.
 
-    ``producer_names`` are the names a ``providers:`` entry may use besides the roles.
+    ``producer_names`` are the names a ``providers:`` entry may use besides the roles; given as
+    a map to each producer's role, the adapter chosen for a producer is checked against it too.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -60,7 +63,10 @@ def load_moviefile(path: Path, *, producer_names: Iterable[str] = ()) -> Moviefi
 
 
 def parse_moviefile(
-    text: str, path: Path | str = MOVIEFILE_NAME, *, producer_names: Iterable[str] = ()
+    text: str,
+    path: Path | str = MOVIEFILE_NAME,
+    *,
+    producer_names: Iterable[str] | Mapping[str, Role] = (),
 ) -> Moviefile:
     """Validate Moviefile ``text``; ``path`` is only used in messages."""
     document = load_positioned_yaml(text, path)
@@ -71,7 +77,24 @@ def parse_moviefile(
         raise _translate(exc, document) from None
     _check_segments(moviefile, document)
     _check_provider_names(moviefile, document, set(producer_names))
+    if isinstance(producer_names, Mapping):
+        _check_adapter_roles(moviefile, document, producer_names)
     return moviefile
+
+
+def _check_adapter_roles(
+    moviefile: Moviefile, document: PositionedDocument, producer_roles: Mapping[str, Role]
+) -> None:
+    for name, spec in moviefile.providers.items():
+        role = producer_roles.get(name) or Role(name)
+        served = ADAPTER_ROLES.get(spec.adapter, frozenset())
+        if role not in served:
+            able = sorted(a for a, roles in ADAPTER_ROLES.items() if role in roles and a != "fake")
+            raise ConfigError(
+                f"providers: {name}: {spec.adapter} cannot serve the {role.value} role",
+                location=document.locate(("providers", name, "adapter")),
+                hint=f"adapters for {role.value}: " + ", ".join(able),
+            )
 
 
 def _check_segments(moviefile: Moviefile, document: PositionedDocument) -> None:

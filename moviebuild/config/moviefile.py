@@ -26,6 +26,7 @@ from moviebuild.config.enums import (
     Emotion,
     ImageStyle,
     Language,
+    Role,
     Size,
     frame_size,
 )
@@ -36,6 +37,18 @@ MAX_IMAGES_PER_SEGMENT = 5
 
 #: Adapters a Moviefile may name. ``fake`` is moviebuild.testing's scripted adapter.
 KNOWN_ADAPTERS = ("offline", "openai", "elevenlabs", "replicate", "fal", "fake")
+
+_ALL_ROLES = frozenset(Role) - {Role.INTERNAL}
+
+#: The roles each adapter can serve; choosing one for another role is a Moviefile error.
+ADAPTER_ROLES: dict[str, frozenset[Role]] = {
+    "offline": _ALL_ROLES,
+    "fake": _ALL_ROLES,
+    "openai": frozenset({Role.TEXT, Role.IMAGE, Role.SPEECH}),
+    "elevenlabs": frozenset({Role.SPEECH, Role.MUSIC}),
+    "replicate": frozenset({Role.IMAGE, Role.VIDEO, Role.MUSIC, Role.SPEECH}),
+    "fal": frozenset({Role.IMAGE, Role.VIDEO, Role.MUSIC}),
+}
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.blueprint import BlueprintSet, load_blueprints
+from moviebuild.config.enums import Role
 from moviebuild.config.load import MOVIEFILE_NAME, find_moviefile, parse_moviefile
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.interfaces import PriorRecord, ResultLookup
@@ -112,8 +113,8 @@ class Movie:
         return dict(self._snapshot.overrides)
 
     @cached_property
-    def _producer_names(self) -> list[str]:
-        return [p.name for p in self.blueprints.producers]
+    def _producer_names(self) -> dict[str, Role]:
+        return {p.name: p.role for p in self.blueprints.producers}
 
     def read_snapshot(self, changes: Changes | None = None) -> Snapshot:
         """Read the Moviefile and ``prompts/`` once, apply ``changes``; this becomes current."""

@@ -15,17 +15,6 @@ from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import LimitSpec, Moviefile, ProviderSpec
 from moviebuild.graph import Job
 
-_ALL_ROLES = frozenset(Role) - {Role.INTERNAL}
-
-ADAPTER_ROLES: dict[str, frozenset[Role]] = {
-    "offline": _ALL_ROLES,
-    "fake": _ALL_ROLES,
-    "openai": frozenset({Role.TEXT, Role.IMAGE, Role.SPEECH}),
-    "elevenlabs": frozenset({Role.SPEECH, Role.MUSIC}),
-    "replicate": frozenset({Role.IMAGE, Role.VIDEO, Role.MUSIC, Role.SPEECH}),
-    "fal": frozenset({Role.IMAGE, Role.VIDEO, Role.MUSIC}),
-}
-
 DEFAULT_MODELS: dict[tuple[str, Role], str] = {
     ("openai", Role.TEXT): "gpt-4o-mini",
     ("openai", Role.IMAGE): "gpt-image-1",

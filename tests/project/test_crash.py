@@ -1,11 +1,11 @@
-"""A real ``moviebuild`` process with the fake adapter, SIGKILLed at random points and rerun: no
-finished job is called again and the final revision equals an uninterrupted build's."""
+"""A real ``moviebuild`` process with the fake adapter, SIGKILLed after a chosen number of
+finished calls and rerun: no finished job is called again and the final revision equals an
+uninterrupted build's."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -27,7 +27,8 @@ LATENCY_S = {
 LIMITS = {"fake": {"concurrent": 3}}
 
 
-def _run(folder: Path, log: Path, *, kill_after_s: float | None) -> int:
+def _run(folder: Path, log: Path, *, kill_after: int | None) -> int:
+    """Run a build; with ``kill_after``, SIGKILL it once that many more jobs have finished."""
     config = folder.parent / f"{log.name}.json"
     config.write_text(json.dumps({"latency_s": LATENCY_S, "call_log": str(log)}))
     env = {**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)}
@@ -37,11 +38,17 @@ def _run(folder: Path, log: Path, *, kill_after_s: float | None) -> int:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    if kill_after_s is None:
+    if kill_after is None:
         _, stderr = process.communicate(timeout=120)
         assert process.returncode == 0, stderr.decode()
         return 0
-    time.sleep(kill_after_s)
+    store = folder / ".moviebuild"
+    target = len(_finished_jobs(store)) + kill_after
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if len(_finished_jobs(store)) >= target:
+            break
+        time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
     return process.returncode
@@ -71,28 +78,27 @@ def _final(folder: Path) -> dict[str, Any]:
     return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
 
 
-def test_sigkill_at_random_points_loses_only_calls_in_flight(tmp_path: Path) -> None:
-    rng = random.Random(20261124)
+def test_sigkill_after_some_finished_calls_loses_only_calls_in_flight(tmp_path: Path) -> None:
     folder = tmp_path / "killed"
     write_moviefile(folder, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
     finished_before: set[str] = set()
     interrupted = 0
-    for attempt in range(4):
+    for attempt, kill_after in enumerate((2, 5, 9, 4)):
         log = tmp_path / f"calls-{attempt}.log"
-        code = _run(folder, log, kill_after_s=rng.uniform(0.5, 1.5))
+        code = _run(folder, log, kill_after=kill_after)
         repeated = finished_before & set(_calls(log))
         assert not repeated, f"finished jobs called again: {sorted(repeated)}"
         finished_before = _finished_jobs(folder / ".moviebuild")
         interrupted += code == -signal.SIGKILL and bool(_calls(log))
-    assert interrupted >= 2, "the kills should land while the build runs"
+    assert interrupted == 4, "every kill lands while the build runs"
     last = tmp_path / "calls-final.log"
-    _run(folder, last, kill_after_s=None)
+    _run(folder, last, kill_after=None)
     assert not finished_before & set(_calls(last))
     assert len(_calls(last)) == len(set(_calls(last)))
 
     clean = tmp_path / "clean"
     write_moviefile(clean, duration=60, images_per_segment=3, providers=ALL_FAKE, limits=LIMITS)
-    _run(clean, tmp_path / "calls-clean.log", kill_after_s=None)
+    _run(clean, tmp_path / "calls-clean.log", kill_after=None)
     assert _final(folder) == _final(clean)
     temp_leftovers = [
         p for p in (folder / ".moviebuild" / "objects").rglob("*") if ".tmp" in p.name
@@ -125,6 +131,6 @@ def test_ctrl_c_stops_new_calls_keeps_finished_work_and_exits_130(tmp_path: Path
     assert finished >= 1
     manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
     assert manifest["interrupted"] is True
-    _run(folder, tmp_path / "calls-after.log", kill_after_s=None)
+    _run(folder, tmp_path / "calls-after.log", kill_after=None)
     done_before = {job for job, entry in manifest["jobs"].items() if entry["status"] == "done"}
     assert not done_before & set(_calls(tmp_path / "calls-after.log"))
