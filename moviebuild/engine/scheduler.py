@@ -86,13 +86,7 @@ class Scheduler:
         running: dict[asyncio.Task[JobOutcome], NodeId] = {}
         try:
             while sorter.is_active() and not self.stop.is_set():
-                for job_id in sorted(sorter.get_ready(), key=lambda j: -self.priority[j]):
-                    outcome_or_task = self._start(self.graph.jobs[job_id])
-                    if isinstance(outcome_or_task, JobOutcome):
-                        self._settle(outcome_or_task)
-                        sorter.done(job_id)
-                    else:
-                        running[outcome_or_task] = job_id
+                self._start_ready(sorter, running)
                 if not running:
                     continue
                 stopper = asyncio.ensure_future(self.stop.wait())
@@ -114,6 +108,25 @@ class Scheduler:
                 await asyncio.gather(*running, return_exceptions=True)
         self.interrupted = self.interrupted or self.stop.is_set()
         return self.outcomes
+
+    def _start_ready(
+        self,
+        sorter: TopologicalSorter[NodeId],
+        running: dict[asyncio.Task[JobOutcome], NodeId],
+    ) -> None:
+        """Start every ready job, longest remaining path first. A job settled on the spot
+        (reused, skipped, blocked) readies its dependents at once: they start in this same
+        pass, not after the next call ends."""
+        ready = sorter.get_ready()
+        while ready:
+            for job_id in sorted(ready, key=lambda j: -self.priority[j]):
+                outcome_or_task = self._start(self.graph.jobs[job_id])
+                if isinstance(outcome_or_task, JobOutcome):
+                    self._settle(outcome_or_task)
+                    sorter.done(job_id)
+                else:
+                    running[outcome_or_task] = job_id
+            ready = sorter.get_ready()
 
     def _settle(self, outcome: JobOutcome) -> None:
         self.outcomes[outcome.job_id] = outcome
