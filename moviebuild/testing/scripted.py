@@ -31,7 +31,8 @@ class ScriptedCall:
 
     @property
     def running(self) -> bool:
-        return self.ended is None
+        """Started and not ended (a call cancelled by the scheduler is not running)."""
+        return self.ended is None and not self.future.done()
 
     def inputs(self) -> dict[str, bytes]:
         """The request's input bytes by artifact id text."""
