@@ -96,12 +96,14 @@ class ScriptedExecutor:
     # What the test does
 
     def complete(self, job_id: str, data: bytes | Mapping[str, bytes] | None = None) -> None:
-        """End ``job_id``'s call with ``data`` for every output (or per artifact id text)."""
+        """End ``job_id``'s call with ``data`` for every output, or with the outputs a mapping
+        names by artifact id text (leave one out to return too few)."""
         call = self.call(job_id)
         outputs: dict[NodeId, bytes] = {}
         for artifact_id in call.request.job.produces:
             if isinstance(data, Mapping):
-                outputs[artifact_id] = data[str(artifact_id)]
+                if str(artifact_id) in data:
+                    outputs[artifact_id] = data[str(artifact_id)]
             else:
                 outputs[artifact_id] = str(artifact_id).encode() if data is None else data
         self._end(call, "completed", outputs)

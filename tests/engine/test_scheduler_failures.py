@@ -67,3 +67,15 @@ async def test_stop_halts_new_calls_but_keeps_finished_ones() -> None:
     assert list(outcomes) == ["B"]
     assert build.scheduler.interrupted
     assert build.results.read_blob(outcomes["B"].outputs[output_of("B")]) == b"BOut"
+
+
+async def test_a_call_that_returns_too_few_outputs_needs_attention() -> None:
+    build = ScriptedBuild(sketch_graph({"A": [], "B": ["A"]}))
+    await build.start()
+
+    build.executor.complete("A", {})
+
+    outcomes = await build.finish()
+    assert outcomes["A"].status.value == "needs-attention"
+    assert outcomes["A"].error == f"A returned no {output_of('A')}"
+    assert outcomes["B"].status.value == "blocked"

@@ -104,3 +104,37 @@ async def test_a_retried_job_is_journaled_as_started_once() -> None:
     await build.complete("A")
     await build.finish()
     assert [line["event"] for line in build.recorder.journal] == ["start", "end"]
+
+
+async def test_a_job_backing_off_gives_its_pool_slot_to_the_next_job() -> None:
+    build = ScriptedBuild(
+        sketch_graph({"A": [], "B": []}, latency_s={"A": 10}),
+        pools={"A": "image", "B": "image"},
+        limits={"image": PoolLimits(concurrent=1)},
+    )
+    await build.start()
+    assert build.running == ["A"]
+
+    await build.fail("A", 503)
+
+    assert build.running == ["B"]
+    await build.advance(60)
+    assert build.running == ["B"], "A waits for the slot again after its backoff"
+    await build.complete("B")
+    assert build.running == ["A"]
+
+
+async def test_every_call_reports_waiting_started_and_its_end_in_order() -> None:
+    build = ScriptedBuild(sketch_graph({"A": []}))
+    await build.start()
+    await build.fail("A", 429, retry_after_s=1)
+    await build.advance(1)
+    await build.complete("A")
+    await build.finish()
+    assert [(e.kind.value, e.attempt) for e in build.events] == [
+        ("waiting", 0),
+        ("started", 1),
+        ("retrying", 1),
+        ("started", 2),
+        ("finished", 2),
+    ]
