@@ -1,4 +1,5 @@
-"""The dataflow scheduler: one asyncio loop; a job starts the moment its own inputs exist.
+"""The dataflow scheduler: one asyncio loop; a job starts the moment its own inputs exist
+(an input the user overrides exists from the start).
 
 ``graphlib.TopologicalSorter`` does the readiness bookkeeping. Each ready job is decided again with
 its inputs' actual digests (early cutoff), then waits in its provider's pool, ordered by longest
@@ -81,7 +82,7 @@ class Scheduler:
         self.interrupted = False
 
     async def run(self) -> dict[NodeId, JobOutcome]:
-        sorter = TopologicalSorter({j: self.graph.dependencies(j) for j in self.graph.jobs})
+        sorter = TopologicalSorter({j: self._waits_on(j) for j in self.graph.jobs})
         sorter.prepare()
         running: dict[asyncio.Task[JobOutcome], NodeId] = {}
         try:
@@ -108,6 +109,13 @@ class Scheduler:
                 await asyncio.gather(*running, return_exceptions=True)
         self.interrupted = self.interrupted or self.stop.is_set()
         return self.outcomes
+
+    def _waits_on(self, job_id: NodeId) -> tuple[NodeId, ...]:
+        """The jobs ``job_id`` must wait for: producers of its inputs that are not overridden."""
+        job = self.graph.jobs[job_id]
+        if not any(a in self.known for a in job.consumes):
+            return self.graph.dependencies(job_id)
+        return tuple({self.graph.producer_of(a).id for a in job.consumes if a not in self.known})
 
     def _start_ready(
         self,

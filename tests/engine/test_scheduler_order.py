@@ -83,3 +83,31 @@ async def test_a_pool_never_has_more_calls_in_flight_than_its_limit() -> None:
     await build.complete(*build.running)
     assert len(build.started) == 5
     assert len(await build.finish()) == 5
+
+
+async def test_a_job_whose_inputs_are_all_overridden_starts_before_their_producer_ends() -> None:
+    blueprints = load_blueprints()
+    moviefile = parse_moviefile(
+        "inquiry: Tell me about volcanoes\nduration: 20\nimages_per_segment: 1\n",
+        producer_names=[p.name for p in blueprints.producers],
+    )
+    build = ScriptedBuild(
+        expand_graph(moviefile, blueprints),
+        moviefile=moviefile,
+        overrides={"SegmentNarration[1]": b"My own first segment."},
+    )
+
+    await build.start()
+
+    assert set(build.running) == {
+        "ScriptProducer",
+        "AudioProducer[1]",
+        "TextToImagePromptProducer[1]",
+    }
+    assert build.executor.call("AudioProducer[1]").inputs() == {
+        "SegmentNarration[1]": b"My own first segment."
+    }
+    await build.complete("ScriptProducer")
+    assert build.executor.call("AudioProducer[2]").inputs() == {
+        "SegmentNarration[2]": b"SegmentNarration[2]"
+    }
