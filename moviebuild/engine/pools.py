@@ -37,10 +37,6 @@ class Pool:
         self._wake_scheduled = False
         self._wake_tasks: set[asyncio.Task[None]] = set()
 
-    @property
-    def waiting(self) -> int:
-        return sum(1 for _, _, fut in self._waiters if not fut.done())
-
     async def acquire(self, priority: float) -> None:
         """Wait for a slot; a larger ``priority`` is admitted first."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()

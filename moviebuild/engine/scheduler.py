@@ -1,4 +1,5 @@
-"""The dataflow scheduler: one asyncio loop; a job starts the moment its own inputs exist.
+"""The dataflow scheduler: one asyncio loop; a job starts the moment its own inputs exist
+(an input the user overrides exists from the start).
 
 ``graphlib.TopologicalSorter`` does the readiness bookkeeping. Each ready job is decided again with
 its inputs' actual digests (early cutoff), then waits in its provider's pool, ordered by longest
@@ -81,18 +82,12 @@ class Scheduler:
         self.interrupted = False
 
     async def run(self) -> dict[NodeId, JobOutcome]:
-        sorter = TopologicalSorter({j: self.graph.dependencies(j) for j in self.graph.jobs})
+        sorter = TopologicalSorter({j: self._waits_on(j) for j in self.graph.jobs})
         sorter.prepare()
         running: dict[asyncio.Task[JobOutcome], NodeId] = {}
         try:
             while sorter.is_active() and not self.stop.is_set():
-                for job_id in sorted(sorter.get_ready(), key=lambda j: -self.priority[j]):
-                    outcome_or_task = self._start(self.graph.jobs[job_id])
-                    if isinstance(outcome_or_task, JobOutcome):
-                        self._settle(outcome_or_task)
-                        sorter.done(job_id)
-                    else:
-                        running[outcome_or_task] = job_id
+                self._start_ready(sorter, running)
                 if not running:
                     continue
                 stopper = asyncio.ensure_future(self.stop.wait())
@@ -114,6 +109,32 @@ class Scheduler:
                 await asyncio.gather(*running, return_exceptions=True)
         self.interrupted = self.interrupted or self.stop.is_set()
         return self.outcomes
+
+    def _waits_on(self, job_id: NodeId) -> tuple[NodeId, ...]:
+        """The jobs ``job_id`` must wait for: producers of its inputs that are not overridden."""
+        job = self.graph.jobs[job_id]
+        if not any(a in self.known for a in job.consumes):
+            return self.graph.dependencies(job_id)
+        return tuple({self.graph.producer_of(a).id for a in job.consumes if a not in self.known})
+
+    def _start_ready(
+        self,
+        sorter: TopologicalSorter[NodeId],
+        running: dict[asyncio.Task[JobOutcome], NodeId],
+    ) -> None:
+        """Start every ready job, longest remaining path first. A job settled on the spot
+        (reused, skipped, blocked) readies its dependents at once: they start in this same
+        pass, not after the next call ends."""
+        ready = sorter.get_ready()
+        while ready:
+            for job_id in sorted(ready, key=lambda j: -self.priority[j]):
+                outcome_or_task = self._start(self.graph.jobs[job_id])
+                if isinstance(outcome_or_task, JobOutcome):
+                    self._settle(outcome_or_task)
+                    sorter.done(job_id)
+                else:
+                    running[outcome_or_task] = job_id
+            ready = sorter.get_ready()
 
     def _settle(self, outcome: JobOutcome) -> None:
         self.outcomes[outcome.job_id] = outcome

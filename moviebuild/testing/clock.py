@@ -1,11 +1,26 @@
-"""A manual clock for tests: time moves only when told, or, with ``autojump``, straight to the
-next sleeper's deadline once every task is waiting on the clock. Nothing really sleeps."""
+"""A manual clock for tests: time moves only when told (``advance``), or, with ``autojump``,
+straight to the next sleeper's deadline once every task is waiting. Nothing really sleeps.
+``settle`` lets every runnable task run until all of them wait on something."""
 
 from __future__ import annotations
 
 import asyncio
 import heapq
 import itertools
+
+#: Loop turns with nothing new after which the loop counts as idle. Handing a finished call to
+#: the next job's start takes about ten turns in the scheduler, so this leaves a wide margin.
+IDLE_TURNS = 50
+
+
+async def settle(turns: int = IDLE_TURNS) -> None:
+    """Yield to the event loop ``turns`` times, so that everything runnable runs.
+
+    With a non-autojump ManualClock and scripted calls, that is every task reaching its next
+    wait: a scripted call, a pool slot, or a deadline on the clock.
+    """
+    for _ in range(turns):
+        await asyncio.sleep(0)
 
 
 class ManualClock:
@@ -19,6 +34,11 @@ class ManualClock:
 
     def now(self) -> float:
         return self._now
+
+    @property
+    def sleepers(self) -> int:
+        """How many sleeps are waiting for their deadline."""
+        return sum(1 for _, _, future in self._sleepers if not future.done())
 
     async def sleep(self, seconds: float) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -40,8 +60,7 @@ class ManualClock:
         """Jump to the next deadline once the loop has run many turns with no new sleeper."""
         while self._sleepers:
             seen = self._activity
-            for _ in range(50):
-                await asyncio.sleep(0)
+            await settle()
             if seen != self._activity:
                 continue
             self._sleepers = [s for s in self._sleepers if not s[2].done()]

@@ -125,17 +125,26 @@ def _media(kind: str, *parts: Any) -> bytes:
 
 
 def _fault_error(rule: FaultRule, job_id: str) -> ProviderError:
-    if rule.status == "timeout":
-        return ProviderError(
-            f"{job_id}: timed out ({rule.message})", retryable=True, provider="fake"
-        )
-    status = int(rule.status)
-    retryable = status == 429 or status >= 500
+    return http_error(job_id, rule.status, rule.message, rule.retry_after_s, "fake")
+
+
+def http_error(
+    job_id: str,
+    status: int | str,
+    message: str,
+    retry_after_s: float | None = None,
+    provider: str = "fake",
+) -> ProviderError:
+    """The error an adapter raises for HTTP ``status`` (or ``"timeout"``), classified as the
+    real adapters classify it: 429, 5xx and timeouts are retryable, other statuses are not."""
+    if status == "timeout":
+        return ProviderError(f"{job_id}: timed out ({message})", retryable=True, provider=provider)
+    code = int(status)
     return ProviderError(
-        f"{job_id}: HTTP {status}: {rule.message}",
-        retryable=retryable,
-        retry_after_s=rule.retry_after_s,
-        provider="fake",
+        f"{job_id}: HTTP {code}: {message}",
+        retryable=code == 429 or code >= 500,
+        retry_after_s=retry_after_s,
+        provider=provider,
     )
 
 

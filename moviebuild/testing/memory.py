@@ -43,6 +43,23 @@ class MemoryResults:
         if record.status is JobStatus.DONE and record.key:
             self.results[record.key] = dict(record.outputs)
 
+    def record_build(self, outcomes: Mapping[NodeId, JobOutcome]) -> None:
+        """Make ``outcomes`` (a scheduler's answer) the current revision's records."""
+        self.records = {}
+        for job_id, outcome in outcomes.items():
+            fingerprint = outcome.fingerprint
+            self.record(
+                job_id,
+                PriorRecord(
+                    key=fingerprint.key if fingerprint else None,
+                    fingerprint=fingerprint.to_json() if fingerprint else {},
+                    status=outcome.status,
+                    take=outcome.take,
+                    outputs=dict(outcome.outputs),
+                    error=outcome.error,
+                ),
+            )
+
 
 class MemoryRecorder:
     """A RunRecorder that keeps blobs in a MemoryResults and the journal as a list."""
