@@ -4,6 +4,7 @@ the same way, the MovieState document and its schema, and Changes (patch, overri
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import threading
@@ -207,3 +208,22 @@ def test_only_the_records_module_reads_revisions_and_journals() -> None:
         if raw.search(line)
     ]
     assert offenders == []
+
+
+def test_the_readme_python_example_runs_as_written(tmp_path: Path) -> None:
+    readme = (PACKAGE.parent / "README.md").read_text()
+    example = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+    assert 'moviebuild.open("civil-war")' in example
+    by_cli = tmp_path / "cli"
+    write_moviefile(by_cli, **SMALL)
+    write_moviefile(tmp_path / "civil-war", **SMALL)
+    assert invoke("-C", str(by_cli)).exit_code == 0
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        exec(compile(example, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    for part in ("out", "prompts"):
+        assert _tree(by_cli / part) == _tree(tmp_path / "civil-war" / part), part
+    assert _manifest_without_time(by_cli) == _manifest_without_time(tmp_path / "civil-war")
