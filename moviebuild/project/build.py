@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from collections.abc import Mapping
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.engine.clock import Clock, RealClock
 from moviebuild.engine.events import EventSink, ignore_events
@@ -183,49 +183,29 @@ def build_movie(
     movie: Movie,
     changes: Changes | None = None,
     *,
-    on_event: EventSink | None = None,
     budget_usd: float | None = None,
-    stop: asyncio.Event | threading.Event | None = None,
-    clock: Clock | None = None,
-    adapters: Mapping[str, Adapter] | None = None,
-    retry: RetryPolicy | None = None,
+    **options: Any,
 ) -> BuildResult:
     """Build ``movie`` with ``changes``; a build with nothing to do starts no event loop.
 
-    ``stop`` (an ``asyncio.Event`` or a ``threading.Event``, e.g. set by a signal handler) stops
-    new calls; what finished is recorded. ``clock``, ``adapters`` and ``retry`` are for tests.
+    Options: ``on_event`` (called with each ``BuildEvent``), ``stop`` (an ``asyncio.Event`` or a
+    ``threading.Event``, e.g. set by a signal handler: no new calls start, what finished is
+    recorded); ``clock``, ``adapters`` and ``retry`` are for tests.
     """
     session = BuildSession(movie, changes, budget_usd)
     if session.up_to_date is not None:
         return session.finish(session.up_to_date)
     import asyncio
 
-    try:
-        outcomes, interrupted, revision = asyncio.run(
-            session.run(
-                on_event=on_event or ignore_events,
-                stop=stop,
-                clock=clock,
-                adapters=adapters,
-                retry=retry,
-            )
-        )
-    except BaseException:
-        session.close()
-        raise
-    return session.finish(outcomes, interrupted, revision)
+    return asyncio.run(_run_and_finish(session, **options))
 
 
 async def build_movie_async(
     movie: Movie,
     changes: Changes | None = None,
     *,
-    on_event: EventSink | None = None,
     budget_usd: float | None = None,
-    stop: asyncio.Event | threading.Event | None = None,
-    clock: Clock | None = None,
-    adapters: Mapping[str, Adapter] | None = None,
-    retry: RetryPolicy | None = None,
+    **options: Any,
 ) -> BuildResult:
     """``build_movie`` inside a running event loop (servers, workers).
 
@@ -235,6 +215,18 @@ async def build_movie_async(
     session = BuildSession(movie, changes, budget_usd)
     if session.up_to_date is not None:
         return session.finish(session.up_to_date)
+    return await _run_and_finish(session, **options)
+
+
+async def _run_and_finish(
+    session: BuildSession,
+    *,
+    on_event: EventSink | None = None,
+    stop: asyncio.Event | threading.Event | None = None,
+    clock: Clock | None = None,
+    adapters: Mapping[str, Adapter] | None = None,
+    retry: RetryPolicy | None = None,
+) -> BuildResult:
     try:
         outcomes, interrupted, revision = await session.run(
             on_event=on_event or ignore_events,
