@@ -104,7 +104,9 @@ class Movie:
                 hint=did_you_mean(text_id, names)
                 or "overridable: narration, prompts, title, summary",
             )
-        self.extra_overrides[artifact_id] = value.encode("utf-8")
+        from moviebuild.config.texts import check_text
+
+        self.extra_overrides[artifact_id] = check_text(value, text_id).encode("utf-8")
 
     def overrides(self) -> dict[NodeId, bytes]:
         """Every override in force: the Moviefile's music_prompt, edits under ``prompts/``, then
