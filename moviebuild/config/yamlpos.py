@@ -141,7 +141,7 @@ def _scalar(node: yaml.Node, document: PositionedDocument) -> Any:
         raise ConfigError(
             f"cannot read value: {exc.problem}", location=_at(node, document)
         ) from exc
-    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+    except (ValueError, TypeError, LookupError, AttributeError, OverflowError) as exc:
         # Explicit tags on text that does not fit them (``!!int abc``, ``!!timestamp x``) and
         # numbers past Python's digit limit fail inside PyYAML's constructors.
         raise ConfigError(
