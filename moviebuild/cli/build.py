@@ -185,6 +185,8 @@ def _print_summary(result: BuildResult, summary: dict[str, Any], elapsed_s: floa
     for failed in summary["failed"]:
         kind = "retryable" if failed["retryable"] else "needs attention"
         click.echo(f"  failed {failed['id']} ({kind}): {failed['error']}")
+        if failed.get("hint"):
+            click.echo(f"    hint: {failed['hint']}")
     if summary["blocked"]:
         click.echo(f"  blocked: {', '.join(summary['blocked'])}")
     if summary["timeline"]:

@@ -61,6 +61,7 @@ def outcome_record(outcome: JobOutcome) -> dict[str, object]:
         "outputs": outcome.outputs,
         "take": outcome.take,
         "error": outcome.error,
+        "hint": outcome.hint,
         "retryable": outcome.retryable,
         "attempts": outcome.attempts,
     }

@@ -54,7 +54,7 @@ class BuildResult:
             "ran": self.ran(),
             "reused": sum(1 for o in self.outcomes.values() if o.action is Action.REUSE),
             "failed": [
-                {"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
+                {"id": str(o.job_id), "error": o.error, "hint": o.hint, "retryable": o.retryable}
                 for o in self.failed()
             ],
             "blocked": [str(b) for b in self.blocked()],
