@@ -236,3 +236,10 @@ def remove_empty_dir(folder: Path, relative: str) -> None:
         if mode is not None and stat.S_ISDIR(mode):
             with contextlib.suppress(OSError):
                 os.rmdir(name, dir_fd=dir_fd)
+
+
+def remove_temp_files(folder: Path, relative_dir: str) -> None:
+    """Delete temporary files a killed write left below ``folder/relative_dir``."""
+    for relative in list_files(folder, relative_dir):
+        if relative.rsplit("/", 1)[-1].startswith(_TEMP_PREFIX):
+            remove_file(folder, f"{relative_dir}/{relative}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.config.texts import check_text
 from moviebuild.errors import GraphError, SourceLocation
 from moviebuild.graph import NodeId, parse_node_id
-from moviebuild.project.folder_files import file_exists, read_file, write_file
+from moviebuild.project.folder_files import file_exists, read_file, remove_temp_files, write_file
 from moviebuild.project.script_md import decode_text, normalize_text, parse_script, render_script
 
 if TYPE_CHECKING:
@@ -48,26 +48,35 @@ STATE_FILE = ".generated.json"
 SCRIPT_FILE = "script.md"
 FORMAT_VERSION = 1
 _SINGLE_FILES = {
-    "MusicPrompt": "music.txt",
     "TextToMovieDirectionPrompt": "video.txt",
     "ImageToMovieDirectionPrompt": "video.txt",
     "StartingImagePrompt": "starting-image.txt",
 }
 
 
+#: How many indices each slot's id has; an id with another count has no slot.
+_ARITY = {
+    "MovieTitle": 0,
+    "MovieSummary": 0,
+    "MusicPrompt": 0,
+    "SegmentNarration": 1,
+    "SegmentImagePrompt": 2,
+    **dict.fromkeys(_SINGLE_FILES, 1),
+}
+
+
 def slot_file(artifact_id: NodeId) -> str | None:
     """The file under ``prompts/`` holding a text artifact (script slots share script.md)."""
+    if _ARITY.get(artifact_id.name) != len(artifact_id.index):
+        return None
     if artifact_id.name in ("MovieTitle", "MovieSummary", "SegmentNarration"):
         return SCRIPT_FILE
     if artifact_id.name == "MusicPrompt":
         return "music.txt"
-    if not artifact_id.index:
-        return None
     segment = f"segment-{artifact_id.index[0]:02d}"
     if artifact_id.name == "SegmentImagePrompt":
         return f"{segment}/image-{artifact_id.index[1]}.txt"
-    name = _SINGLE_FILES.get(artifact_id.name)
-    return f"{segment}/{name}" if name else None
+    return f"{segment}/{_SINGLE_FILES[artifact_id.name]}"
 
 
 def _relative(name: str) -> str:
@@ -182,6 +191,7 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
     a rebuilt ``.generated.json``.
     """
     folder = movie.folder
+    remove_temp_files(folder, PROMPTS_DIR)
     state = PromptState.load(folder)
     previous, previous_pins = dict(state.generated), dict(state.pinned_from)
     generated: dict[NodeId, str] = {}

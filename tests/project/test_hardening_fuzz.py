@@ -179,6 +179,7 @@ LINES = [
     '{"generated": {"SegmentNarration[1]": 1}}',
     '{"generated": {"Nope[": "x"}}',
     '{"format_version": 9}',
+    '{"generated": {"SegmentImagePrompt[1]": "x", "SegmentNarration": "y"}}',
     "null",
 ]
 line_text = st.one_of(st.sampled_from(LINES), st.text(max_size=30))

@@ -198,3 +198,14 @@ def test_set_text_that_is_not_utf8_or_too_long_is_refused(tmp_path: Path) -> Non
     huge = invoke(folder, "build", "--set", "SegmentImagePrompt[1][1]=" + "x" * 1_000_000)
     assert huge.exit_code == 2, huge.output
     assert "the limit is 5,000" in huge.stderr
+
+
+def test_a_temporary_file_left_by_a_killed_write_is_cleaned_up(tmp_path: Path) -> None:
+    folder = movie(tmp_path)
+    build(folder)
+    torn = folder / "prompts" / "segment-01" / ".moviebuild-tmp-0123456789ab"
+    torn.write_text("a half-writ")
+    (folder / "prompts" / "music.txt").unlink()
+    summary = build(folder)
+    assert summary["ran"] == {} and not torn.exists()
+    assert (folder / "prompts" / "music.txt").is_file()
