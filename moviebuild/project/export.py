@@ -111,8 +111,9 @@ def _readable_marker(data: bytes) -> bool:
 
 def _all_present(folder: Path, outputs: Mapping[NodeId, str]) -> bool:
     """True when every file of ``outputs`` is in ``out/`` (reached without following a link)."""
+    present = set(list_files(folder, OUT_DIR, regular_only=True))
     names = [human_path(a) for a in outputs]
-    return all(file_exists(folder, f"{OUT_DIR}/{name}") for name in names if name)
+    return all(name in present for name in names if name)
 
 
 def _write_media(store: Store, folder: Path, outputs: Mapping[NodeId, str]) -> None:

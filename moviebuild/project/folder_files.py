@@ -203,27 +203,33 @@ def remove_file(folder: Path, relative: str) -> None:
             raise _os_error(folder, relative, "delete", exc) from exc
 
 
-def list_files(folder: Path, relative_dir: str) -> list[str]:
-    """Every entry below ``folder/relative_dir`` that is not a folder (links included, never
-    followed), as paths relative to that folder; empty when it does not exist."""
-    found: list[str] = []
+def list_files(folder: Path, relative_dir: str, *, regular_only: bool = False) -> list[str]:
+    """Every entry below ``folder/relative_dir`` that is not a folder (links included unless
+    ``regular_only``, never followed), as paths relative to that folder; empty when it does not
+    exist."""
+    found: list[tuple[str, bool]] = []
     with _open_dir(folder, _parts(relative_dir), create=False) as top:
         if top is None:
-            return found
+            return []
         _collect(top, "", found)
-    return sorted(found)
+    return sorted(name for name, regular in found if regular or not regular_only)
 
 
-def _collect(dir_fd: int, prefix: str, found: list[str]) -> None:
-    for entry in os.scandir(dir_fd):
-        if entry.is_dir(follow_symlinks=False):
-            child = os.open(entry.name, _DIR_FLAGS, dir_fd=dir_fd)
-            try:
-                _collect(child, f"{prefix}{entry.name}/", found)
-            finally:
-                os.close(child)
-        else:
-            found.append(f"{prefix}{entry.name}")
+def _collect(dir_fd: int, prefix: str, found: list[tuple[str, bool]]) -> None:
+    with os.scandir(dir_fd) as entries:
+        listed = [
+            (entry.name, entry.is_dir(follow_symlinks=False), entry.is_file(follow_symlinks=False))
+            for entry in entries
+        ]
+    for name, is_dir, is_file in listed:
+        if not is_dir:
+            found.append((f"{prefix}{name}", is_file))
+            continue
+        child = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        try:
+            _collect(child, f"{prefix}{name}/", found)
+        finally:
+            os.close(child)
 
 
 def remove_empty_dir(folder: Path, relative: str) -> None:

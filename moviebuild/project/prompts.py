@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.config.texts import check_text
 from moviebuild.errors import GraphError, SourceLocation
 from moviebuild.graph import NodeId, parse_node_id
-from moviebuild.project.folder_files import file_exists, read_file, remove_temp_files, write_file
+from moviebuild.project.folder_files import (
+    file_exists,
+    list_files,
+    read_file,
+    remove_temp_files,
+    write_file,
+)
 from moviebuild.project.script_md import decode_text, normalize_text, parse_script, render_script
 
 if TYPE_CHECKING:
@@ -163,8 +169,9 @@ def prompt_files_present(folder: Path) -> bool:
     state = PromptState.load(folder)
     if state.damaged:
         return False
+    present = set(list_files(folder, PROMPTS_DIR, regular_only=True))
     names = {slot_file(parse_node_id(text_id)) for text_id in state.generated}
-    return all(file_exists(folder, _relative(name)) for name in names if name)
+    return all(name in present for name in names if name)
 
 
 def read_edits(folder: Path) -> dict[NodeId, str]:
