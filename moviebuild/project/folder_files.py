@@ -163,7 +163,7 @@ def link_file(folder: Path, relative: str, source: Path) -> bool:
         _check_target(folder, relative, name, dir_fd)
         temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
         try:
-            os.link(source, temp, dst_dir_fd=dir_fd, follow_symlinks=False)
+            os.link(source, temp, dst_dir_fd=dir_fd)
         except OSError:
             return False
         try:
