@@ -105,8 +105,10 @@ def _check_target(folder: Path, relative: str, name: str, dir_fd: int) -> int | 
     return mode
 
 
-def read_file(folder: Path, relative: str) -> bytes | None:
-    """The bytes of ``folder/relative``, or None when it does not exist."""
+def read_file(folder: Path, relative: str, *, max_bytes: int | None = None) -> bytes | None:
+    """The bytes of ``folder/relative``, or None when it does not exist. With ``max_bytes``, at
+    most that many bytes plus one are read, so a caller can tell a file is too large without
+    holding all of it."""
     *dirs, name = _parts(relative)
     with _open_dir(folder, dirs, create=False) as dir_fd:
         if dir_fd is None or _check_target(folder, relative, name, dir_fd) is None:
@@ -118,7 +120,7 @@ def read_file(folder: Path, relative: str) -> bytes | None:
         except OSError as exc:
             raise _os_error(folder, relative, "read", exc) from exc
         with os.fdopen(fd, "rb") as handle:
-            return handle.read()
+            return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
 
 
 def file_exists(folder: Path, relative: str) -> bool:

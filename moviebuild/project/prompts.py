@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moviebuild.config.texts import check_text
-from moviebuild.errors import GraphError, SourceLocation
+from moviebuild.config.texts import MAX_TEXT_CHARS, check_text
+from moviebuild.errors import ConfigError, GraphError, SourceLocation
 from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.folder_files import (
     file_exists,
@@ -53,6 +53,8 @@ PROMPTS_DIR = "prompts"
 STATE_FILE = ".generated.json"
 SCRIPT_FILE = "script.md"
 FORMAT_VERSION = 1
+#: Larger than any prompts/ file within the text limits (script.md holds up to 32 texts).
+MAX_FILE_BYTES = 2_000_000
 _SINGLE_FILES = {
     "TextToMovieDirectionPrompt": "video.txt",
     "ImageToMovieDirectionPrompt": "video.txt",
@@ -138,7 +140,14 @@ def _slot_texts(value: Any) -> dict[str, str]:
 
 
 def _read_text(folder: Path, name: str) -> str | None:
-    raw = read_file(folder, _relative(name))
+    raw = read_file(folder, _relative(name), max_bytes=MAX_FILE_BYTES)
+    if raw is not None and len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; one text may be at most "
+            f"{MAX_TEXT_CHARS:,} characters",
+            location=SourceLocation(folder / PROMPTS_DIR / name),
+            hint="shorten it, or delete it to get the generated text back",
+        )
     return None if raw is None else decode_text(raw, folder / PROMPTS_DIR / name)
 
 

@@ -209,3 +209,15 @@ def test_a_temporary_file_left_by_a_killed_write_is_cleaned_up(tmp_path: Path) -
     summary = build(folder)
     assert summary["ran"] == {} and not torn.exists()
     assert (folder / "prompts" / "music.txt").is_file()
+
+
+def test_a_prompt_file_of_many_megabytes_is_refused_without_reading_it_all(
+    tmp_path: Path,
+) -> None:
+    folder = movie(tmp_path)
+    build(folder)
+    with (folder / "prompts" / "music.txt").open("wb") as handle:
+        handle.truncate(50_000_000)
+    result = invoke(folder, "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "music.txt: the file is larger than 2 MB" in result.stderr
