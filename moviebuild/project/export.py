@@ -105,7 +105,7 @@ def _readable_marker(data: bytes) -> bool:
     """True when ``.outputs.json`` is the JSON list moviebuild writes (whatever it lists)."""
     try:
         return isinstance(json.loads(data.decode("utf-8")), list)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 

@@ -115,7 +115,7 @@ class PromptState:
             if data.get("format_version", FORMAT_VERSION) != FORMAT_VERSION:
                 raise ValueError(f"format version {data.get('format_version')!r}")
             return cls(_slot_texts(data.get("generated")), _slot_texts(data.get("pinned_from")))
-        except (UnicodeDecodeError, ValueError, GraphError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError, GraphError) as exc:
             return cls({}, {}, damaged=f"{type(exc).__name__}: {str(exc)[:80]}")
 
     def save(self, folder: Path) -> None:

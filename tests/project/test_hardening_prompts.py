@@ -133,7 +133,9 @@ def test_script_md_being_a_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "damage", [b"{not json", b"[1, 2]", b'{"generated": [1]}', b"\xff\xfe"], ids=repr
+    "damage",
+    [b"{not json", b"[1, 2]", b'{"generated": [1]}', b"\xff\xfe", b"[" * 100_000],
+    ids=["not-json", "a-list", "list-valued", "not-utf8", "deeply-nested"],
 )
 def test_a_damaged_generated_json_is_rebuilt_with_a_notice(tmp_path: Path, damage: bytes) -> None:
     folder = movie(tmp_path)
@@ -163,10 +165,11 @@ def test_a_non_utf8_outputs_marker_is_rebuilt_with_a_notice(tmp_path: Path) -> N
     folder = movie(tmp_path)
     build(folder)
     marker = folder / "out" / ".outputs.json"
-    marker.write_bytes(b"\xff\xfe\x00garbage")
-    summary = build(folder)
-    assert any(".outputs.json could not be read" in n for n in summary["notices"])
-    assert isinstance(json.loads(marker.read_text()), list)
+    for damage in (b"\xff\xfe\x00garbage", b"[" * 100_000):
+        marker.write_bytes(damage)
+        summary = build(folder)
+        assert any(".outputs.json could not be read" in n for n in summary["notices"])
+        assert isinstance(json.loads(marker.read_text()), list)
 
 
 def test_a_huge_edit_is_refused_with_the_stated_limit(tmp_path: Path) -> None:
