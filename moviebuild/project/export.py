@@ -1,8 +1,9 @@
 """``out/``: the current revision's media for people (``segment-03/image-2.png``), ``timeline.json``
 and ``assets.json`` (the asset map: asset id -> path relative to ``out/``).
 
-Files are hard links into a local store when possible, else copies. ``out/`` is rebuilt from the
-revision each time, so it never holds media of another revision.
+Files are hard links into a local store when possible, else copies, written through
+folder_files.py (atomic, never through a link). ``out/`` is rebuilt from the revision each time,
+so it never holds media of another revision; a stray link inside it is removed, not followed.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def current_outputs(movie: Movie, store: Store) -> dict[NodeId, str]:
 
 @dataclass(frozen=True)
 class Export:
-    """What a refresh of the movie folder left: the timeline's path, and notices about slots
-    pinned by an edit whose generated value has since changed."""
+    """What a refresh of the movie folder left: the timeline's path, and notices (slots pinned by
+    an edit whose generated value has since changed, bookkeeping files rebuilt after damage)."""
 
     timeline: Path | None
     notices: tuple[str, ...] = ()
