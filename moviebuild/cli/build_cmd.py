@@ -86,6 +86,8 @@ def print_summary(result: BuildResult, elapsed_s: float) -> None:
     for failed in result.failed():
         kind = "retryable" if failed.retryable else "needs attention"
         click.echo(f"  failed {failed.job_id} ({kind}): {failed.error}")
+        if failed.hint:
+            click.echo(f"    hint: {failed.hint}")
     if result.blocked():
         click.echo(f"  blocked: {', '.join(map(str, result.blocked()))}")
     if result.timeline_path:

@@ -5,6 +5,7 @@ naming ``file:line:column`` and what to do; no pydantic or YAML exception escape
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from moviebuild.config.enums import Role
-from moviebuild.config.moviefile import ADAPTER_ROLES, KNOWN_ADAPTERS, Moviefile
+from moviebuild.config.moviefile import ADAPTER_ROLES, KNOWN_ADAPTERS, Moviefile, NotPlainData
 from moviebuild.config.yamlpos import PositionedDocument, load_positioned_yaml, mapping_or_error
 from moviebuild.errors import ConfigError, MoviefileNotFound, did_you_mean
 
@@ -140,6 +141,9 @@ def _translate(exc: ValidationError, document: PositionedDocument) -> ConfigErro
     errors = exc.errors()
     first = errors[0]
     loc = tuple(part for part in first["loc"] if part != "[key]")
+    inner = first.get("ctx", {}).get("error")
+    if isinstance(inner, NotPlainData):
+        loc = (*loc, *inner.path)
     message, hint = _describe(first, loc)
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
@@ -166,11 +170,23 @@ def _describe(error: Any, loc: tuple[Any, ...]) -> tuple[str, str | None]:
         return f"{where}: unknown value '{value}'; choose one of: {listed}", hint
     if kind in _TYPE_WORDS:
         shown = f"'{value}'" if isinstance(value, str) else repr(value)
+        if isinstance(value, datetime.date):
+            return f"{where}: expected {_TYPE_WORDS[kind]}, got the date {value}", (
+                f"quote it ('{value}') to make it text"
+            )
         return f"{where}: expected {_TYPE_WORDS[kind]}, got {shown}", None
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return f"{where}: {value!r} is out of range ({error['msg'].lower()})", None
     if kind == "string_too_short":
         return f"{where} must not be empty", None
+    if kind == "string_too_long":
+        limit = error["ctx"]["max_length"]
+        return (
+            f"{where} is {len(value):,} characters long; the limit is {limit:,}",
+            "shorten it",
+        )
+    if kind == "finite_number":
+        return f"{where}: expected a finite number, got {value}", None
     if kind == "value_error":
         return f"{where}: {error['ctx']['error']}", None
     return f"{where}: {error['msg']}", None

@@ -6,6 +6,8 @@ Validation of single fields lives here; checks that need the file's positions or
 
 from __future__ import annotations
 
+import datetime
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -30,6 +32,7 @@ from moviebuild.config.enums import (
     Size,
     frame_size,
 )
+from moviebuild.config.texts import MAX_INQUIRY_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS
 
 SEGMENT_LENGTH_S = 10
 MAX_SEGMENTS = 30
@@ -52,7 +55,9 @@ ADAPTER_ROLES: dict[str, frozenset[Role]] = {
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
-Number = StrictInt | StrictFloat
+#: A finite number; strict floats take whole numbers too, never true/false or text.
+Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 
 
 class Branch(StrEnum):
@@ -69,7 +74,7 @@ class ProviderSpec(BaseModel):
     model_config = _STRICT
 
     adapter: str = "offline"
-    model: str | None = None
+    model: Name | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     simulate_latency: Literal["medians"] | None = None
     time_scale: Annotated[Number, Field(gt=0)] = 1.0
@@ -80,6 +85,55 @@ class ProviderSpec(BaseModel):
         if value not in KNOWN_ADAPTERS:
             raise ValueError(f"unknown provider '{value}'; known: {', '.join(KNOWN_ADAPTERS)}")
         return value
+
+    @field_validator("params")
+    @classmethod
+    def _plain_params(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problem = _json_problem(value, ())
+        if problem:
+            raise problem
+        return value
+
+
+class NotPlainData(ValueError):
+    """A value inside ``params`` that is not plain JSON data; ``path`` leads to it."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _json_problem(value: Any, path: tuple[str | int, ...]) -> NotPlainData | None:
+    """Why ``value`` is not plain JSON data (params go into job keys and requests), or None."""
+    if value is None or isinstance(value, bool | int | str):
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return NotPlainData(
+            f"{value} is not a number a provider accepts; give a finite number", path
+        )
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _json_problem(item, (*path, index))
+            if problem:
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return NotPlainData(f"the key {key!r} must be text; quote it", path)
+            problem = _json_problem(item, (*path, key))
+            if problem:
+                return problem
+        return None
+    if isinstance(value, datetime.date):
+        return NotPlainData(
+            f"{value} reads as a date; quote it ('{value}') to pass it as text", path
+        )
+    if isinstance(value, bytes):
+        return NotPlainData("binary data (!!binary) cannot be sent to a provider; give text", path)
+    return NotPlainData(f"{type(value).__name__} values are not allowed; use text or numbers", path)
 
 
 class LimitSpec(BaseModel):
@@ -105,11 +159,11 @@ class Moviefile(BaseModel):
 
     model_config = _STRICT
 
-    inquiry: Annotated[str, Field(min_length=1)]
+    inquiry: Annotated[str, Field(min_length=1, max_length=MAX_INQUIRY_CHARS)]
     duration: Annotated[StrictInt, Field(ge=10, le=MAX_SEGMENTS * SEGMENT_LENGTH_S)]
     audience: Audience = Audience.ADULTS
     language: Language = Language.EN
-    voice: Annotated[str, Field(min_length=1)] = "narrator"
+    voice: Name = "narrator"
     emotion: Emotion | None = None
     use_video: StrictBool = False
     image_to_video: StrictBool = False
@@ -117,12 +171,12 @@ class Moviefile(BaseModel):
     image_style: ImageStyle = ImageStyle.PHOTOREALISTIC
     size: Size = Size.P720
     aspect_ratio: AspectRatio = AspectRatio.WIDE
-    music_prompt: Annotated[str, Field(min_length=1)] | None = None
+    music_prompt: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)] | None = None
     assembly: AssemblyStrategy = AssemblyStrategy.FIXED
     segments: dict[StrictInt, SegmentSettings] = Field(default_factory=dict)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     limits: dict[str, LimitSpec] = Field(default_factory=dict)
-    store: str | None = None
+    store: Annotated[str, Field(max_length=MAX_NAME_CHARS)] | None = None
 
     @field_validator("inquiry")
     @classmethod

@@ -23,6 +23,7 @@ class JobOutcome:
     fingerprint: Fingerprint | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    hint: str | None = None
     retryable: bool | None = None
     attempts: int = 0
     take: int = 0

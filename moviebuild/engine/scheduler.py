@@ -209,6 +209,7 @@ class Scheduler:
                 break
             except ProviderError as exc:
                 outcome.error, outcome.retryable = exc.message, exc.retryable
+                outcome.hint = exc.hint
                 if not exc.retryable or outcome.attempts >= self.retry.max_attempts:
                     self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
                     break
@@ -216,6 +217,7 @@ class Scheduler:
                 self._emit(EventKind.RETRYING, job, exc.message, outcome.attempts, delay_s)
             except MovieBuildError as exc:
                 outcome.error, outcome.retryable = exc.message, False
+                outcome.hint = exc.hint
                 self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
                 break
             except Exception as exc:

@@ -174,9 +174,9 @@ class BuildSession:
 
 def _write_moviefile(movie: Movie, text: str) -> None:
     from moviebuild.config.load import MOVIEFILE_NAME
-    from moviebuild.project.folder import write_text_atomically
+    from moviebuild.project.folder_files import write_file
 
-    write_text_atomically(movie.folder / MOVIEFILE_NAME, text)
+    write_file(movie.folder, MOVIEFILE_NAME, text.encode("utf-8"))
 
 
 def build_movie(

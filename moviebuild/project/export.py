@@ -1,20 +1,29 @@
 """``out/``: the current revision's media for people (``segment-03/image-2.png``), ``timeline.json``
 and ``assets.json`` (the asset map: asset id -> path relative to ``out/``).
 
-Files are hard links into a local store when possible, else copies. ``out/`` is rebuilt from the
-revision each time, so it never holds media of another revision.
+Files are hard links into a local store when possible, else copies, written through
+folder_files.py (atomic, never through a link). ``out/`` is rebuilt from the revision each time,
+so it never holds media of another revision; a stray link inside it is removed, not followed.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from moviebuild.graph import NodeId
+from moviebuild.project.folder_files import (
+    file_exists,
+    link_file,
+    list_files,
+    read_file,
+    remove_empty_dir,
+    remove_file,
+    same_file,
+    write_file,
+)
 from moviebuild.project.movie import Movie
 from moviebuild.store import Store
 
@@ -50,8 +59,8 @@ def current_outputs(movie: Movie, store: Store) -> dict[NodeId, str]:
 
 @dataclass(frozen=True)
 class Export:
-    """What a refresh of the movie folder left: the timeline's path, and notices about slots
-    pinned by an edit whose generated value has since changed."""
+    """What a refresh of the movie folder left: the timeline's path, and notices (slots pinned by
+    an edit whose generated value has since changed, bookkeeping files rebuilt after damage)."""
 
     timeline: Path | None
     notices: tuple[str, ...] = ()
@@ -65,78 +74,83 @@ def export_outputs(movie: Movie, store: Store | None = None) -> Export:
             return Export(None)
         with movie.open_store() as opened:
             return export_outputs(movie, opened)
-    out = movie.folder / OUT_DIR
+    folder = movie.folder
     outputs = current_outputs(movie, store)
     if not outputs:
         return Export(None)
     from moviebuild.project.prompts import prompt_files_present, write_prompt_files
 
-    marker = json.dumps(sorted((str(a), d) for a, d in outputs.items()))
-    unchanged = _marker_matches(out, marker, outputs)
-    if not unchanged:
-        _write_media(store, out, outputs)
+    marker = json.dumps(sorted((str(a), d) for a, d in outputs.items())).encode("utf-8")
+    written = read_file(folder, _MARKER_PATH)
     notices: list[str] = []
-    # The marker is written last, so it vouches for out/ and prompts/ both.
-    if not (unchanged and prompt_files_present(movie.folder)):
-        notices = write_prompt_files(movie, store, outputs)
+    if written is not None and not _readable_marker(written):
+        notices.append(f"{_MARKER_PATH} could not be read; rebuilt {OUT_DIR}/")
+    unchanged = written == marker and _all_present(folder, outputs)
     if not unchanged:
-        (out / MARKER).write_text(marker, encoding="utf-8")
-    timeline = out / "timeline.json"
-    return Export(timeline if timeline.exists() else None, tuple(notices))
+        _write_media(store, folder, outputs)
+    # The marker is written last, so it vouches for out/ and prompts/ both.
+    if not (unchanged and prompt_files_present(folder)):
+        notices.extend(write_prompt_files(movie, store, outputs))
+    if not unchanged:
+        write_file(folder, _MARKER_PATH, marker)
+    timeline = folder / OUT_DIR / "timeline.json"
+    return Export(
+        timeline if file_exists(folder, f"{OUT_DIR}/timeline.json") else None, tuple(notices)
+    )
 
 
-def _marker_matches(out: Path, marker: str, outputs: Mapping[NodeId, str]) -> bool:
-    """True when ``out/`` was last written for exactly these outputs and nothing is missing."""
-    path = out / MARKER
-    if not path.is_file() or path.read_text(encoding="utf-8") != marker:
+def _readable_marker(data: bytes) -> bool:
+    """True when ``.outputs.json`` is the JSON list moviebuild writes (whatever it lists)."""
+    try:
+        return isinstance(json.loads(data.decode("utf-8")), list)
+    except (ValueError, RecursionError):
         return False
+
+
+def _all_present(folder: Path, outputs: Mapping[NodeId, str]) -> bool:
+    """True when every file of ``outputs`` is in ``out/`` (reached without following a link)."""
+    present = set(list_files(folder, OUT_DIR, regular_only=True))
     names = [human_path(a) for a in outputs]
-    return all((out / name).is_file() for name in names if name)
+    return all(name in present for name in names if name)
 
 
-def _write_media(store: Store, out: Path, outputs: Mapping[NodeId, str]) -> None:
+def _write_media(store: Store, folder: Path, outputs: Mapping[NodeId, str]) -> None:
     wanted: dict[str, str] = {}
     for artifact_id, digest in outputs.items():
         path = human_path(artifact_id)
         if path:
             wanted[path] = digest
-    out.mkdir(parents=True, exist_ok=True)
-    for existing in sorted(out.rglob("*"), reverse=True):
-        relative = existing.relative_to(out).as_posix()
-        if existing.is_file() and relative not in wanted and relative not in _KEEP:
-            existing.unlink()
-        elif existing.is_dir() and relative.startswith("segment-") and not any(existing.iterdir()):
-            existing.rmdir()
+    emptied: set[str] = set()
+    for relative in list_files(folder, OUT_DIR):
+        if relative not in wanted and relative not in _KEEP:
+            remove_file(folder, f"{OUT_DIR}/{relative}")
+            if "/" in relative:
+                emptied.add(relative.rsplit("/", 1)[0])
+    for relative in sorted(emptied, reverse=True):
+        remove_empty_dir(folder, f"{OUT_DIR}/{relative}")
     assets: dict[str, str] = {}
     for relative, digest in sorted(wanted.items()):
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _place(store, digest, target)
+        _place(store, digest, folder, f"{OUT_DIR}/{relative}")
     for artifact_id in outputs:
         path = human_path(artifact_id)
         if path and artifact_id.name != "Timeline":
             assets[str(artifact_id)] = path
     from moviebuild.timeline import AssetMap, dump_asset_map
 
-    (out / "assets.json").write_bytes(dump_asset_map(AssetMap(assets=assets)))
+    write_file(folder, f"{OUT_DIR}/assets.json", dump_asset_map(AssetMap(assets=assets)))
 
 
 MARKER = ".outputs.json"
+_MARKER_PATH = f"{OUT_DIR}/{MARKER}"
 _KEEP = {"assets.json", "preview.mp4", "movie.mp4", MARKER}
 
 
-def _place(store: Store, digest: str, target: Path) -> None:
-    """Make ``target`` hold the blob: a hard link into a local store, else a copy."""
+def _place(store: Store, digest: str, folder: Path, relative: str) -> None:
+    """Make ``folder/relative`` hold the blob: a hard link into a local store, else a copy."""
     source = store.blobs.local_blob_path(digest)
-    if target.exists():
-        if source is not None and target.samefile(source):
-            return
-        target.unlink()
     if source is not None:
-        try:
-            os.link(source, target)
+        if same_file(folder, relative, source) or link_file(folder, relative, source):
             return
-        except OSError:
-            shutil.copyfile(source, target)
-            return
-    target.write_bytes(store.blobs.get_blob(digest))
+        write_file(folder, relative, Path(source).read_bytes())
+        return
+    write_file(folder, relative, store.blobs.get_blob(digest))

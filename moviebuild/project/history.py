@@ -168,7 +168,7 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
     calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
     from moviebuild.config.load import MOVIEFILE_NAME
     from moviebuild.project.export import export_outputs
-    from moviebuild.project.folder import write_text_atomically
+    from moviebuild.project.folder_files import write_file
     from moviebuild.project.prompts import PromptState, write_prompt_files, write_slots
 
     with _require_store(movie) as store, store.lock():
@@ -183,7 +183,7 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
                 )
         store.write_head(rev)
         if record.moviefile_text:
-            write_text_atomically(movie.folder / MOVIEFILE_NAME, record.moviefile_text)
+            write_file(movie.folder, MOVIEFILE_NAME, record.moviefile_text.encode("utf-8"))
         PromptState({}, {}).save(movie.folder)
         restored = movie.read_snapshot()
         outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}

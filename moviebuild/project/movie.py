@@ -18,6 +18,7 @@ from moviebuild.config.blueprint import BlueprintSet, load_blueprints
 from moviebuild.config.enums import Role
 from moviebuild.config.load import MOVIEFILE_NAME, find_moviefile, parse_moviefile
 from moviebuild.config.moviefile import Moviefile
+from moviebuild.config.texts import check_text
 from moviebuild.engine.interfaces import PriorRecord, ResultLookup
 from moviebuild.engine.plan import Plan, make_plan
 from moviebuild.errors import ConfigError, GraphError, MoviefileNotFound, did_you_mean
@@ -144,7 +145,8 @@ class Movie:
         graph = expand_graph(moviefile, self.blueprints)
         overrides = self._read_overrides(moviefile, graph)
         new_overrides = {
-            _text_artifact(graph, text_id): value for text_id, value in changes.overrides.items()
+            _text_artifact(graph, text_id): check_text(value, text_id)
+            for text_id, value in changes.overrides.items()
         }
         overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
         redo = tuple(graph.resolve(parse_node_id(t)).id for t in changes.redo)

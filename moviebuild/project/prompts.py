@@ -2,157 +2,185 @@
 overrides.
 
 Each slot (a text artifact) lives in a file or, for the script, a ``# Segment N`` section of
-``script.md``. ``prompts/.generated.json`` remembers what the build last wrote for each slot; text
-that differs from it (ignoring whitespace at the ends) is the user's edit and pins the slot.
+``script.md`` (format in script_md.py). ``prompts/.generated.json`` remembers what the build last
+wrote for each slot; text that differs from it (after ``normalize_text`` on both sides) is the
+user's edit and pins the slot. Files are written atomically and never through a link
+(folder_files.py). A ``.generated.json`` that cannot be read is rebuilt with a notice, and files
+that differ from the generated text are then kept as the user's edits.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from moviebuild.errors import ConfigError, SourceLocation
+from moviebuild.config.texts import MAX_TEXT_CHARS, check_text
+from moviebuild.errors import ConfigError, GraphError, SourceLocation
 from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.project.folder_files import (
+    file_exists,
+    list_files,
+    read_file,
+    remove_temp_files,
+    write_file,
+)
+from moviebuild.project.script_md import decode_text, normalize_text, parse_script, render_script
 
 if TYPE_CHECKING:
     from moviebuild.project.movie import Movie
     from moviebuild.store import Store
 
+__all__ = [
+    "PROMPTS_DIR",
+    "SCRIPT_FILE",
+    "STATE_FILE",
+    "PromptState",
+    "parse_script",
+    "prompt_files_present",
+    "read_edits",
+    "read_prompt_files",
+    "render_script",
+    "reset_slots",
+    "slot_file",
+    "write_prompt_files",
+    "write_slots",
+]
+
 PROMPTS_DIR = "prompts"
 STATE_FILE = ".generated.json"
 SCRIPT_FILE = "script.md"
+FORMAT_VERSION = 1
+#: Larger than any prompts/ file within the text limits (script.md holds up to 32 texts).
+MAX_FILE_BYTES = 2_000_000
 _SINGLE_FILES = {
-    "MusicPrompt": "music.txt",
     "TextToMovieDirectionPrompt": "video.txt",
     "ImageToMovieDirectionPrompt": "video.txt",
     "StartingImagePrompt": "starting-image.txt",
 }
 
 
+#: How many indices each slot's id has; an id with another count has no slot.
+_ARITY = {
+    "MovieTitle": 0,
+    "MovieSummary": 0,
+    "MusicPrompt": 0,
+    "SegmentNarration": 1,
+    "SegmentImagePrompt": 2,
+    **dict.fromkeys(_SINGLE_FILES, 1),
+}
+
+
 def slot_file(artifact_id: NodeId) -> str | None:
     """The file under ``prompts/`` holding a text artifact (script slots share script.md)."""
+    if _ARITY.get(artifact_id.name) != len(artifact_id.index):
+        return None
     if artifact_id.name in ("MovieTitle", "MovieSummary", "SegmentNarration"):
         return SCRIPT_FILE
     if artifact_id.name == "MusicPrompt":
         return "music.txt"
-    if not artifact_id.index:
-        return None
     segment = f"segment-{artifact_id.index[0]:02d}"
     if artifact_id.name == "SegmentImagePrompt":
         return f"{segment}/image-{artifact_id.index[1]}.txt"
-    name = _SINGLE_FILES.get(artifact_id.name)
-    return f"{segment}/{name}" if name else None
+    return f"{segment}/{_SINGLE_FILES[artifact_id.name]}"
 
 
-def _section_title(artifact_id: NodeId) -> str:
-    if artifact_id.name == "MovieTitle":
-        return "Title"
-    if artifact_id.name == "MovieSummary":
-        return "Summary"
-    return f"Segment {artifact_id.index[0]}"
-
-
-def render_script(values: Mapping[NodeId, str]) -> str:
-    ordered = sorted(
-        values, key=lambda a: (a.name != "MovieTitle", a.name != "MovieSummary", a.index)
-    )
-    parts = [f"# {_section_title(a)}\n\n{values[a].strip()}\n" for a in ordered]
-    return "\n".join(parts)
-
-
-def parse_script(text: str, path: Path | str) -> dict[NodeId, str]:
-    """Sections of script.md; a line that looks like a broken marker is an error with file:line."""
-    sections: dict[NodeId, list[str]] = {}
-    current: NodeId | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("#"):
-            current = _marker(line, path, number)
-            if current in sections:
-                raise ConfigError(
-                    f"section '{line.strip()}' appears twice",
-                    location=SourceLocation(path, number, 1),
-                    hint="keep one section per segment; merge the two texts",
-                )
-            sections[current] = []
-            continue
-        if current is None:
-            if line.strip():
-                raise ConfigError(
-                    "text before the first section marker",
-                    location=SourceLocation(path, number, 1),
-                    hint="start the file with `# Title`",
-                )
-            continue
-        sections[current].append(line)
-    return {slot: "\n".join(lines).strip() for slot, lines in sections.items()}
-
-
-def _marker(line: str, path: Path | str, number: int) -> NodeId:
-    words = line.lstrip("#").split()
-    if line.startswith("# ") and words == ["Title"]:
-        return NodeId("MovieTitle")
-    if line.startswith("# ") and words == ["Summary"]:
-        return NodeId("MovieSummary")
-    if line.startswith("# ") and len(words) == 2 and words[0] == "Segment" and words[1].isdigit():
-        return NodeId("SegmentNarration", (int(words[1]),))
-    raise ConfigError(
-        f"'{line.strip()}' is not a section marker",
-        location=SourceLocation(path, number, 1),
-        hint="markers are `# Title`, `# Summary` and `# Segment N` on a line of their "
-        "own; lines of narration must not start with #",
-    )
+def _relative(name: str) -> str:
+    return f"{PROMPTS_DIR}/{name}"
 
 
 @dataclass
 class PromptState:
-    """What the build last wrote per slot (``generated``) and what each pin started from."""
+    """What the build last wrote per slot (``generated``) and what each pin started from.
+
+    ``damaged`` says why ``.generated.json`` could not be read (None when it was fine or absent);
+    a damaged state is empty, and the next write rebuilds it.
+    """
 
     generated: dict[str, str]
     pinned_from: dict[str, str]
+    damaged: str | None = None
 
     @classmethod
     def load(cls, folder: Path) -> PromptState:
-        path = folder / PROMPTS_DIR / STATE_FILE
-        if not path.is_file():
+        raw = read_file(folder, _relative(STATE_FILE))
+        if raw is None:
             return cls({}, {})
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(dict(data.get("generated", {})), dict(data.get("pinned_from", {})))
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            if data.get("format_version", FORMAT_VERSION) != FORMAT_VERSION:
+                raise ValueError(f"format version {data.get('format_version')!r}")
+            return cls(_slot_texts(data.get("generated")), _slot_texts(data.get("pinned_from")))
+        except (UnicodeDecodeError, ValueError, RecursionError, GraphError) as exc:
+            return cls({}, {}, damaged=f"{type(exc).__name__}: {str(exc)[:80]}")
 
     def save(self, folder: Path) -> None:
-        path = folder / PROMPTS_DIR / STATE_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
-            "format_version": 1,
+            "format_version": FORMAT_VERSION,
             "generated": self.generated,
             "pinned_from": self.pinned_from,
         }
-        path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        text = json.dumps(payload, indent=1, sort_keys=True) + "\n"
+        write_file(folder, _relative(STATE_FILE), text.encode("utf-8"))
+
+
+def _slot_texts(value: Any) -> dict[str, str]:
+    """A ``{slot id: text}`` mapping from JSON, or ValueError (GraphError for a bad id)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(t, str) for t in value.values()):
+        raise ValueError("expected a mapping of slot ids to text")
+    for text_id in value:
+        parse_node_id(text_id)
+    return dict(value)
+
+
+def _read_text(folder: Path, name: str) -> str | None:
+    raw = read_file(folder, _relative(name), max_bytes=MAX_FILE_BYTES)
+    if raw is not None and len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB; one text may be at most "
+            f"{MAX_TEXT_CHARS:,} characters",
+            location=SourceLocation(folder / PROMPTS_DIR / name),
+            hint="shorten it, or delete it to get the generated text back",
+        )
+    return None if raw is None else decode_text(raw, folder / PROMPTS_DIR / name)
+
+
+def _read_slots(folder: Path, slots: Iterable[NodeId]) -> dict[NodeId, str]:
+    """The normalised text on disk of each of ``slots`` with a file, and every script section."""
+    found: dict[NodeId, str] = {}
+    script = _read_text(folder, SCRIPT_FILE)
+    if script is not None:
+        found.update(parse_script(script, folder / PROMPTS_DIR / SCRIPT_FILE))
+    for artifact_id in slots:
+        name = slot_file(artifact_id)
+        if name and name != SCRIPT_FILE:
+            text = _read_text(folder, name)
+            if text is not None:
+                found[artifact_id] = normalize_text(text)
+    return found
 
 
 def read_prompt_files(folder: Path) -> dict[NodeId, str]:
     """The text of every slot currently on disk under ``prompts/``."""
-    root = folder / PROMPTS_DIR
-    found: dict[NodeId, str] = {}
-    script = root / SCRIPT_FILE
-    if script.is_file():
-        found.update(parse_script(script.read_text(encoding="utf-8"), script))
     state = PromptState.load(folder)
-    for text_id in state.generated:
-        artifact_id = parse_node_id(text_id)
-        name = slot_file(artifact_id)
-        if name and name != SCRIPT_FILE and (root / name).is_file():
-            found[artifact_id] = (root / name).read_text(encoding="utf-8").strip()
-    return found
+    return _read_slots(folder, (parse_node_id(text_id) for text_id in state.generated))
 
 
 def prompt_files_present(folder: Path) -> bool:
-    """True when every slot the build last wrote still has its file (none was deleted)."""
-    root = folder / PROMPTS_DIR
-    names = {slot_file(parse_node_id(text_id)) for text_id in PromptState.load(folder).generated}
-    return all((root / name).is_file() for name in names if name)
+    """True when every slot the build last wrote still has its file (none was deleted) and
+    ``.generated.json`` is readable."""
+    state = PromptState.load(folder)
+    if state.damaged:
+        return False
+    present = set(list_files(folder, PROMPTS_DIR, regular_only=True))
+    names = {slot_file(parse_node_id(text_id)) for text_id in state.generated}
+    return all(name in present for name in names if name)
 
 
 def read_edits(folder: Path) -> dict[NodeId, str]:
@@ -161,34 +189,50 @@ def read_edits(folder: Path) -> dict[NodeId, str]:
     edits = {}
     for artifact_id, text in read_prompt_files(folder).items():
         written = state.generated.get(str(artifact_id))
-        if written is not None and text.strip() != written.strip():
-            edits[artifact_id] = text.strip()
+        if written is not None and text != normalize_text(written):
+            edits[artifact_id] = _checked_edit(folder, artifact_id, text)
     return edits
+
+
+def _checked_edit(folder: Path, artifact_id: NodeId, text: str) -> str:
+    name = slot_file(artifact_id) or ""
+    what = f"{artifact_id}" if name == SCRIPT_FILE else "the text"
+    return check_text(text, what, location=SourceLocation(folder / PROMPTS_DIR / name))
 
 
 def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]) -> list[str]:
     """Write generated text into ``prompts/`` except where the user's edit pins a slot.
 
-    Returns notices for pinned slots whose generated value has changed since they were pinned.
+    Returns notices: pinned slots whose generated value has changed since they were pinned, and
+    a rebuilt ``.generated.json``.
     """
     folder = movie.folder
+    remove_temp_files(folder, PROMPTS_DIR)
     state = PromptState.load(folder)
     previous, previous_pins = dict(state.generated), dict(state.pinned_from)
-    edits = read_edits(folder)
     generated: dict[NodeId, str] = {}
     for artifact_id, digest in outputs.items():
         artifact = movie.graph.artifacts.get(artifact_id)
         if artifact is not None and artifact.kind == "text" and slot_file(artifact_id):
-            generated[artifact_id] = store.blobs.get_blob(digest).decode("utf-8").strip()
+            blob = store.blobs.get_blob(digest)
+            generated[artifact_id] = normalize_text(blob.decode("utf-8", errors="replace"))
     notices = []
-    root = folder / PROMPTS_DIR
+    if state.damaged is None:
+        edits = read_edits(folder)
+    else:
+        # Without the record, text on disk that differs from the generator's is kept as an edit.
+        on_disk = _read_slots(folder, generated)
+        edits = {a: t for a, t in on_disk.items() if a in generated and t != generated[a]}
+        notices.append(
+            f"prompts/{STATE_FILE} could not be read ({state.damaged}); rebuilt it, keeping "
+            f"{len(edits)} file(s) that differ from the generated text as your edits"
+        )
     script: dict[NodeId, str] = {}
     for artifact_id, text in sorted(generated.items()):
         key = str(artifact_id)
-        shown = edits.get(artifact_id, text)
         if artifact_id in edits:
             base = state.pinned_from.setdefault(key, state.generated.get(key, text))
-            if base.strip() != text:
+            if normalize_text(base) != text:
                 notices.append(
                     f"{key} is pinned by your edit; the generator now proposes "
                     "something else (`moviebuild reset` takes the new text)"
@@ -199,19 +243,18 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
         name = slot_file(artifact_id)
         assert name is not None
         if name == SCRIPT_FILE:
-            script[artifact_id] = shown
+            script[artifact_id] = edits.get(artifact_id, text)
             continue
-        path = root / name
-        if artifact_id not in edits and (previous.get(key) != text or not path.is_file()):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text + "\n", encoding="utf-8")
-    script_path = root / SCRIPT_FILE
+        relative = _relative(name)
+        if artifact_id not in edits and (
+            previous.get(key) != text or not file_exists(folder, relative)
+        ):
+            write_file(folder, relative, (text + "\n").encode("utf-8"))
     if script:
-        content = render_script(script)
-        if not script_path.is_file() or script_path.read_text(encoding="utf-8") != content:
-            root.mkdir(parents=True, exist_ok=True)
-            script_path.write_text(content, encoding="utf-8")
-    if state.generated != previous or state.pinned_from != previous_pins:
+        content = render_script(script).encode("utf-8")
+        if read_file(folder, _relative(SCRIPT_FILE)) != content:
+            write_file(folder, _relative(SCRIPT_FILE), content)
+    if state.damaged or state.generated != previous or state.pinned_from != previous_pins:
         state.save(folder)
     return notices
 
@@ -242,22 +285,20 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
 
 def write_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:
     """Put ``texts`` into their slots under ``prompts/`` (script sections or files)."""
-    root = folder / PROMPTS_DIR
-    script_path = root / SCRIPT_FILE
     script_texts = {a: t for a, t in texts.items() if slot_file(a) == SCRIPT_FILE}
     for artifact_id, text in texts.items():
         name = slot_file(artifact_id)
         if name and name != SCRIPT_FILE:
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_text(text + "\n", encoding="utf-8")
+            write_file(folder, _relative(name), (normalize_text(text) + "\n").encode("utf-8"))
     if script_texts:
+        existing = _read_text(folder, SCRIPT_FILE)
         script = (
-            parse_script(script_path.read_text(encoding="utf-8"), script_path)
-            if (script_path.exists())
+            parse_script(existing, folder / PROMPTS_DIR / SCRIPT_FILE)
+            if existing is not None
             else {}
         )
         script.update(script_texts)
-        script_path.write_text(render_script(script), encoding="utf-8")
+        write_file(folder, _relative(SCRIPT_FILE), render_script(script).encode("utf-8"))
 
 
 def pin_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:

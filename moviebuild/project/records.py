@@ -131,6 +131,7 @@ class JobRecord:
     outputs: Mapping[NodeId, str] = field(default_factory=dict)
     take: int = 0
     error: str | None = None
+    hint: str | None = None
     retryable: bool | None = None
     attempts: int = 0
 
@@ -146,6 +147,7 @@ class JobRecord:
             outputs={parse_node_id(name): digest for name, digest in outcome.outputs.items()},
             take=outcome.take,
             error=outcome.error,
+            hint=outcome.hint,
             retryable=outcome.retryable,
             attempts=outcome.attempts,
         )
@@ -172,6 +174,7 @@ class JobRecord:
             "outputs": {str(a): d for a, d in self.outputs.items()},
             "take": self.take,
             "error": self.error,
+            "hint": self.hint,
             "retryable": self.retryable,
             "attempts": self.attempts,
         }
@@ -195,6 +198,7 @@ class JobRecord:
             outputs=reader.digests("outputs", required=status is JobStatus.DONE),
             take=reader.integer("take", 0),
             error=reader.optional_text("error"),
+            hint=reader.optional_text("hint"),
             retryable=reader.optional_bool("retryable"),
             attempts=reader.integer("attempts", 0),
         )

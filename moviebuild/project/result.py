@@ -85,7 +85,7 @@ class BuildResult:
             "ran": self.ran(),
             "reused": self.reused(),
             "failed": [
-                {"id": str(o.job_id), "error": o.error, "retryable": o.retryable}
+                {"id": str(o.job_id), "error": o.error, "hint": o.hint, "retryable": o.retryable}
                 for o in self.failed()
             ],
             "blocked": [str(b) for b in self.blocked()],
