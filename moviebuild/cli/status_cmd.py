@@ -38,6 +38,8 @@ def status(context: CliContext) -> None:
             click.echo(f"  blocked {error.job} by {', '.join(error.blocked_by)}")
         else:
             click.echo(f"  failed  {error.job} ({error.kind}): {error.message}")
+            if error.hint:
+                click.echo(f"          hint: {error.hint}")
     for entry in pinned:
         note = (
             f"; the generator now proposes something else (`moviebuild reset {entry['file']}` "

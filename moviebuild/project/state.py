@@ -59,6 +59,7 @@ class JobError(_Document):
     job: str
     kind: Literal["needs-attention", "retryable-exhausted", "blocked-by"]
     message: str | None
+    hint: str | None = Field(None, description="what to do about it, when the provider said")
     attempts: int
     blocks: list[str] = Field(default_factory=list, description="jobs this failure blocks")
     blocked_by: list[str] = Field(default_factory=list)

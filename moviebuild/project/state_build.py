@@ -174,6 +174,7 @@ def _errors(graph: Graph, records: dict[NodeId, JobRecord]) -> list[dict[str, An
                     "job": str(job_id),
                     "kind": "retryable-exhausted" if record.retryable else "needs-attention",
                     "message": record.error,
+                    "hint": record.hint,
                     "attempts": record.attempts,
                     "blocks": sorted(
                         str(d)
