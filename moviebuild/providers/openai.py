@@ -16,7 +16,7 @@ from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
 from moviebuild.providers.endpoints import OPENAI
-from moviebuild.providers.http import ProviderSession, Reply, timeout_s
+from moviebuild.providers.http import MAX_DOWNLOAD_BYTES, ProviderSession, Reply, timeout_s
 from moviebuild.providers.json_schema import schema_errors
 from moviebuild.providers.media_format import normalize_media
 from moviebuild.providers.requests import (
@@ -28,6 +28,8 @@ from moviebuild.providers.requests import (
     VideoRequest,
 )
 
+#: An image answer is base64 JSON: the image cap plus a third, plus room for the rest.
+MAX_B64_IMAGE_BYTES = MAX_DOWNLOAD_BYTES["image"] * 4 // 3 + (1 << 20)
 #: The Moviefile's default voice name maps to this OpenAI voice; other names pass through.
 DEFAULT_VOICE = "alloy"
 _REPAIR = (
@@ -137,7 +139,8 @@ class OpenAIAdapter:
         body.update(request.params)
         async with self._session(context) as http:
             reply = await http.call("POST", f"{http.base_url}/images/generations",
-                                    json_body=body, prompt=request.prompt)
+                                    json_body=body, prompt=request.prompt,
+                                    max_body_bytes=MAX_B64_IMAGE_BYTES)
             data = http.json_object(reply)
             items = data.get("data")
             item = items[0] if isinstance(items, list) and items else None
@@ -164,7 +167,8 @@ class OpenAIAdapter:
         body.update(request.params)
         async with self._session(context) as http:
             reply = await http.call("POST", f"{http.base_url}/audio/speech", json_body=body,
-                                    headers={"Accept": "audio/mpeg"}, prompt=request.text)
+                                    headers={"Accept": "audio/mpeg"}, prompt=request.text,
+                                    max_body_bytes=MAX_DOWNLOAD_BYTES["audio"])
             audio = http.media_body(reply, "audio")
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
 

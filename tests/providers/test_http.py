@@ -121,7 +121,8 @@ def test_reset_headers_say_nothing_about_server_errors() -> None:
 
 
 def test_the_prompt_in_a_hint_is_cut_to_120_characters(session: ProviderSession) -> None:
-    error = session.classify(_reply(400, {"error": {"message": "no"}}), "word " * 100)
+    refusal = {"error": {"message": "no", "code": "content_policy_violation"}}
+    error = session.classify(_reply(400, refusal), "word " * 100)
     quoted = (error.hint or "").split('"')[1]
     assert len(quoted) == 121 and quoted.endswith("…")
 

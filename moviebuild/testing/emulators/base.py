@@ -178,8 +178,10 @@ class Emulator:
         return self._url + self.base_path
 
     def environment(self) -> dict[str, str]:
-        """The environment variables that point the provider's adapter here."""
-        return {self.key_env: self.key, self.base_env: self.base_url}
+        """The environment variables that point the provider's adapter here, and the test
+        setting that lets downloads reach this emulator's files on 127.0.0.1."""
+        return {self.key_env: self.key, self.base_env: self.base_url,
+                "MOVIEBUILD_ALLOW_LOOPBACK_DOWNLOADS": "1"}
 
     def next_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._ids):06d}{self.provider[:2]}emu"
