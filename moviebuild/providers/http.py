@@ -209,7 +209,8 @@ class ProviderSession:
         where = display_url(url)
         if isinstance(exc, TimeoutError):
             return self.error(f"no answer from {where} within {self.timeout_s:g} s "
-                              f"(per read; {self.deadline_s:g} s for the whole answer)", retryable=True,
+                              f"(per read; {self.deadline_s:g} s for the whole answer)",
+                              retryable=True,
                               hint=f"raise {TIMEOUT_ENV} or {DEADLINE_ENV} if the provider is "
                                    "slow")
         retryable = isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError)

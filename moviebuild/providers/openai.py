@@ -30,6 +30,9 @@ from moviebuild.providers.requests import (
 
 #: An image answer is base64 JSON: the image cap plus a third, plus room for the rest.
 MAX_B64_IMAGE_BYTES = MAX_DOWNLOAD_BYTES["image"] * 4 // 3 + (1 << 20)
+#: A provider entry's ``params`` key choosing ``json_schema`` (default) or ``json_object``.
+STRUCTURED_OUTPUT_PARAM = "structured_output"
+_UNSENT_KEYWORDS = frozenset({"minLength", "maxLength"})
 #: The Moviefile's default voice name maps to this OpenAI voice; other names pass through.
 DEFAULT_VOICE = "alloy"
 _REPAIR = (
@@ -50,6 +53,37 @@ def fill_template(request: TextRequest) -> str:
             retryable=False, provider="openai",
             hint="the template names a variable the producer does not provide",
         ) from exc
+
+
+def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` as sent with ``strict: true``: without ``minLength``/``maxLength``, which
+    OpenAI's strict mode and several compatible servers reject. The adapter still checks them
+    on the answer; item counts (``minItems``/``maxItems``) are sent."""
+    def strip(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {k: strip(v) for k, v in node.items() if k not in _UNSENT_KEYWORDS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    stripped: dict[str, Any] = strip(schema)
+    return stripped
+
+
+def response_format(producer: str, schema: Mapping[str, Any],
+                    structured_output: Any = None) -> dict[str, Any]:
+    """``json_schema`` (strict) by default; ``json_object`` with the schema alongside for
+    servers that lack strict JSON schemas (llama-cpp-python's server constrains its output with
+    the ``schema`` it is given; others ignore it, and the answer is still checked here)."""
+    if structured_output == "json_object":
+        return {"type": "json_object", "schema": strict_schema(schema)}
+    if structured_output not in (None, "json_schema"):
+        raise ProviderError(
+            f"{producer}: params.{STRUCTURED_OUTPUT_PARAM} is {structured_output!r}",
+            retryable=False, provider="openai",
+            hint=f"set {STRUCTURED_OUTPUT_PARAM} to json_schema (the default) or json_object")
+    return {"type": "json_schema", "json_schema": {
+        "name": producer, "schema": strict_schema(schema), "strict": True}}
 
 
 def image_size(model: str, width: int, height: int) -> str:
@@ -107,11 +141,15 @@ class OpenAIAdapter:
         request: TextRequest, prompt: str,
     ) -> tuple[dict[str, Any] | None, list[str], str]:
         """One chat completion: (the answer if schema-valid, the problems, the raw content)."""
-        body = {
-            **request.params, "model": model, "messages": messages,
-            "response_format": {"type": "json_schema", "json_schema": {
-                "name": request.producer, "schema": dict(request.schema), "strict": True}},
+        params = dict(request.params)
+        body: dict[str, Any] = {
+            **params, "model": model, "messages": messages,
+            "response_format": response_format(request.producer, request.schema,
+                                               params.pop(STRUCTURED_OUTPUT_PARAM, None)),
         }
+        body.pop(STRUCTURED_OUTPUT_PARAM, None)
+        if request.max_output_tokens and not {"max_tokens", "max_completion_tokens"} & set(body):
+            body["max_tokens"] = request.max_output_tokens
         reply = await http.call("POST", f"{http.base_url}/chat/completions", json_body=body,
                                 prompt=prompt)
         message, finish = _first_choice(http, reply)

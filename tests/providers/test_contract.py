@@ -24,6 +24,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.transient import TransientRetry
 from moviebuild.testing.emulators import Emulator, FaultKind
 
 from .conftest import FAKE_KEYS
@@ -224,7 +225,9 @@ def test_a_resumed_call_polls_the_recalled_job_and_submits_nothing(
     emulator = _emulator(request, job_case)
     emulator.polls_to_finish = 3
     assert job_case.poll_route is not None
-    emulator.faults.add(job_case.poll_route, FaultKind.SERVER_ERROR)
+    # Polls are retried on their own budget; a poll that fails through all of it gives up.
+    emulator.faults.add(job_case.poll_route, FaultKind.SERVER_ERROR,
+                        times=TransientRetry().attempts)
     remembered: list[Mapping[str, Any]] = []
     first = CallContext(job_id="Job[1]", remember=remembered.append)
     assert _fail(job_case, first).retryable

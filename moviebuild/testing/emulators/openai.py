@@ -40,7 +40,7 @@ def answer_for_schema(schema: Mapping[str, Any], prompt: str, name: str = "answe
                 for prop, sub in schema.get("properties", {}).items()}
     if kind == "array":
         found = re.search(rf"(\d+)\s+{re.escape(name.replace('_', ' '))}", prompt)
-        count = int(found.group(1)) if found else 3
+        count = int(schema.get("minItems") or (found.group(1) if found else 3))
         singular = name.removesuffix("s")
         return [answer_for_schema(schema.get("items", {}), prompt, singular, i)
                 for i in range(1, count + 1)]
@@ -96,7 +96,13 @@ class OpenAIEmulator(Emulator):
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
-        schema_spec = (body.get("response_format") or {}).get("json_schema") or {}
+        response_format = body.get("response_format") or {}
+        schema_spec = response_format.get("json_schema") or {}
+        if response_format.get("type") == "json_object":
+            # JSON mode: no strict schema; a schema given alongside (as llama-cpp-python takes
+            # it) shapes the made-up answer.
+            schema_spec = {"name": "json_object",
+                           "schema": response_format.get("schema") or {"type": "object"}}
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or "model" not in body:
             return self.error_response(400, "'model' and a non-empty 'messages' are required")
