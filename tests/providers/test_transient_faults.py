@@ -1,0 +1,67 @@
+"""Transient faults on every request: polls, result fetches and downloads retry on their own
+budget, so a 429 or 500 there never spends an attempt at the paid call, and no paid call runs
+twice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from moviebuild.engine.retry import RetryPolicy
+from moviebuild.project.build import build_movie
+from moviebuild.project.movie import Movie
+from moviebuild.testing.emulators import (
+    ElevenLabsEmulator,
+    FalEmulator,
+    OpenAIEmulator,
+    ReplicateEmulator,
+)
+
+MOVIEFILE = """\
+inquiry: {topic}
+duration: 20
+images_per_segment: 1
+size: 480p
+segments:
+  2: {{use_video: true, image_to_video: true}}
+providers:
+  text: {{adapter: openai}}
+  image: {{adapter: openai}}
+  speech: {{adapter: openai}}
+  music: {{adapter: elevenlabs}}
+  video: {{adapter: replicate}}
+  StartingImageProducer: {{adapter: fal}}
+"""
+TOPICS = ["tea", "bridges", "owls", "glass", "maps", "salt", "kites", "clocks", "bees", "ink"]
+#: The engine's default number of attempts, with short waits so the test runs in seconds.
+RETRY = RetryPolicy(max_attempts=5, base_delay_s=0.01, max_delay_s=0.05)
+
+
+def test_with_30_percent_transient_faults_ten_of_ten_first_builds_complete(
+        openai_emulator: OpenAIEmulator, elevenlabs_emulator: ElevenLabsEmulator,
+        replicate_emulator: ReplicateEmulator, fal_emulator: FalEmulator,
+        tmp_path: Path) -> None:
+    emulators: list[Any] = [openai_emulator, elevenlabs_emulator, replicate_emulator,
+                            fal_emulator]
+    for emulator in emulators:
+        emulator.polls_to_finish = 4
+        emulator.faults.transient(0.3, seed=11)
+    complete = 0
+    for topic in TOPICS:
+        folder = tmp_path / topic
+        folder.mkdir()
+        (folder / "Moviefile.yaml").write_text(MOVIEFILE.format(topic=f"The history of {topic}"),
+                                               encoding="utf-8")
+        result = asyncio.run(build_movie(Movie.open(folder), retry=RETRY))
+        complete += result.complete
+    faults = sum(e.counters.total() - e.served.total() for e in emulators)
+    assert faults > 100, "the noise must really have hit"
+    assert complete == 10
+    # Every paid call ran exactly once per movie: a prediction, a request, an answer each.
+    assert replicate_emulator.counters["submissions"] == 10
+    assert fal_emulator.counters["submissions"] == 10
+    assert openai_emulator.served["chat"] == 4 * 10
+    assert openai_emulator.served["images"] == 10
+    assert openai_emulator.served["speech"] == 2 * 10
+    assert elevenlabs_emulator.served["music"] == 10
