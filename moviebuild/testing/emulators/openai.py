@@ -155,7 +155,8 @@ class OpenAIEmulator(Emulator):
         answer: dict[str, Any] = {"created": int(time.time()), "data": [item]}
         if gpt_image:
             answer.update(background="opaque", output_format="png", quality="high", size=size,
-                          usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210})
+                          usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
+                                 "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}})
         return web.json_response(answer, headers=self.response_headers())
 
     async def _speech(self, request: web.Request) -> web.Response:
