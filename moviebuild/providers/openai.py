@@ -76,7 +76,8 @@ def response_format(producer: str, schema: Mapping[str, Any],
     servers that lack strict JSON schemas (llama-cpp-python's server constrains its output with
     the ``schema`` it is given; others ignore it, and the answer is still checked here)."""
     if structured_output == "json_object":
-        return {"type": "json_object", "schema": strict_schema(schema)}
+        # Not strict mode: string lengths stay, so a grammar-constrained server enforces them.
+        return {"type": "json_object", "schema": dict(schema)}
     if structured_output not in (None, "json_schema"):
         raise ProviderError(
             f"{producer}: params.{STRUCTURED_OUTPUT_PARAM} is {structured_output!r}",
@@ -160,7 +161,8 @@ class OpenAIAdapter:
         if not isinstance(content, str):
             raise http.unexpected(reply, "the message has no text content")
         try:
-            value = json.loads(content)
+            # Small local models write raw newlines inside strings; that is still their text.
+            value = json.loads(content, strict=False)
         except ValueError as exc:
             cut = " (cut off: finish_reason is 'length')" if finish == "length" else ""
             return None, [f"the answer is not valid JSON{cut}: {exc}"], content

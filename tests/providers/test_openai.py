@@ -121,8 +121,7 @@ def test_the_json_object_fallback_sends_the_schema_alongside_and_still_checks_it
     answer = _run(OpenAIAdapter().generate_json(request, CONTEXT))
     assert len(answer["segments"]) == 3
     sent = openai_emulator.requests[0].body
-    assert sent["response_format"] == {"type": "json_object",
-                                       "schema": strict_schema(SCRIPT.schema)}
+    assert sent["response_format"] == {"type": "json_object", "schema": dict(SCRIPT.schema)}
     assert "structured_output" not in sent
 
 
