@@ -86,7 +86,7 @@ class ProviderSession:
         self.base_url = endpoint.base_url()
         self._key = key
         self._auth = endpoint.auth_headers(key)
-        self.deadline_s = max(env_float(DEADLINE_ENV, DEFAULT_DEADLINE_S), timeout_s)
+        self.deadline_s = env_float(DEADLINE_ENV, DEFAULT_DEADLINE_S)
         self.transient = TransientRetry(base_delay_s=env_float(POLL_INTERVAL_ENV, 1.0))
         self.allow_loopback = loopback_allowed()
         self._session: aiohttp.ClientSession | None = None
