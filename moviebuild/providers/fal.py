@@ -126,6 +126,10 @@ class FalAdapter(PollingAdapter):
                     self._jobs.forget(context, fingerprint)
                     if resuming:
                         continue
+                    if reply.status == 400 and b"cancel" in reply.body.lower():
+                        raise http.error(f"request {job.job_id} was cancelled outside this "
+                                         "build", retryable=False, reply=reply,
+                                         hint="build again to submit it anew")
                     raise http.classify(reply, prompt)
                 result = http.json_object(reply)
                 url = file_url(result, kind)

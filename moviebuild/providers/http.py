@@ -109,7 +109,10 @@ class ProviderSession:
 
     def scrub(self, text: str) -> str:
         """``text`` without the key, or either half of an ``id:secret`` key."""
-        for secret in (self._key, *(p for p in self._key.split(":") if len(p) >= 8)):
+        # Keys shorter than 8 characters ("ollama", "x" for a local server) are not secrets;
+        # replacing them would garble every message that happens to contain them.
+        parts = (self._key, *self._key.split(":"))
+        for secret in (p for p in parts if len(p) >= 8):
             text = text.replace(secret, "[redacted]")
         return text
 
@@ -177,9 +180,12 @@ class ProviderSession:
                          max_body_bytes: int) -> Reply:
         assert self._session is not None, "use `async with ProviderSession(...)`"
         try:
+            # An empty POST or PUT (a cancel) carries no Content-Type, as the providers' SDKs
+            # send it; aiohttp would add application/octet-stream.
+            skip = ("Content-Type",) if json_body is None else ()
             async with asyncio.timeout(self.deadline_s), self._session.request(
                 method, url, json=json_body, params=params, allow_redirects=False,
-                headers={**self._auth, **(headers or {})},
+                headers={**self._auth, **(headers or {})}, skip_auto_headers=skip,
             ) as response:
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 body = await self._read_capped(response, max_body_bytes, url)

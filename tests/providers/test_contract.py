@@ -257,3 +257,26 @@ def test_cancelling_the_task_mid_poll_cancels_the_provider_job(
     asyncio.run(run_then_cancel())
     assert emulator.counters["polls"] >= 2
     assert emulator.counters["cancels"] == 1
+
+
+def test_a_cancel_carries_no_body_and_no_content_type(
+        request: pytest.FixtureRequest, job_case: Case) -> None:
+    # The SDKs send an empty cancel without Content-Type; aiohttp alone would add
+    # application/octet-stream, which the services never see from their own clients.
+    emulator = _emulator(request, job_case)
+    emulator.polls_to_finish = 10_000
+
+    async def run_then_cancel() -> None:
+        task = asyncio.create_task(job_case.call(make_adapter(job_case.adapter),
+                                                 CallContext(job_id="Job[1]")))
+        for _ in range(500):
+            if emulator.counters["polls"] >= 1:
+                break
+            await asyncio.sleep(0.005)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_then_cancel())
+    (cancel,) = [r for r in emulator.requests if r.route == "cancel"]
+    assert cancel.content_type is None and cancel.body is None

@@ -172,3 +172,22 @@ def test_cancelling_a_finished_request_is_harmless(fal_emulator: FalEmulator) ->
 ])
 def test_the_file_is_found_in_fal_output_shapes(output: Any, kind: str, url: str | None) -> None:
     assert file_url(output, kind) == url  # type: ignore[arg-type]
+
+
+def test_a_request_cancelled_outside_the_build_completes_and_says_so(
+        fal_emulator: FalEmulator) -> None:
+    # fal reports no CANCELLED status: the cancelled request completes and its result is an
+    # error, which is what the adapter must read.
+    fal_emulator.polls_to_finish = 10_000
+
+    async def run() -> None:
+        task = asyncio.create_task(FalAdapter().generate_image(IMAGE, _context()))
+        while not fal_emulator.counters["polls"]:
+            await asyncio.sleep(0.005)
+        (job,) = fal_emulator.queue.values()
+        job.status, job.cancelled = "COMPLETED", True
+        await task
+
+    with pytest.raises(ProviderError, match="cancelled outside this build") as caught:
+        _run(run())
+    assert not caught.value.retryable and "submit it anew" in (caught.value.hint or "")

@@ -127,6 +127,7 @@ class RecordedRequest:
     body: Any
     authorized: bool
     sent_key: bool
+    content_type: str | None = None
 
 
 class Emulator:
@@ -250,7 +251,8 @@ class Emulator:
         authorized = route in self.public_routes or presented == self.key
         self.requests.append(RecordedRequest(route, request.method, request.path,
                                              dict(request.query), body, authorized,
-                                             presented is not None))
+                                             presented is not None,
+                                             request.headers.get("Content-Type")))
         fault = self.faults.take(route)
         if fault is None and route not in ("root",):
             digest = hashlib.sha256(raw).hexdigest()
