@@ -91,6 +91,7 @@ class ProviderSession:
         self.allow_loopback = loopback_allowed()
         self._session: aiohttp.ClientSession | None = None
         self._downloads: aiohttp.ClientSession | None = None
+        self._resolver: GuardedResolver | None = None
 
     def __repr__(self) -> str:
         return f"ProviderSession({self.endpoint.name!r}, {self.job_id!r})"
@@ -106,6 +107,8 @@ class ProviderSession:
         for session in (self._session, self._downloads):
             if session is not None:
                 await session.close()
+        if self._resolver is not None:
+            await self._resolver.close()
 
     def scrub(self, text: str) -> str:
         """``text`` without the key, or either half of an ``id:secret`` key."""
@@ -273,8 +276,8 @@ class ProviderSession:
     def _download_session(self) -> aiohttp.ClientSession:
         """A session without the key whose resolver refuses private addresses."""
         if self._downloads is None:
-            connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(allow_loopback=self.allow_loopback))
+            self._resolver = GuardedResolver(allow_loopback=self.allow_loopback)
+            connector = aiohttp.TCPConnector(resolver=self._resolver)
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.timeout_s,
                                             sock_read=self.timeout_s)
             self._downloads = aiohttp.ClientSession(connector=connector, timeout=timeout)
