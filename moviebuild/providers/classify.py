@@ -21,8 +21,11 @@ _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-fal-request-id", "x-amzn
 _REFUSAL_CODES = ("content_policy_violation", "content_filter", "safety", "moderation", "nsfw")
 _REFUSAL_WORDS = ("content policy", "safety system", "flagged", "nsfw", "sensitive",
                   "content checker", "moderation")
-_BILLING_WORDS = ("quota", "exhausted balance", "billing", "insufficient credit",
-                  "insufficient_credit", "credits remaining", "top up", "payment required")
+#: A rate limit may speak of a "quota per minute"; only these words mean money or plan limits.
+_BILLING_WORDS = ("insufficient_quota", "quota_exceeded", "exceeds your quota",
+                  "exceeded your current quota", "exhausted balance", "billing",
+                  "insufficient credit", "insufficient_credit", "credits remaining", "top up",
+                  "payment required")
 _VERIFICATION_WORDS = ("must be verified", "verify organization", "organization verification")
 #: What OpenAI-compatible servers answer when they lack strict JSON-schema output.
 _UNSUPPORTED_FORMAT_WORDS = ("response_format", "json_schema")

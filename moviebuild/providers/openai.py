@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
@@ -33,6 +34,8 @@ MAX_B64_IMAGE_BYTES = MAX_DOWNLOAD_BYTES["image"] * 4 // 3 + (1 << 20)
 #: A provider entry's ``params`` key choosing ``json_schema`` (default) or ``json_object``.
 STRUCTURED_OUTPUT_PARAM = "structured_output"
 _UNSENT_KEYWORDS = frozenset({"minLength", "maxLength"})
+OPENAI_HOST = "api.openai.com"
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 #: The Moviefile's default voice name maps to this OpenAI voice; other names pass through.
 DEFAULT_VOICE = "alloy"
 _REPAIR = (
@@ -85,6 +88,17 @@ def response_format(producer: str, schema: Mapping[str, Any],
             hint=f"set {STRUCTURED_OUTPUT_PARAM} to json_schema (the default) or json_object")
     return {"type": "json_schema", "json_schema": {
         "name": producer, "schema": strict_schema(schema), "strict": True}}
+
+
+def token_limit(base_url: str, model: str, tokens: int) -> dict[str, int]:
+    """The answer's token cap in the field the server takes: ``max_tokens`` for compatible
+    servers (where a looping small model is the risk), ``max_completion_tokens`` on OpenAI,
+    and none for OpenAI's reasoning models, whose hidden reasoning counts against the cap."""
+    if urlsplit(base_url).hostname != OPENAI_HOST:
+        return {"max_tokens": tokens}
+    if model.startswith(_REASONING_PREFIXES):
+        return {}
+    return {"max_completion_tokens": tokens}
 
 
 def image_size(model: str, width: int, height: int) -> str:
@@ -150,7 +164,7 @@ class OpenAIAdapter:
         }
         body.pop(STRUCTURED_OUTPUT_PARAM, None)
         if request.max_output_tokens and not {"max_tokens", "max_completion_tokens"} & set(body):
-            body["max_tokens"] = request.max_output_tokens
+            body.update(token_limit(http.base_url, model, request.max_output_tokens))
         reply = await http.call("POST", f"{http.base_url}/chat/completions", json_body=body,
                                 prompt=prompt)
         message, finish = _first_choice(http, reply)

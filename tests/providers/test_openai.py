@@ -223,3 +223,16 @@ def test_music_and_video_are_not_openai_roles(provider_env: pytest.MonkeyPatch) 
     with pytest.raises(ProviderError, match="does not serve the music role") as caught:
         _run(OpenAIAdapter().generate_music(MusicRequest("x", 10), CONTEXT))
     assert not caught.value.retryable
+
+
+@pytest.mark.parametrize(("base_url", "model", "expected"), [
+    ("http://127.0.0.1:8080/v1", "smollm2", {"max_tokens": 700}),
+    ("https://api.openai.com/v1", "gpt-4o-mini", {"max_completion_tokens": 700}),
+    ("https://api.openai.com/v1", "gpt-5-mini", {}),
+    ("https://api.openai.com/v1", "o3", {}),
+])
+def test_the_token_cap_goes_in_the_field_each_server_takes(
+        base_url: str, model: str, expected: dict[str, int]) -> None:
+    from moviebuild.providers.openai import token_limit
+
+    assert token_limit(base_url, model, 700) == expected
