@@ -65,3 +65,23 @@ def test_with_30_percent_transient_faults_ten_of_ten_first_builds_complete(
     assert openai_emulator.served["images"] == 10
     assert openai_emulator.served["speech"] == 2 * 10
     assert elevenlabs_emulator.served["music"] == 10
+
+
+def test_a_provider_asking_for_a_day_fails_the_job_at_once_naming_its_time(
+        openai_emulator: OpenAIEmulator, elevenlabs_emulator: ElevenLabsEmulator,
+        replicate_emulator: ReplicateEmulator, fal_emulator: FalEmulator,
+        tmp_path: Path) -> None:
+    # Before the cap, "Retry-After: 100000" put the build to sleep for a day after one
+    # "retrying" line.
+    openai_emulator.faults.add("chat", "rate-limit", retry_after="100000")
+    (tmp_path / "Moviefile.yaml").write_text(MOVIEFILE.format(topic="The history of tea"),
+                                             encoding="utf-8")
+
+    async def build() -> Any:
+        return await asyncio.wait_for(build_movie(Movie.open(tmp_path), retry=RETRY), 60)
+
+    result = asyncio.run(build())
+    (failed,) = result.failed()
+    assert str(failed.job_id) == "ScriptProducer" and not failed.retryable
+    assert "asks to wait 27 h 46 min" in (failed.error or "")
+    assert openai_emulator.counters["chat"] == 1
