@@ -1,6 +1,6 @@
-"""Transient faults on every request: polls, result fetches and downloads retry on their own
-budget, so a 429 or 500 there never spends an attempt at the paid call, and no paid call runs
-twice."""
+"""Whole builds against hostile providers: transient faults on every request (polls, result
+fetches and downloads retry on their own budget, so no paid call runs twice), a provider asking
+for a day's wait, and a provider answering corrupt media."""
 
 from __future__ import annotations
 
@@ -85,3 +85,18 @@ def test_a_provider_asking_for_a_day_fails_the_job_at_once_naming_its_time(
     assert str(failed.job_id) == "ScriptProducer" and not failed.retryable
     assert "asks to wait 27 h 46 min" in (failed.error or "")
     assert openai_emulator.counters["chat"] == 1
+
+
+def test_a_png_signature_followed_by_junk_is_never_stored_or_exported(
+        openai_emulator: OpenAIEmulator, elevenlabs_emulator: ElevenLabsEmulator,
+        replicate_emulator: ReplicateEmulator, fal_emulator: FalEmulator,
+        tmp_path: Path) -> None:
+    openai_emulator.image_override = b"\x89PNG\r\n\x1a\n" + b"junk" * 500
+    (tmp_path / "Moviefile.yaml").write_text(MOVIEFILE.format(topic="The history of tea"),
+                                             encoding="utf-8")
+    result = asyncio.run(build_movie(Movie.open(tmp_path), retry=RETRY))
+    (failed,) = result.failed()
+    assert str(failed.job_id) == "TextToImageProducer[1][1]" and not failed.retryable
+    assert "could not be decoded" in (failed.error or "")
+    stored = [p.read_bytes() for p in (tmp_path / ".moviebuild" / "objects").rglob("*.png")]
+    assert all(not data.endswith(b"junk") for data in stored)

@@ -55,7 +55,8 @@ class OpenAIEmulator(Emulator):
     """``/v1/chat/completions``, ``/v1/images/generations``, ``/v1/audio/speech``, ``/v1/models``.
 
     Route names for faults: ``chat``, ``images``, ``speech``, ``models``, ``files``. ``answers``
-    maps a json_schema name (the producer) to a fixed answer to return instead of a made-up one.
+    maps a json_schema name (the producer) to a fixed answer to return instead of a made-up one;
+    ``image_override`` replaces every generated image's bytes.
     """
 
     provider = "openai"
@@ -66,6 +67,8 @@ class OpenAIEmulator(Emulator):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.answers: dict[str, Any] = {}
+        #: Bytes to serve as every generated image instead of a real PNG (corrupt-media tests).
+        self.image_override: bytes | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat, name="chat")
@@ -146,7 +149,7 @@ class OpenAIEmulator(Emulator):
                                        "'1024x1024', '1024x1536', '1536x1024', and 'auto'.",
                                        code="invalid_value")
         width, height = (int(n) for n in (size if size != "auto" else "1024x1024").split("x"))
-        png = image_bytes(width, height, prompt[:40])
+        png = self.image_override or image_bytes(width, height, prompt[:40])
         item: dict[str, Any] = {"revised_prompt": None}
         if gpt_image or body.get("response_format") == "b64_json":
             item["b64_json"] = base64.b64encode(png).decode("ascii")
