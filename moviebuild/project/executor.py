@@ -100,11 +100,8 @@ class ProviderExecutor:
         }
         fields, inputs = request.fields, request.inputs
         if job.role is Role.TEXT:
-            text_request = requests.TextRequest(
-                producer=job.producer,
-                template=catalog.template_text(job.producer) or "",
-                variables=producers.text_variables(job, fields, inputs),
-                schema=producers.SCHEMAS[job.producer],
+            text_request = producers.text_request(
+                job, fields, inputs, template=catalog.template_text(job.producer) or "",
                 **options,
             )
             answer = await adapter.generate_json(text_request, context)

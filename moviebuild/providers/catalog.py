@@ -15,6 +15,9 @@ from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import LimitSpec, Moviefile, ProviderSpec
 from moviebuild.graph import Job
 
+#: meta/musicgen's version (the "stereo-melody-large" build on its Replicate page).
+MUSICGEN_VERSION = "671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb"
+
 DEFAULT_MODELS: dict[tuple[str, Role], str] = {
     ("openai", Role.TEXT): "gpt-4o-mini",
     ("openai", Role.IMAGE): "gpt-image-1",
@@ -23,7 +26,9 @@ DEFAULT_MODELS: dict[tuple[str, Role], str] = {
     ("elevenlabs", Role.MUSIC): "music_v1",
     ("replicate", Role.IMAGE): "black-forest-labs/flux-schnell",
     ("replicate", Role.VIDEO): "minimax/video-01",
-    ("replicate", Role.MUSIC): "meta/musicgen",
+    # Not an official model: Replicate runs it only by version (POST /v1/predictions), so it is
+    # pinned to the version its model page and every public caller use.
+    ("replicate", Role.MUSIC): f"meta/musicgen:{MUSICGEN_VERSION}",
     ("fal", Role.IMAGE): "fal-ai/flux/schnell",
     ("fal", Role.VIDEO): "fal-ai/kling-video/v2.1/standard/text-to-video",
     ("fal", Role.MUSIC): "fal-ai/stable-audio",

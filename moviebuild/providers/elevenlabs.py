@@ -10,7 +10,7 @@ from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
 from moviebuild.providers.endpoints import ELEVENLABS
-from moviebuild.providers.http import ProviderSession, timeout_s
+from moviebuild.providers.http import MAX_DOWNLOAD_BYTES, ProviderSession, timeout_s
 from moviebuild.providers.media_format import normalize_media
 from moviebuild.providers.requests import (
     CallContext,
@@ -76,7 +76,7 @@ class ElevenLabsAdapter:
             reply = await http.call(
                 "POST", f"{http.base_url}/v1/text-to-speech/{voice_id}", json_body=body,
                 params={"output_format": OUTPUT_FORMAT}, headers={"Accept": "audio/mpeg"},
-                prompt=request.text,
+                prompt=request.text, max_body_bytes=MAX_DOWNLOAD_BYTES["audio"],
             )
             audio = http.media_body(reply, "audio")
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
@@ -93,6 +93,7 @@ class ElevenLabsAdapter:
             reply = await http.call(
                 "POST", f"{http.base_url}/v1/music", json_body=body, prompt=request.prompt,
                 params={"output_format": OUTPUT_FORMAT}, headers={"Accept": "audio/mpeg"},
+                max_body_bytes=MAX_DOWNLOAD_BYTES["audio"],
             )
             audio = http.media_body(reply, "audio")
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)

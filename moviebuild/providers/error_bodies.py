@@ -15,6 +15,10 @@ from typing import Any
 _SECONDS_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)", re.IGNORECASE)
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: OpenAI's "Please try again in 644ms." / "... in 1m9.696s." (a Go duration in the message).
+_TRY_AGAIN_IN = re.compile(r"try again in\s+((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.IGNORECASE)
+_RESET_HEADERS = ("ratelimit-reset", "x-ratelimit-reset", "x-ratelimit-reset-requests",
+                  "x-ratelimit-reset-tokens")
 
 
 def provider_message(body: bytes) -> tuple[str, str | None]:
@@ -51,7 +55,9 @@ def retry_after_s(headers: Mapping[str, str], message: str = "", *,
                   throttled: bool = True) -> float | None:
     """Seconds to wait from Retry-After (seconds or HTTP date) or retry-after-ms; for a 429
     (``throttled``) else from the providers' rate-limit reset headers or a "resets in ~30s"
-    phrase in the message, which say nothing about a server error."""
+    phrase in the message, which say nothing about a server error. OpenAI's requests and
+    tokens resets both count (the later one wins: a tokens-per-minute limit can be minutes
+    away while the requests limit resets in milliseconds)."""
     if "retry-after-ms" in headers:
         try:
             return float(headers["retry-after-ms"]) / 1000
@@ -74,14 +80,28 @@ def retry_after_s(headers: Mapping[str, str], message: str = "", *,
     if not throttled:
         return None
     found: list[float] = []
-    for name in ("ratelimit-reset", "x-ratelimit-reset", "x-ratelimit-reset-requests"):
-        parts = _GO_DURATION.findall(headers.get(name, "")) or [(headers.get(name, ""), "s")]
-        try:
-            found.append(sum(float(n) * _UNIT_S.get(unit, 1.0) for n, unit in parts))
-        except ValueError:
-            continue
+    for name in _RESET_HEADERS:
+        if name in headers:
+            seconds = _duration_s(headers[name])
+            if seconds is not None:
+                found.append(seconds)
+    try_again = _TRY_AGAIN_IN.search(message)
     match = _SECONDS_IN_TEXT.search(message)
-    if match:
+    if try_again:
+        found.append(_duration_s(try_again.group(1)) or 0.0)
+    elif match:
         found.append(float(match.group(1)))
     # Replicate sends both a reset header and "resets in ~30s"; waiting for the later is safe.
     return max(found) if found else None
+
+
+def _duration_s(value: str) -> float | None:
+    """Seconds in ``"12"``, ``"1.5"``, ``"120ms"`` or ``"6m0s"``; None when unreadable."""
+    value = value.strip()
+    parts = _GO_DURATION.findall(value)
+    if parts and "".join(n + u for n, u in parts) == value:
+        return sum(float(n) * _UNIT_S[unit] for n, unit in parts)
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -13,7 +13,7 @@ from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
 from moviebuild.providers.endpoints import FAL
-from moviebuild.providers.http import MediaKind, ProviderSession, timeout_s
+from moviebuild.providers.http import MediaKind, ProviderSession, Reply, timeout_s
 from moviebuild.providers.jobs import PollingAdapter, RemoteJob, RemoteJobs, poll_until_done
 from moviebuild.providers.media_format import image_data_uri, normalize_media
 from moviebuild.providers.requests import (
@@ -26,6 +26,7 @@ from moviebuild.providers.requests import (
 )
 
 _RUNNING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
+_ANY_STATUS = tuple(range(200, 600))
 #: Output fields searched for the file, per kind, before any other field holding a ``url``.
 _OUTPUT_FIELDS: dict[str, tuple[str, ...]] = {
     "image": ("images", "image"),
@@ -117,9 +118,20 @@ class FalAdapter(PollingAdapter):
                     self._jobs.remember(context, fingerprint, job)
                 if not await self._wait(http, job, model, resuming):
                     continue
-                result = await self._result(http, job, model, prompt, resuming)
-                if result is None:
-                    continue
+                reply = await self._result(http, job, model, prompt)
+                if reply.status != 200:
+                    # The request is over: fal replays its error on the result URL for up to an
+                    # hour, so it is forgotten and the next attempt (or this one, when it was
+                    # recalled) submits anew instead of resuming the same failure.
+                    self._jobs.forget(context, fingerprint)
+                    if resuming:
+                        continue
+                    if reply.status == 400 and b"cancel" in reply.body.lower():
+                        raise http.error(f"request {job.job_id} was cancelled outside this "
+                                         "build", retryable=False, reply=reply,
+                                         hint="build again to submit it anew")
+                    raise http.classify(reply, prompt)
+                result = http.json_object(reply)
                 url = file_url(result, kind)
                 if url is None:
                     raise http.error(f"request {job.job_id} finished without a {kind} file",
@@ -150,7 +162,7 @@ class FalAdapter(PollingAdapter):
 
         async def poll() -> bool | None:
             reply = await http.call("GET", self._job_url(http, job, model, "status"),
-                                    accept=(200, 202, 404))
+                                    accept=(200, 202, 404), free=True)
             if reply.status == 404:
                 return False
             status = http.json_object(reply).get("status")
@@ -175,13 +187,18 @@ class FalAdapter(PollingAdapter):
         )
 
     async def _result(self, http: ProviderSession, job: RemoteJob, model: str,
-                      prompt: str | None, resuming: bool) -> dict[str, Any] | None:
-        """The model's output; None when a recalled request's result is gone or failed."""
+                      prompt: str | None) -> Reply:
+        """The result reply of a COMPLETED request: 200 with the output, or the request's own
+        failure. A gateway's 429/5xx (no ``X-Fal-Error-Type``) is retried on the free budget."""
         url = self._job_url(http, job, model, "response")
-        if resuming:
-            reply = await http.call("GET", url, accept=(200, 400, 404, 410, 422))
-            return http.json_object(reply) if reply.status == 200 else None
-        return http.json_object(await http.call("GET", url, accept=(200,), prompt=prompt))
+
+        async def fetch() -> Reply:
+            reply = await http.call("GET", url, accept=_ANY_STATUS, prompt=prompt)
+            if reply.status != 200 and not _request_failed(reply):
+                raise http.classify(reply, prompt)
+            return reply
+
+        return await http.retrying(fetch, f"result of fal request {job.job_id}")
 
     def _job_url(self, http: ProviderSession, job: RemoteJob, model: str, which: str) -> str:
         url = job.urls.get(which, "")
@@ -194,6 +211,15 @@ class FalAdapter(PollingAdapter):
         app = "/".join(model.strip("/").split("/")[:2])
         base = f"{http.base_url}/{app}/requests/{request_id}"
         return {"status": f"{base}/status", "cancel": f"{base}/cancel"}.get(which, base)
+
+
+def _request_failed(reply: Reply) -> bool:
+    """True when a result reply is the request's own outcome, not a gateway's hiccup: any 4xx
+    but 429, or an error fal types as the request's (``X-Fal-Error-Type``, ``error_type``;
+    https://docs.fal.ai/documentation/model-apis/request-errors)."""
+    if 400 <= reply.status < 500 and reply.status not in (408, 429):
+        return True
+    return "x-fal-error-type" in reply.headers or b'"error_type"' in reply.body
 
 
 def _unserved(context: CallContext, role: str) -> ProviderError:

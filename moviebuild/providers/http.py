@@ -1,34 +1,55 @@
-"""The one place HTTP meets moviebuild's error tree: aiohttp sessions with timeouts, every reply
-status and transport exception classified into ProviderError (secrets scrubbed), and a safe
-downloader for generated media. It knows no provider's endpoints or payloads; adapters do.
+"""The one place HTTP meets moviebuild's error tree: aiohttp sessions with timeouts and an overall
+deadline, capped bodies, every reply and transport exception turned into a ProviderError
+(secrets scrubbed), and a downloader that checks each redirect hop. It knows no provider's
+endpoints or payloads; adapters do. What a reply means is decided in ``classify.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal
-from urllib.parse import unquote_to_bytes, urlsplit
+from typing import Any, Literal, TypeVar
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 import aiohttp
 
 from moviebuild.errors import ProviderError
-from moviebuild.providers.endpoints import TIMEOUT_ENV, ProviderEndpoint, display_url, env_float
-from moviebuild.providers.error_bodies import provider_message, retry_after_s
+from moviebuild.providers.classify import Reply, classify_reply
+from moviebuild.providers.endpoints import (
+    POLL_INTERVAL_ENV,
+    TIMEOUT_ENV,
+    ProviderEndpoint,
+    display_url,
+    env_float,
+)
+from moviebuild.providers.guard import (
+    GuardedResolver,
+    RefusedAddress,
+    loopback_allowed,
+    refusal_reason,
+)
+from moviebuild.providers.transient import TransientRetry, retry_transient
+
+__all__ = ["MediaKind", "ProviderSession", "Reply", "check_reachable", "quote_prompt",
+           "timeout_s"]
 
 MediaKind = Literal["image", "audio", "video"]
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 300.0
+#: The whole of one exchange (connect to last byte), so a drip-fed body cannot hold a build.
+DEADLINE_ENV = "MOVIEBUILD_HTTP_DEADLINE_S"
+DEFAULT_DEADLINE_S = 900.0
 MAX_DOWNLOAD_BYTES: dict[str, int] = {"image": 50 << 20, "audio": 50 << 20, "video": 200 << 20}
+#: An API answer (JSON) larger than this is refused; image APIs answering base64 get more.
+MAX_JSON_BYTES = 8 << 20
+MAX_REDIRECTS = 5
 _TOLERATED_TYPES = ("application/octet-stream", "binary/octet-stream", "")
-_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-fal-request-id", "x-amzn-requestid")
-_REFUSAL_CODES = ("content_policy_violation", "content_filter", "safety", "moderation", "nsfw")
 
 log = logging.getLogger("moviebuild.providers")
 
@@ -43,20 +64,6 @@ def quote_prompt(prompt: str | None) -> str:
         return ""
     flat = " ".join(prompt.split())
     return flat[:120] + ("…" if len(flat) > 120 else "")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A finished HTTP exchange; header names are lower-case."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str
-
-    @property
-    def request_id(self) -> str | None:
-        return next((self.headers[h] for h in _REQUEST_ID_HEADERS if h in self.headers), None)
 
 
 class ProviderSession:
@@ -79,7 +86,12 @@ class ProviderSession:
         self.base_url = endpoint.base_url()
         self._key = key
         self._auth = endpoint.auth_headers(key)
+        self.deadline_s = env_float(DEADLINE_ENV, DEFAULT_DEADLINE_S)
+        self.transient = TransientRetry(base_delay_s=env_float(POLL_INTERVAL_ENV, 1.0))
+        self.allow_loopback = loopback_allowed()
         self._session: aiohttp.ClientSession | None = None
+        self._downloads: aiohttp.ClientSession | None = None
+        self._resolver: GuardedResolver | None = None
 
     def __repr__(self) -> str:
         return f"ProviderSession({self.endpoint.name!r}, {self.job_id!r})"
@@ -92,12 +104,18 @@ class ProviderSession:
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for session in (self._session, self._downloads):
+            if session is not None:
+                await session.close()
+        if self._resolver is not None:
+            await self._resolver.close()
 
     def scrub(self, text: str) -> str:
         """``text`` without the key, or either half of an ``id:secret`` key."""
-        for secret in (self._key, *(p for p in self._key.split(":") if len(p) >= 8)):
+        # Keys shorter than 8 characters ("ollama", "x" for a local server) are not secrets;
+        # replacing them would garble every message that happens to contain them.
+        parts = (self._key, *self._key.split(":"))
+        for secret in (p for p in parts if len(p) >= 8):
             text = text.replace(secret, "[redacted]")
         return text
 
@@ -135,21 +153,46 @@ class ProviderSession:
     async def call(self, method: str, url: str, *, json_body: Any = None,
                    headers: Mapping[str, str] | None = None,
                    params: Mapping[str, str] | None = None, prompt: str | None = None,
-                   accept: tuple[int, ...] = (200, 201, 202)) -> Reply:
-        """One authenticated request; statuses outside ``accept`` raise a classified error."""
-        assert self._session is not None, "use `async with ProviderSession(...)`"
+                   accept: tuple[int, ...] = (200, 201, 202),
+                   max_body_bytes: int = MAX_JSON_BYTES, free: bool = False) -> Reply:
+        """One authenticated request; statuses outside ``accept`` raise a classified error.
+
+        ``free`` marks a request that costs nothing and changes nothing (a status poll, a
+        result fetch): its transient failures are retried here, on their own budget, instead
+        of spending one of the engine's attempts at the paid call.
+        """
         if _origin(url) != _origin(self.base_url):
             raise self.error(f"refusing to send the {self.endpoint.key_env} key to "
                              f"{display_url(url)}, which is not {display_url(self.base_url)}",
                              retryable=False, hint="check the base URL and the provider's answer")
+
+        async def once() -> Reply:
+            return await self._call_once(method, url, json_body, headers, params, prompt,
+                                         accept, max_body_bytes)
+
+        return await self.retrying(once, f"{method} {display_url(url)}") if free else await once()
+
+    async def retrying(self, operation: Callable[[], Awaitable[T]], what: str) -> T:
+        """``operation`` with its transient failures retried on the free-request budget."""
+        return await retry_transient(operation, what=f"{self.job_id}: {what}",
+                                     policy=self.transient)
+
+    async def _call_once(self, method: str, url: str, json_body: Any,
+                         headers: Mapping[str, str] | None, params: Mapping[str, str] | None,
+                         prompt: str | None, accept: tuple[int, ...],
+                         max_body_bytes: int) -> Reply:
+        assert self._session is not None, "use `async with ProviderSession(...)`"
         try:
-            async with self._session.request(
+            # An empty POST or PUT (a cancel) carries no Content-Type, as the providers' SDKs
+            # send it; aiohttp would add application/octet-stream.
+            skip = ("Content-Type",) if json_body is None else ()
+            async with asyncio.timeout(self.deadline_s), self._session.request(
                 method, url, json=json_body, params=params, allow_redirects=False,
-                headers={**self._auth, **(headers or {})},
+                headers={**self._auth, **(headers or {})}, skip_auto_headers=skip,
             ) as response:
-                body = await response.read()
-                reply = Reply(response.status, {k.lower(): v for k, v in response.headers.items()},
-                              body, url)
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                body = await self._read_capped(response, max_body_bytes, url)
+                reply = Reply(response.status, response_headers, body, url)
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise self.transport_error(exc, url) from _safe_cause(exc)
         log.debug("%s %s -> %s (request id %s)", method, display_url(url), reply.status,
@@ -158,72 +201,87 @@ class ProviderSession:
             raise self.classify(reply, prompt)
         return reply
 
+    async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str) -> bytes:
+        """The body, refused as soon as it is known to exceed ``cap`` bytes."""
+        if int(response.headers.get("content-length") or 0) > cap:
+            raise self._too_big(url, cap)
+        chunks, size = [], 0
+        async for chunk in response.content.iter_chunked(1 << 16):
+            size += len(chunk)
+            if size > cap:
+                raise self._too_big(url, cap)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def transport_error(self, exc: BaseException, url: str) -> ProviderError:
         """Timeouts and dropped or refused connections are worth another attempt."""
         where = display_url(url)
         if isinstance(exc, TimeoutError):
-            return self.error(f"no answer from {where} within {self.timeout_s:g} s",
-                              retryable=True, hint=f"raise {TIMEOUT_ENV} if the provider is slow")
+            return self.error(f"no answer from {where} within {self.timeout_s:g} s "
+                              f"(per read; {self.deadline_s:g} s for the whole answer)",
+                              retryable=True,
+                              hint=f"raise {TIMEOUT_ENV} or {DEADLINE_ENV} if the provider is "
+                                   "slow")
         retryable = isinstance(exc, aiohttp.ClientConnectionError | aiohttp.ClientPayloadError)
         detail = str(exc) if isinstance(exc, aiohttp.ClientConnectionError) else ""
         return self.error(f"{type(exc).__name__} talking to {where} {detail}".rstrip(),
                           retryable=retryable)
 
     def classify(self, reply: Reply, prompt: str | None) -> ProviderError:
-        """The error table of DESIGN.md section 5, for one non-accepted reply."""
-        status = reply.status
-        message, code = provider_message(reply.body)
-        text = f"HTTP {status}: {message}" if message else f"HTTP {status}"
-        key_env = self.endpoint.key_env
-        if status in (401, 403):
-            return self.error(f"{text}; the key in {key_env} was rejected", retryable=False,
-                              reply=reply, hint=f"set {key_env} to a valid key with access to "
-                                                "this model")
-        flag = reply.headers.get("x-fal-retryable") or reply.headers.get("x-fal-needs-retry")
-        if status == 429 and code != "insufficient_quota":
-            return self.error(text, retryable=flag != "false", reply=reply,
-                              retry_after_s=retry_after_s(reply.headers, message))
-        if status == 429 or status == 402:
-            return self.error(text, retryable=False, reply=reply,
-                              hint=f"add credit or raise the quota of the {self.endpoint.name} "
-                                   "account")
-        if status >= 500 or status in (408, 409, 425):
-            return self.error(text, retryable=flag != "false", reply=reply,
-                              retry_after_s=retry_after_s(reply.headers, throttled=False))
-        if code and any(word in code.lower() for word in _REFUSAL_CODES):
-            return self.refused(f"refused by the content policy: {text}", prompt, reply)
-        if status == 404:
-            return self.error(text, retryable=False, reply=reply,
-                              hint="check the model name and the base URL")
-        return self.refused(text, prompt, reply)
+        """The ProviderError for one non-accepted reply (see ``classify.classify_reply``)."""
+        verdict = classify_reply(reply, provider=self.endpoint.name,
+                                 key_env=self.endpoint.key_env)
+        if verdict.refusal:
+            return self.refused(verdict.message, prompt, reply)
+        return self.error(verdict.message, retryable=verdict.retryable, reply=reply,
+                          retry_after_s=verdict.retry_after_s, hint=verdict.hint)
 
     async def download(self, url: str, kind: MediaKind) -> bytes:
-        """Generated media from ``url`` (https, data:, or http on this machine), unauthenticated,
-        checked against the role's content types and size cap."""
+        """Generated media from ``url`` (https, or data:), unauthenticated, checked against the
+        role's content types and size cap. Every redirect hop is checked before it is followed
+        (https only; no loopback, link-local or private address unless the test setting allows
+        127.0.0.1); transient failures are retried here, since the media is already paid for."""
         cap = MAX_DOWNLOAD_BYTES[kind]
         if url.startswith("data:"):
             return self._data_uri(url, kind, cap)
-        self._check_scheme(url)
-        assert self._session is not None, "use `async with ProviderSession(...)`"
+        self._check_hop(url)
+        return await self.retrying(lambda: self._download_once(url, kind, cap),
+                                   f"download of {display_url(url)}")
+
+    async def _download_once(self, url: str, kind: MediaKind, cap: int) -> bytes:
+        session = self._download_session()
+        hop = url
         try:
-            async with self._session.get(url, allow_redirects=True, max_redirects=5) as response:
-                self._check_scheme(str(response.url))
-                headers = {k.lower(): v for k, v in response.headers.items()}
-                if response.status != 200:
-                    reply = Reply(response.status, headers, await response.content.read(4096), url)
-                    raise self.classify(reply, None)
-                self._check_type(headers.get("content-type", ""), kind, url)
-                if int(headers.get("content-length") or 0) > cap:
-                    raise self._too_big(url, cap)
-                chunks, size = [], 0
-                async for chunk in response.content.iter_chunked(1 << 16):
-                    size += len(chunk)
-                    if size > cap:
-                        raise self._too_big(url, cap)
-                    chunks.append(chunk)
+            async with asyncio.timeout(self.deadline_s):
+                for _ in range(MAX_REDIRECTS + 1):
+                    async with session.get(hop, allow_redirects=False) as response:
+                        headers = {k.lower(): v for k, v in response.headers.items()}
+                        if response.status in (301, 302, 303, 307, 308) and "location" in headers:
+                            hop = urljoin(hop, headers["location"])
+                            self._check_hop(hop)
+                            continue
+                        if response.status != 200:
+                            body = await response.content.read(4096)
+                            raise self.classify(Reply(response.status, headers, body, hop), None)
+                        self._check_type(headers.get("content-type", ""), kind, hop)
+                        return await self._read_capped(response, cap, hop)
+        except RefusedAddress as exc:
+            raise self.error(f"refusing to download {display_url(hop)}: {exc}",
+                             retryable=False) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise self.transport_error(exc, url) from _safe_cause(exc)
-        return b"".join(chunks)
+            raise self.transport_error(exc, hop) from _safe_cause(exc)
+        raise self.error(f"{display_url(url)} redirects more than {MAX_REDIRECTS} times",
+                         retryable=False)
+
+    def _download_session(self) -> aiohttp.ClientSession:
+        """A session without the key whose resolver refuses private addresses."""
+        if self._downloads is None:
+            self._resolver = GuardedResolver(allow_loopback=self.allow_loopback)
+            connector = aiohttp.TCPConnector(resolver=self._resolver)
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.timeout_s,
+                                            sock_read=self.timeout_s)
+            self._downloads = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        return self._downloads
 
     def media_body(self, reply: Reply, kind: MediaKind) -> bytes:
         """The bytes of a reply that is itself the media (speech, music), checked as downloads."""
@@ -234,12 +292,11 @@ class ProviderSession:
             raise self.unexpected(reply, f"the {kind} is empty")
         return reply.body
 
-    def _check_scheme(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS):
-            return
-        raise self.error(f"refusing to download {display_url(url)}: only https URLs are fetched",
-                         retryable=False)
+    def _check_hop(self, url: str) -> None:
+        reason = refusal_reason(url, allow_loopback=self.allow_loopback)
+        if reason is not None:
+            raise self.error(f"refusing to download {display_url(url)}: {reason}",
+                             retryable=False)
 
     def _check_type(self, content_type: str, kind: MediaKind, url: str,
                     reply: Reply | None = None) -> None:

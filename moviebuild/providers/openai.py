@@ -11,12 +11,13 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
 from moviebuild.providers.endpoints import OPENAI
-from moviebuild.providers.http import ProviderSession, Reply, timeout_s
+from moviebuild.providers.http import MAX_DOWNLOAD_BYTES, ProviderSession, Reply, timeout_s
 from moviebuild.providers.json_schema import schema_errors
 from moviebuild.providers.media_format import normalize_media
 from moviebuild.providers.requests import (
@@ -28,6 +29,13 @@ from moviebuild.providers.requests import (
     VideoRequest,
 )
 
+#: An image answer is base64 JSON: the image cap plus a third, plus room for the rest.
+MAX_B64_IMAGE_BYTES = MAX_DOWNLOAD_BYTES["image"] * 4 // 3 + (1 << 20)
+#: A provider entry's ``params`` key choosing ``json_schema`` (default) or ``json_object``.
+STRUCTURED_OUTPUT_PARAM = "structured_output"
+_UNSENT_KEYWORDS = frozenset({"minLength", "maxLength"})
+OPENAI_HOST = "api.openai.com"
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 #: The Moviefile's default voice name maps to this OpenAI voice; other names pass through.
 DEFAULT_VOICE = "alloy"
 _REPAIR = (
@@ -48,6 +56,49 @@ def fill_template(request: TextRequest) -> str:
             retryable=False, provider="openai",
             hint="the template names a variable the producer does not provide",
         ) from exc
+
+
+def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` as sent with ``strict: true``: without ``minLength``/``maxLength``, which
+    OpenAI's strict mode and several compatible servers reject. The adapter still checks them
+    on the answer; item counts (``minItems``/``maxItems``) are sent."""
+    def strip(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {k: strip(v) for k, v in node.items() if k not in _UNSENT_KEYWORDS}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    stripped: dict[str, Any] = strip(schema)
+    return stripped
+
+
+def response_format(producer: str, schema: Mapping[str, Any],
+                    structured_output: Any = None) -> dict[str, Any]:
+    """``json_schema`` (strict) by default; ``json_object`` with the schema alongside for
+    servers that lack strict JSON schemas (llama-cpp-python's server constrains its output with
+    the ``schema`` it is given; others ignore it, and the answer is still checked here)."""
+    if structured_output == "json_object":
+        # Not strict mode: string lengths stay, so a grammar-constrained server enforces them.
+        return {"type": "json_object", "schema": dict(schema)}
+    if structured_output not in (None, "json_schema"):
+        raise ProviderError(
+            f"{producer}: params.{STRUCTURED_OUTPUT_PARAM} is {structured_output!r}",
+            retryable=False, provider="openai",
+            hint=f"set {STRUCTURED_OUTPUT_PARAM} to json_schema (the default) or json_object")
+    return {"type": "json_schema", "json_schema": {
+        "name": producer, "schema": strict_schema(schema), "strict": True}}
+
+
+def token_limit(base_url: str, model: str, tokens: int) -> dict[str, int]:
+    """The answer's token cap in the field the server takes: ``max_tokens`` for compatible
+    servers (where a looping small model is the risk), ``max_completion_tokens`` on OpenAI,
+    and none for OpenAI's reasoning models, whose hidden reasoning counts against the cap."""
+    if urlsplit(base_url).hostname != OPENAI_HOST:
+        return {"max_tokens": tokens}
+    if model.startswith(_REASONING_PREFIXES):
+        return {}
+    return {"max_completion_tokens": tokens}
 
 
 def image_size(model: str, width: int, height: int) -> str:
@@ -105,11 +156,15 @@ class OpenAIAdapter:
         request: TextRequest, prompt: str,
     ) -> tuple[dict[str, Any] | None, list[str], str]:
         """One chat completion: (the answer if schema-valid, the problems, the raw content)."""
-        body = {
-            **request.params, "model": model, "messages": messages,
-            "response_format": {"type": "json_schema", "json_schema": {
-                "name": request.producer, "schema": dict(request.schema), "strict": True}},
+        params = dict(request.params)
+        body: dict[str, Any] = {
+            **params, "model": model, "messages": messages,
+            "response_format": response_format(request.producer, request.schema,
+                                               params.pop(STRUCTURED_OUTPUT_PARAM, None)),
         }
+        body.pop(STRUCTURED_OUTPUT_PARAM, None)
+        if request.max_output_tokens and not {"max_tokens", "max_completion_tokens"} & set(body):
+            body.update(token_limit(http.base_url, model, request.max_output_tokens))
         reply = await http.call("POST", f"{http.base_url}/chat/completions", json_body=body,
                                 prompt=prompt)
         message, finish = _first_choice(http, reply)
@@ -120,7 +175,8 @@ class OpenAIAdapter:
         if not isinstance(content, str):
             raise http.unexpected(reply, "the message has no text content")
         try:
-            value = json.loads(content)
+            # Small local models write raw newlines inside strings; that is still their text.
+            value = json.loads(content, strict=False)
         except ValueError as exc:
             cut = " (cut off: finish_reason is 'length')" if finish == "length" else ""
             return None, [f"the answer is not valid JSON{cut}: {exc}"], content
@@ -137,7 +193,8 @@ class OpenAIAdapter:
         body.update(request.params)
         async with self._session(context) as http:
             reply = await http.call("POST", f"{http.base_url}/images/generations",
-                                    json_body=body, prompt=request.prompt)
+                                    json_body=body, prompt=request.prompt,
+                                    max_body_bytes=MAX_B64_IMAGE_BYTES)
             data = http.json_object(reply)
             items = data.get("data")
             item = items[0] if isinstance(items, list) and items else None
@@ -164,7 +221,8 @@ class OpenAIAdapter:
         body.update(request.params)
         async with self._session(context) as http:
             reply = await http.call("POST", f"{http.base_url}/audio/speech", json_body=body,
-                                    headers={"Accept": "audio/mpeg"}, prompt=request.text)
+                                    headers={"Accept": "audio/mpeg"}, prompt=request.text,
+                                    max_body_bytes=MAX_DOWNLOAD_BYTES["audio"])
             audio = http.media_body(reply, "audio")
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
 

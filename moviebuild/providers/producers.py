@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ImageRequest,
         MusicRequest,
         SpeechRequest,
+        TextRequest,
         VideoRequest,
     )
 
@@ -47,6 +48,52 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "TextToVideoPromptProducer": _object(direction_prompt=_TEXT),
     "ImageToVideoPromptProducer": _object(starting_image_prompt=_TEXT, direction_prompt=_TEXT),
 }
+
+
+#: Output tokens allowed per item of an answer, and for the rest of it: generous for the
+#: language, small enough that a looping model stops within seconds.
+_TOKENS_PER_SEGMENT = 200
+_TOKENS_PER_IMAGE_PROMPT = 150
+_TOKENS_BASE = 300
+
+
+def answer_schema(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The producer's schema with this job's item counts (segments, image prompts) in it, so
+    the model is told them and a wrong count goes through the repair request."""
+    import copy
+
+    schema = copy.deepcopy(SCHEMAS[job.producer])
+    if job.producer == "ScriptProducer":
+        n = int(fields["duration"]) // SEGMENT_LENGTH_S
+        schema["properties"]["segments"].update(minItems=n, maxItems=n)
+    elif job.producer == "TextToImagePromptProducer":
+        m = int(fields["images_per_segment"])
+        schema["properties"]["image_prompts"].update(minItems=m, maxItems=m)
+    return schema
+
+
+def answer_token_budget(job: Job, fields: Mapping[str, Any]) -> int:
+    """``max_tokens`` for an LLM job, sized to the answer it must write."""
+    if job.producer == "ScriptProducer":
+        n = int(fields["duration"]) // SEGMENT_LENGTH_S
+        return _TOKENS_BASE + n * _TOKENS_PER_SEGMENT
+    if job.producer == "TextToImagePromptProducer":
+        return _TOKENS_BASE + int(fields["images_per_segment"]) * _TOKENS_PER_IMAGE_PROMPT
+    return _TOKENS_BASE + _TOKENS_PER_IMAGE_PROMPT
+
+
+def text_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
+                 template: str, model: str | None, params: Mapping[str, Any],
+                 take: int) -> TextRequest:
+    """The request of an LLM job: its template, variables, counted schema and token budget."""
+    from moviebuild.providers import requests
+
+    return requests.TextRequest(
+        producer=job.producer, template=template,
+        variables=text_variables(job, fields, inputs), schema=answer_schema(job, fields),
+        model=model, params=params, take=take,
+        max_output_tokens=answer_token_budget(job, fields),
+    )
 
 
 def _text(inputs: Mapping[NodeId, bytes], name: str, index: tuple[int, ...] = ()) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.providers.catalog import DEFAULT_MODELS
+from moviebuild.providers.classify import is_refusal
 from moviebuild.providers.endpoints import REPLICATE
 from moviebuild.providers.http import MediaKind, ProviderSession, timeout_s
 from moviebuild.providers.jobs import PollingAdapter, RemoteJob, RemoteJobs, poll_until_done
@@ -148,7 +149,8 @@ class ReplicateAdapter(PollingAdapter):
 
     async def _resume(self, http: ProviderSession, job: RemoteJob) -> dict[str, Any] | None:
         """The recalled prediction if it can still deliver, else None (submit anew)."""
-        reply = await http.call("GET", self._url(http, job, "get"), accept=(200, 404, 410))
+        reply = await http.call("GET", self._url(http, job, "get"), accept=(200, 404, 410),
+                                free=True)
         if reply.status != 200:
             return None
         prediction = http.json_object(reply)
@@ -164,7 +166,7 @@ class ReplicateAdapter(PollingAdapter):
             return prediction
 
         async def poll() -> dict[str, Any] | None:
-            reply = await http.call("GET", self._url(http, job, "get"), accept=(200,))
+            reply = await http.call("GET", self._url(http, job, "get"), accept=(200,), free=True)
             found = http.json_object(reply)
             return None if found.get("status") in _RUNNING else found
 
@@ -188,11 +190,29 @@ class ReplicateAdapter(PollingAdapter):
         return f"{url}/cancel" if which == "cancel" else url
 
 
+#: Words in a failed prediction's ``error`` that say the infrastructure failed, not the input:
+#: worth a new prediction. (A model's own "CUDA out of memory" is such a failure, e.g.
+#: https://github.com/replicate/replicate-python/issues/351; cog's worker crash reads "Prediction
+#: failed for an unknown reason. It might have run out of memory?",
+#: https://github.com/replicate/cog/issues/960.)
+_TRANSIENT_FAILURES = ("out of memory", "cuda error", "internal error", "timed out", "timeout",
+                       "unknown reason", "connection", "temporarily unavailable",
+                       "worker", "please retry", "try again later")
+
+
 def _failure(http: ProviderSession, job: RemoteJob, prediction: Mapping[str, Any],
              prompt: str | None) -> ProviderError:
-    status, error = prediction.get("status"), prediction.get("error")
+    status, error = prediction.get("status"), str(prediction.get("error") or "no reason given")
     if status == "failed":
-        return http.refused(f"prediction {job.job_id} failed: {error or 'no reason given'}", prompt)
+        text = f"prediction {job.job_id} failed: {error}"
+        if is_refusal(error, None):
+            return http.refused(f"refused by the content policy: {text}", prompt)
+        if any(word in error.lower() for word in _TRANSIENT_FAILURES):
+            return http.error(text, retryable=True)
+        return http.error(text, retryable=False,
+                          hint="the model failed on this input: check its params in the "
+                               "Moviefile, run `moviebuild redo` on the job, or choose another "
+                               "model")
     if status == "aborted":
         return http.error(f"prediction {job.job_id} was aborted before it started",
                           retryable=True)

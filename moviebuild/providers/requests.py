@@ -13,7 +13,9 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class TextRequest:
-    """An LLM call: fill ``template`` with ``variables``; the answer must match ``schema``."""
+    """An LLM call: fill ``template`` with ``variables``; the answer must match ``schema``
+    (which carries the item counts). ``max_output_tokens`` bounds the answer, so a model that
+    loops stops instead of running into the timeout."""
 
     producer: str
     template: str
@@ -22,6 +24,7 @@ class TextRequest:
     model: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     take: int = 0
+    max_output_tokens: int | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.transient import TransientRetry
 from moviebuild.testing.emulators import Emulator, FaultKind
 
 from .conftest import FAKE_KEYS
@@ -224,7 +225,9 @@ def test_a_resumed_call_polls_the_recalled_job_and_submits_nothing(
     emulator = _emulator(request, job_case)
     emulator.polls_to_finish = 3
     assert job_case.poll_route is not None
-    emulator.faults.add(job_case.poll_route, FaultKind.SERVER_ERROR)
+    # Polls are retried on their own budget; a poll that fails through all of it gives up.
+    emulator.faults.add(job_case.poll_route, FaultKind.SERVER_ERROR,
+                        times=TransientRetry().attempts)
     remembered: list[Mapping[str, Any]] = []
     first = CallContext(job_id="Job[1]", remember=remembered.append)
     assert _fail(job_case, first).retryable
@@ -254,3 +257,26 @@ def test_cancelling_the_task_mid_poll_cancels_the_provider_job(
     asyncio.run(run_then_cancel())
     assert emulator.counters["polls"] >= 2
     assert emulator.counters["cancels"] == 1
+
+
+def test_a_cancel_carries_no_body_and_no_content_type(
+        request: pytest.FixtureRequest, job_case: Case) -> None:
+    # The SDKs send an empty cancel without Content-Type; aiohttp alone would add
+    # application/octet-stream, which the services never see from their own clients.
+    emulator = _emulator(request, job_case)
+    emulator.polls_to_finish = 10_000
+
+    async def run_then_cancel() -> None:
+        task = asyncio.create_task(job_case.call(make_adapter(job_case.adapter),
+                                                 CallContext(job_id="Job[1]")))
+        for _ in range(500):
+            if emulator.counters["polls"] >= 1:
+                break
+            await asyncio.sleep(0.005)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_then_cancel())
+    (cancel,) = [r for r in emulator.requests if r.route == "cancel"]
+    assert cancel.content_type is None and cancel.body is None

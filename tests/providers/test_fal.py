@@ -4,6 +4,7 @@ outputs, failures surfaced by the result, and resuming queued requests."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,7 +77,7 @@ def test_a_recalled_request_that_cannot_deliver_is_submitted_anew(
     _run(FalAdapter().generate_image(IMAGE, _context(remembered)))
     job = fal_emulator.queue[remembered[0]["prediction_id"]]
     if spoil == "cancelled":
-        job.status = "CANCELLED"
+        job.cancelled = True
     elif spoil == "unknown":
         del fal_emulator.queue[job.id]
     else:
@@ -87,13 +88,62 @@ def test_a_recalled_request_that_cannot_deliver_is_submitted_anew(
 
 
 def test_an_engine_retry_in_the_same_build_resumes_the_request(fal_emulator: FalEmulator) -> None:
-    fal_emulator.faults.add("result", FaultKind.SERVER_ERROR)
+    fal_emulator.faults.add("status", FaultKind.SERVER_ERROR, times=8)
     adapter = FalAdapter()
     with pytest.raises(ProviderError) as caught:
         _run(adapter.generate_image(IMAGE, _context()))
     assert caught.value.retryable
     assert _run(adapter.generate_image(IMAGE, _context())).startswith(b"\x89PNG")
     assert fal_emulator.counters["submissions"] == 1
+
+
+def test_a_gateway_error_on_the_result_is_retried_without_an_engine_attempt(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("result", FaultKind.SERVER_ERROR, times=2)
+    fal_emulator.faults.add("status", FaultKind.RATE_LIMIT, times=2, retry_after=None)
+    assert _run(FalAdapter().generate_image(IMAGE, _context())).startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 1
+
+
+# fal replays a request's own failure on its result URL (typed by error_type and the
+# X-Fal-Error-Type header: https://docs.fal.ai/documentation/model-apis/request-errors, body
+# {"detail": "Runner disconnected", "error_type": "runner_disconnected"}). Resuming it can
+# only fail again, so the retry must submit anew.
+FAILED_RESULT = {"detail": "Runner disconnected", "error_type": "runner_disconnected"}
+
+
+def test_a_failed_result_is_forgotten_so_the_engine_retry_submits_anew(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("submit", FaultKind.FAIL_JOB, message="runner_disconnected")
+    adapter = FalAdapter()
+    with pytest.raises(ProviderError, match="Runner disconnected") as caught:
+        _run(adapter.generate_image(IMAGE, _context()))
+    assert caught.value.retryable
+    assert fal_emulator.counters["result"] == 1
+    assert _run(adapter.generate_image(IMAGE, _context())).startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 2
+
+
+def test_a_recalled_request_whose_result_failed_is_submitted_anew_in_a_later_build(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("submit", FaultKind.FAIL_JOB, message="runner_disconnected")
+    remembered: list[Mapping[str, Any]] = []
+    with pytest.raises(ProviderError):
+        _run(FalAdapter().generate_image(IMAGE, _context(remembered)))
+    later = FalAdapter()
+    assert _run(later.generate_image(IMAGE, _context(recall=remembered[0]))).startswith(
+        b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 2
+
+
+def test_the_emulator_replays_the_documented_request_error_body(
+        fal_emulator: FalEmulator) -> None:
+    from moviebuild.providers.classify import Reply
+    from moviebuild.providers.fal import _request_failed
+
+    body = json.dumps(FAILED_RESULT).encode()
+    assert _request_failed(Reply(503, {"x-fal-error-type": "runner_disconnected"}, body, "u"))
+    assert not _request_failed(Reply(503, {}, b'{"detail": "Service Unavailable"}', "u"))
 
 
 def test_cancelling_a_finished_request_is_harmless(fal_emulator: FalEmulator) -> None:
@@ -122,3 +172,22 @@ def test_cancelling_a_finished_request_is_harmless(fal_emulator: FalEmulator) ->
 ])
 def test_the_file_is_found_in_fal_output_shapes(output: Any, kind: str, url: str | None) -> None:
     assert file_url(output, kind) == url  # type: ignore[arg-type]
+
+
+def test_a_request_cancelled_outside_the_build_completes_and_says_so(
+        fal_emulator: FalEmulator) -> None:
+    # fal reports no CANCELLED status: the cancelled request completes and its result is an
+    # error, which is what the adapter must read.
+    fal_emulator.polls_to_finish = 10_000
+
+    async def run() -> None:
+        task = asyncio.create_task(FalAdapter().generate_image(IMAGE, _context()))
+        while not fal_emulator.counters["polls"]:
+            await asyncio.sleep(0.005)
+        (job,) = fal_emulator.queue.values()
+        job.status, job.cancelled = "COMPLETED", True
+        await task
+
+    with pytest.raises(ProviderError, match="cancelled outside this build") as caught:
+        _run(run())
+    assert not caught.value.retryable and "submit it anew" in (caught.value.hint or "")

@@ -121,7 +121,8 @@ def test_reset_headers_say_nothing_about_server_errors() -> None:
 
 
 def test_the_prompt_in_a_hint_is_cut_to_120_characters(session: ProviderSession) -> None:
-    error = session.classify(_reply(400, {"error": {"message": "no"}}), "word " * 100)
+    refusal = {"error": {"message": "no", "code": "content_policy_violation"}}
+    error = session.classify(_reply(400, refusal), "word " * 100)
     quoted = (error.hint or "").split('"')[1]
     assert len(quoted) == 121 and quoted.endswith("…")
 
@@ -199,3 +200,11 @@ def test_the_key_is_never_sent_to_another_origin(openai_emulator: OpenAIEmulator
     with pytest.raises(ProviderError, match="refusing to send the OPENAI_API_KEY key"):
         asyncio.run(run())
     assert not openai_emulator.requests
+
+
+def test_a_short_placeholder_key_for_a_local_server_does_not_garble_messages(
+        provider_env: pytest.MonkeyPatch) -> None:
+    provider_env.setenv("OPENAI_API_KEY", "x")
+    local = ProviderSession(OPENAI, "TextToMusicPromptProducer", timeout_s=1.0)
+    assert local.scrub("TextToMusicPromptProducer: max_tokens") == (
+        "TextToMusicPromptProducer: max_tokens")

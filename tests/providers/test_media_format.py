@@ -52,3 +52,38 @@ def test_large_input_images_travel_as_jpeg_data_uris() -> None:
     big = io.BytesIO()
     Image.frombytes("L", (1000, 512), noisy).save(big, "PNG")
     assert image_data_uri(big.getvalue()).startswith("data:image/jpeg;base64,")
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header (with a valid CRC) claims a size its data does not have."""
+    import struct
+    import zlib
+
+    real = image_bytes(8, 8)
+    ihdr = struct.pack(">II", width, height) + real[24:29]
+    chunk = b"IHDR" + ihdr
+    return real[:12] + chunk + struct.pack(">I", zlib.crc32(chunk)) + real[33:]
+
+
+@pytest.mark.parametrize(("data", "kind", "problem"), [
+    (b"\x89PNG\r\n\x1a\n" + b"junk" * 100, "image", "could not be decoded"),
+    (_png_claiming(20000, 20000), "image", "over the cap"),
+    (_png_claiming(12000, 12000), "image", "over the cap"),
+    (b"ID3" + bytes(random.Random(1).randrange(256) for _ in range(4000)), "audio",
+     "could not be decoded"),
+    (b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 2000, "video", "could not be decoded"),
+])
+def test_media_are_decoded_and_verified_before_they_are_stored(
+        data: bytes, kind: str, problem: str) -> None:
+    # Seen in a hostile test: a PNG signature followed by junk was stored and exported; a
+    # 12000x12000 JPEG took 745 MB; a 20000x20000 one gave an internal error.
+    with pytest.raises(ProviderError, match=problem) as caught:
+        _normalize(data, kind)
+    assert not caught.value.retryable
+
+
+def test_real_audio_and_video_pass_the_probe_with_their_length() -> None:
+    from moviebuild.providers.media_format import probe_media
+
+    assert probe_media(mp3_bytes(1.0), "audio") == pytest.approx(1.0, abs=0.2)
+    assert probe_media(mp4_bytes(1.0), "video") == pytest.approx(1.0, abs=0.2)

@@ -20,6 +20,7 @@ from moviebuild.providers.endpoints import ENDPOINTS, TIMEOUT_ENV
 from moviebuild.providers.http import ProviderSession
 from moviebuild.providers.registry import make_adapter
 from moviebuild.providers.requests import CallContext, ImageRequest, SpeechRequest
+from moviebuild.providers.transient import TransientRetry
 from moviebuild.testing.emulators import (
     ElevenLabsEmulator,
     FalEmulator,
@@ -118,7 +119,7 @@ def test_an_engine_retry_resumes_the_prediction_instead_of_paying_again(
 def test_a_rebuild_after_a_failed_poll_polls_the_journaled_prediction(
         all_emulators: dict[str, Any], movie_folder: Path) -> None:
     replicate = all_emulators["replicate"]
-    replicate.faults.add("poll", FaultKind.SERVER_ERROR)
+    replicate.faults.add("poll", FaultKind.SERVER_ERROR, times=TransientRetry().attempts)
     first = _build(movie_folder, RetryPolicy(max_attempts=1))
     assert [str(o.job_id) for o in first.failed()] == ["ImageToVideoProducer[2]"]
     journal = "".join(p.read_text() for p in (movie_folder / ".moviebuild/journal").iterdir())

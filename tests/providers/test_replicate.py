@@ -12,6 +12,7 @@ import pytest
 from moviebuild.errors import ProviderError
 from moviebuild.providers.replicate import ReplicateAdapter, output_url
 from moviebuild.providers.requests import CallContext, ImageRequest, TextRequest, VideoRequest
+from moviebuild.providers.transient import TransientRetry
 from moviebuild.testing.emulators import FaultKind, ReplicateEmulator
 from moviebuild.testing.emulators.media import image_bytes
 
@@ -75,7 +76,7 @@ def test_a_failed_prediction_needs_attention_and_quotes_the_prompt(
 
 def test_an_engine_retry_in_the_same_build_resumes_the_prediction(
         replicate_emulator: ReplicateEmulator) -> None:
-    replicate_emulator.faults.add("poll", FaultKind.SERVER_ERROR)
+    replicate_emulator.faults.add("poll", FaultKind.SERVER_ERROR, times=TransientRetry().attempts)
     adapter = ReplicateAdapter()
     with pytest.raises(ProviderError) as caught:
         _run(adapter.generate_image(IMAGE, _context()))
@@ -86,7 +87,7 @@ def test_an_engine_retry_in_the_same_build_resumes_the_prediction(
 
 def test_a_changed_request_never_resumes_an_old_prediction(
         replicate_emulator: ReplicateEmulator) -> None:
-    replicate_emulator.faults.add("poll", FaultKind.SERVER_ERROR)
+    replicate_emulator.faults.add("poll", FaultKind.SERVER_ERROR, times=TransientRetry().attempts)
     adapter = ReplicateAdapter()
     with pytest.raises(ProviderError):
         _run(adapter.generate_image(IMAGE, _context()))
@@ -140,7 +141,7 @@ def test_sync_mode_inlines_outputs_as_data_uris(replicate_emulator: ReplicateEmu
     async def create_and_wait() -> Any:
         async with ProviderSession(REPLICATE, "Job", timeout_s=2.0) as session:
             reply = await session.call(
-                "POST", f"{session.base_url}/models/owner/image-model/predictions",
+                "POST", f"{session.base_url}/models/black-forest-labs/flux-schnell/predictions",
                 json_body={"input": {"prompt": "x"}}, headers={"Prefer": "wait=5"})
             return reply.headers["preference-applied"], session.json_object(reply)
 
@@ -171,3 +172,63 @@ def test_an_unknown_model_string_and_the_text_role_are_config_problems(
         _run(ReplicateAdapter().generate_json(TextRequest("ScriptProducer", "", {}, {}),
                                               _context()))
     assert not replicate_emulator.requests
+
+
+def test_a_poll_that_fails_now_and_then_costs_no_engine_attempt(
+        replicate_emulator: ReplicateEmulator) -> None:
+    replicate_emulator.polls_to_finish = 3
+    replicate_emulator.faults.add("poll", FaultKind.RATE_LIMIT, times=3, retry_after=None)
+    replicate_emulator.faults.add("files", FaultKind.SERVER_ERROR, times=2)
+    assert _run(ReplicateAdapter().generate_image(IMAGE, _context())).startswith(b"\x89PNG")
+    assert replicate_emulator.counters["submissions"] == 1
+
+
+# Replicate runs only its official models by name; a community model such as meta/musicgen
+# answers 404 there (https://github.com/replicate/replicate-javascript/issues/347:
+# {"detail":"The requested resource could not be found.","status":404}).
+def test_the_default_music_model_is_called_by_its_pinned_version(
+        replicate_emulator: ReplicateEmulator) -> None:
+    from moviebuild.providers.catalog import MUSICGEN_VERSION
+    from moviebuild.providers.requests import MusicRequest
+
+    audio = _run(ReplicateAdapter().generate_music(MusicRequest("calm piano", 20.0), _context()))
+    assert audio[:3] == b"ID3" or audio[0] == 0xFF
+    create = replicate_emulator.requests[0]
+    assert create.path == "/v1/predictions" and create.body["version"] == MUSICGEN_VERSION
+
+
+def test_a_community_model_by_name_gets_replicates_404(
+        replicate_emulator: ReplicateEmulator) -> None:
+    from moviebuild.providers.requests import MusicRequest
+
+    with pytest.raises(ProviderError, match="HTTP 404: The requested resource") as caught:
+        _run(ReplicateAdapter().generate_music(
+            MusicRequest("calm piano", 20.0, model="meta/musicgen"), _context()))
+    assert not caught.value.retryable and "model name" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(("error", "retryable", "hint_has"), [
+    # https://github.com/zai-org/CogView2/issues/12 (a Replicate model's failure)
+    ("CUDA out of memory. Tried to allocate 1.22 GiB (GPU 0; 39.59 GiB total capacity; 30.86 "
+     "GiB already allocated; 1.07 GiB free; 34.03 GiB reserved in total by PyTorch)", True, None),
+    # https://github.com/replicate/cog/issues/960
+    ("Prediction failed for an unknown reason. It might have run out of memory? (exitcode 2)",
+     True, None),
+    ("NSFW content detected. Try running it again, or try a different prompt.", False,
+     "a red fox in snow"),
+    ("ValueError: steps must be <= 50", False, "params"),
+])
+def test_a_failed_prediction_is_classified_by_its_error(
+        replicate_emulator: ReplicateEmulator, error: str, retryable: bool,
+        hint_has: str | None) -> None:
+    replicate_emulator.faults.add("create", FaultKind.FAIL_JOB, message=error)
+    adapter = ReplicateAdapter()
+    with pytest.raises(ProviderError) as caught:
+        _run(adapter.generate_image(IMAGE, _context()))
+    assert caught.value.retryable is retryable
+    assert "edit this prompt" not in (caught.value.hint or "") or hint_has == "a red fox in snow"
+    if hint_has:
+        assert hint_has in (caught.value.hint or "")
+    if retryable:
+        _run(adapter.generate_image(IMAGE, _context()))
+        assert replicate_emulator.counters["submissions"] == 2

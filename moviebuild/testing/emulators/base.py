@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hashlib
 import itertools
 import json
 import threading
@@ -54,11 +55,39 @@ class Fault:
 
 
 class FaultPlan:
-    """Faults queued per route name: the next requests to that route get them, in order."""
+    """Faults queued per route name: the next requests to that route get them, in order.
+
+    ``transient(rate)`` adds background noise: each request, identified by its method, path and
+    body and how often that same request came before, fails with a 429 or a 500 with
+    probability ``rate``. The draw is a hash, not a random generator, so a request's fate does
+    not depend on how concurrent requests interleave.
+    """
 
     def __init__(self) -> None:
         self._queues: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
+        self._rate = 0.0
+        self._seed = 0
+        self._seen: Counter[str] = Counter()
+
+    def transient(self, rate: float, *, seed: int = 0) -> FaultPlan:
+        """Fail about ``rate`` of all requests with a 429 (Retry-After: 0) or a 500."""
+        with self._lock:
+            self._rate, self._seed = rate, seed
+        return self
+
+    def draw(self, identity: str) -> Fault | None:
+        """The background fault for this request, if the transient noise picks it."""
+        with self._lock:
+            if self._rate <= 0:
+                return None
+            occurrence = self._seen[identity]
+            self._seen[identity] += 1
+        digest = hashlib.sha256(f"{self._seed}|{identity}|{occurrence}".encode()).digest()
+        if int.from_bytes(digest[:8], "big") / 2**64 >= self._rate:
+            return None
+        kind = FaultKind.RATE_LIMIT if digest[8] % 2 else FaultKind.SERVER_ERROR
+        return Fault(kind, retry_after="0")
 
     def add(self, route: str, kind: FaultKind | str, *, times: int = 1,
             retry_after: str | None = "7", message: str | None = None) -> FaultPlan:
@@ -98,6 +127,7 @@ class RecordedRequest:
     body: Any
     authorized: bool
     sent_key: bool
+    content_type: str | None = None
 
 
 class Emulator:
@@ -119,6 +149,8 @@ class Emulator:
         self.hang_s = hang_s
         self.faults = FaultPlan()
         self.counters: Counter[str] = Counter()
+        #: Requests per route that the handler answered successfully (faults excluded).
+        self.served: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
         self.files: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(1)
@@ -178,8 +210,10 @@ class Emulator:
         return self._url + self.base_path
 
     def environment(self) -> dict[str, str]:
-        """The environment variables that point the provider's adapter here."""
-        return {self.key_env: self.key, self.base_env: self.base_url}
+        """The environment variables that point the provider's adapter here, and the test
+        setting that lets downloads reach this emulator's files on 127.0.0.1."""
+        return {self.key_env: self.key, self.base_env: self.base_url,
+                "MOVIEBUILD_ALLOW_LOOPBACK_DOWNLOADS": "1"}
 
     def next_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._ids):06d}{self.provider[:2]}emu"
@@ -217,8 +251,12 @@ class Emulator:
         authorized = route in self.public_routes or presented == self.key
         self.requests.append(RecordedRequest(route, request.method, request.path,
                                              dict(request.query), body, authorized,
-                                             presented is not None))
+                                             presented is not None,
+                                             request.headers.get("Content-Type")))
         fault = self.faults.take(route)
+        if fault is None and route not in ("root",):
+            digest = hashlib.sha256(raw).hexdigest()
+            fault = self.faults.draw(f"{request.method} {request.path} {digest}")
         if fault is not None:
             if fault.kind is FaultKind.HANG:
                 assert self._stopping is not None
@@ -235,9 +273,12 @@ class Emulator:
             return self.error_response(401, "Invalid or missing API key", code="invalid_api_key")
         token = _HANDLER_FAULT.set(fault)
         try:
-            return await handler(request)
+            response = await handler(request)
         finally:
             _HANDLER_FAULT.reset(token)
+        if response.status < 400:
+            self.served[route] += 1
+        return response
 
     async def start(self) -> None:
         self._stopping = asyncio.Event()

@@ -17,6 +17,13 @@ from aiohttp import web
 from moviebuild.testing.emulators.base import Emulator, Fault, FaultKind, handler_fault
 from moviebuild.testing.emulators.media import image_bytes, mp3_bytes, mp4_bytes
 
+#: fal's request error types (https://docs.fal.ai/documentation/model-apis/request-errors).
+REQUEST_ERROR_TYPES = frozenset({
+    "request_timeout", "startup_timeout", "runner_scheduling_failure",
+    "runner_connection_timeout", "runner_disconnected", "runner_connection_refused",
+    "runner_connection_error", "runner_incomplete_response", "runner_server_error",
+    "internal_error"})
+
 
 def output_kind(model: str) -> str:
     lowered = model.lower()
@@ -35,6 +42,8 @@ class QueuedRequest:
     input: dict[str, Any]
     kind: str
     will_fail: bool = False
+    failure: str | None = None
+    cancelled: bool = False
     status: str = "IN_QUEUE"
     polls: int = 0
     result: dict[str, Any] | None = None
@@ -45,7 +54,10 @@ class FalEmulator(Emulator):
     ``PUT .../requests/{id}/cancel``.
 
     Route names for faults: ``submit``, ``status``, ``result``, ``cancel``, ``files``. A
-    ``fail-job`` fault on ``submit`` makes that request complete with a 422 content-policy result.
+    ``fail-job`` fault on ``submit`` makes that request complete with a 422 content-policy result,
+    or, when its message is a request error type (``runner_disconnected``...), with a 503 that
+    fal replays on the result URL. A cancelled request completes and answers its result with
+    a 400.
     """
 
     provider = "fal"
@@ -78,11 +90,13 @@ class FalEmulator(Emulator):
                 "loc": ["body", "prompt"], "msg": message, "type": code or "value_error",
                 "url": f"https://docs.fal.ai/errors#{code or 'value_error'}", "input": None}]}
             extra["X-Fal-Retryable"] = "false"
+        elif code in REQUEST_ERROR_TYPES:
+            # A request's own failure (runner, timeout): typed in the body and a header.
+            body = {"detail": message, "error_type": code}
+            extra["X-Fal-Error-Type"] = code
         else:
-            error_type = {429: "rate_limited", 500: "internal_server_error",
-                          504: "request_timeout"}.get(status, code or "error")
-            body = {"detail": message, "error_type": error_type}
-            extra["X-Fal-Error-Type"] = error_type
+            # The gateway's answers (rate limits, overload) carry only a detail.
+            body = {"detail": message}
         return web.json_response(body, status=status, headers=extra)
 
     def fault_response(self, fault: Fault, route: str) -> web.StreamResponse | None:
@@ -138,9 +152,10 @@ class FalEmulator(Emulator):
         if not isinstance(body, dict) or not body.get("prompt"):
             return self.error_response(422, "Field required")
         fault = handler_fault()
+        failing = fault is not None and fault.kind is FaultKind.FAIL_JOB
         job = QueuedRequest(str(uuid.uuid4()), model, "/".join(model.split("/")[:2]), body,
-                            output_kind(model),
-                            will_fail=fault is not None and fault.kind is FaultKind.FAIL_JOB)
+                            output_kind(model), will_fail=failing,
+                            failure=fault.message if failing and fault is not None else None)
         self.queue[job.id] = job
         self.counters["submissions"] += 1
         answer = {"request_id": job.id, "status": job.status, "queue_position": 2,
@@ -161,13 +176,14 @@ class FalEmulator(Emulator):
             "response_url"]}
         if job.status == "IN_QUEUE":
             answer["queue_position"] = max(0, self.polls_to_finish // 2 - job.polls)
-        if request.query.get("logs") == "1":
+        answer["logs"] = None
+        if request.query.get("logs") in ("1", "true") and job.status != "IN_QUEUE":
             answer["logs"] = [{"message": "emulating", "level": "INFO", "source": "USER",
                                "timestamp": "2025-01-01T00:00:00Z"}]
         if job.status == "COMPLETED":
             answer["metrics"] = {"inference_time": 0.01}
-        return web.json_response(answer, status=200 if job.status in ("COMPLETED", "CANCELLED")
-                                 else 202, headers=self.response_headers())
+        return web.json_response(answer, status=200 if job.status == "COMPLETED" else 202,
+                                 headers=self.response_headers())
 
     async def _result(self, request: web.Request) -> web.Response:
         job = self._find(request)
@@ -175,6 +191,13 @@ class FalEmulator(Emulator):
             return web.json_response({"detail": "Request not found"}, status=404)
         if job.status != "COMPLETED":
             return web.json_response({"detail": "Request is still in progress"}, status=400)
+        if job.cancelled:
+            return web.json_response({"detail": "Request was cancelled"}, status=400,
+                                     headers=self.response_headers())
+        if job.failure in REQUEST_ERROR_TYPES:
+            assert job.failure is not None
+            return self.error_response(503, job.failure.replace("_", " ").capitalize(),
+                                       code=job.failure)
         if job.result is None:
             return self.error_response(422, "The content could not be processed because it "
                                        "contained material flagged by a content checker.",
@@ -188,5 +211,8 @@ class FalEmulator(Emulator):
         self.counters["cancels"] += 1
         if job.status == "COMPLETED":
             return web.json_response({"status": "ALREADY_COMPLETED"}, status=400)
-        job.status = "CANCELLED"
+        # fal never reports a CANCELLED status: the request completes and its result is an
+        # error (https://docs.fal.ai/documentation/deployment/requests lists only IN_QUEUE,
+        # IN_PROGRESS and COMPLETED).
+        job.status, job.cancelled = "COMPLETED", True
         return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)

@@ -40,7 +40,7 @@ def answer_for_schema(schema: Mapping[str, Any], prompt: str, name: str = "answe
                 for prop, sub in schema.get("properties", {}).items()}
     if kind == "array":
         found = re.search(rf"(\d+)\s+{re.escape(name.replace('_', ' '))}", prompt)
-        count = int(found.group(1)) if found else 3
+        count = int(schema.get("minItems") or (found.group(1) if found else 3))
         singular = name.removesuffix("s")
         return [answer_for_schema(schema.get("items", {}), prompt, singular, i)
                 for i in range(1, count + 1)]
@@ -55,7 +55,8 @@ class OpenAIEmulator(Emulator):
     """``/v1/chat/completions``, ``/v1/images/generations``, ``/v1/audio/speech``, ``/v1/models``.
 
     Route names for faults: ``chat``, ``images``, ``speech``, ``models``, ``files``. ``answers``
-    maps a json_schema name (the producer) to a fixed answer to return instead of a made-up one.
+    maps a json_schema name (the producer) to a fixed answer to return instead of a made-up one;
+    ``image_override`` replaces every generated image's bytes.
     """
 
     provider = "openai"
@@ -66,6 +67,8 @@ class OpenAIEmulator(Emulator):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.answers: dict[str, Any] = {}
+        #: Bytes to serve as every generated image instead of a real PNG (corrupt-media tests).
+        self.image_override: bytes | None = None
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat, name="chat")
@@ -96,7 +99,13 @@ class OpenAIEmulator(Emulator):
 
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
-        schema_spec = (body.get("response_format") or {}).get("json_schema") or {}
+        response_format = body.get("response_format") or {}
+        schema_spec = response_format.get("json_schema") or {}
+        if response_format.get("type") == "json_object":
+            # JSON mode: no strict schema; a schema given alongside (as llama-cpp-python takes
+            # it) shapes the made-up answer.
+            schema_spec = {"name": "json_object",
+                           "schema": response_format.get("schema") or {"type": "object"}}
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or "model" not in body:
             return self.error_response(400, "'model' and a non-empty 'messages' are required")
@@ -140,7 +149,7 @@ class OpenAIEmulator(Emulator):
                                        "'1024x1024', '1024x1536', '1536x1024', and 'auto'.",
                                        code="invalid_value")
         width, height = (int(n) for n in (size if size != "auto" else "1024x1024").split("x"))
-        png = image_bytes(width, height, prompt[:40])
+        png = self.image_override or image_bytes(width, height, prompt[:40])
         item: dict[str, Any] = {"revised_prompt": None}
         if gpt_image or body.get("response_format") == "b64_json":
             item["b64_json"] = base64.b64encode(png).decode("ascii")
@@ -149,7 +158,8 @@ class OpenAIEmulator(Emulator):
         answer: dict[str, Any] = {"created": int(time.time()), "data": [item]}
         if gpt_image:
             answer.update(background="opaque", output_format="png", quality="high", size=size,
-                          usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210})
+                          usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
+                                 "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}})
         return web.json_response(answer, headers=self.response_headers())
 
     async def _speech(self, request: web.Request) -> web.Response:

@@ -16,12 +16,19 @@ from typing import Any
 
 from aiohttp import web
 
+from moviebuild.providers.catalog import MUSICGEN_VERSION
 from moviebuild.testing.emulators.base import Emulator, Fault, FaultKind, handler_fault
 from moviebuild.testing.emulators.media import image_bytes, mp3_bytes, mp4_bytes
 
 _VIDEO_WORDS = ("video", "kling", "minimax", "hunyuan", "wan-", "luma", "veo", "seedance")
 _AUDIO_WORDS = ("music", "audio", "sound", "tts", "speech", "kokoro", "bark")
 _TERMINAL = ("succeeded", "failed", "canceled", "aborted")
+#: Models Replicate runs by name (its "official" models); others need a version.
+OFFICIAL_MODELS = frozenset({
+    "black-forest-labs/flux-schnell", "black-forest-labs/flux-dev", "black-forest-labs/flux-pro",
+    "black-forest-labs/flux-1.1-pro", "minimax/video-01", "minimax/music-01",
+    "kwaivgi/kling-v2.1", "google/veo-3", "stability-ai/stable-audio-2.5",
+    "ideogram-ai/ideogram-v3-turbo", "recraft-ai/recraft-v3"})
 
 
 def output_kind(model: str) -> str:
@@ -46,6 +53,7 @@ class Prediction:
     input: dict[str, Any]
     kind: str
     will_fail: bool = False
+    failure: str | None = None
     status: str = "starting"
     polls: int = 0
     output: Any = None
@@ -62,7 +70,8 @@ class ReplicateEmulator(Emulator):
 
     Route names for faults: ``create``, ``poll``, ``cancel``, ``account``, ``files``. A
     ``fail-job`` fault on ``create`` makes that prediction end ``failed``. ``inline_outputs``
-    returns ``data:`` URIs when the client sent ``Prefer: wait``.
+    returns ``data:`` URIs when the client sent ``Prefer: wait``. A model run by name that is not
+    in ``official_models`` gets Replicate's 404, as community models do.
     """
 
     provider = "replicate"
@@ -75,6 +84,8 @@ class ReplicateEmulator(Emulator):
         self.inline_outputs = inline_outputs
         self.predictions: dict[str, Prediction] = {}
         self.model_kinds: dict[str, str] = {}
+        self.official_models: set[str] = set(OFFICIAL_MODELS)
+        self.versions: dict[str, str] = {MUSICGEN_VERSION: "meta/musicgen"}
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/predictions", self._create, name="create")
@@ -131,8 +142,8 @@ class ReplicateEmulator(Emulator):
         p.started_at = p.started_at or _now()
         p.completed_at = _now()
         if p.will_fail:
-            p.status, p.error = "failed", "NSFW content detected. Try running it again, or try "\
-                                          "a different prompt."
+            p.status, p.error = "failed", p.failure or (
+                "NSFW content detected. Try running it again, or try a different prompt.")
             return
         prompt = str(p.input.get("prompt", p.input.get("text", "")))
         if p.kind == "video":
@@ -154,20 +165,28 @@ class ReplicateEmulator(Emulator):
         info = request.match_info
         if "owner" in info:
             model, version = f"{info['owner']}/{info['name']}", "official"
+            if model not in self.official_models:
+                # What Replicate answers for a community model run by name (see
+                # https://github.com/replicate/replicate-javascript/issues/347).
+                return web.json_response(
+                    {"detail": "The requested resource could not be found.", "status": 404},
+                    status=404, headers=self.response_headers())
         else:
             version = str(body.get("version", ""))
             model, _, version = version.rpartition(":") if ":" in version else ("", "", version)
             if not re.fullmatch(r"[0-9a-f]{8,64}", version):
                 return self.error_response(422, "Invalid version or not permitted")
-            model = model or f"emulated/model-{version[:8]}"
+            model = model or self.versions.get(version) or f"emulated/model-{version[:8]}"
         model_input = body.get("input")
         if not isinstance(model_input, dict) or not (model_input.get("prompt")
                                                      or model_input.get("text")):
             return self.error_response(422, "- input.prompt: Missing required field")
         fault = handler_fault()
+        failing = fault is not None and fault.kind is FaultKind.FAIL_JOB
         prediction = Prediction(self.next_id("pr"), model, version, model_input,
                                 self.model_kinds.get(model) or output_kind(model),
-                                will_fail=fault is not None and fault.kind is FaultKind.FAIL_JOB)
+                                will_fail=failing,
+                                failure=fault.message if failing and fault is not None else None)
         self.predictions[prediction.id] = prediction
         self.counters["submissions"] += 1
         headers = self.response_headers()
