@@ -12,51 +12,38 @@ from types import TracebackType
 from typing import Any
 
 from moviebuild.errors import StoreError, StoreFormatError
-from moviebuild.store.blobs import (
-    BlobStore,
-    is_local_fs,
-    join,
-    os_errors_as_store_errors,
-    write_atomically,
-)
+from moviebuild.store.blobs import BlobStore
+from moviebuild.store.files import is_local_fs, join, write_atomically
 from moviebuild.store.journal import Journal, JournalWriter
-from moviebuild.store.localfs import LocalFS
 from moviebuild.store.lock import MovieLock
 from moviebuild.store.manifest import Revisions, check_format_version
+from moviebuild.store.transport import open_filesystem, transport_errors
 
 STORE_FORMAT_VERSION = 1
 STORE_FILE = "store.json"
 
 
-def open_store(url_or_path: str | Path, *, create: bool = True) -> Store:
+def open_store(
+    url_or_path: str | Path, *, create: bool = True, cache_dir: str | Path | None = None
+) -> Store:
     """Open the store at a local path, a ``file://`` URL or any fsspec URL (``s3://b/prefix``).
 
     A missing store is created when ``create`` is true, else it is a StoreError; a store whose
-    layout version this moviebuild does not read is a StoreFormatError.
+    layout version this moviebuild does not read is a StoreFormatError. ``cache_dir`` is where a
+    store that is not on this machine keeps local copies of the blobs it reads and writes.
     """
-    fs, root = _resolve(url_or_path)
-    store = Store(fs, root)
+    fs, root = open_filesystem(url_or_path)
+    store = Store(fs, root, cache_dir=str(cache_dir) if cache_dir is not None else None)
     store.check_format(create=create)
     return store
 
 
-def _resolve(url_or_path: str | Path) -> tuple[Any, str]:
-    text = str(url_or_path)
-    if isinstance(url_or_path, Path) or "://" not in text or text.startswith("file://"):
-        path = Path(text.removeprefix("file://")).expanduser().resolve()
-        return LocalFS(), path.as_posix()
-    import fsspec
-
-    try:
-        fs, root = fsspec.core.url_to_fs(text)
-    except ImportError as exc:
-        raise StoreError(
-            f"cannot open the store {text}: {exc}",
-            hint="install the file system's package, e.g. pip install 'moviebuild[s3]' for s3://",
-        ) from exc
-    except ValueError as exc:
-        raise StoreError(f"cannot open the store {text}: {exc}") from exc
-    return fs, str(root).rstrip("/")
+def store_exists(url_or_path: str | Path) -> bool:
+    """Whether a moviebuild store is at this location (one read; nothing is created)."""
+    fs, root = open_filesystem(url_or_path)
+    path = join(root, STORE_FILE)
+    with transport_errors(f"could not look for a store at {fs.unstrip_protocol(root)}"):
+        return bool(fs.exists(path))
 
 
 class Store:
@@ -65,10 +52,10 @@ class Store:
     Journal writers opened through ``append_journal`` are kept open until ``close``.
     """
 
-    def __init__(self, fs: Any, root: str) -> None:
+    def __init__(self, fs: Any, root: str, *, cache_dir: str | None = None) -> None:
         self._fs = fs
         self._root = root
-        self.blobs = BlobStore(fs, root)
+        self.blobs = BlobStore(fs, root, cache_dir=cache_dir)
         self._journal = Journal(fs, root)
         self._revisions = Revisions(fs, root)
         self._writers: dict[int, JournalWriter] = {}
@@ -96,7 +83,7 @@ class Store:
     def check_format(self, *, create: bool) -> None:
         """Check ``store.json`` (writing it for a new store when ``create``)."""
         path = join(self._root, STORE_FILE)
-        with os_errors_as_store_errors(f"could not open the store at {self.url}"):
+        with transport_errors(f"could not open the store at {self.url}"):
             try:
                 raw: bytes = self._fs.cat_file(path)
             except FileNotFoundError:
@@ -176,10 +163,11 @@ class Store:
         return MovieLock(self._fs, join(self._root, "lock"))
 
     def close(self) -> None:
-        """Close the journal writers opened by ``append_journal``."""
+        """Close the journal writers opened by ``append_journal``; keep what was verified."""
         writers, self._writers = self._writers, {}
         for writer in writers.values():
             writer.close()
+        self.blobs.save()
 
     def __enter__(self) -> Store:
         return self

@@ -1,4 +1,4 @@
-"""The movie lock on the local file system and on fsspec's memory file system."""
+"""The movie lock on every store backend (local, memory, S3)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +16,10 @@ from moviebuild.errors import LockHeld, StoreError
 from moviebuild.store import LockHolder, Store, open_store
 
 
-@pytest.fixture(params=["local", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    memory = request.param == "memory"
-    url = f"memory://lock-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
-    with open_store(url) as opened:
+@pytest.fixture
+def store(backend_url: str) -> Iterator[Store]:
+    with open_store(backend_url) as opened:
         yield opened
-        if memory:
-            opened.fs.rm(opened.root, recursive=True)
 
 
 @pytest.fixture
