@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from moviebuild.store import Store
 
 DEFAULT_STORE = ".moviebuild"
+BLOB_CACHE = Path(".moviebuild") / "cache" / "objects"
 
 
 class EmptyResults:
@@ -50,6 +51,7 @@ class Movie:
     moviefile: Moviefile
     blueprints: BlueprintSet
     extra_overrides: dict[NodeId, bytes] = field(default_factory=dict)
+    _remote_store: Store | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, folder: Path | str, *, overrides: Mapping[str, str] | None = None) -> Movie:
@@ -75,14 +77,31 @@ class Movie:
         return str(self.folder / (configured or DEFAULT_STORE))
 
     def store_exists(self) -> bool:
-        if "://" in self.store_url and not self.store_url.startswith("file://"):
-            return True
-        return Path(self.store_url.removeprefix("file://")).is_dir()
+        """Whether the movie has a store yet (asking a remote store once; creating nothing)."""
+        if not self._is_remote():
+            return Path(self.store_url.removeprefix("file://")).is_dir()
+        if self._remote_store is None:
+            from moviebuild.store import open_existing_store
+
+            self._remote_store = open_existing_store(self.store_url, cache_dir=self._cache_dir())
+        return self._remote_store is not None
 
     def open_store(self) -> Store:
+        """The movie's store, created when missing (a remote one is opened once per Movie)."""
         from moviebuild.store import open_store
 
-        return open_store(self.store_url)
+        if not self._is_remote():
+            return open_store(self.store_url)
+        if self._remote_store is None:
+            self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
+        return self._remote_store
+
+    def _is_remote(self) -> bool:
+        return "://" in self.store_url and not self.store_url.startswith("file://")
+
+    def _cache_dir(self) -> Path:
+        # A remote store's blobs are kept here too, so each is downloaded once.
+        return self.folder / BLOB_CACHE
 
     def moviefile_text(self) -> str:
         from moviebuild.config.load import MOVIEFILE_NAME

@@ -22,7 +22,7 @@ from moviebuild.store.gc import (
 from moviebuild.store.journal import Journal, JournalWriter
 from moviebuild.store.lock import LockHolder, MovieLock
 from moviebuild.store.manifest import MANIFEST_FORMAT_VERSION, Revisions
-from moviebuild.store.store import STORE_FORMAT_VERSION, Store, open_store, store_exists
+from moviebuild.store.store import STORE_FORMAT_VERSION, Store, open_existing_store, open_store
 
 __all__ = [
     "MANIFEST_FORMAT_VERSION",
@@ -38,6 +38,6 @@ __all__ = [
     "delete_temp_files",
     "find_temp_files",
     "find_unreferenced_blobs",
+    "open_existing_store",
     "open_store",
-    "store_exists",
 ]

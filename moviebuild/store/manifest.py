@@ -71,6 +71,7 @@ class Revisions:
         self._fs = fs
         self._folder = join(root, "revisions")
         self._head = join(root, "HEAD")
+        self._raw: dict[int, bytes] = {}  # manifests never change once written
 
     def manifest_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s manifest."""
@@ -98,13 +99,16 @@ class Revisions:
     def read_manifest(self, rev: int) -> dict[str, Any]:
         """The payload written for revision ``rev`` (without the ``format_version`` envelope)."""
         path = self.manifest_path(rev)
-        with transport_errors(f"could not read {path}"):
-            try:
-                raw: bytes = self._fs.cat_file(path)
-            except FileNotFoundError as exc:
-                raise StoreError(
-                    f"revision {rev} does not exist", hint="`moviebuild log` lists the revisions"
-                ) from exc
+        raw = self._raw.get(rev)
+        if raw is None:
+            with transport_errors(f"could not read {path}"):
+                try:
+                    raw = self._fs.cat_file(path)
+                except FileNotFoundError as exc:
+                    raise StoreError(
+                        f"revision {rev} does not exist",
+                        hint="`moviebuild log` lists the revisions",
+                    ) from exc
         try:
             document = json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
@@ -112,7 +116,10 @@ class Revisions:
                 f"{path} is not valid JSON ({exc}); the file is damaged",
                 hint="restore it from a backup, or move it out of the store to forget the revision",
             ) from exc
-        return check_format_version(document, MANIFEST_FORMAT_VERSION, f"revision {rev} ({path})")
+        what = f"revision {rev} ({path})"
+        payload = check_format_version(document, MANIFEST_FORMAT_VERSION, what)
+        self._raw[rev] = raw
+        return payload
 
     def has_manifest(self, rev: int) -> bool:
         """Whether revision ``rev`` has been written."""

@@ -38,12 +38,15 @@ def open_store(
     return store
 
 
-def store_exists(url_or_path: str | Path) -> bool:
-    """Whether a moviebuild store is at this location (one read; nothing is created)."""
+def open_existing_store(
+    url_or_path: str | Path, *, cache_dir: str | Path | None = None
+) -> Store | None:
+    """The store at this location, or None when there is none yet (nothing is created)."""
     fs, root = open_filesystem(url_or_path)
-    path = join(root, STORE_FILE)
-    with transport_errors(f"could not look for a store at {fs.unstrip_protocol(root)}"):
-        return bool(fs.exists(path))
+    store = Store(fs, root, cache_dir=str(cache_dir) if cache_dir is not None else None)
+    if not store.check_format(create=False, missing_ok=True):
+        return None
+    return store
 
 
 class Store:
@@ -80,13 +83,16 @@ class Store:
         """Whether paths in this store are local file system paths."""
         return is_local_fs(self._fs)
 
-    def check_format(self, *, create: bool) -> None:
-        """Check ``store.json`` (writing it for a new store when ``create``)."""
+    def check_format(self, *, create: bool, missing_ok: bool = False) -> bool:
+        """Check ``store.json`` (writing it for a new store when ``create``); False when it is
+        missing and ``missing_ok``."""
         path = join(self._root, STORE_FILE)
         with transport_errors(f"could not open the store at {self.url}"):
             try:
                 raw: bytes = self._fs.cat_file(path)
             except FileNotFoundError:
+                if missing_ok and not create:
+                    return False
                 if not create:
                     raise StoreError(
                         f"there is no moviebuild store at {self.url}",
@@ -98,7 +104,7 @@ class Store:
                 except FileExistsError:
                     pass  # another process created it a moment ago: check what it wrote
                 else:
-                    return
+                    return True
                 raw = self._fs.cat_file(path)
         try:
             document = json.loads(raw)
@@ -108,6 +114,7 @@ class Store:
                 hint=f'if this is a moviebuild store, write {{"format_version": 1}} into {path}',
             ) from exc
         check_format_version(document, STORE_FORMAT_VERSION, f"the store at {self.url}")
+        return True
 
     # journals
 
