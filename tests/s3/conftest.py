@@ -31,7 +31,7 @@ class S3Movie:
     server: S3Server
     env: dict[str, str]
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listing = self.server.client().list_objects_v2(Bucket=self.bucket)
         return sorted(item["Key"] for item in listing.get("Contents", []))
 

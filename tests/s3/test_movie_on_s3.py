@@ -34,7 +34,7 @@ def invoke(*args: str) -> Result:
 
 def assert_every_object_hashes_to_its_name(movie: S3Movie) -> None:
     client = movie.server.client()
-    objects = [key for key in movie.keys() if "/objects/" in key]
+    objects = [key for key in movie.object_keys() if "/objects/" in key]
     assert objects
     for key in objects:
         data = client.get_object(Bucket=movie.bucket, Key=key)["Body"].read()
@@ -87,7 +87,7 @@ def test_read_only_commands_on_an_unbuilt_s3_movie_create_nothing(
     plan = invoke("-C", str(movie.folder), "--dry-run", "--json")
     assert plan.exit_code == 0, plan.output
     assert json.loads(plan.output)["jobs"]
-    assert movie.keys() == []
+    assert movie.object_keys() == []
 
 
 def test_a_build_behind_a_server_that_answers_a_bare_412_is_refused_naming_the_holder(

@@ -11,6 +11,7 @@ from pathlib import Path
 import fsspec
 import pytest
 
+from moviebuild.store import Store, open_store
 from moviebuild.testing.s3server import S3Proxy, S3Server
 
 BACKENDS = ["local", "memory", "s3", "s3-bare-412"]
@@ -48,3 +49,14 @@ def backend_url(
             monkeypatch.setenv(key, value)
         server.create_bucket(name)
         yield f"s3://{name}/movies/civil-war"
+
+
+@pytest.fixture
+def s3_store(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A store on the S3 server only, for what only object stores do."""
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    for key, value in s3_server.env().items():
+        monkeypatch.setenv(key, value)
+    s3_server.create_bucket(name)
+    with open_store(f"s3://{name}/movies/civil-war") as store:
+        yield store
