@@ -101,7 +101,7 @@ def test_sigkill_at_five_moments_each_next_build_goes_on_and_repays_nothing(
 
     last = tmp_path / "calls-last.log"
     process = start(movie, last)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()
     assert not finished & set(calls(last))
     assert len(calls(last)) == len(set(calls(last)))
