@@ -153,7 +153,11 @@ class BlobStore:
         if self._local:
             path = self._path(digest, found.ext)
             if not self.verify_blob(digest):
-                raise _missing(digest, self._objects)
+                raise StoreError(
+                    f"blob {digest} is damaged or gone: it was set aside under "
+                    f"{join(self._root, DAMAGED_DIR)}",
+                    hint="run moviebuild again: the job that made it reruns",
+                )
             return Path(path)
         if self._cache is None:
             return None

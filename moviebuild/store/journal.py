@@ -219,7 +219,13 @@ def read_object_journal(
     for seq, name in numbered:
         if seq <= len(records):
             continue  # folded already; a close that died before deleting it left it here
-        line = fs.cat_file(name)
+        try:
+            line = fs.cat_file(name)
+        except FileNotFoundError:
+            if not found_file:
+                # Folded and deleted while we listed: the journal file has them all now.
+                return read_object_journal(fs, path, listing=[])
+            raise
         record = _decode_line(line.rstrip(b"\n"))
         if record is None:
             raise StoreFormatError(

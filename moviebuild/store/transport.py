@@ -87,6 +87,8 @@ def _s3_options() -> dict[str, Any]:
     return {
         "skip_instance_cache": True,
         "use_listings_cache": False,
+        # Above 1, every read starts with a HEAD to decide on ranged GETs; blobs are small.
+        "max_concurrency": 1,
         "client_kwargs": client,
         "config_kwargs": {
             "connect_timeout": connect_s,

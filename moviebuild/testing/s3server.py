@@ -123,6 +123,7 @@ class Traffic:
     requests: Counter[str] = field(default_factory=Counter)
     bytes_up: int = 0
     bytes_down: int = 0
+    log: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -130,6 +131,7 @@ class Traffic:
 
     def reset(self) -> None:
         self.requests.clear()
+        self.log.clear()
         self.bytes_up = self.bytes_down = 0
 
 
@@ -207,6 +209,7 @@ class S3Proxy:
                     out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-type"]
                 with proxy._lock:
                     proxy.traffic.requests[self.command] += 1
+                    proxy.traffic.log.append(f"{self.command} {self.path} {status}")
                     proxy.traffic.bytes_up += len(body)
                     proxy.traffic.bytes_down += len(data)
                 self.send_response(status)
