@@ -84,9 +84,9 @@ def cli(
 
 
 def _register() -> None:
-    from moviebuild.cli import commands
+    from moviebuild.cli import commands, fsck_cmd
 
-    for command in commands.ALL:
+    for command in [*commands.ALL, fsck_cmd.fsck]:
         cli.add_command(command)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import xxhash
 
 from moviebuild.errors import StoreError
-from moviebuild.store.cache import BlobCache, VerifiedFiles
+from moviebuild.store.cache import BlobCache, VerifiedFiles, hash_file
 from moviebuild.store.files import is_local_fs, join, write_atomically
 from moviebuild.store.transport import transport_errors
 
@@ -185,6 +185,20 @@ class BlobStore:
             self._fs.rm_file(self._path(digest, found.ext))
         self._forget(digest, found)
         return found.size
+
+    def hash_blob(self, digest: str) -> str:
+        """The xxh3-128 of the stored bytes, read afresh (no local copy, nothing moved)."""
+        found = self._require(digest)
+        path = self._path(digest, found.ext)
+        with transport_errors(f"could not read blob {digest}"):
+            if self._local:
+                return hash_file(path)
+            data: bytes = self._fs.cat_file(path)
+        return xxhash.xxh3_128_hexdigest(data)
+
+    def set_aside(self, digest: str) -> str:
+        """Move a stored blob to ``damaged/``; returns where it went."""
+        return self._set_aside(digest, self._require(digest))
 
     def save(self) -> None:
         """Keep what was learned about intact local files for the next run."""

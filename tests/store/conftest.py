@@ -60,3 +60,13 @@ def s3_store(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[S
     s3_server.create_bucket(name)
     with open_store(f"s3://{name}/movies/civil-war") as store:
         yield store
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid

@@ -1,0 +1,48 @@
+"""``moviebuild fsck [--repair]``: check every object, revision, journal, HEAD and the lock of the
+movie's store and say what was found; ``--repair`` sets damaged files aside so the next build
+succeeds. It never creates a store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from moviebuild.errors import StoreError
+
+
+@click.command()
+@click.option("--repair", is_flag=True, help="Set damaged files aside and fix HEAD and the lock.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as data.")
+@click.pass_obj
+def fsck(obj: dict[str, Any], repair: bool, as_json: bool) -> None:
+    """Verify the store: every blob's hash, every revision, journal, HEAD and the lock."""
+    from moviebuild.project.movie import Movie
+    from moviebuild.store.fsck import check_store
+
+    folder = obj["folder"]
+    assert isinstance(folder, Path)
+    movie = Movie.open(folder)
+    if not movie.store_exists():
+        raise StoreError(f"{folder} has not been built yet", hint="run `moviebuild` first")
+    with movie.open_store() as store:
+        report = check_store(store, repair=repair)
+    if as_json or obj.get("json"):
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for finding in report.findings:
+            mark = "repaired" if finding.repaired else "note" if not finding.is_problem else "found"
+            click.echo(f"{mark:>8}  {finding.kind.value}  {finding.where}: {finding.detail}")
+        problems = sum(f.is_problem for f in report.findings)
+        click.echo(
+            f"checked {report.objects} objects, {report.revisions} revisions, "
+            f"{report.journals} journals: {problems} problems, "
+            f"{problems - len(report.unrepaired)} repaired"
+        )
+    if report.unrepaired:
+        raise StoreError(
+            f"fsck found {len(report.unrepaired)} problems in the store of {folder}",
+            hint="run `moviebuild fsck --repair` to set damaged files aside (nothing is deleted)",
+        )
