@@ -81,9 +81,10 @@ class JournalWriter:
     file on ``close``. Other fsspec file systems rewrite the whole file per record.
     """
 
-    def __init__(self, fs: Any, path: str) -> None:
+    def __init__(self, fs: Any, path: str, *, known_new: bool = False) -> None:
         self._fs = fs
         self._path = path
+        self._known_new = known_new
         self._fd: int | None = None
         self._content = b""
         self._closed = False
@@ -166,6 +167,8 @@ class JournalWriter:
         self._fd = fd
 
     def _open_objects(self) -> None:
+        if self._known_new:
+            return  # a listing taken under the lock shows no such journal: nothing to read
         try:
             records, paths = read_object_journal(self._fs, self._path, listing=None)
         except FileNotFoundError:
@@ -253,8 +256,9 @@ class Journal:
     def open_journal(self, rev: int) -> JournalWriter:
         """A writer appending to revision ``rev``'s journal (created when missing)."""
         path = self.journal_path(rev)
+        known_new = self._objects and self._listing is not None and rev not in self._listing
         self._listing = None
-        return JournalWriter(self._fs, path)
+        return JournalWriter(self._fs, path, known_new=known_new)
 
     def read_journal(self, rev: int) -> list[dict[str, Any]]:
         """Every record of revision ``rev``'s journal, in order, without a crash's cut-off line."""

@@ -89,7 +89,9 @@ class Revisions:
             raise StoreError(f"revision {rev} cannot be saved as JSON: {exc}") from exc
         with transport_errors(f"could not write {path}"):
             try:
-                write_atomically(self._fs, path, (text + "\n").encode(), overwrite=False)
+                data = (text + "\n").encode()
+                write_atomically(self._fs, path, data, overwrite=False)
+                self._raw[rev] = data
             except FileExistsError as exc:
                 raise StoreError(
                     f"revision {rev} already exists and revisions are never changed",
@@ -148,7 +150,7 @@ class Revisions:
 
     def write_head(self, rev: int) -> None:
         """Make ``rev`` (which must already be written) the current revision."""
-        if not self.has_manifest(rev):
+        if rev not in self._raw and not self.has_manifest(rev):
             raise StoreError(f"HEAD cannot point at revision {rev}: it has not been written")
         with transport_errors(f"could not write {self._head}"):
             write_atomically(self._fs, self._head, f"{rev}\n".encode(), overwrite=True)
