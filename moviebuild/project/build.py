@@ -62,7 +62,8 @@ async def build_movie(
         revision = store.next_revision()
         from moviebuild.project.recorder import StoreRecorder
 
-        recorder = StoreRecorder(store, revision, movie.graph)
+        stop = stop or asyncio.Event()
+        recorder = StoreRecorder(store, revision, movie.graph, on_write_error=stop.set)
 
         def context_for(job: Job, key: str | None) -> CallContext:
             if key is None:
@@ -92,6 +93,8 @@ async def build_movie(
             stop=stop,
         )
         outcomes = await scheduler.run()
+        if recorder.write_error is not None:
+            raise recorder.write_error  # what finished is in the journal; nothing more fits
         result = BuildResult(lookup.revision, outcomes, scheduler.interrupted, False, messages)
         timeline = outcomes.get(NodeId("TimelineAssembler"))
         if timeline and timeline.outputs:
