@@ -141,6 +141,8 @@ def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
         freed = 0 if dry_run else delete_blobs(store, unreferenced)
         temp_files = len(find_temp_files(store))
         freed += 0 if dry_run else delete_temp_files(store)
+        if not dry_run:
+            store.fold_journals()
     return {
         "unreferenced": len(unreferenced),
         "bytes": sizes,

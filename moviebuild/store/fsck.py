@@ -112,6 +112,7 @@ def _check_contents(store: Store, report: FsckReport, *, repair: bool) -> None:
         )
     if repair:
         delete_temp_files(store)
+        store.fold_journals()
 
 
 def _check_lock(store: Store, report: FsckReport) -> None:

@@ -273,6 +273,17 @@ class Journal:
                 raise StoreError(f"revision {rev} has no journal ({path})") from exc
         return parse_journal(data, path)[0]
 
+    def fold_journals(self) -> int:
+        """Fold the record objects a killed build left on an object store into their journal
+        files (the caller holds the lock); returns how many journals were folded."""
+        if not self._objects:
+            return 0
+        self.list_journals()
+        unfolded = [rev for rev, records in (self._listing or {}).items() if records]
+        for rev in unfolded:
+            self.open_journal(rev).close()
+        return len(unfolded)
+
     def list_journals(self) -> list[int]:
         """The revision numbers that have a journal, ascending."""
         if not self._objects:

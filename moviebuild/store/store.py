@@ -133,6 +133,10 @@ class Store:
         """Revision ``rev``'s journal records (a crash's cut-off last line left out)."""
         return self._journal.read_journal(rev)
 
+    def fold_journals(self) -> int:
+        """Fold journal records left as separate objects by killed builds (object stores)."""
+        return self._journal.fold_journals()
+
     def list_journals(self) -> list[int]:
         """Revisions that have a journal, ascending."""
         return self._journal.list_journals()

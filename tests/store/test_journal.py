@@ -152,3 +152,20 @@ def test_records_of_a_writer_that_never_closed_are_read_and_appended_after(store
         assert store.read_journal(5) == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert store.read_journal(5) == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert store.list_journals() == [5]
+
+
+def test_folding_leaves_one_journal_file_with_every_record(s3_store: Store) -> None:
+    store = s3_store
+    killed = store.open_journal(3)
+    killed.append({"n": 1})
+    killed.append({"n": 2})  # never closed
+    store.append_journal(4, {"n": 1})
+    store.close()
+
+    assert store.fold_journals() == 1
+    assert list(store.fs.find(f"{store.root}/journal")) == [
+        journal_path(store, 3),
+        journal_path(store, 4),
+    ]
+    assert store.read_journal(3) == [{"n": 1}, {"n": 2}]
+    assert store.fold_journals() == 0
