@@ -6,7 +6,6 @@ to read or write.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import os
@@ -125,7 +124,7 @@ def store_error_from(action: str, exc: BaseException) -> StoreError | None:
         if hint is not None:
             reason, advice = hint
             return StoreError(f"{action}: {reason} ({_first_line(exc) or name})", hint=advice)
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+    if isinstance(exc, TimeoutError):  # asyncio.TimeoutError is this one since Python 3.11
         return StoreError(f"{action}: timed out", hint=_TIMEOUT_HINT)
     if isinstance(exc, OSError):
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
