@@ -130,6 +130,8 @@ _KEEP = {"assets.json", "preview.mp4", "movie.mp4", MARKER}
 
 def _place(store: Store, digest: str, target: Path) -> None:
     """Make ``target`` hold the blob: a hard link into a local store, else a copy."""
+    if not store.is_local and store.blobs.holds_copy(target, digest):
+        return  # already there: a remote store need not send it again
     source = store.blobs.local_blob_path(digest)
     if target.exists():
         if source is not None and target.samefile(source):

@@ -166,6 +166,14 @@ class BlobStore:
         path = self._cache.path(digest, found.ext)
         return Path(path) if Path(path).is_file() else None
 
+    def holds_copy(self, path: Path, digest: str) -> bool:
+        """Whether the local file at ``path`` already holds exactly the blob ``digest`` (hashed
+        here, so a remote store need not send it again)."""
+        try:
+            return path.is_file() and hash_file(str(path)) == digest
+        except OSError:
+            return False
+
     def blob_size(self, digest: str) -> int:
         """The blob's size in bytes, as listed."""
         return self._require(digest).size

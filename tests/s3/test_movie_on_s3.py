@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import xxhash
 from click.testing import CliRunner, Result
 
 from moviebuild.cli.main import _register, cli
 from moviebuild.project.export import export_outputs
-from moviebuild.project.movie import Movie
+from moviebuild.project.movie import BLOB_CACHE, Movie
 from moviebuild.project.result import BuildResult
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
@@ -103,3 +104,25 @@ def test_a_build_behind_a_server_that_answers_a_bare_412_is_refused_naming_the_h
         assert f"process {os.getpid()} has been building this movie" in result.output
         # Released: the next build goes ahead (nothing to do).
         assert invoke("-C", str(movie.folder), "--json").exit_code == 0
+
+
+def test_an_image_edit_on_a_machine_without_local_copies_downloads_no_image(
+    s3_movie: S3MovieFactory, proxy: S3Proxy
+) -> None:
+    movie = s3_movie(endpoint=proxy.endpoint, duration=30, images_per_segment=3)
+    build(movie, FakeAdapter(clock=ManualClock()))
+    shutil.rmtree(movie.folder / BLOB_CACHE)  # as on another machine with this folder
+    edited = movie.folder / "prompts" / "segment-02" / "image-1.txt"
+    edited.write_text("A lighthouse at dawn, in watercolor\n", encoding="utf-8")
+
+    proxy.traffic.reset()
+    after_edit = FakeAdapter(clock=ManualClock())
+    build(movie, after_edit)
+    assert dict(after_edit.calls_by_producer()) == {"TextToImageProducer": 1}
+    objects = [line.split()[:2] for line in proxy.traffic.log if "/objects/" in line]
+    assert not [path for method, path in objects if method == "GET" and path.endswith(".png")]
+    uploads = [path for method, path in objects if method == "PUT"]
+    assert len([path for path in uploads if path.endswith(".png")]) == 1
+    log = proxy.traffic.log
+    journal_puts = [line for line in log if line.startswith("PUT") and ".jsonl" in line]
+    assert len(journal_puts) == 1, "records are small objects, folded once at the end"
