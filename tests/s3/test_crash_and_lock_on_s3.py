@@ -35,9 +35,11 @@ LIMITS = {"fake": {"concurrent": 3}}
 KILL_AFTER_CALLS = [0, 1, 8, 18, 27]
 
 
-def start(movie: S3Movie, log: Path) -> subprocess.Popen[bytes]:
+def start(
+    movie: S3Movie, log: Path, latency_s: dict[str, float] = LATENCY_S
+) -> subprocess.Popen[bytes]:
     config = log.with_suffix(".json")
-    config.write_text(json.dumps({"latency_s": LATENCY_S, "call_log": str(log)}))
+    config.write_text(json.dumps({"latency_s": latency_s, "call_log": str(log)}))
     env = {**os.environ, **movie.env, "MOVIEBUILD_FAKE_CONFIG": str(config)}
     return subprocess.Popen(
         [sys.executable, "-m", "moviebuild", "-C", str(movie.folder), "--json"],
@@ -118,8 +120,10 @@ def test_two_builds_started_together_one_builds_the_other_is_refused_naming_it(
     s3_movie: S3MovieFactory, tmp_path: Path
 ) -> None:
     movie = s3_movie(duration=30, images_per_segment=1, providers=ALL_FAKE, limits=LIMITS)
-    first = start(movie, tmp_path / "first.log")
-    second = start(movie, tmp_path / "second.log")
+    # The script takes 3 s, so the first to take the lock still holds it when the other tries.
+    slow = {**LATENCY_S, "ScriptProducer": 3.0}
+    first = start(movie, tmp_path / "first.log", slow)
+    second = start(movie, tmp_path / "second.log", slow)
     results = [(p.pid, *p.communicate(timeout=60), p.returncode) for p in (first, second)]
     codes = sorted(code for *_, code in results)
     assert codes == [0, 3], results
