@@ -1,5 +1,6 @@
-"""The contract every store backend keeps, run on the local file system and on fsspec's memory
-file system through the ``Store`` facade only.
+"""The contract every store backend keeps, run through the ``Store`` facade only on the local
+file system, fsspec's memory file system, and a real S3-protocol server (moto on 127.0.0.1 with
+authentication on), directly and behind a proxy answering 412 with a bare body.
 """
 
 from __future__ import annotations
