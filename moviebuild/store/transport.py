@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,11 @@ def open_filesystem(url_or_path: str | Path) -> tuple[Any, str]:
 
     options = _s3_options() if protocol in _OBJECT_STORE_PROTOCOLS else {}
     try:
-        fs, root = fsspec.core.url_to_fs(text, **options)
+        if protocol in _OBJECT_STORE_PROTOCOLS:
+            fs = _object_store(protocol, options)
+            root = fs._strip_protocol(text)
+        else:
+            fs, root = fsspec.core.url_to_fs(text, **options)
     except ImportError as exc:
         raise StoreError(
             f"cannot open the store {text}: {exc}",
@@ -63,10 +68,26 @@ def open_filesystem(url_or_path: str | Path) -> tuple[Any, str]:
         ) from exc
     except ValueError as exc:
         raise StoreError(f"cannot open the store {text}: {exc}") from exc
-    if protocol in _OBJECT_STORE_PROTOCOLS:
+    return fs, str(root).rstrip("/")
+
+
+_OBJECT_STORES: dict[str, Any] = {}
+
+
+def _object_store(protocol: str, options: dict[str, Any]) -> Any:
+    """One client per settings and AWS environment in this process: making one costs about a
+    third of a second (botocore loads its service model), and stores opened again reuse it."""
+    import fsspec
+
+    aws = sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))
+    key = hashlib.sha256(repr((protocol, options, aws)).encode()).hexdigest()
+    fs = _OBJECT_STORES.get(key)
+    if fs is None:
+        fs = fsspec.filesystem(protocol, **options)
         # s3fs retries on its own up to 5 times on top of botocore; one bounded budget is ours.
         fs.retries = 1
-    return fs, str(root).rstrip("/")
+        _OBJECT_STORES[key] = fs
+    return fs
 
 
 def is_object_store(fs: Any) -> bool:
