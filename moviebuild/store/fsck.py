@@ -131,19 +131,21 @@ def _check_lock(store: Store, report: FsckReport) -> None:
 
 
 def _check_objects(store: Store, report: FsckReport, repair: bool) -> set[str]:
-    intact: set[str] = set()
+    """Hash every object; returns the digests still in place (all of them unless repairing)."""
+    present: set[str] = set()
     for digest in list(store.blobs.list_blobs()):
         report.objects += 1
         actual = store.blobs.hash_blob(digest)
+        if actual == digest or not repair:
+            present.add(digest)
         if actual == digest:
-            intact.add(digest)
             continue
         where = store.blobs.blob_path(digest)
         detail = f"its bytes hash to {actual}"
         if repair:
             detail += f"; moved to {store.blobs.set_aside(digest)}"
         report.findings.append(Finding(FindingKind.DAMAGED_BLOB, where, detail, repaired=repair))
-    return intact
+    return present
 
 
 def _check_revisions(

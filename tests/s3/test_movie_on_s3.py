@@ -126,3 +126,25 @@ def test_an_image_edit_on_a_machine_without_local_copies_downloads_no_image(
     log = proxy.traffic.log
     journal_puts = [line for line in log if line.startswith("PUT") and ".jsonl" in line]
     assert len(journal_puts) == 1, "records are small objects, folded once at the end"
+
+
+def test_fsck_on_s3_finds_a_damaged_object_and_repair_lets_the_next_build_remake_it(
+    s3_movie: S3MovieFactory,
+) -> None:
+    movie = s3_movie(duration=30, images_per_segment=1)
+    build(movie, FakeAdapter(clock=ManualClock()))
+    shutil.rmtree(movie.folder / BLOB_CACHE)
+    image = next(key for key in movie.object_keys() if key.endswith(".png"))
+    movie.server.client().put_object(Bucket=movie.bucket, Key=image, Body=b"not that image")
+
+    found = invoke("-C", str(movie.folder), "fsck", "--json")
+    assert found.exit_code == 3
+    report = json.loads(found.output.split("\nerror:")[0])
+    assert [f["kind"] for f in report["findings"]] == ["damaged-blob"]
+    assert invoke("-C", str(movie.folder), "fsck", "--repair").exit_code == 0
+    assert image not in movie.object_keys()
+
+    again = FakeAdapter(clock=ManualClock())
+    build(movie, again)
+    assert dict(again.calls_by_producer()) == {"TextToImageProducer": 1}
+    assert_every_object_hashes_to_its_name(movie)
