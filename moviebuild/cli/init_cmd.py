@@ -42,6 +42,11 @@ image_to_video: false     # grow each video from a generated starting image
 #   text: {{adapter: openai, model: gpt-4o-mini}}
 # limits:                 # per provider: calls in flight and requests per minute
 #   openai: {{concurrent: 8, requests_per_minute: 500}}
+
+# store: s3://my-bucket/movies/civil-war   # the store on S3 (pip install 'moviebuild[s3]')
+#                         # instead of .moviebuild here; keys from AWS_ACCESS_KEY_ID and
+#                         # AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), AWS_ENDPOINT_URL for
+#                         # S3-compatible services
 """
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from graphlib import TopologicalSorter
 from typing import Protocol
 
@@ -24,6 +24,39 @@ from moviebuild.engine.pools import Pool
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.errors import MovieBuildError, ProviderError
 from moviebuild.graph import Graph, Job, NodeId
+
+
+class StoredInputs(Mapping[NodeId, bytes]):
+    """A job's inputs, each read from the store when first used: a job that needs only some of
+    them (the assembler measures audio but only checks that images exist) reads no more."""
+
+    def __init__(
+        self,
+        digests: Mapping[NodeId, str],
+        overrides: Mapping[NodeId, bytes],
+        read_blob: Callable[[str], bytes],
+    ) -> None:
+        self._digests = dict(digests)
+        self._overrides = overrides
+        self._read_blob = read_blob
+        self._read: dict[NodeId, bytes] = {}
+
+    def __getitem__(self, artifact_id: NodeId) -> bytes:
+        digest = self._digests[artifact_id]
+        if artifact_id in self._overrides:
+            return self._overrides[artifact_id]
+        if artifact_id not in self._read:
+            self._read[artifact_id] = self._read_blob(digest)
+        return self._read[artifact_id]
+
+    def __contains__(self, artifact_id: object) -> bool:
+        return artifact_id in self._digests
+
+    def __iter__(self) -> Iterator[NodeId]:
+        return iter(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._digests)
 
 
 class RunRecorder(Protocol):
@@ -231,12 +264,8 @@ class Scheduler:
         self.recorder.job_ended(job, outcome)
         return outcome
 
-    def _read_inputs(self, inputs: Mapping[NodeId, str]) -> dict[NodeId, bytes]:
-        overrides = self.decider.overrides
-        return {
-            a: overrides[a] if a in overrides else self.recorder.read_blob(d)
-            for a, d in inputs.items()
-        }
+    def _read_inputs(self, inputs: Mapping[NodeId, str]) -> Mapping[NodeId, bytes]:
+        return StoredInputs(inputs, self.decider.overrides, self.recorder.read_blob)
 
     @staticmethod
     def _check_outputs(job: Job, produced: Mapping[NodeId, bytes]) -> None:

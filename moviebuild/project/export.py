@@ -147,6 +147,8 @@ _KEEP = {"assets.json", "preview.mp4", "movie.mp4", MARKER}
 
 def _place(store: Store, digest: str, folder: Path, relative: str) -> None:
     """Make ``folder/relative`` hold the blob: a hard link into a local store, else a copy."""
+    if not store.is_local and store.blobs.holds_copy(folder / relative, digest):
+        return  # already there: a remote store need not send it again
     source = store.blobs.local_blob_path(digest)
     if source is not None:
         if same_file(folder, relative, source) or link_file(folder, relative, source):

@@ -11,7 +11,12 @@ from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.store import Store
-from moviebuild.store.gc import delete_blobs, find_unreferenced_blobs
+from moviebuild.store.gc import (
+    delete_blobs,
+    delete_temp_files,
+    find_temp_files,
+    find_unreferenced_blobs,
+)
 
 
 def _require_store(movie: Movie) -> Store:
@@ -216,9 +221,14 @@ def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
         unreferenced = find_unreferenced_blobs(store, referenced)
         sizes = sum(store.blobs.blob_size(d) for d in unreferenced)
         freed = 0 if dry_run else delete_blobs(store, unreferenced)
+        temp_files = len(find_temp_files(store))
+        freed += 0 if dry_run else delete_temp_files(store)
+        if not dry_run:
+            store.fold_journals()
     return {
         "unreferenced": len(unreferenced),
         "bytes": sizes,
+        "temp_files": temp_files,
         "freed_bytes": freed,
         "dry_run": dry_run,
     }

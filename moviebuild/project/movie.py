@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from moviebuild.store import Store
 
 DEFAULT_STORE = ".moviebuild"
+BLOB_CACHE = Path(".moviebuild") / "cache" / "objects"
+BLOB_CACHE = Path(".moviebuild") / "cache" / "objects"
 
 
 class EmptyResults:
@@ -77,6 +79,7 @@ class Movie:
         self.folder = folder
         self.blueprints = blueprints
         self.defaults = defaults
+        self._remote_store: Store | None = None
         self._snapshot = self.read_snapshot()
 
     @classmethod
@@ -183,14 +186,31 @@ class Movie:
         return str(self.folder / (configured or DEFAULT_STORE))
 
     def store_exists(self) -> bool:
-        if "://" in self.store_url and not self.store_url.startswith("file://"):
-            return True
-        return Path(self.store_url.removeprefix("file://")).is_dir()
+        """Whether the movie has a store yet (asking a remote store once; creating nothing)."""
+        if not self._is_remote():
+            return Path(self.store_url.removeprefix("file://")).is_dir()
+        if self._remote_store is None:
+            from moviebuild.store import open_existing_store
+
+            self._remote_store = open_existing_store(self.store_url, cache_dir=self._cache_dir())
+        return self._remote_store is not None
 
     def open_store(self) -> Store:
+        """The movie's store, created when missing (a remote one is opened once per Movie)."""
         from moviebuild.store import open_store
 
-        return open_store(self.store_url)
+        if not self._is_remote():
+            return open_store(self.store_url)
+        if self._remote_store is None:
+            self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
+        return self._remote_store
+
+    def _is_remote(self) -> bool:
+        return "://" in self.store_url and not self.store_url.startswith("file://")
+
+    def _cache_dir(self) -> Path:
+        # A remote store's blobs are kept here too, so each is downloaded once.
+        return self.folder / BLOB_CACHE
 
     def results(self) -> ResultLookup:
         if not self.store_exists():

@@ -3,9 +3,11 @@ and end, flushed per line, so a killed build loses only the calls in flight."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 
 from moviebuild.engine.outcome import JobOutcome
+from moviebuild.errors import StoreError
 from moviebuild.graph import Graph, Job, NodeId
 from moviebuild.project.records import (
     JobEnded,
@@ -20,24 +22,49 @@ EXTENSIONS = {"text": "txt", "audio": "mp3", "image": "png", "video": "mp4", "js
 
 
 class StoreRecorder:
-    def __init__(self, store: Store, revision: int, graph: Graph) -> None:
+    """Records a build in its store. The first failed write (a full disk, a lost store) is kept
+    in ``write_error`` and ``on_write_error`` is called, so the build starts no new calls whose
+    results could not be kept; the build then ends with that error."""
+
+    def __init__(
+        self,
+        store: Store,
+        revision: int,
+        graph: Graph,
+        on_write_error: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.revision = revision
         self.graph = graph
+        self.on_write_error = on_write_error
+        self.write_error: StoreError | None = None
 
     def job_started(self, job: Job, key: str) -> None:
-        append_event(self.store, self.revision, JobStarted(job.id, key))
+        with self._writing():
+            append_event(self.store, self.revision, JobStarted(job.id, key))
 
     def store_outputs(self, job: Job, outputs: Mapping[NodeId, bytes]) -> dict[str, str]:
-        return {
-            str(artifact_id): self.store.blobs.put_blob(
-                data, EXTENSIONS[self.graph.artifacts[artifact_id].kind]
-            )
-            for artifact_id, data in outputs.items()
-        }
+        with self._writing():
+            return {
+                str(artifact_id): self.store.blobs.put_blob(
+                    data, EXTENSIONS[self.graph.artifacts[artifact_id].kind]
+                )
+                for artifact_id, data in outputs.items()
+            }
 
     def job_ended(self, job: Job, outcome: JobOutcome) -> None:
-        append_event(self.store, self.revision, JobEnded(JobRecord.from_outcome(outcome)))
+        with self._writing():
+            append_event(self.store, self.revision, JobEnded(JobRecord.from_outcome(outcome)))
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except StoreError as exc:
+            self.write_error = self.write_error or exc
+            if self.on_write_error is not None:
+                self.on_write_error()
+            raise
 
     def read_blob(self, digest: str) -> bytes:
         return self.store.blobs.get_blob(digest)

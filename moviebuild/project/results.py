@@ -36,14 +36,22 @@ class StoreResults:
         self.records: dict[NodeId, JobRecord] = dict(self.manifest.jobs) if self.manifest else {}
         self.notices: list[str] = []
         self._index: dict[str, dict[str, str]] | None = None
+        self._head_index: dict[str, dict[str, str]] | None = None
         self._provider_jobs: dict[str, dict[str, Any]] = {}
+
+    def _current(self) -> dict[str, dict[str, str]]:
+        """The current revision's finished jobs by key: enough for a build with no changes."""
+        if self._head_index is None:
+            self._head_index = {
+                record.key: {str(a): d for a, d in record.outputs.items()}
+                for record in self.records.values()
+                if record.status is JobStatus.DONE and record.key
+            }
+        return self._head_index
 
     def _results(self) -> dict[str, dict[str, str]]:
         if self._index is None:
-            index: dict[str, dict[str, str]] = {}
-            for record in self.records.values():
-                if record.status is JobStatus.DONE and record.key:
-                    index[record.key] = {str(a): d for a, d in record.outputs.items()}
+            index: dict[str, dict[str, str]] = dict(self._current())
             for rev in self.store.list_journals():
                 events, notices = read_events(self.store, rev)
                 self.notices.extend(notices)
@@ -68,8 +76,13 @@ class StoreResults:
         return dict(self._provider_jobs.get(key, {}))
 
     def find_result(self, key: str) -> Mapping[str, str] | None:
-        outputs = self._results().get(key)
-        if outputs is None or not all(self.store.blobs.has_blob(d) for d in outputs.values()):
+        """The outputs stored for ``key`` when every one is there and intact (a damaged blob is
+        set aside here, so its job reruns in this build). The journals of every revision are
+        read only for a key the current revision does not have."""
+        outputs = self._current().get(key) if self._index is None else None
+        if outputs is None:
+            outputs = self._results().get(key)
+        if outputs is None or not all(self.store.blobs.verify_blob(d) for d in outputs.values()):
             return None
         return outputs
 
@@ -78,7 +91,7 @@ class StoreResults:
         return record.prior() if record else None
 
     def has_results(self) -> bool:
-        return bool(self._results())
+        return bool(self._current()) or bool(self._results())
 
     def read_blob(self, digest: str) -> bytes:
         return self.store.blobs.get_blob(digest)

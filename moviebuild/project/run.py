@@ -53,7 +53,6 @@ async def run_scheduler(
     retry: RetryPolicy | None,
 ) -> tuple[dict[NodeId, JobOutcome], bool]:
     """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped."""
-    recorder = StoreRecorder(store, revision, snapshot.graph)
 
     def context_for(job: Job, key: str | None) -> CallContext:
         if key is None:
@@ -73,6 +72,8 @@ async def run_scheduler(
     )
     decider = JobDecider(snapshot.moviefile, snapshot.overrides, lookup, executor, snapshot.redo)
     loop_stop, watcher = _loop_event(stop)
+    # A store write that fails (a full disk, a lost store) stops new calls at once.
+    recorder = StoreRecorder(store, revision, snapshot.graph, on_write_error=loop_stop.set)
     scheduler = Scheduler(
         snapshot.graph,
         decider,
@@ -89,6 +90,8 @@ async def run_scheduler(
     finally:
         if watcher is not None:
             watcher.cancel()
+    if recorder.write_error is not None:
+        raise recorder.write_error  # what finished is in the journal; nothing more fits
     return dict(outcomes), scheduler.interrupted
 
 

@@ -9,8 +9,9 @@ import contextlib
 from collections.abc import Iterable, Set
 from typing import Any
 
-from moviebuild.store.blobs import TEMP_PREFIX, os_errors_as_store_errors
+from moviebuild.store.files import TEMP_PREFIX
 from moviebuild.store.store import Store
+from moviebuild.store.transport import transport_errors
 
 
 def find_unreferenced_blobs(store: Store, referenced: Set[str]) -> list[str]:
@@ -25,7 +26,7 @@ def delete_blobs(store: Store, digests: Iterable[str]) -> int:
 
 def find_temp_files(store: Store) -> list[str]:
     """fsspec paths of temp files anywhere in the store (writes that never finished), sorted."""
-    with os_errors_as_store_errors(f"could not list {store.url}"):
+    with transport_errors(f"could not list {store.url}"):
         entries: dict[str, Any] = store.fs.find(store.root, detail=True)
     return sorted(
         path for path, info in entries.items()
@@ -37,7 +38,7 @@ def delete_temp_files(store: Store) -> int:
     """Delete every temp file in the store; returns the bytes freed."""
     freed = 0
     entries = find_temp_files(store)
-    with os_errors_as_store_errors(f"could not clean temp files in {store.url}"):
+    with transport_errors(f"could not clean temp files in {store.url}"):
         for path in entries:
             with contextlib.suppress(FileNotFoundError):
                 size = int(store.fs.size(path))

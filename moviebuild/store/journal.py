@@ -1,6 +1,11 @@
-"""Per-revision append-only journals (``journal/<rev>.jsonl``), one JSON object per line, on disk
+"""Per-revision append-only journals (``journal/<rev>.jsonl``), one JSON object per line, durable
 before ``append`` returns. It owns the line format and crash tolerance (a last line cut short is
 dropped); what each record means belongs to the engine.
+
+Object stores cannot append, so there each record is its own small object
+(``journal/<rev>/<seq>.json``, one PUT), and closing the writer folds them into ``<rev>.jsonl``
+(one PUT, one bulk DELETE). A reader takes the folded lines, then any record objects numbered
+after them: what a build killed before closing leaves behind.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from types import TracebackType
 from typing import Any
 
 from moviebuild.errors import StoreError, StoreFormatError
-from moviebuild.store.blobs import is_local_fs, join, os_errors_as_store_errors
+from moviebuild.store.files import is_local_fs, join
 from moviebuild.store.manifest import check_revision, list_numbered
+from moviebuild.store.transport import is_object_store, transport_errors
 
 _JOURNAL_NAME = re.compile(r"([1-9][0-9]*)\.jsonl")
+_RECORD_NAME = re.compile(r"([1-9][0-9]*)/([0-9]{8})\.json")
 
 
 def encode_record(record: Mapping[str, Any]) -> bytes:
@@ -70,19 +77,25 @@ class JournalWriter:
     """Appends records to one journal. Opening it drops a crash's unfinished last line first.
 
     On the local file system each line is one ``os.write`` on an ``O_APPEND`` descriptor followed
-    by ``fsync``. Object stores cannot append, so there every append rewrites the whole object
-    (journals are small; correctness over speed), which each such store replaces atomically.
+    by ``fsync``. On object stores each record is one small object, folded into the journal
+    file on ``close``. Other fsspec file systems rewrite the whole file per record.
     """
 
-    def __init__(self, fs: Any, path: str) -> None:
+    def __init__(self, fs: Any, path: str, *, known_new: bool = False) -> None:
         self._fs = fs
         self._path = path
+        self._known_new = known_new
         self._fd: int | None = None
         self._content = b""
         self._closed = False
-        with os_errors_as_store_errors(f"could not open journal {path}"):
+        self._objects = is_object_store(fs)
+        self._next_seq = 1
+        self._record_paths: list[str] = []
+        with transport_errors(f"could not open journal {path}"):
             if is_local_fs(fs):
                 self._open_local()
+            elif self._objects:
+                self._open_objects()
             else:
                 self._open_rewriting()
 
@@ -92,26 +105,40 @@ class JournalWriter:
         return self._path
 
     def append(self, record: Mapping[str, Any]) -> None:
-        """Write ``record`` as one line; it is on disk when this returns."""
+        """Write ``record`` as one line; it is durable when this returns."""
         if self._closed:
             raise StoreError(f"journal {self._path} is closed")
         line = encode_record(record)
-        with os_errors_as_store_errors(f"could not append to journal {self._path}"):
+        with transport_errors(f"could not append to journal {self._path}"):
             if self._fd is not None:
                 view = memoryview(line)
                 while view:
                     view = view[os.write(self._fd, view) :]
                 os.fsync(self._fd)
+            elif self._objects:
+                path = record_path(self._path, self._next_seq)
+                self._fs.pipe_file(path, line)
+                self._record_paths.append(path)
+                self._next_seq += 1
+                self._content += line
             else:
                 self._fs.pipe_file(self._path, self._content + line)
                 self._content += line
 
     def close(self) -> None:
-        """Stop appending; closing twice does nothing."""
+        """Stop appending (folding record objects into the journal file); twice does nothing."""
+        if self._closed:
+            return
         self._closed = True
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)
+        if self._objects and self._record_paths:
+            with transport_errors(f"could not fold the records of journal {self._path}"):
+                self._fs.pipe_file(self._path, self._content)
+                with contextlib.suppress(FileNotFoundError):
+                    self._fs.rm(self._record_paths)
+            self._record_paths = []
 
     def __enter__(self) -> JournalWriter:
         return self
@@ -139,6 +166,17 @@ class JournalWriter:
             raise
         self._fd = fd
 
+    def _open_objects(self) -> None:
+        if self._known_new:
+            return  # a listing taken under the lock shows no such journal: nothing to read
+        try:
+            records, paths = read_object_journal(self._fs, self._path, listing=None)
+        except FileNotFoundError:
+            records, paths = [], []
+        self._content = b"".join(encode_record(r) for r in records)
+        self._record_paths = paths
+        self._next_seq = len(records) + 1
+
     def _open_rewriting(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._content = self._fs.cat_file(self._path)
@@ -148,12 +186,68 @@ class JournalWriter:
             self._fs.pipe_file(self._path, self._content)
 
 
+def record_path(journal_path: str, seq: int) -> str:
+    """Where record number ``seq`` (from 1) of a journal lives on an object store."""
+    return f"{journal_path.removesuffix('.jsonl')}/{seq:08d}.json"
+
+
+def read_object_journal(
+    fs: Any, path: str, *, listing: list[str] | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """An object-store journal's records (folded lines, then the record objects after them)
+    and the paths of its record objects. ``listing``: the folder's names, when already listed.
+    Raises FileNotFoundError when the journal has neither."""
+    folder = path.removesuffix(".jsonl")
+    folded = b""
+    found_file = True
+    try:
+        folded = fs.cat_file(path)
+    except FileNotFoundError:
+        found_file = False
+    records, _intact = parse_journal(folded, path)
+    if listing is None:
+        listing = []
+        with contextlib.suppress(FileNotFoundError):
+            listing = list(fs.find(folder, detail=False))
+    numbered: list[tuple[int, str]] = []
+    for name in listing:
+        head, _, leaf = str(name).rpartition("/")
+        if head == folder and leaf.endswith(".json"):
+            stem = leaf.removesuffix(".json")
+            if stem.isdigit() and len(stem) == 8:
+                numbered.append((int(stem), str(name)))
+    if not found_file and not numbered:
+        raise FileNotFoundError(path)
+    numbered.sort()
+    for seq, name in numbered:
+        if seq <= len(records):
+            continue  # folded already; a close that died before deleting it left it here
+        try:
+            line = fs.cat_file(name)
+        except FileNotFoundError:
+            if not found_file:
+                # Folded and deleted while we listed: the journal file has them all now.
+                return read_object_journal(fs, path, listing=[])
+            raise
+        record = _decode_line(line.rstrip(b"\n"))
+        if record is None:
+            raise StoreFormatError(
+                f"{name}: journal record {seq} is not a JSON object",
+                hint="the journal is damaged; move it out of the store to forget that build's "
+                "unfinished work (written revisions are not affected)",
+            )
+        records.append(record)
+    return records, [name for _seq, name in numbered]
+
+
 class Journal:
     """The ``journal/`` folder of one store root: one ``<rev>.jsonl`` per build."""
 
     def __init__(self, fs: Any, root: str) -> None:
         self._fs = fs
         self._folder = join(root, "journal")
+        self._objects = is_object_store(fs)
+        self._listing: dict[int, list[str]] | None = None
 
     def journal_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s journal."""
@@ -161,18 +255,53 @@ class Journal:
 
     def open_journal(self, rev: int) -> JournalWriter:
         """A writer appending to revision ``rev``'s journal (created when missing)."""
-        return JournalWriter(self._fs, self.journal_path(rev))
+        path = self.journal_path(rev)
+        known_new = self._objects and self._listing is not None and rev not in self._listing
+        self._listing = None
+        return JournalWriter(self._fs, path, known_new=known_new)
 
     def read_journal(self, rev: int) -> list[dict[str, Any]]:
         """Every record of revision ``rev``'s journal, in order, without a crash's cut-off line."""
         path = self.journal_path(rev)
-        with os_errors_as_store_errors(f"could not read journal {path}"):
+        with transport_errors(f"could not read journal {path}"):
             try:
+                if self._objects:
+                    listing = self._listing.get(rev, []) if self._listing is not None else None
+                    return read_object_journal(self._fs, path, listing=listing)[0]
                 data: bytes = self._fs.cat_file(path)
             except FileNotFoundError as exc:
                 raise StoreError(f"revision {rev} has no journal ({path})") from exc
         return parse_journal(data, path)[0]
 
+    def fold_journals(self) -> int:
+        """Fold the record objects a killed build left on an object store into their journal
+        files (the caller holds the lock); returns how many journals were folded."""
+        if not self._objects:
+            return 0
+        self.list_journals()
+        unfolded = [rev for rev, records in (self._listing or {}).items() if records]
+        for rev in unfolded:
+            self.open_journal(rev).close()
+        return len(unfolded)
+
     def list_journals(self) -> list[int]:
         """The revision numbers that have a journal, ascending."""
-        return list_numbered(self._fs, self._folder, _JOURNAL_NAME)
+        if not self._objects:
+            return list_numbered(self._fs, self._folder, _JOURNAL_NAME)
+        # One listing for every journal and record object; read_journal reuses it.
+        names: list[str] = []
+        action = f"could not list {self._folder}"
+        with transport_errors(action), contextlib.suppress(FileNotFoundError):
+            names = list(self._fs.find(self._folder, detail=False))
+        listing: dict[int, list[str]] = {}
+        prefix = self._folder.rstrip("/") + "/"
+        for name in names:
+            relative = str(name).removeprefix(prefix)
+            whole = _JOURNAL_NAME.fullmatch(relative)
+            record = _RECORD_NAME.fullmatch(relative)
+            if whole:
+                listing.setdefault(int(whole[1]), [])
+            elif record:
+                listing.setdefault(int(record[1]), []).append(str(name))
+        self._listing = listing
+        return sorted(listing)

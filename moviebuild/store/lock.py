@@ -1,6 +1,7 @@
 """The movie's build lock (``lock``): one build at a time, never waiting, taking over a lock whose
-holder is dead. Liveness is judged only on the holder's own host; a lock from another host is
-always treated as held.
+holder is dead. Liveness is judged on the holder's own host; a lock from another host is held
+until its lease (``LEASE_S``, 12 hours unless ``MOVIEBUILD_LOCK_LEASE_S`` says otherwise) has
+run out since it was taken.
 """
 
 from __future__ import annotations
@@ -17,16 +18,23 @@ from types import TracebackType
 from typing import Any
 
 from moviebuild.errors import LockHeld, StoreError
-from moviebuild.store.blobs import (
-    TEMP_PREFIX,
-    is_local_fs,
-    os_errors_as_store_errors,
-    write_atomically,
-)
+from moviebuild.store.files import TEMP_PREFIX, create_object, is_local_fs, write_atomically
+from moviebuild.store.transport import is_object_store, transport_errors
 
 # /proc start times are derived from whole-second boot time; this absorbs that rounding.
 _START_TIME_SLACK_S = 2.0
 _ATTEMPTS = 3
+LEASE_S = 12 * 3600.0
+
+
+def lease_s() -> float:
+    """How long a lock from another host is honoured (``MOVIEBUILD_LOCK_LEASE_S`` or 12 h)."""
+    text = os.environ.get("MOVIEBUILD_LOCK_LEASE_S", "").strip()
+    try:
+        value = float(text) if text else LEASE_S
+    except ValueError:
+        raise StoreError(f"MOVIEBUILD_LOCK_LEASE_S={text!r} is not a number of seconds") from None
+    return value if value >= 0 else LEASE_S
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,10 @@ class MovieLock:
     """The lock file of one movie. ``held`` is true between ``acquire`` and ``release``.
 
     Creation is exclusive and whole: locally the file is written under a temp name and hard-linked
-    into place, so a lock is never seen half-written; on other fsspec file systems it is
-    ``pipe_file(mode="create")``, atomic on object stores with conditional writes, an exists
-    check then a write elsewhere (two builds starting in the same instant could both win there).
-    After a takeover, ``takeover_message`` says whose lock was taken, for the CLI to print.
+    into place, so a lock is never seen half-written; on object stores it is one PUT with
+    ``If-None-Match: *`` (any 412 means "held"), and a stale lock is replaced by a PUT with
+    ``If-Match`` its ETag, so of two takers only one wins. Other fsspec file systems (memory)
+    check then write. After a takeover, ``takeover_message`` says whose lock was taken.
     """
 
     def __init__(self, fs: Any, path: str) -> None:
@@ -89,7 +97,7 @@ class MovieLock:
         if self._mine is not None:
             raise StoreError(f"{self._path} is already held by this build")
         mine = LockHolder(os.getpid(), socket.gethostname(), datetime.now(UTC)).encode()
-        with os_errors_as_store_errors(f"could not take the lock {self._path}"):
+        with transport_errors(f"could not take the lock {self._path}"):
             for _attempt in range(_ATTEMPTS):
                 if self._create(mine):
                     self._mine = mine
@@ -97,10 +105,13 @@ class MovieLock:
                 existing = self._read()
                 if existing is None:
                     continue  # released in between: try again
+                if existing == mine:
+                    self._mine = mine  # our own PUT, retried after a lost answer
+                    return self
                 holder = LockHolder.decode(existing)
                 if holder is not None and _is_alive(holder):
                     raise _lock_held(holder, self._path)
-                if self._remove_stale(existing) and self._create(mine):
+                if self._replace_stale(existing, mine):
                     self._mine = mine
                     self.takeover_message = _takeover_message(holder, self._path)
                     return self
@@ -114,7 +125,7 @@ class MovieLock:
         mine, self._mine = self._mine, None
         if mine is None:
             return
-        with os_errors_as_store_errors(f"could not release the lock {self._path}"):
+        with transport_errors(f"could not release the lock {self._path}"):
             # Only remove our own file: one that differs was taken over, and is someone else's.
             if self._read() == mine:
                 with contextlib.suppress(FileNotFoundError):
@@ -138,12 +149,40 @@ class MovieLock:
             return False
         return True
 
+    def read_holder(self) -> tuple[bytes, LockHolder | None] | None:
+        """The lock file's bytes and who they name, or None when nobody holds the lock."""
+        with transport_errors(f"could not read the lock {self._path}"):
+            data = self._read()
+        return None if data is None else (data, LockHolder.decode(data))
+
+    def is_stale(self, holder: LockHolder | None) -> bool:
+        """Whether a lock naming ``holder`` may be taken over (None: an unreadable lock)."""
+        return holder is None or not _is_alive(holder)
+
     def _read(self) -> bytes | None:
         try:
             data: bytes = self._fs.cat_file(self._path)
         except FileNotFoundError:
             return None
         return data
+
+    def _replace_stale(self, stale: bytes, mine: bytes) -> bool:
+        """Put ``mine`` in place of the lock if it still holds ``stale``; False if it changed."""
+        if is_object_store(self._fs):
+            return self._replace_stale_object(stale, mine)
+        return self._remove_stale(stale) and self._create(mine)
+
+    def _replace_stale_object(self, stale: bytes, mine: bytes) -> bool:
+        # The ETag read before and after the GET brackets it: equal ETags mean the bytes we
+        # judged stale are the version that ETag names, and only a PUT conditioned on it wins.
+        try:
+            before = str(self._fs.info(self._path)["ETag"])
+            if self._read() != stale or str(self._fs.info(self._path)["ETag"]) != before:
+                return False
+            create_object(self._fs, self._path, mine, IfMatch=before)
+        except (FileNotFoundError, FileExistsError):
+            return False
+        return True
 
     def _remove_stale(self, stale: bytes) -> bool:
         """Remove the lock file if it still holds ``stale``; False when it changed meanwhile."""
@@ -170,7 +209,7 @@ class MovieLock:
 
 def _is_alive(holder: LockHolder) -> bool:
     if holder.host != socket.gethostname():
-        return True
+        return (datetime.now(UTC) - holder.started).total_seconds() < lease_s()
     if holder.pid <= 0:
         return False
     try:
@@ -202,12 +241,20 @@ def _process_start_time(pid: int) -> float | None:
 
 
 def _lock_held(holder: LockHolder, path: str) -> LockHeld:
-    where = "" if holder.host == socket.gethostname() else f" on host {holder.host}"
+    hint = f"wait for that build to finish or stop it; if it is not running, delete {path}"
+    where = ""
+    if holder.host != socket.gethostname():
+        where = f" on host {holder.host}"
+        hours = lease_s() / 3600
+        hint = (
+            f"wait for that build to finish; a lock from another host is taken over "
+            f"{hours:g} h after it was taken (MOVIEBUILD_LOCK_LEASE_S), or delete {path}"
+        )
     return LockHeld(
         f"process {holder.pid}{where} has been building this movie since "
         f"{holder.started:%Y-%m-%d %H:%M:%S} UTC",
         holder_pid=holder.pid,
-        hint=f"wait for that build to finish or stop it; if it is not running, delete {path}",
+        hint=hint,
     )
 
 
@@ -215,4 +262,9 @@ def _takeover_message(holder: LockHolder | None, path: str) -> str:
     if holder is None:
         return f"took over the unreadable lock file {path}"
     since = f"{holder.started:%Y-%m-%d %H:%M:%S} UTC"
+    if holder.host != socket.gethostname():
+        return (
+            f"took over the lock of process {holder.pid} on host {holder.host} (building since "
+            f"{since}): its lease of {lease_s() / 3600:g} h has run out"
+        )
     return f"took over a lock left by dead process {holder.pid} (building since {since})"

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from moviebuild.errors import StoreError, StoreFormatError
-from moviebuild.store.blobs import join, os_errors_as_store_errors, write_atomically
+from moviebuild.store.files import join, write_atomically
+from moviebuild.store.transport import transport_errors
 
 MANIFEST_FORMAT_VERSION = 1
 _MANIFEST_NAME = re.compile(r"([1-9][0-9]*)\.json")
@@ -27,7 +28,7 @@ def check_revision(rev: int) -> int:
 def list_numbered(fs: Any, folder: str, name: re.Pattern[str]) -> list[int]:
     """The sorted numbers of the files in ``folder`` whose names match ``name`` (group 1)."""
     names: list[str] = []
-    with os_errors_as_store_errors(f"could not list {folder}"):
+    with transport_errors(f"could not list {folder}"):
         try:
             names = fs.ls(folder, detail=False, refresh=True)
         except FileNotFoundError:
@@ -70,6 +71,7 @@ class Revisions:
         self._fs = fs
         self._folder = join(root, "revisions")
         self._head = join(root, "HEAD")
+        self._raw: dict[int, bytes] = {}  # manifests never change once written
 
     def manifest_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s manifest."""
@@ -85,9 +87,11 @@ class Revisions:
             text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise StoreError(f"revision {rev} cannot be saved as JSON: {exc}") from exc
-        with os_errors_as_store_errors(f"could not write {path}"):
+        with transport_errors(f"could not write {path}"):
             try:
-                write_atomically(self._fs, path, (text + "\n").encode(), overwrite=False)
+                data = (text + "\n").encode()
+                write_atomically(self._fs, path, data, overwrite=False)
+                self._raw[rev] = data
             except FileExistsError as exc:
                 raise StoreError(
                     f"revision {rev} already exists and revisions are never changed",
@@ -97,13 +101,16 @@ class Revisions:
     def read_manifest(self, rev: int) -> dict[str, Any]:
         """The payload written for revision ``rev`` (without the ``format_version`` envelope)."""
         path = self.manifest_path(rev)
-        with os_errors_as_store_errors(f"could not read {path}"):
-            try:
-                raw: bytes = self._fs.cat_file(path)
-            except FileNotFoundError as exc:
-                raise StoreError(
-                    f"revision {rev} does not exist", hint="`moviebuild log` lists the revisions"
-                ) from exc
+        raw = self._raw.get(rev)
+        if raw is None:
+            with transport_errors(f"could not read {path}"):
+                try:
+                    raw = self._fs.cat_file(path)
+                except FileNotFoundError as exc:
+                    raise StoreError(
+                        f"revision {rev} does not exist",
+                        hint="`moviebuild log` lists the revisions",
+                    ) from exc
         try:
             document = json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
@@ -111,12 +118,15 @@ class Revisions:
                 f"{path} is not valid JSON ({exc}); the file is damaged",
                 hint="restore it from a backup, or move it out of the store to forget the revision",
             ) from exc
-        return check_format_version(document, MANIFEST_FORMAT_VERSION, f"revision {rev} ({path})")
+        what = f"revision {rev} ({path})"
+        payload = check_format_version(document, MANIFEST_FORMAT_VERSION, what)
+        self._raw[rev] = raw
+        return payload
 
     def has_manifest(self, rev: int) -> bool:
         """Whether revision ``rev`` has been written."""
         path = self.manifest_path(rev)
-        with os_errors_as_store_errors(f"could not check {path}"):
+        with transport_errors(f"could not check {path}"):
             return bool(self._fs.exists(path))
 
     def list_revisions(self) -> list[int]:
@@ -125,7 +135,7 @@ class Revisions:
 
     def read_head(self) -> int | None:
         """The current revision, or None when no build has finished yet."""
-        with os_errors_as_store_errors(f"could not read {self._head}"):
+        with transport_errors(f"could not read {self._head}"):
             try:
                 raw: bytes = self._fs.cat_file(self._head)
             except FileNotFoundError:
@@ -140,7 +150,7 @@ class Revisions:
 
     def write_head(self, rev: int) -> None:
         """Make ``rev`` (which must already be written) the current revision."""
-        if not self.has_manifest(rev):
+        if rev not in self._raw and not self.has_manifest(rev):
             raise StoreError(f"HEAD cannot point at revision {rev}: it has not been written")
-        with os_errors_as_store_errors(f"could not write {self._head}"):
+        with transport_errors(f"could not write {self._head}"):
             write_atomically(self._fs, self._head, f"{rev}\n".encode(), overwrite=True)

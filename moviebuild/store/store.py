@@ -12,51 +12,41 @@ from types import TracebackType
 from typing import Any
 
 from moviebuild.errors import StoreError, StoreFormatError
-from moviebuild.store.blobs import (
-    BlobStore,
-    is_local_fs,
-    join,
-    os_errors_as_store_errors,
-    write_atomically,
-)
+from moviebuild.store.blobs import BlobStore
+from moviebuild.store.files import is_local_fs, join, write_atomically
 from moviebuild.store.journal import Journal, JournalWriter
-from moviebuild.store.localfs import LocalFS
 from moviebuild.store.lock import MovieLock
 from moviebuild.store.manifest import Revisions, check_format_version
+from moviebuild.store.transport import open_filesystem, transport_errors
 
 STORE_FORMAT_VERSION = 1
 STORE_FILE = "store.json"
 
 
-def open_store(url_or_path: str | Path, *, create: bool = True) -> Store:
+def open_store(
+    url_or_path: str | Path, *, create: bool = True, cache_dir: str | Path | None = None
+) -> Store:
     """Open the store at a local path, a ``file://`` URL or any fsspec URL (``s3://b/prefix``).
 
     A missing store is created when ``create`` is true, else it is a StoreError; a store whose
-    layout version this moviebuild does not read is a StoreFormatError.
+    layout version this moviebuild does not read is a StoreFormatError. ``cache_dir`` is where a
+    store that is not on this machine keeps local copies of the blobs it reads and writes.
     """
-    fs, root = _resolve(url_or_path)
-    store = Store(fs, root)
+    fs, root = open_filesystem(url_or_path)
+    store = Store(fs, root, cache_dir=str(cache_dir) if cache_dir is not None else None)
     store.check_format(create=create)
     return store
 
 
-def _resolve(url_or_path: str | Path) -> tuple[Any, str]:
-    text = str(url_or_path)
-    if isinstance(url_or_path, Path) or "://" not in text or text.startswith("file://"):
-        path = Path(text.removeprefix("file://")).expanduser().resolve()
-        return LocalFS(), path.as_posix()
-    import fsspec
-
-    try:
-        fs, root = fsspec.core.url_to_fs(text)
-    except ImportError as exc:
-        raise StoreError(
-            f"cannot open the store {text}: {exc}",
-            hint="install the file system's package, e.g. pip install 'moviebuild[s3]' for s3://",
-        ) from exc
-    except ValueError as exc:
-        raise StoreError(f"cannot open the store {text}: {exc}") from exc
-    return fs, str(root).rstrip("/")
+def open_existing_store(
+    url_or_path: str | Path, *, cache_dir: str | Path | None = None
+) -> Store | None:
+    """The store at this location, or None when there is none yet (nothing is created)."""
+    fs, root = open_filesystem(url_or_path)
+    store = Store(fs, root, cache_dir=str(cache_dir) if cache_dir is not None else None)
+    if not store.check_format(create=False, missing_ok=True):
+        return None
+    return store
 
 
 class Store:
@@ -65,10 +55,10 @@ class Store:
     Journal writers opened through ``append_journal`` are kept open until ``close``.
     """
 
-    def __init__(self, fs: Any, root: str) -> None:
+    def __init__(self, fs: Any, root: str, *, cache_dir: str | None = None) -> None:
         self._fs = fs
         self._root = root
-        self.blobs = BlobStore(fs, root)
+        self.blobs = BlobStore(fs, root, cache_dir=cache_dir)
         self._journal = Journal(fs, root)
         self._revisions = Revisions(fs, root)
         self._writers: dict[int, JournalWriter] = {}
@@ -93,13 +83,16 @@ class Store:
         """Whether paths in this store are local file system paths."""
         return is_local_fs(self._fs)
 
-    def check_format(self, *, create: bool) -> None:
-        """Check ``store.json`` (writing it for a new store when ``create``)."""
+    def check_format(self, *, create: bool, missing_ok: bool = False) -> bool:
+        """Check ``store.json`` (writing it for a new store when ``create``); False when it is
+        missing and ``missing_ok``."""
         path = join(self._root, STORE_FILE)
-        with os_errors_as_store_errors(f"could not open the store at {self.url}"):
+        with transport_errors(f"could not open the store at {self.url}"):
             try:
                 raw: bytes = self._fs.cat_file(path)
             except FileNotFoundError:
+                if missing_ok and not create:
+                    return False
                 if not create:
                     raise StoreError(
                         f"there is no moviebuild store at {self.url}",
@@ -111,7 +104,7 @@ class Store:
                 except FileExistsError:
                     pass  # another process created it a moment ago: check what it wrote
                 else:
-                    return
+                    return True
                 raw = self._fs.cat_file(path)
         try:
             document = json.loads(raw)
@@ -121,6 +114,7 @@ class Store:
                 hint=f'if this is a moviebuild store, write {{"format_version": 1}} into {path}',
             ) from exc
         check_format_version(document, STORE_FORMAT_VERSION, f"the store at {self.url}")
+        return True
 
     # journals
 
@@ -138,6 +132,10 @@ class Store:
     def read_journal(self, rev: int) -> list[dict[str, Any]]:
         """Revision ``rev``'s journal records (a crash's cut-off last line left out)."""
         return self._journal.read_journal(rev)
+
+    def fold_journals(self) -> int:
+        """Fold journal records left as separate objects by killed builds (object stores)."""
+        return self._journal.fold_journals()
 
     def list_journals(self) -> list[int]:
         """Revisions that have a journal, ascending."""
@@ -176,10 +174,11 @@ class Store:
         return MovieLock(self._fs, join(self._root, "lock"))
 
     def close(self) -> None:
-        """Close the journal writers opened by ``append_journal``."""
+        """Close the journal writers opened by ``append_journal``; keep what was verified."""
         writers, self._writers = self._writers, {}
         for writer in writers.values():
             writer.close()
+        self.blobs.save()
 
     def __enter__(self) -> Store:
         return self

@@ -1,11 +1,10 @@
-"""BlobStore on the local file system and on fsspec's memory file system."""
+"""BlobStore on every store backend (local, memory, S3)."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import xxhash
@@ -22,14 +21,10 @@ from moviebuild.store import (
 )
 
 
-@pytest.fixture(params=["local", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    memory = request.param == "memory"
-    url = f"memory://blobs-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
-    with open_store(url) as opened:
+@pytest.fixture
+def store(backend_url: str) -> Iterator[Store]:
+    with open_store(backend_url) as opened:
         yield opened
-        if memory:
-            opened.fs.rm(opened.root, recursive=True)
 
 
 def plant_file(store: Store, path: str, data: bytes) -> None:

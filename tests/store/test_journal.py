@@ -1,10 +1,9 @@
-"""Journals on the local file system and on fsspec's memory file system."""
+"""Journals on every store backend (local, memory, S3)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +12,10 @@ from moviebuild.store import Journal, Store, open_store
 from moviebuild.store.journal import parse_journal
 
 
-@pytest.fixture(params=["local", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    memory = request.param == "memory"
-    url = f"memory://journal-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
-    with open_store(url) as opened:
+@pytest.fixture
+def store(backend_url: str) -> Iterator[Store]:
+    with open_store(backend_url) as opened:
         yield opened
-        if memory:
-            opened.fs.rm(opened.root, recursive=True)
 
 
 def journal_path(store: Store, rev: int) -> str:
@@ -39,6 +34,7 @@ def test_records_read_back_in_order_one_line_each(store: Store) -> None:
         store.append_journal(3, record)
 
     assert store.read_journal(3) == records
+    store.close()
     assert store.fs.cat_file(journal_path(store, 3)).count(b"\n") == 2
 
 
@@ -132,3 +128,44 @@ def test_parse_journal_reports_the_intact_prefix() -> None:
     assert records == [{"a": 1}, {"b": 2}]
     assert data[:intact] == b'{"a":1}\n\n{"b":2}\n'
     assert parse_journal(b"", "j") == ([], 0)
+
+
+def test_on_an_object_store_each_record_is_one_small_object_until_the_writer_closes(
+    s3_store: Store,
+) -> None:
+    store = s3_store
+    with store.open_journal(2) as writer:
+        writer.append({"n": 1})
+        writer.append({"n": 2, "text": "x" * 1000})
+        names = store.fs.find(f"{store.root}/journal", detail=True)
+        assert [info["size"] for info in names.values()] == [8, 1018]
+    assert list(store.fs.find(f"{store.root}/journal")) == [journal_path(store, 2)]
+    assert store.read_journal(2) == [{"n": 1}, {"n": 2, "text": "x" * 1000}]
+
+
+def test_records_of_a_writer_that_never_closed_are_read_and_appended_after(store: Store) -> None:
+    first = store.open_journal(5)
+    first.append({"n": 1})
+    first.append({"n": 2})  # killed here: never closed
+    with store.open_journal(5) as second:
+        second.append({"n": 3})
+        assert store.read_journal(5) == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert store.read_journal(5) == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert store.list_journals() == [5]
+
+
+def test_folding_leaves_one_journal_file_with_every_record(s3_store: Store) -> None:
+    store = s3_store
+    killed = store.open_journal(3)
+    killed.append({"n": 1})
+    killed.append({"n": 2})  # never closed
+    store.append_journal(4, {"n": 1})
+    store.close()
+
+    assert store.fold_journals() == 1
+    assert list(store.fs.find(f"{store.root}/journal")) == [
+        journal_path(store, 3),
+        journal_path(store, 4),
+    ]
+    assert store.read_journal(3) == [{"n": 1}, {"n": 2}]
+    assert store.fold_journals() == 0

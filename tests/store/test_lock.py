@@ -1,4 +1,4 @@
-"""The movie lock on the local file system and on fsspec's memory file system."""
+"""The movie lock on every store backend (local, memory, S3)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import os
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,10 @@ from moviebuild.errors import LockHeld, StoreError
 from moviebuild.store import LockHolder, Store, open_store
 
 
-@pytest.fixture(params=["local", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    memory = request.param == "memory"
-    url = f"memory://lock-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
-    with open_store(url) as opened:
+@pytest.fixture
+def store(backend_url: str) -> Iterator[Store]:
+    with open_store(backend_url) as opened:
         yield opened
-        if memory:
-            opened.fs.rm(opened.root, recursive=True)
 
 
 @pytest.fixture
@@ -116,6 +111,35 @@ def test_a_lock_from_another_host_is_held_even_if_that_pid_is_free_here(
     with pytest.raises(LockHeld, match="render-box-7") as raised:
         store.lock().acquire()
     assert raised.value.holder_pid == dead_pid
+
+
+def test_a_lock_from_another_host_is_taken_over_once_its_lease_has_run_out(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOVIEBUILD_LOCK_LEASE_S", "3600")
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+    plant_lock(store, holder(4242, host="render-box-7", started=two_hours_ago))
+    with store.lock() as lock:
+        assert lock.takeover_message is not None
+        assert "process 4242 on host render-box-7" in lock.takeover_message
+        assert "lease of 1 h has run out" in lock.takeover_message
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_of_two_takers_that_judged_a_lock_stale_only_one_wins(
+    where: str, tmp_path: Path, request: pytest.FixtureRequest, dead_pid: int
+) -> None:
+    store: Store = (
+        open_store(tmp_path / "store") if where == "local" else request.getfixturevalue("s3_store")
+    )
+    stale = holder(dead_pid).encode()
+    plant_lock(store, stale)
+    first = holder(1001).encode()
+    second = holder(1002).encode()
+    # Both read the stale lock; then each replaces it, conditionally on what it read.
+    assert store.lock()._replace_stale(stale, first)
+    assert not store.lock()._replace_stale(stale, second)
+    assert store.fs.cat_file(store.lock().path) == first
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")

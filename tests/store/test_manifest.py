@@ -1,11 +1,10 @@
-"""Manifests and HEAD on the local file system and on fsspec's memory file system."""
+"""Manifests and HEAD on every store backend (local, memory, S3)."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +12,10 @@ from moviebuild.errors import StoreError, StoreFormatError
 from moviebuild.store import MANIFEST_FORMAT_VERSION, Revisions, Store, open_store
 
 
-@pytest.fixture(params=["local", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    memory = request.param == "memory"
-    url = f"memory://manifest-{uuid.uuid4().hex}" if memory else str(tmp_path / "store")
-    with open_store(url) as opened:
+@pytest.fixture
+def store(backend_url: str) -> Iterator[Store]:
+    with open_store(backend_url) as opened:
         yield opened
-        if memory:
-            opened.fs.rm(opened.root, recursive=True)
 
 
 def plant_manifest(store: Store, rev: int, data: bytes) -> None:

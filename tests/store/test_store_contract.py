@@ -1,5 +1,6 @@
-"""The contract every store backend keeps, run on the local file system and on fsspec's memory
-file system through the ``Store`` facade only.
+"""The contract every store backend keeps, run through the ``Store`` facade only on the local
+file system, fsspec's memory file system, and a real S3-protocol server (moto on 127.0.0.1 with
+authentication on), directly and behind a proxy answering 412 with a bare body.
 """
 
 from __future__ import annotations
@@ -8,12 +9,10 @@ import json
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import fsspec
 import pytest
 
 import moviebuild.store
@@ -21,14 +20,9 @@ from moviebuild.errors import LockHeld, StoreError, StoreFormatError
 from moviebuild.store import STORE_FORMAT_VERSION, LockHolder, Store, open_store
 
 
-@pytest.fixture(params=["local", "memory"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "local":
-        yield str(tmp_path / "civil-war" / ".moviebuild")
-        return
-    folder = f"contract-{uuid.uuid4().hex}"
-    yield f"memory://{folder}/civil-war"
-    fsspec.filesystem("memory").rm(f"/{folder}", recursive=True)
+@pytest.fixture
+def url(backend_url: str) -> str:
+    return backend_url
 
 
 @pytest.fixture
