@@ -7,7 +7,6 @@ small and scaled up (for speed); only the caption, the prompt itself, is drawn a
 from __future__ import annotations
 
 import colorsys
-import hashlib
 import io
 import math
 import random
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from moviebuild.errors import MediaError
+from moviebuild.providers.offline.seeds import seed_from
 
 Rgb = tuple[int, int, int]
 
@@ -61,12 +61,6 @@ _STYLE_ALIASES = {
     "comic": "cartoon", "manga": "anime", "oil": "oil-painting", "painting": "oil-painting",
     "pastel": "ghibli", "3d": "pixar",
 }  # fmt: skip
-
-
-def seed_from(*parts: object) -> int:
-    """A stable 64-bit seed from ``parts`` (unlike ``hash()``, the same in every process)."""
-    text = "\x1f".join(str(part) for part in parts)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def prompt_words(prompt: str) -> list[str]:

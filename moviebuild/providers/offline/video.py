@@ -16,8 +16,8 @@ from moviebuild.providers.offline.image import (
     MAX_SIDE_PX,
     render_caption_overlay,
     render_image,
-    seed_from,
 )
+from moviebuild.providers.offline.seeds import seed_from
 
 MAX_DURATION_S = 600.0
 # The still is made this much larger than the frame, so the deepest zoom still shows at least
