@@ -105,7 +105,7 @@ class Moviefile(BaseModel):
     size: Size = Size.P720
     aspect_ratio: AspectRatio = AspectRatio.WIDE
     music_prompt: Annotated[str, Field(min_length=1)] | None = None
-    assembly: AssemblyStrategy = AssemblyStrategy.FIXED
+    assembly: AssemblyStrategy = AssemblyStrategy.FIT_NARRATION
     segments: dict[StrictInt, SegmentSettings] = Field(default_factory=dict)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     limits: dict[str, LimitSpec] = Field(default_factory=dict)

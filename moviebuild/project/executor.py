@@ -45,7 +45,13 @@ class ProviderExecutor:
         found = self._identities.get(job.id)
         if found is None:
             if job.role is Role.INTERNAL:
-                found = JobIdentity(adapter="internal", pool="internal")
+                from moviebuild.timeline.assemble import ASSEMBLY_VERSION
+
+                found = JobIdentity(
+                    adapter="internal",
+                    pool="internal",
+                    implementation={"assembly version": str(ASSEMBLY_VERSION)},
+                )
             else:
                 spec = catalog.provider_spec(self.moviefile, job)
                 found = JobIdentity(

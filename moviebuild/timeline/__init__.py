@@ -26,6 +26,7 @@ from moviebuild.timeline.assemble import (
     VisualKind,
     assemble_timeline,
     duck_envelope,
+    timeline_notices,
 )
 from moviebuild.timeline.model import (
     ASSET_MAP_FORMAT_VERSION,
@@ -108,4 +109,5 @@ __all__ = [
     "render_preview",
     "segment_clip_key",
     "timeline_json_schema",
+    "timeline_notices",
 ]

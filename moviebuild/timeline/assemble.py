@@ -32,6 +32,10 @@ from moviebuild.timeline.model import (
     VolumePoint,
 )
 
+ASSEMBLY_VERSION = 2
+"""Bump when the same material assembles differently, so the assembler job reruns.
+
+2: narration clips record ``cut_s``; captions carry per-word timing."""
 LEAD_OUT_S = 0.5
 """fit-narration and speed-adjust: silence after a narration before the next segment."""
 MIN_SEGMENT_S = 3.0
@@ -172,6 +176,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
                     segment=segment.index,
                     start_s=span.start_s,
                     duration_s=spoken_s,
+                    cut_s=max(0.0, round(segment.narration.duration_s - spoken_s, 6)),
                 )
             )
         else:
@@ -219,6 +224,21 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
         ),
         gaps=tuple(gaps),
     )
+
+
+def timeline_notices(timeline: Timeline) -> list[str]:
+    """What a person should know about how the timeline was fitted: one line per narration
+    that was cut at its segment's end (``fixed``), with the seconds lost."""
+    notices = []
+    for clip in timeline.tracks.narration:
+        if clip.cut_s >= 0.01:
+            span = timeline.segment(clip.segment)
+            notices.append(
+                f"segment {clip.segment}: its narration runs {clip.duration_s + clip.cut_s:.2f} s "
+                f"but the segment is {span.duration_s:.2f} s, so the last {clip.cut_s:.2f} s are "
+                "cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
+            )
+    return notices
 
 
 def duck_envelope(

@@ -132,12 +132,17 @@ VisualClip = Annotated[ImageClip | VideoClip, Field(discriminator="type")]
 
 
 class AudioClip(_Frozen):
-    """A narration clip: the source plays from its start for ``duration_s`` (cut if longer)."""
+    """A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
+
+    ``cut_s`` is how much of the source is cut off at the segment's end (only the ``fixed``
+    strategy ever cuts); every such cut is reported as a notice (``timeline_notices``).
+    """
 
     asset: AssetId
     segment: SegmentIndex
     start_s: Seconds
     duration_s: Annotated[float, Field(gt=0), AfterValidator(_round_us)]
+    cut_s: Seconds = 0.0
 
 
 class VolumePoint(_Frozen):

@@ -22,6 +22,7 @@ from moviebuild.timeline import (
     assemble_timeline,
     duck_envelope,
     dump_timeline,
+    timeline_notices,
 )
 
 FIXED = AssemblyStrategy.FIXED
@@ -282,3 +283,26 @@ def test_inconsistent_material_is_an_internal_error() -> None:
         SegmentMaterial(
             index=1, expected=ExpectedAssets(narration="SegmentAudio[1]"), images=("a",)
         )
+
+
+def test_fixed_records_each_cut_narration_and_reports_the_seconds_lost() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), image_segment(2, 10.31)), FIXED)
+    assert [clip.cut_s for clip in timeline.tracks.narration] == [0.0, 0.31]
+    assert timeline_notices(timeline) == [
+        "segment 2: its narration runs 10.31 s but the segment is 10.00 s, so the last 0.31 s "
+        "are cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
+    ]
+
+
+@pytest.mark.parametrize("strategy", [FIT, SPEED])
+def test_fitting_strategies_never_cut_a_narration(strategy: AssemblyStrategy) -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), image_segment(2, 10.31)), strategy)
+    assert [clip.duration_s for clip in timeline.tracks.narration] == [8.2, 10.31]
+    assert all(clip.cut_s == 0 for clip in timeline.tracks.narration)
+    assert timeline_notices(timeline) == []
+
+
+def test_fit_narration_is_the_moviefile_default() -> None:
+    from moviebuild.config.moviefile import Moviefile
+
+    assert Moviefile.model_validate({"inquiry": "Lighthouses", "duration": 30}).assembly is FIT

@@ -107,9 +107,13 @@ export interface VolumePoint {
 }
 /**
  * A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
+ *
+ * ``cut_s`` is how much of the source is cut off at the segment's end (only the ``fixed``
+ * strategy ever cuts); every such cut is reported as a notice (``timeline_notices``).
  */
 export interface AudioClip {
 	asset: string;
+	cut_s?: number;
 	duration_s: number;
 	segment: number;
 	start_s: number;
