@@ -14,7 +14,7 @@ from moviebuild.errors import MediaError
 from moviebuild.media.ffmpeg import run_ffmpeg
 from moviebuild.providers.offline.image import (
     MAX_SIDE_PX,
-    render_caption_overlay,
+    render_headline_overlay,
     render_image,
 )
 from moviebuild.providers.offline.seeds import seed_from
@@ -53,12 +53,12 @@ def render_video(
     _check_request(width, height, duration_s, fps)
     frame_count = max(1, round(duration_s * fps))
     source_w, source_h = _even(width * _SOURCE_SCALE), _even(height * _SOURCE_SCALE)
-    # A still of our own gets its caption as a fixed overlay, so the zoom does not crop it; a
+    # A still of our own gets its headline as a fixed overlay, so the zoom never crops it; a
     # start image is shown as given.
     still = start_image
     if still is None:
         still = render_image(
-            prompt, style=style, width=source_w, height=source_h, seed=seed, caption=False
+            prompt, style=style, width=source_w, height=source_h, seed=seed, headline=False
         )
     choice = seed_from("video", prompt, style, seed)
     zoom_in = choice % 2 == 0
@@ -88,8 +88,8 @@ def render_video(
         inputs = ["-threads", "1", "-i", "pipe:0"]
         graph = f"{motion},format=yuv420p[clip]"
         if start_image is None and prompt.strip():
-            caption_path = Path(folder) / "caption.png"
-            caption_path.write_bytes(render_caption_overlay(prompt, width=width, height=height))
+            caption_path = Path(folder) / "headline.png"
+            caption_path.write_bytes(render_headline_overlay(prompt, width=width, height=height))
             inputs += ["-i", str(caption_path)]
             graph = f"{motion}[moving];[moving][1:v]overlay=0:0,format=yuv420p[clip]"
         args = [
