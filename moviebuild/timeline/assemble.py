@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from moviebuild.config.enums import AssemblyStrategy
 from moviebuild.errors import InternalError
+from moviebuild.timeline.captions import caption_pages
 from moviebuild.timeline.model import (
     AudioClip,
     Caption,
+    CaptionStyle,
     Framing,
     Gap,
     GapReason,
@@ -68,7 +69,6 @@ _PRESET_FRAMINGS = {
         Framing(scale=_PAN_SCALE, offset_x=_PAN_OFFSET),
     ),
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
 
 
 class VisualKind(StrEnum):
@@ -138,6 +138,7 @@ class AssemblyMaterial:
     music: AssetRef | None = None
     expected_music: str | None = None
     segment_length_s: float = 10.0
+    caption_style: CaptionStyle = field(default_factory=CaptionStyle)
 
     def __post_init__(self) -> None:
         numbers = [segment.index for segment in self.segments]
@@ -183,7 +184,15 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
             gaps.append(_gap(span, (segment.expected.narration,), GapReason.NARRATION_MISSING))
         if segment.narration_text and segment.narration_text.strip():
             captions.extend(
-                _captions(segment.narration_text, span.start_s, spoken_s, segment.index)
+                caption_pages(
+                    segment.narration_text,
+                    segment=segment.index,
+                    start_s=span.start_s,
+                    duration_s=spoken_s,
+                    style=material.caption_style,
+                    width=material.width,
+                    height=material.height,
+                )
             )
         start_frame += frames
     duration_s = _seconds(start_frame, fps)
@@ -223,6 +232,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
             captions=tuple(captions),
         ),
         gaps=tuple(gaps),
+        caption_style=material.caption_style,
     )
 
 
@@ -358,18 +368,3 @@ def _gap(span: SegmentSpan, missing: tuple[str, ...], reason: GapReason) -> Gap:
     return Gap(
         segment=span.index, start_s=span.start_s, end_s=span.end_s, missing=missing, reason=reason
     )
-
-
-def _captions(text: str, start_s: float, duration_s: float, segment: int) -> list[Caption]:
-    """One caption per sentence, each timed in proportion to its length in characters."""
-    sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
-    total_chars = sum(len(sentence) for sentence in sentences)
-    captions: list[Caption] = []
-    chars_before = 0
-    for sentence in sentences:
-        begin_s = round(start_s + duration_s * chars_before / total_chars, 6)
-        chars_before += len(sentence)
-        end_s = round(start_s + duration_s * chars_before / total_chars, 6)
-        if end_s > begin_s:
-            captions.append(Caption(text=sentence, segment=segment, start_s=begin_s, end_s=end_s))
-    return captions

@@ -79,7 +79,7 @@ def test_the_preview_page_plays_the_movie_in_the_remotion_player(
     frame = 45
 
     box = screenshot_when(
-        remotion_tools.browser, f"{preview_url}?frame={frame}&controls=0&captions=0",
+        remotion_tools.browser, f"{preview_url}?frame={frame}&controls=0",
         ready=_PLAYER_READY, out=shot,
     )  # fmt: skip
 

@@ -265,7 +265,10 @@ def test_captions_split_sentences_over_the_narration_time() -> None:
     first, second = timeline.tracks.captions
     assert (first.text, second.text) == ("Short one.", "This sentence is longer!")
     assert first.start_s == 0.0 and second.end_s == 6.0
-    assert first.end_s == second.start_s == pytest.approx(6.0 * 10 / 34, abs=1e-6)
+    # Syllables 1 + 2, a sentence pause of 2.5, then 1 + 3 + 1 + 2: the second sentence starts
+    # after 5.5 of 12.5 units of the 6 s.
+    assert first.end_s == second.start_s == pytest.approx(6.0 * 5.5 / 12.5, abs=1e-6)
+    assert [word.text for word in second.words] == ["This", "sentence", "is", "longer!"]
 
 
 def test_the_timeline_depends_only_on_its_material() -> None:
