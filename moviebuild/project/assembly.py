@@ -14,6 +14,8 @@ from moviebuild.errors import MediaError
 from moviebuild.graph import NodeId
 
 TIMELINE_FPS = 30
+CAPTION_SIZES = {"small": 0.04, "medium": 0.05, "large": 0.065}
+"""The Moviefile's caption sizes as fractions of the frame's height."""
 
 
 def measure_audio_s(data: bytes) -> float | None:
@@ -45,6 +47,7 @@ def assemble_from_request(request: JobRequest) -> bytes:
     from moviebuild.timeline import (
         AssemblyMaterial,
         AssetRef,
+        CaptionStyle,
         ExpectedAssets,
         SegmentMaterial,
         VisualKind,
@@ -88,6 +91,7 @@ def assemble_from_request(request: JobRequest) -> bytes:
             )
         )
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    captions = fields.get("captions") or {"size": "medium"}
     title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
     material = AssemblyMaterial(
         title=title,
@@ -98,6 +102,9 @@ def assemble_from_request(request: JobRequest) -> bytes:
         music=ref(NodeId("MusicTrack"), True),
         expected_music="MusicTrack",
         segment_length_s=float(SEGMENT_LENGTH_S),
+        caption_style=CaptionStyle.model_validate(
+            {**captions, "size": CAPTION_SIZES[captions["size"]]}
+        ),
     )
     timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))
     return dump_timeline(timeline)

@@ -27,6 +27,7 @@ CHANGES = [
     ("size", "1080p"),
     ("aspect_ratio", "9:16"),
     ("assembly", "fixed"),
+    ("captions", {"position": "top"}),
 ]
 
 
