@@ -158,6 +158,9 @@ def _keywords(text: str) -> list[str]:
     words = [w.strip(".,:;!?'\"()").lower() for w in text.split()]
     seen: dict[str, None] = {}
     for word in words:
+        # Past tenses, adverbs and gerunds rarely name something a picture can show.
+        if word.endswith(("ed", "ly", "ing")):
+            continue
         if len(word) > 3 and word not in _STOP and word.isalpha():
             seen.setdefault(word, None)
     # Longer words tend to carry the subject ("lighthouse"), short ones the connective tissue.
