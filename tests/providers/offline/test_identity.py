@@ -92,3 +92,15 @@ def test_doctor_names_the_offline_speech_engine_and_ffmpeg(
     rows = json.loads(CliRunner().invoke(doctor, ["--no-network", "--json"]).output)
     assert rows[-1]["provider"] == "offline"
     assert rows[-1]["speech_engine"] == "piper" and rows[-1]["voice_model"] == "en_US-joe-medium"
+
+
+def test_the_build_says_once_when_narration_can_only_be_the_tone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moviebuild.providers.offline.identity import offline_speech_notices
+
+    monkeypatch.setenv(ENGINE_VARIABLE, "tone")
+    (notice,) = offline_speech_notices("en")
+    assert "placeholder tone" in notice and "moviebuild[voice]" in notice
+    monkeypatch.delenv(ENGINE_VARIABLE)
+    assert offline_speech_notices("en") == []
