@@ -42,6 +42,14 @@ def measure_video_s(data: bytes) -> float | None:
             return None
 
 
+def spoken_words(data: bytes | None) -> tuple[tuple[tuple[float, float, int], ...], ...] | None:
+    """The words, per sentence, a narration MP3 says it speaks (offline piper speech), or None."""
+    from moviebuild.providers.offline.audio import read_word_times
+
+    found = read_word_times(data) if data else None
+    return tuple(tuple(sentence) for sentence in found) if found else None
+
+
 def assemble_from_request(request: JobRequest) -> bytes:
     """The Timeline bytes for the assembler job's (possibly partial) inputs."""
     from moviebuild.timeline import (
@@ -86,6 +94,7 @@ def assemble_from_request(request: JobRequest) -> bytes:
                 visual_kind=VisualKind.VIDEO if is_video else VisualKind.IMAGES,
                 narration_text=narration_text.decode("utf-8") if narration_text else None,
                 narration=ref(audio_id, True),
+                narration_spoken=spoken_words(inputs.get(audio_id)),
                 images=tuple(str(a) if a in inputs else None for a in images),
                 video=ref(video_id, True, video=True) if is_video else None,
             )

@@ -113,6 +113,9 @@ class SegmentMaterial:
     narration: AssetRef | None = None
     images: tuple[str | None, ...] = ()
     video: AssetRef | None = None
+    narration_spoken: tuple[tuple[tuple[float, float, int], ...], ...] | None = None
+    """Per sentence, the speech engine's (start, end, sounds) of each word it said, when it
+    reports them (see ``caption_pages``)."""
 
     def __post_init__(self) -> None:
         if self.index < 1:
@@ -192,6 +195,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
                     style=material.caption_style,
                     width=material.width,
                     height=material.height,
+                    spoken=segment.narration_spoken,
                 )
             )
         start_frame += frames

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,24 +64,145 @@ def caption_pages(
     style: CaptionStyle,
     width: int,
     height: int,
+    spoken: Sequence[Sequence[SpokenWord]] | None = None,
 ) -> list[Caption]:
-    """``text`` spoken from ``start_s`` for ``duration_s``, as caption pages (see module doc)."""
+    """``text`` spoken from ``start_s`` for ``duration_s``, as caption pages (see module doc).
+
+    ``spoken`` holds, per sentence the speech engine spoke, its words' (start, end, sounds)
+    from the narration's start; ``align_word_times`` matches them to the words of ``text``,
+    sentence by sentence when both have as many sentences (words that start after
+    ``duration_s``, cut off by ``fixed``, are left out). For text without spaces they only bound
+    the estimate.
+    """
     spaced = not _CJK.search(text)
     tokens = text.split() if spaced else _CJK_TOKEN.findall(text)
     if not tokens:
         return []
+    said = [word for sentence in spoken or () for word in sentence]
+    if said and spaced:
+        aligned = _align_sentences(tokens, spoken or ())
+        timed = [
+            (token, start_s + begin, start_s + min(end, duration_s))
+            for token, begin, end in aligned
+            if begin < duration_s
+        ]
+        if timed:
+            return _paginate(timed, spaced, segment, start_s, duration_s, style, width, height)
+    spoken_from, spoken_to = 0.0, duration_s
+    if said:
+        spoken_from = min(max(0.0, said[0][0]), duration_s)
+        spoken_to = max(spoken_from, min(said[-1][1], duration_s))
+    return _paginate(
+        _estimate(tokens, start_s + spoken_from, spoken_to - spoken_from),
+        spaced, segment, start_s, duration_s, style, width, height,
+    )  # fmt: skip
+
+
+Timed = list[tuple[str, float, float]]
+"""(word, start_s, end_s) of each word, in order."""
+
+
+_MAX_JOINED = 3
+"""At most this many written words said as one (espeak joins "of the")."""
+_MAX_SPLIT = 8
+"""At most this many words said for one written word ("1862": one thousand eight hundred...)."""
+SpokenWord = tuple[float, float, int]
+"""A word as a speech engine said it: start and end in seconds, and how many sounds."""
+
+
+def _align_sentences(tokens: list[str], spoken: Sequence[Sequence[SpokenWord]]) -> Timed:
+    sentences: list[list[str]] = [[]]
+    for token in tokens:
+        sentences[-1].append(token)
+        if _SENTENCE_END.search(token):
+            sentences.append([])
+    sentences = [sentence for sentence in sentences if sentence]
+    if len(sentences) != len(spoken) or not all(spoken):
+        return align_word_times(tokens, [word for sentence in spoken for word in sentence])
+    return [
+        timed
+        for sentence, said in zip(sentences, spoken, strict=True)
+        for timed in align_word_times(sentence, said)
+    ]
+
+
+def align_word_times(tokens: list[str], said: Sequence[SpokenWord]) -> Timed:
+    """Each token's (text, start, end) from the words a speech engine said, which need not be
+    one per token: engines join short words ("of the") and split others ("1862").
+
+    A monotone alignment pairs groups of up to three tokens with one spoken word, or one token
+    with up to eight spoken words, choosing the pairing whose sound counts best match the
+    tokens' letter counts (the squared log of their ratio, scaled by the text's own sounds per
+    letter, plus 0.3 per extra written word and 0.1 per extra spoken word in a group). A
+    spoken word shared by several tokens is split between them by letters."""
+    # A digit is said as a word or two ("1862": one thousand eight hundred sixty-two).
+    letters = [max(1, sum(5 if ch.isdigit() else ch.isalpha() for ch in token)) for token in tokens]
+    sounds = [max(1, count) for _, _, count in said]
+    per_letter = sum(sounds) / sum(letters)
+    n, m = len(tokens), len(said)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    steps = [(k, 1) for k in range(1, _MAX_JOINED + 1)] + [(1, k) for k in range(2, _MAX_SPLIT + 1)]
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if cost[i][j] == inf:
+                continue
+            for di, dj in steps:
+                if i + di > n or j + dj > m:
+                    continue
+                ratio = sum(sounds[j : j + dj]) / (per_letter * sum(letters[i : i + di]))
+                step = cost[i][j] + math.log(ratio) ** 2 + 0.3 * (di - 1) + 0.1 * (dj - 1)
+                if step < cost[i + di][j + dj]:
+                    cost[i + di][j + dj], back[i + di][j + dj] = step, (di, dj)
+    if cost[n][m] == inf:
+        return _estimate(tokens, said[0][0], said[-1][1] - said[0][0])
+    timed: Timed = []
+    i, j = n, m
+    while i or j:
+        di, dj = back[i][j]
+        begin, finish = said[j - dj][0], said[j - 1][1]
+        group = letters[i - di : i]
+        at = begin
+        pieces = []
+        for token, count in zip(tokens[i - di : i], group, strict=True):
+            share = (finish - begin) * count / sum(group)
+            pieces.append((token, round(at, 4), round(at + share, 4)))
+            at += share
+        timed[:0] = pieces
+        i, j = i - di, j - dj
+    return timed
+
+
+def _estimate(tokens: list[str], start_s: float, duration_s: float) -> Timed:
+    """Each token's (text, start, end): time shared in proportion to syllables and pauses."""
     weights = [_syllables(token) for token in tokens]
     pauses = [2.5 if _SENTENCE_END.search(t) else 1.0 if _CLAUSE_END.search(t) else 0.0
               for t in tokens]  # fmt: skip
     total = sum(weights) + sum(pauses[:-1])
-    max_em = LINE_WIDTH * width / (style.size * height)
-    timed: list[tuple[str, float, float]] = []
+    timed: Timed = []
     at = 0.0
     for token, weight, pause in zip(tokens, weights, pauses, strict=True):
         begin = start_s + duration_s * at / total
         at += weight
         timed.append((token, begin, start_s + duration_s * min(at, total) / total))
         at += pause
+    return timed
+
+
+def _paginate(
+    timed: Timed,
+    spaced: bool,
+    segment: int,
+    start_s: float,
+    duration_s: float,
+    style: CaptionStyle,
+    width: int,
+    height: int,
+) -> list[Caption]:
+    tokens = [token for token, _, _ in timed]
+    max_em = LINE_WIDTH * width / (style.size * height)
     pages: list[list[tuple[int, int]]] = [[]]  # (token index, line) per page
     line_em = 0.0
     for index, token in enumerate(tokens):

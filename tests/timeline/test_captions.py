@@ -99,3 +99,35 @@ def test_non_latin_captions_are_drawn_with_a_font_that_has_their_glyphs(
     masks = {bytes(font.getmask(letter)) for letter in letters}
     assert len(masks) == len(letters), f"{path.name} lacks glyphs of {letters}"
     assert _pages(text)[0].text.startswith(text[:3])
+
+
+SAID = [[(0.2, 0.5, 3), (0.6, 0.9, 3), (1.0, 1.4, 4)], [(3.0, 3.3, 3), (3.5, 3.9, 4)]]
+
+
+def test_the_speech_engines_word_times_are_used_when_there_is_one_per_word() -> None:
+    first, second = caption_pages("One two three. Four five.", segment=1, start_s=10.0,
+                                  duration_s=4.0, style=STYLE, width=854, height=480,
+                                  spoken=SAID)  # fmt: skip
+    assert [(w.start_s, w.end_s) for w in first.words] == [(10.2, 10.5), (10.6, 10.9), (11.0, 11.4)]
+    assert second.start_s == 13.0 and second.end_s == 14.0
+
+
+def test_words_the_engine_joined_or_split_are_matched_by_their_sounds() -> None:
+    # As espeak says it: "in the" is one word of 4 sounds, "1862" five words.
+    said = [[(0.0, 0.3, 4), (0.35, 0.7, 5), (0.8, 1.3, 8)],
+            [(2.0, 2.1, 2), (2.1, 2.3, 3), (2.4, 2.6, 3), (2.6, 3.0, 7), (3.0, 3.5, 9),
+             (3.5, 3.9, 6), (3.9, 4.2, 3)]]  # fmt: skip
+    pages = caption_pages("In the next moments. It was 1862.", segment=1, start_s=0.0,
+                          duration_s=5.0, style=STYLE, width=854, height=480,
+                          spoken=said)  # fmt: skip
+    starts = {w.text: w.start_s for p in pages for w in p.words}
+    assert starts["In"] == 0.0 and 0.0 < starts["the"] < 0.3
+    assert starts["next"] == 0.35 and starts["moments."] == 0.8
+    assert starts["It"] == 2.0 and starts["was"] == 2.1 and starts["1862."] == 2.4
+
+
+def test_words_cut_off_by_fixed_are_left_out() -> None:
+    pages = caption_pages("One two three. Four five.", segment=1, start_s=0.0, duration_s=3.4,
+                          style=STYLE, width=854, height=480, spoken=SAID)  # fmt: skip
+    assert [w.text for p in pages for w in p.words] == ["One", "two", "three.", "Four"]
+    assert pages[-1].words[-1].end_s == 3.3

@@ -17,8 +17,8 @@ VIDEO_VERSION = 2
 """offline/video.py: 2 encodes single-threaded with a fixed x264 configuration (deterministic)."""
 MUSIC_VERSION = 1
 """offline/music.py."""
-SPEECH_VERSION = 1
-"""offline/speech.py, whatever the engine."""
+SPEECH_VERSION = 2
+"""offline/speech.py, whatever the engine. 2: piper narration carries its words' timings."""
 
 _VERSIONS = {
     Role.TEXT: ("writer", TEXT_WRITER_VERSION),

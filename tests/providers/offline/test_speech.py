@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import itertools
 import os
 import re
 import shutil
@@ -176,3 +177,34 @@ def test_espeak_ng_falls_back_from_a_regional_voice_to_the_language(fake_espeak:
         synthesize_speech("Olá.", voice="cora", language="zz", engine=SpeechEngine.ESPEAK)
     voices = [line.split()[1] for line in fake_espeak.read_text().splitlines()]
     assert voices == ["pt-zz+f4", "pt+f4", "zz+f4"]
+
+
+def test_piper_speech_carries_the_time_of_each_spoken_word(tmp_path: Path) -> None:
+    from moviebuild.providers.offline.audio import read_word_times
+
+    assert find_piper_models(), "the voice extra (piper-tts[alignment]) is not installed"
+    text = "Welcome. The keeper climbed the narrow stairs every night."
+    mp3 = synthesize_speech(text, voice="narrator", language="en", engine=SpeechEngine.PIPER)
+    sentences = read_word_times(mp3)
+    assert sentences is not None and [len(words) for words in sentences] == [1, 8]
+    words = [word for sentence in sentences for word in sentence]
+    assert all(start < end and sounds > 0 for start, end, sounds in words)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(words))
+    duration_s = mp3_duration_s(mp3)
+    assert 0 <= words[0][0] < 0.5 and duration_s - 0.6 < words[-1][1] <= duration_s
+    # The tag is invisible to players: ffmpeg measures the same length.
+    path = tmp_path / "speech.mp3"
+    path.write_bytes(mp3)
+    assert media_duration_s(path) == pytest.approx(duration_s, abs=0.05)
+
+
+def test_word_times_round_trip_through_the_id3_tag() -> None:
+    from moviebuild.providers.offline.audio import read_word_times, tag_word_times
+
+    mp3 = synthesize_speech("Hello there.", voice="aria", language="en", engine=SpeechEngine.TONE)
+    assert read_word_times(mp3) is None
+    sentences = [[(0.1, 0.4, 3), (0.5, 0.9, 4)], [(1.2, 1.5, 2)]]
+    tagged = tag_word_times(mp3, sentences)
+    assert read_word_times(tagged) == sentences
+    assert read_word_times(tag_word_times(tagged, [[(0.2, 0.3, 1)]])) == [[(0.2, 0.3, 1)]]
+    assert mp3_duration_s(tagged) == mp3_duration_s(mp3)
