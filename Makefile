@@ -16,6 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # Build the example movie with the offline providers into demo/ and render out/preview.mp4.
+# The dev install includes the `voice` extra (piper and an English voice), so the demo speaks.
 demo: $(STAMP)
 	mkdir -p demo
 	cp -n Moviefile.example.yaml demo/Moviefile.yaml || true

@@ -1,6 +1,7 @@
 """``moviebuild doctor``: for each network provider, whether a key is set (naming the variable,
 never showing the key), which base URL is used, and, unless ``--no-network``, whether a short GET
-of a cheap endpoint answers within 3 s. It changes nothing and builds nothing.
+of a cheap endpoint answers within 3 s; then the offline engines in use (speech engine and voice
+model, ffmpeg's path and version). It changes nothing and builds nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ CHECK_TIMEOUT_S = 3.0
 def doctor_report(check_network: bool) -> list[dict[str, Any]]:
     """One row per provider: ``provider``, ``configured``, ``key_env``, ``base_url``,
     ``base_url_env`` (None for the built-in default), ``reachable`` (yes / no / not-checked),
-    ``auth`` (accepted / rejected / unknown / no key / not-checked) and ``detail``."""
+    ``auth`` (accepted / rejected / unknown / no key / not-checked) and ``detail``; the last row,
+    ``provider: offline``, names the offline engines (``speech_engine``, ``voice_model``,
+    ``ffmpeg``, ``ffmpeg_version``)."""
     from moviebuild.providers.endpoints import ENDPOINTS, display_url
+    from moviebuild.providers.offline.identity import offline_engines
 
     rows: list[dict[str, Any]] = []
     for endpoint in ENDPOINTS.values():
@@ -45,11 +49,14 @@ def doctor_report(check_network: bool) -> list[dict[str, Any]]:
 
         for row, found in zip(rows, asyncio.run(check_all()), strict=True):
             row.update(found)
+    rows.append({"provider": "offline", "configured": True, **offline_engines()})
     return rows
 
 
 def render_report(rows: list[dict[str, Any]]) -> str:
     lines = [f"{'provider':<11} {'key':<30} {'base URL':<40} reachable"]
+    offline = [row for row in rows if row["provider"] == "offline"]
+    rows = [row for row in rows if row["provider"] != "offline"]
     for row in rows:
         key = f"{'yes' if row['configured'] else 'no'} ({row['key_env']})"
         source = f" (${row['base_url_env']})" if row["base_url_env"] else ""
@@ -61,7 +68,19 @@ def render_report(rows: list[dict[str, Any]]) -> str:
     if missing:
         lines.append("set " + ", ".join(missing) + " to use those providers; the offline "
                      "provider needs no key (see docs/providers.md)")
+    for row in offline:
+        lines.append(_offline_line(row))
     return "\n".join(lines)
+
+
+def _offline_line(row: dict[str, Any]) -> str:
+    speech = row["speech_engine"]
+    if row["voice_model"]:
+        speech += f" ({row['voice_model']})"
+    if row["speech_engine"] == "tone":
+        speech += " - a placeholder tone, not speech: pip install 'moviebuild[voice]'"
+    ffmpeg = f"{row['ffmpeg']} ({row['ffmpeg_version']})" if row["ffmpeg"] else "not found"
+    return f"offline engines: speech {speech}; ffmpeg {ffmpeg}"
 
 
 @click.command()

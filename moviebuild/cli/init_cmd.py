@@ -28,7 +28,8 @@ image_style: watercolor   # photorealistic watercolor anime cartoon pixar ghibli
 images_per_segment: 3     # 1 to 5
 size: 720p                # 480p | 720p | 1080p
 aspect_ratio: "16:9"      # 16:9 | 9:16 | 1:1 | 4:3
-assembly: fixed           # fixed | fit-narration | speed-adjust
+assembly: fit-narration   # fit-narration (never cuts a sentence) | fixed (10 s) | speed-adjust
+captions: {{position: bottom, size: medium}}  # top | bottom; small | medium | large; or false
 
 use_video: false          # video clips instead of Ken Burns images
 image_to_video: false     # grow each video from a generated starting image

@@ -34,8 +34,8 @@ def _parse_frames(
               help="ffmpeg: out/preview.mp4, cached per clip. remotion: out/movie.mp4 from the "
                    "Remotion composition in remotion/ (needs Node, npm ci there, and Chromium).")
 @click.option("--size", type=click.Choice(["480p", "720p", "1080p"]), default=None,
-              help="Short side of the ffmpeg preview [default: 720p]. Remotion renders at the "
-                   "timeline's size.")
+              help="Short side of the ffmpeg preview [default: the timeline's size, i.e. the "
+                   "Moviefile's size]. Remotion renders at the timeline's size.")
 @click.option("--browser", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Chromium for --engine remotion [default: /usr/bin/chromium].")
 @click.option("--frames", callback=_parse_frames, default=None, metavar="START-END",
@@ -71,7 +71,7 @@ def render(
         if not quiet:
             click.echo(f"[{done}/{total}] {what}", err=not sys.stdout.isatty())
 
-    report = render_movie(Movie.open(folder), size=size or "720p", on_progress=progress)
+    report = render_movie(Movie.open(folder), size=size, on_progress=progress)
     data = {
         "output": str(report.out_path),
         "rendered_segments": list(report.rendered),

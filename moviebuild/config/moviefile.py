@@ -19,6 +19,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     field_validator,
+    model_validator,
 )
 
 from moviebuild.config.enums import (
@@ -154,6 +155,22 @@ class SegmentSettings(BaseModel):
     image_to_video: StrictBool | None = None
 
 
+class CaptionSettings(BaseModel):
+    """Captions drawn from the narration: on or off, where, how large (docs/timeline.md)."""
+
+    model_config = _STRICT
+
+    enabled: StrictBool = True
+    position: Literal["bottom", "top"] = "bottom"
+    size: Literal["small", "medium", "large"] = "medium"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_or_off(cls, value: Any) -> Any:
+        # `captions: false` is short for `captions: {enabled: false}`.
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 class Moviefile(BaseModel):
     """A validated Moviefile. Field names are the names job keys and reasons use."""
 
@@ -172,7 +189,8 @@ class Moviefile(BaseModel):
     size: Size = Size.P720
     aspect_ratio: AspectRatio = AspectRatio.WIDE
     music_prompt: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)] | None = None
-    assembly: AssemblyStrategy = AssemblyStrategy.FIXED
+    assembly: AssemblyStrategy = AssemblyStrategy.FIT_NARRATION
+    captions: CaptionSettings = Field(default_factory=CaptionSettings)
     segments: dict[StrictInt, SegmentSettings] = Field(default_factory=dict)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     limits: dict[str, LimitSpec] = Field(default_factory=dict)
@@ -238,4 +256,5 @@ READABLE_FIELDS = (
     "size",
     "aspect_ratio",
     "assembly",
+    "captions",
 )

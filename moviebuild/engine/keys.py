@@ -1,8 +1,9 @@
 """Job keys: xxh3-128 over a canonical encoding of everything that determines a job's output.
 
 A ``Fingerprint`` lists those things (producer and version, adapter, model and parameters,
-prompt template, the Moviefile fields read, the content digests of the inputs, the take and the
-index). Concurrency, paths and timestamps never enter it.
+the implementation the adapter actually uses, prompt template, the Moviefile fields read, the
+content digests of the inputs, the take and the index). Concurrency, paths and timestamps
+never enter it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class JobIdentity:
     params: Mapping[str, Any] = field(default_factory=dict)
     template_digest: str | None = None
     pool: str = "internal"
+    implementation: Mapping[str, str] = field(default_factory=dict)
+    """What actually makes the output on this machine (an offline generator's version, the
+    speech engine and voice model), named for people: ``{"speech engine": "piper"}``."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Fingerprint:
     take: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        encoded: dict[str, Any] = {
             "producer": self.producer,
             "version": self.version,
             "index": list(self.index),
@@ -63,6 +67,10 @@ class Fingerprint:
             "inputs": dict(self.inputs),
             "take": self.take,
         }
+        # Absent rather than empty, so keys of jobs without an implementation stay as they were.
+        if self.identity.implementation:
+            encoded["implementation"] = dict(self.identity.implementation)
+        return encoded
 
     @property
     def key(self) -> str:

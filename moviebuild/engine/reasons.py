@@ -14,6 +14,7 @@ class ReasonKind(StrEnum):
     NEW = "new"
     INPUT_CHANGED = "input-changed"
     MODEL_CHANGED = "model-changed"
+    IMPLEMENTATION_CHANGED = "implementation-changed"
     TEMPLATE_CHANGED = "template-changed"
     OVERRIDE = "override"
     OUTPUT_MISSING = "output-missing"
@@ -32,6 +33,8 @@ class Reason:
     new: str | None = None
 
     def __str__(self) -> str:
+        if self.kind is ReasonKind.IMPLEMENTATION_CHANGED and self.subject:
+            return f"{self.kind.value}: {self.subject} {self.old or 'none'} -> {self.new or 'none'}"
         return f"{self.kind.value}: {self.subject}" if self.subject else self.kind.value
 
     def to_json(self) -> dict[str, Any]:
@@ -43,8 +46,8 @@ def compare_fingerprints(
 ) -> Reason | None:
     """The first difference between two fingerprints, by precedence; None when they match.
 
-    Precedence: take, model (adapter, model, params, version), template, overridden inputs,
-    fields, other inputs.
+    Precedence: take, model (adapter, model, params, version), implementation, template,
+    overridden inputs, fields, other inputs.
     """
     if old.get("take") != new.get("take"):
         return Reason(ReasonKind.REDO, None, str(old.get("take")), str(new.get("take")))
@@ -52,6 +55,12 @@ def compare_fingerprints(
         if old.get(part) != new.get(part):
             return Reason(
                 ReasonKind.MODEL_CHANGED, part, _short(old.get(part)), _short(new.get(part))
+            )
+    old_how, new_how = old.get("implementation", {}), new.get("implementation", {})
+    for part in sorted(set(old_how) | set(new_how)):
+        if old_how.get(part) != new_how.get(part):
+            return Reason(
+                ReasonKind.IMPLEMENTATION_CHANGED, part, old_how.get(part), new_how.get(part)
             )
     if old.get("template") != new.get("template"):
         return Reason(ReasonKind.TEMPLATE_CHANGED, None, old.get("template"), new.get("template"))

@@ -14,6 +14,8 @@ from moviebuild.errors import MediaError
 from moviebuild.graph import NodeId
 
 TIMELINE_FPS = 30
+CAPTION_SIZES = {"small": 0.04, "medium": 0.05, "large": 0.065}
+"""The Moviefile's caption sizes as fractions of the frame's height."""
 
 
 def measure_audio_s(data: bytes) -> float | None:
@@ -40,11 +42,20 @@ def measure_video_s(data: bytes) -> float | None:
             return None
 
 
+def spoken_words(data: bytes | None) -> tuple[tuple[tuple[float, float, int], ...], ...] | None:
+    """The words, per sentence, a narration MP3 says it speaks (offline piper speech), or None."""
+    from moviebuild.providers.offline.audio import read_word_times
+
+    found = read_word_times(data) if data else None
+    return tuple(tuple(sentence) for sentence in found) if found else None
+
+
 def assemble_from_request(request: JobRequest) -> bytes:
     """The Timeline bytes for the assembler job's (possibly partial) inputs."""
     from moviebuild.timeline import (
         AssemblyMaterial,
         AssetRef,
+        CaptionStyle,
         ExpectedAssets,
         SegmentMaterial,
         VisualKind,
@@ -83,11 +94,13 @@ def assemble_from_request(request: JobRequest) -> bytes:
                 visual_kind=VisualKind.VIDEO if is_video else VisualKind.IMAGES,
                 narration_text=narration_text.decode("utf-8") if narration_text else None,
                 narration=ref(audio_id, True),
+                narration_spoken=spoken_words(inputs.get(audio_id)),
                 images=tuple(str(a) if a in inputs else None for a in images),
                 video=ref(video_id, True, video=True) if is_video else None,
             )
         )
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
+    captions = fields.get("captions") or {"size": "medium"}
     title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
     material = AssemblyMaterial(
         title=title,
@@ -98,6 +111,9 @@ def assemble_from_request(request: JobRequest) -> bytes:
         music=ref(NodeId("MusicTrack"), True),
         expected_music="MusicTrack",
         segment_length_s=float(SEGMENT_LENGTH_S),
+        caption_style=CaptionStyle.model_validate(
+            {**captions, "size": CAPTION_SIZES[captions["size"]]}
+        ),
     )
     timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))
     return dump_timeline(timeline)

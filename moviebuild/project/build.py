@@ -27,6 +27,7 @@ from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import check_budget, outcomes_cost_usd, plan_cost_usd
 from moviebuild.project.movie import EmptyResults, Movie, Snapshot
+from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
     JobRecord,
     OverrideRecord,
@@ -115,6 +116,9 @@ class BuildSession:
             self.notices.extend(self.lookup.notices)
             result = BuildResult(
                 self.lookup.revision, dict(outcomes), interrupted, False, self.notices
+            )
+            self.notices.extend(
+                build_notices(self.snapshot, self.store, result.timeline_digest)
             )
             result.estimate_usd = round(sum(self.estimate_usd.values()), 4)
             result.cost_usd = round(

@@ -45,7 +45,13 @@ class ProviderExecutor:
         found = self._identities.get(job.id)
         if found is None:
             if job.role is Role.INTERNAL:
-                found = JobIdentity(adapter="internal", pool="internal")
+                from moviebuild.timeline.assemble import ASSEMBLY_VERSION
+
+                found = JobIdentity(
+                    adapter="internal",
+                    pool="internal",
+                    implementation={"assembly version": str(ASSEMBLY_VERSION)},
+                )
             else:
                 spec = catalog.provider_spec(self.moviefile, job)
                 found = JobIdentity(
@@ -56,9 +62,19 @@ class ProviderExecutor:
                     if job.role is Role.TEXT
                     else None,
                     pool=catalog.pool_name(self.moviefile, spec.adapter, job.role),
+                    implementation=self._implementation(spec.adapter, job.role),
                 )
             self._identities[job.id] = found
         return found
+
+    def _implementation(self, adapter: str, role: Role) -> dict[str, str]:
+        if adapter != "offline":
+            return {}
+        from moviebuild.providers.offline.identity import offline_implementation
+
+        return offline_implementation(
+            role, language=str(self.moviefile.language), voice=str(self.moviefile.voice)
+        )
 
     def can_predict(self, job: Job) -> bool:
         return job.role is Role.TEXT and self.identity(job).adapter == "offline"

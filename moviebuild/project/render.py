@@ -29,11 +29,12 @@ SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
 def render_movie(
     movie: Movie,
     *,
-    size: str = "720p",
+    size: str | None = None,
     out_path: Path | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> RenderReport:
-    """Render ``out/preview.mp4`` (or ``out_path``) from the current revision."""
+    """Render ``out/preview.mp4`` (or ``out_path``) from the current revision, at the timeline's
+    size or, given ``size`` ("480p"...), with that short side."""
     if not movie.store_exists():
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     store = movie.open_store()
@@ -55,7 +56,11 @@ def render_movie(
                 path.write_bytes(store.blobs.get_blob(digest))
             assets[str(artifact_id)] = path
             digests[str(artifact_id)] = digest
-        width, height = preview_size(timeline, SIZES[size])
+        width, height = (
+            (timeline.width, timeline.height)
+            if size is None
+            else preview_size(timeline, SIZES[size])
+        )
         target = out_path or movie.folder / OUT_DIR / "preview.mp4"
         target.parent.mkdir(parents=True, exist_ok=True)
         return render_preview(

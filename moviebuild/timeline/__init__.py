@@ -26,6 +26,7 @@ from moviebuild.timeline.assemble import (
     VisualKind,
     assemble_timeline,
     duck_envelope,
+    timeline_notices,
 )
 from moviebuild.timeline.model import (
     ASSET_MAP_FORMAT_VERSION,
@@ -33,6 +34,9 @@ from moviebuild.timeline.model import (
     AssetMap,
     AudioClip,
     Caption,
+    CaptionPosition,
+    CaptionStyle,
+    CaptionWord,
     Framing,
     Gap,
     GapReason,
@@ -78,6 +82,9 @@ __all__ = [
     "AssetRef",
     "AudioClip",
     "Caption",
+    "CaptionPosition",
+    "CaptionStyle",
+    "CaptionWord",
     "ClipCache",
     "DirectoryClipCache",
     "ExpectedAssets",
@@ -108,4 +115,5 @@ __all__ = [
     "render_preview",
     "segment_clip_key",
     "timeline_json_schema",
+    "timeline_notices",
 ]

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from moviebuild.config.enums import AssemblyStrategy
 from moviebuild.errors import InternalError
+from moviebuild.timeline.captions import caption_pages
 from moviebuild.timeline.model import (
     AudioClip,
     Caption,
+    CaptionStyle,
     Framing,
     Gap,
     GapReason,
@@ -32,6 +33,10 @@ from moviebuild.timeline.model import (
     VolumePoint,
 )
 
+ASSEMBLY_VERSION = 2
+"""Bump when the same material assembles differently, so the assembler job reruns.
+
+2: narration clips record ``cut_s``; captions carry per-word timing."""
 LEAD_OUT_S = 0.5
 """fit-narration and speed-adjust: silence after a narration before the next segment."""
 MIN_SEGMENT_S = 3.0
@@ -64,7 +69,6 @@ _PRESET_FRAMINGS = {
         Framing(scale=_PAN_SCALE, offset_x=_PAN_OFFSET),
     ),
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])")
 
 
 class VisualKind(StrEnum):
@@ -109,6 +113,9 @@ class SegmentMaterial:
     narration: AssetRef | None = None
     images: tuple[str | None, ...] = ()
     video: AssetRef | None = None
+    narration_spoken: tuple[tuple[tuple[float, float, int], ...], ...] | None = None
+    """Per sentence, the speech engine's (start, end, sounds) of each word it said, when it
+    reports them (see ``caption_pages``)."""
 
     def __post_init__(self) -> None:
         if self.index < 1:
@@ -134,6 +141,7 @@ class AssemblyMaterial:
     music: AssetRef | None = None
     expected_music: str | None = None
     segment_length_s: float = 10.0
+    caption_style: CaptionStyle = field(default_factory=CaptionStyle)
 
     def __post_init__(self) -> None:
         numbers = [segment.index for segment in self.segments]
@@ -172,13 +180,23 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
                     segment=segment.index,
                     start_s=span.start_s,
                     duration_s=spoken_s,
+                    cut_s=max(0.0, round(segment.narration.duration_s - spoken_s, 6)),
                 )
             )
         else:
             gaps.append(_gap(span, (segment.expected.narration,), GapReason.NARRATION_MISSING))
         if segment.narration_text and segment.narration_text.strip():
             captions.extend(
-                _captions(segment.narration_text, span.start_s, spoken_s, segment.index)
+                caption_pages(
+                    segment.narration_text,
+                    segment=segment.index,
+                    start_s=span.start_s,
+                    duration_s=spoken_s,
+                    style=material.caption_style,
+                    width=material.width,
+                    height=material.height,
+                    spoken=segment.narration_spoken,
+                )
             )
         start_frame += frames
     duration_s = _seconds(start_frame, fps)
@@ -218,7 +236,23 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
             captions=tuple(captions),
         ),
         gaps=tuple(gaps),
+        caption_style=material.caption_style,
     )
+
+
+def timeline_notices(timeline: Timeline) -> list[str]:
+    """What a person should know about how the timeline was fitted: one line per narration
+    that was cut at its segment's end (``fixed``), with the seconds lost."""
+    notices = []
+    for clip in timeline.tracks.narration:
+        if clip.cut_s >= 0.01:
+            span = timeline.segment(clip.segment)
+            notices.append(
+                f"segment {clip.segment}: its narration runs {clip.duration_s + clip.cut_s:.2f} s "
+                f"but the segment is {span.duration_s:.2f} s, so the last {clip.cut_s:.2f} s are "
+                "cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
+            )
+    return notices
 
 
 def duck_envelope(
@@ -338,18 +372,3 @@ def _gap(span: SegmentSpan, missing: tuple[str, ...], reason: GapReason) -> Gap:
     return Gap(
         segment=span.index, start_s=span.start_s, end_s=span.end_s, missing=missing, reason=reason
     )
-
-
-def _captions(text: str, start_s: float, duration_s: float, segment: int) -> list[Caption]:
-    """One caption per sentence, each timed in proportion to its length in characters."""
-    sentences = [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
-    total_chars = sum(len(sentence) for sentence in sentences)
-    captions: list[Caption] = []
-    chars_before = 0
-    for sentence in sentences:
-        begin_s = round(start_s + duration_s * chars_before / total_chars, 6)
-        chars_before += len(sentence)
-        end_s = round(start_s + duration_s * chars_before / total_chars, 6)
-        if end_s > begin_s:
-            captions.append(Caption(text=sentence, segment=segment, start_s=begin_s, end_s=end_s))
-    return captions

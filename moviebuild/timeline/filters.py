@@ -7,7 +7,7 @@ the volume envelope of model.py; nothing here runs ffmpeg, reads media or caches
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from moviebuild.timeline.model import ImageClip, MusicClip, Timeline, VideoClip
@@ -40,12 +40,14 @@ def part_args(
     media: Mapping[str, Path],
     image_size: tuple[int, int] | None = None,
     slate: Path | None = None,
+    captions: Sequence[tuple[Path, int, int]] = (),
     out_path: Path,
 ) -> list[str]:
     """Arguments rendering one part to a silent H.264 file of exactly ``part.frames`` frames.
 
     An image part needs ``image_size``, the image's pixels; a slate part needs ``slate``, the
-    picture to show.
+    picture to show. ``captions`` holds, for each of ``part.captions``, its picture and the
+    top-left corner where it goes.
     """
     inputs: list[str] = []
     if part.kind == "black":
@@ -67,8 +69,18 @@ def part_args(
         graph = _video_chain(part.clip, width, height, fps, part.frames, skip=part.skip)
     else:
         raise ValueError(f"a {part.kind} part without its clip")
+    graph = f"{graph},settb=1/{fps},setpts=N"
+    label = ""
+    first_input = len(inputs) // 2
+    for number, ((picture, x, y), show) in enumerate(zip(captions, part.captions, strict=True)):
+        inputs += ["-i", str(picture)]
+        graph += (
+            f"{label}[c{number}];[c{number}][{first_input + number}:v]overlay=x={x}:y={y}:"
+            f"enable='between(n,{show.first},{show.last - 1})'"
+        )
+        label = ""
     return [
-        *inputs, "-filter_complex", f"{graph},settb=1/{fps},setpts=N[out]", "-map", "[out]",
+        *inputs, "-filter_complex", f"{graph}[out]", "-map", "[out]",
         "-frames:v", str(part.frames), *clip_encoding_args(fps), "-y", str(out_path),
     ]  # fmt: skip
 

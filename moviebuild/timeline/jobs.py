@@ -17,6 +17,7 @@ from typing import Protocol
 
 from moviebuild.errors import MediaError, MovieBuildError
 from moviebuild.media.ffmpeg import run_ffmpeg
+from moviebuild.timeline.captions import draw_caption
 from moviebuild.timeline.filters import audio_mix_args, part_args
 from moviebuild.timeline.model import Timeline
 from moviebuild.timeline.parts import Part
@@ -70,8 +71,17 @@ def make_missing(
             draw_slate(slate, width, height, part.segment, list(part.missing))
         elif part.kind == "image":
             image_size = read_image_size(assets[str(part.asset)])
+        captions = []
+        for number, show in enumerate(part.captions):
+            picture, box = draw_caption(
+                show.caption, show.highlight, timeline.caption_style, width, height
+            )
+            picture_path = work / f"{key}-caption-{number}.png"
+            picture.save(picture_path)
+            captions.append((picture_path, box.left, box.top))
         args = part_args(part, fps=fps, width=width, height=height, media=assets,
-                         image_size=image_size, slate=slate, out_path=path)  # fmt: skip
+                         image_size=image_size, slate=slate, captions=captions,
+                         out_path=path)  # fmt: skip
         run_ffmpeg(args, what=f"a preview part of segment {part.segment}")
         elapsed_s = time.perf_counter() - started
         with lock:

@@ -132,12 +132,17 @@ VisualClip = Annotated[ImageClip | VideoClip, Field(discriminator="type")]
 
 
 class AudioClip(_Frozen):
-    """A narration clip: the source plays from its start for ``duration_s`` (cut if longer)."""
+    """A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
+
+    ``cut_s`` is how much of the source is cut off at the segment's end (only the ``fixed``
+    strategy ever cuts); every such cut is reported as a notice (``timeline_notices``).
+    """
 
     asset: AssetId
     segment: SegmentIndex
     start_s: Seconds
     duration_s: Annotated[float, Field(gt=0), AfterValidator(_round_us)]
+    cut_s: Seconds = 0.0
 
 
 class VolumePoint(_Frozen):
@@ -179,13 +184,51 @@ class MusicClip(_Frozen):
         return points[-1].volume
 
 
+class CaptionPosition(StrEnum):
+    """Where captions sit: along the bottom or the top of the title-safe area."""
+
+    BOTTOM = "bottom"
+    TOP = "top"
+
+
+class CaptionStyle(_Frozen):
+    """How both renderers draw captions (docs/timeline.md#captions); sizes are fractions of the
+    frame's height, so the layout is the same at every render size."""
+
+    enabled: bool = True
+    position: CaptionPosition = CaptionPosition.BOTTOM
+    size: Annotated[float, Field(ge=0.02, le=0.12), AfterValidator(_round_us)] = 0.05
+    max_lines: Annotated[int, Field(ge=1, le=3)] = 2
+
+
+class CaptionWord(_Frozen):
+    """One word of a caption, on line ``line`` (0 first), spoken from ``start_s`` to ``end_s``."""
+
+    text: Annotated[str, Field(min_length=1)]
+    line: Annotated[int, Field(ge=0)]
+    start_s: Seconds
+    end_s: Seconds
+
+
 class Caption(_Frozen):
-    """Narration text shown from ``start_s`` to ``end_s``."""
+    """A page of narration text shown from ``start_s`` to ``end_s``: its ``words``, already
+    broken into lines, each highlighted while it is spoken. ``spaced`` is false for scripts
+    written without spaces between words (Chinese, Japanese)."""
 
     text: Annotated[str, Field(min_length=1)]
     segment: SegmentIndex
     start_s: Seconds
     end_s: Seconds
+    words: tuple[CaptionWord, ...] = ()
+    spaced: bool = True
+
+    def lines(self) -> list[str]:
+        """The caption's lines as drawn."""
+        joiner = " " if self.spaced else ""
+        count = 1 + max((word.line for word in self.words), default=0)
+        if not self.words:
+            return [self.text]
+        return [joiner.join(w.text for w in self.words if w.line == n) for n in range(count)]
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Caption:
@@ -239,6 +282,7 @@ class Timeline(_Frozen):
     segments: tuple[SegmentSpan, ...]
     tracks: Tracks
     gaps: tuple[Gap, ...] = ()
+    caption_style: CaptionStyle = CaptionStyle()
 
     @model_validator(mode="after")
     def _segments_tile_the_movie(self) -> Timeline:

@@ -9,7 +9,9 @@ joined output have keys of their own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,14 +21,22 @@ import xxhash
 
 from moviebuild.errors import InternalError
 from moviebuild.media.ffmpeg import run_ffmpeg
-from moviebuild.timeline.model import GapReason, ImageClip, Timeline, VideoClip
+from moviebuild.timeline.model import (
+    Caption,
+    CaptionStyle,
+    GapReason,
+    ImageClip,
+    Timeline,
+    VideoClip,
+)
 
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 """Bump when how a part, the audio mix or the join is made changes, so caches are not reused.
 
 1: one clip per segment, Ken Burns by ``perspective``, libx264 veryfast.
 2: one part per visual clip, Ken Burns by per-plane ``zoompan`` over a 2x still, libx264
    ultrafast with two threads; the audio mix and the joined output are cached by key.
+3: captions drawn over each part (one overlay per caption state, Pillow pictures).
 """
 
 PartKind = Literal["image", "video", "black", "slate"]
@@ -38,9 +48,31 @@ def frame_count(duration_s: float, fps: int) -> int:
 
 
 @dataclass(frozen=True)
+class CaptionShow:
+    """One caption state over a part: ``caption`` with word ``highlight`` lit (None: no word
+    yet), from the part's frame ``first`` up to, not including, frame ``last``."""
+
+    caption: Caption
+    highlight: int | None
+    first: int
+    last: int
+
+    def drawn(self) -> dict[str, Any]:
+        """What decides the state's pixels: its words and lines, never its times."""
+        return {
+            "words": [[word.text, word.line] for word in self.caption.words],
+            "text": self.caption.text if not self.caption.words else None,
+            "spaced": self.caption.spaced,
+            "highlight": self.highlight,
+            "first": self.first,
+            "last": self.last,
+        }
+
+
+@dataclass(frozen=True)
 class Part:
     """``frames`` frames of one segment: ``clip`` from its ``skip``-th frame, black, or a slate
-    naming the ``missing`` assets."""
+    naming the ``missing`` assets; ``captions`` are drawn over it."""
 
     segment: int
     kind: PartKind
@@ -48,6 +80,7 @@ class Part:
     clip: ImageClip | VideoClip | None = None
     skip: int = 0
     missing: tuple[str, ...] = field(default=())
+    captions: tuple[CaptionShow, ...] = field(default=())
 
     @property
     def asset(self) -> str | None:
@@ -59,6 +92,44 @@ def segment_parts(timeline: Timeline, segment: int) -> list[Part]:
     span = timeline.segment(segment)
     fps = timeline.fps
     total = frame_count(span.duration_s, fps)
+    start = frame_count(span.start_s, fps)
+    return [
+        dataclasses.replace(part, captions=caption_shows(timeline, start + offset, part.frames))
+        for part, offset in _with_offsets(_picture_parts(timeline, segment, total))
+    ]
+
+
+def _with_offsets(parts: list[Part]) -> list[tuple[Part, int]]:
+    offsets = itertools.accumulate((part.frames for part in parts), initial=0)
+    return list(zip(parts, offsets, strict=False))
+
+
+def caption_shows(timeline: Timeline, first_frame: int, frames: int) -> tuple[CaptionShow, ...]:
+    """The caption states over the movie's frames ``first_frame`` to ``first_frame + frames``,
+    in frames of that stretch. A word is lit from the frame its start falls on."""
+    if not timeline.caption_style.enabled:
+        return ()
+    fps = timeline.fps
+    end_frame = first_frame + frames
+    shows = []
+    for caption in timeline.tracks.captions:
+        begin, end = frame_count(caption.start_s, fps), frame_count(caption.end_s, fps)
+        if end <= first_frame or begin >= end_frame:
+            continue
+        starts = [begin, *(frame_count(word.start_s, fps) for word in caption.words[1:])]
+        highlights: list[int | None] = list(range(len(starts))) if caption.words else [None]
+        for highlight, (low, high) in zip(
+            highlights, itertools.pairwise([*starts, end]), strict=True
+        ):
+            low, high = max(low, first_frame), min(high, end_frame)
+            if high > low:
+                shows.append(CaptionShow(caption, highlight, low - first_frame, high - first_frame))
+    return tuple(shows)
+
+
+def _picture_parts(timeline: Timeline, segment: int, total: int) -> list[Part]:
+    span = timeline.segment(segment)
+    fps = timeline.fps
     clips = timeline.visual_clips(segment)
     if not clips:
         return [Part(segment, "slate", total, missing=tuple(missing_visuals(timeline, segment)))]
@@ -96,7 +167,13 @@ def ffmpeg_identity() -> str:
 
 
 def part_key(
-    part: Part, asset_digests: Mapping[str, str], *, width: int, height: int, fps: int
+    part: Part,
+    asset_digests: Mapping[str, str],
+    *,
+    width: int,
+    height: int,
+    fps: int,
+    style: CaptionStyle | None = None,
 ) -> str:
     """The key of one part: renderer, ffmpeg, size, fps, frames, and what the part shows."""
     shows: dict[str, Any] = {"kind": part.kind, "frames": part.frames}
@@ -109,6 +186,9 @@ def part_key(
         shows["digest"] = _digest(asset_digests, part.clip.asset, part.segment)
     if part.kind == "slate":
         shows["slate"] = {"segment": part.segment, "missing": list(part.missing)}
+    if part.captions:
+        shows["captions"] = [show.drawn() for show in part.captions]
+        shows["caption_style"] = style.model_dump(mode="json") if style else None
     return _hash(
         {
             "renderer": RENDERER_VERSION,
@@ -134,7 +214,9 @@ def segment_clip_key(
     size = {"width": width or timeline.width, "height": height or timeline.height}
     return keys_key(
         [
-            part_key(part, asset_digests, fps=timeline.fps, **size)
+            part_key(
+                part, asset_digests, fps=timeline.fps, style=timeline.caption_style, **size
+            )
             for part in segment_parts(timeline, segment)
         ]
     )

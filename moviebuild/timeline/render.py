@@ -139,7 +139,8 @@ class _Plan:
 def _plan(timeline: Timeline, asset_digests: Mapping[str, str], width: int, height: int) -> _Plan:
     parts = {
         span.index: [
-            (part, part_key(part, asset_digests, width=width, height=height, fps=timeline.fps))
+            (part, part_key(part, asset_digests, width=width, height=height, fps=timeline.fps,
+                            style=timeline.caption_style))
             for part in segment_parts(timeline, span.index)
         ]
         for span in timeline.segments

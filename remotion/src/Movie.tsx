@@ -11,7 +11,23 @@ import {
 	useCurrentFrame,
 	useVideoConfig,
 } from 'remotion';
-import type {Caption, Gap, ImageClip, MusicClip, VideoClip} from './generated/props';
+import {
+	BOX_COLOR,
+	CJK_FONT,
+	captionLayout,
+	HIGHLIGHT_COLOR,
+	highlightedWord,
+	LATIN_FONT,
+	TEXT_COLOR,
+} from './captions';
+import type {
+	Caption,
+	CaptionStyle,
+	Gap,
+	ImageClip,
+	MusicClip,
+	VideoClip,
+} from './generated/props';
 import {frameAt, framesOf, kenBurnsRect, lastPlayingFrame, volumeAt} from './geometry';
 import type {MediaFacts} from './measure';
 import {assetUrl, type MovieProps} from './props';
@@ -91,25 +107,44 @@ const Slate: React.FC<{gap: Gap}> = ({gap}) => {
 	);
 };
 
-const CaptionBox: React.FC<{caption: Caption}> = ({caption}) => {
-	const {height} = useVideoConfig();
+const CaptionBox: React.FC<{caption: Caption; style: CaptionStyle | undefined; from: number}> = ({
+	caption,
+	style,
+	from,
+}) => {
+	const frame = useCurrentFrame();
+	const {height, fps} = useVideoConfig();
+	const layout = captionLayout(caption, style, height);
+	const lit = highlightedWord(caption, from + frame, fps);
+	const joiner = caption.spaced === false ? '' : ' ';
 	return (
-		<AbsoluteFill style={{justifyContent: 'flex-end', alignItems: 'center'}}>
+		<AbsoluteFill style={{alignItems: 'center'}}>
 			<div
 				style={{
-					marginBottom: height * 0.06,
-					maxWidth: '86%',
-					padding: `${height * 0.01}px ${height * 0.02}px`,
-					borderRadius: height * 0.01,
-					backgroundColor: 'rgba(0, 0, 0, 0.6)',
-					color: 'white',
-					fontFamily: 'sans-serif',
-					fontSize: Math.max(12, height / 24),
-					lineHeight: 1.3,
+					position: 'absolute',
+					top: layout.top,
+					padding: `${layout.padY}px ${layout.padX}px`,
+					borderRadius: layout.radius,
+					backgroundColor: BOX_COLOR,
+					color: TEXT_COLOR,
+					fontFamily: caption.spaced === false ? CJK_FONT : LATIN_FONT,
+					fontWeight: 'bold',
+					fontSize: layout.fontPx,
+					lineHeight: `${layout.linePx}px`,
 					textAlign: 'center',
+					whiteSpace: 'pre',
 				}}
 			>
-				{caption.text}
+				{layout.lines.map((words, line) => (
+					<div key={line}>
+						{words.map((word, at) => (
+							<span key={word.index} style={word.index === lit ? {color: HIGHLIGHT_COLOR} : undefined}>
+								{at > 0 ? joiner : ''}
+								{word.text}
+							</span>
+						))}
+					</div>
+				))}
 			</div>
 		</AbsoluteFill>
 	);
@@ -180,7 +215,7 @@ export const Movie: React.FC<MovieCompositionProps> = (props) => {
 					<Music clip={clip} props={props} />
 				</Sequence>
 			))}
-			{props.showCaptions === false
+			{props.showCaptions === false || props.timeline.caption_style?.enabled === false
 				? null
 				: (tracks.captions ?? []).map((caption) => (
 						<Sequence
@@ -192,7 +227,11 @@ export const Movie: React.FC<MovieCompositionProps> = (props) => {
 								frameAt(caption.end_s, fps) - frameAt(caption.start_s, fps),
 							)}
 						>
-							<CaptionBox caption={caption} />
+							<CaptionBox
+								caption={caption}
+								style={props.timeline.caption_style}
+								from={frameAt(caption.start_s, fps)}
+							/>
 						</Sequence>
 					))}
 		</AbsoluteFill>

@@ -26,7 +26,8 @@ CHANGES = [
     ("image_style", "anime"),
     ("size", "1080p"),
     ("aspect_ratio", "9:16"),
-    ("assembly", "fit-narration"),
+    ("assembly", "fixed"),
+    ("captions", {"position": "top"}),
 ]
 
 

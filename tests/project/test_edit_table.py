@@ -145,7 +145,7 @@ def test_image_style(session: Session) -> None:
 
 
 def test_assembly_calls_no_provider(session: Session) -> None:
-    session.set(assembly="fit-narration")
+    session.set(assembly="fixed")
     calls, result = session.build()
     assert calls == {}
     assert result.ran() == {"TimelineAssembler": 1}

@@ -28,8 +28,10 @@ def test_render_then_edit_one_narration_rerenders_one_segment(tmp_path: Path) ->
         providers={},
     )
     build(folder)
-    first = render_movie(Movie.open(folder), size="480p")
+    first = render_movie(Movie.open(folder))  # at the timeline's size: the Moviefile's 480p
     timeline = load_timeline((folder / "out" / "timeline.json").read_bytes())
+    assert (timeline.width, timeline.height) == (854, 480)
+    assert (first.width, first.height) == (854, 480)
     assert abs(media_duration_s(first.out_path) - timeline.duration_s) <= 0.1
     assert first.rendered == (1, 2)
 
@@ -42,6 +44,6 @@ def test_render_then_edit_one_narration_rerenders_one_segment(tmp_path: Path) ->
         "climbs the beach and slides away again." + text[end:]
     )
     build(folder)
-    second = render_movie(Movie.open(folder), size="480p")
+    second = render_movie(Movie.open(folder))
     assert second.rendered == (2,)
     assert second.reused == (1,)

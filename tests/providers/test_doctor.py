@@ -18,7 +18,8 @@ def test_without_network_it_reports_keys_and_base_urls_only(
     provider_env.setenv("OPENAI_API_KEY", FAKE_KEYS["openai"])
     provider_env.setenv("FAL_BASE_URL", "https://user:pw@fal.example/queue?x=1")
     rows = {row["provider"]: row for row in doctor_report(check_network=False)}
-    assert set(rows) == {"openai", "elevenlabs", "replicate", "fal"}
+    assert set(rows) == {"openai", "elevenlabs", "replicate", "fal", "offline"}
+    rows.pop("offline")
     assert rows["openai"]["configured"] and not rows["elevenlabs"]["configured"]
     assert rows["openai"]["base_url"] == "https://api.openai.com/v1"
     assert rows["openai"]["base_url_env"] is None

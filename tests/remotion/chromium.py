@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,10 @@ class DevToolsPage:
     async def wait_for(self, expression: str, timeout_s: float) -> Any:
         deadline = time.monotonic() + timeout_s
         while True:
-            value = await self.evaluate(expression)
+            try:
+                value = await self.evaluate(expression)
+            except RuntimeError:
+                value = None  # the page is navigating (a reload): its context went away
             if value:
                 return value
             if time.monotonic() > deadline:
@@ -69,9 +74,11 @@ class DevToolsPage:
             await asyncio.sleep(0.1)
 
 
-async def _screenshot(
-    browser: Path, url: str, ready: str, out: Path, size: tuple[int, int], timeout_s: float
-) -> Any:
+@contextlib.asynccontextmanager
+async def open_page(
+    browser: Path, size: tuple[int, int] = (1000, 760), timeout_s: float = 60.0
+) -> AsyncIterator[DevToolsPage]:
+    """A headless Chromium with one page at about:blank, driven over DevTools."""
     # Chromium's helper processes may still write into the profile as it exits.
     with tempfile.TemporaryDirectory(
         prefix="moviebuild-chromium-", ignore_cleanup_errors=True
@@ -98,14 +105,21 @@ async def _screenshot(
                 ) as socket:
                     page = DevToolsPage(socket)
                     await page.call("Page.enable")
-                    await page.call("Page.navigate", url=url)
-                    value = await page.wait_for(ready, timeout_s)
-                    shot = await page.call("Page.captureScreenshot", format="png")
-                    out.write_bytes(base64.b64decode(shot["data"]))
-                    return value
+                    yield page
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+async def _screenshot(
+    browser: Path, url: str, ready: str, out: Path, size: tuple[int, int], timeout_s: float
+) -> Any:
+    async with open_page(browser, size, timeout_s) as page:
+        await page.call("Page.navigate", url=url)
+        value = await page.wait_for(ready, timeout_s)
+        shot = await page.call("Page.captureScreenshot", format="png")
+        out.write_bytes(base64.b64decode(shot["data"]))
+        return value
 
 
 def screenshot_when(

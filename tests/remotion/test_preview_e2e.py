@@ -3,6 +3,7 @@ movie's frame in @remotion/player. Skipped, with the reason, when the Remotion t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -10,11 +11,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageStat
 
-from tests.remotion.chromium import screenshot_when
+from tests.remotion.chromium import open_page, screenshot_when
 from tests.remotion.conftest import RemotionTools
 from tests.remotion.frames import extract_frame, mean_abs_diff
 
@@ -77,7 +79,7 @@ def test_the_preview_page_plays_the_movie_in_the_remotion_player(
     frame = 45
 
     box = screenshot_when(
-        remotion_tools.browser, f"{preview_url}?frame={frame}&controls=0&captions=0",
+        remotion_tools.browser, f"{preview_url}?frame={frame}&controls=0",
         ready=_PLAYER_READY, out=shot,
     )  # fmt: skip
 
@@ -94,3 +96,36 @@ def test_the_preview_page_plays_the_movie_in_the_remotion_player(
     # the bound is 4/255 because the same image 45 frames earlier (4.5 % less zoom) already
     # differs by 6.4/255, another image by 11/255 or more, and a blank player by over 130/255.
     assert mean_abs_diff(shown, reference) < 4.0, json.dumps(box)
+
+
+def test_the_preview_page_fits_the_window_and_reloads_after_a_rebuild(
+    preview_url: str, remotion_tools: RemotionTools, example_movie: Path
+) -> None:
+    timeline_path = example_movie / "out" / "timeline.json"
+    original = timeline_path.read_bytes()
+
+    async def drive() -> tuple[Any, Any]:
+        async with open_page(remotion_tools.browser, size=(1000, 500)) as page:
+            await page.call("Page.navigate", url=f"{preview_url}?frame=30&controls=0")
+            box = await page.wait_for(_PLAYER_READY, 60)
+            # A rebuild rewrites out/timeline.json (a link replaced, as the export does).
+            rebuilt = json.loads(original)
+            rebuilt["title"] = "Rebuilt while watching"
+            replacement = timeline_path.with_suffix(".new")
+            replacement.write_text(json.dumps(rebuilt))
+            replacement.replace(timeline_path)
+            title = await page.wait_for(
+                "document.body.dataset.state === 'ready' && "
+                "document.getElementById('title').textContent === 'Rebuilt while watching' && "
+                "location.search",
+                30,
+            )
+            return box, title
+
+    try:
+        box, search = asyncio.run(drive())
+    finally:
+        timeline_path.write_bytes(original)
+    assert "error" not in box, box["error"]
+    assert box["top"] + box["height"] <= 500 and box["left"] + box["width"] <= 1000
+    assert "frame=" in search

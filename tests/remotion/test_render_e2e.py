@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,11 +47,11 @@ MARKER_BACKGROUND, MARKER_FOREGROUND = 40, 220
 
 @pytest.fixture(scope="module")
 def two_seconds(remotion_tools: RemotionTools, example_movie: Path) -> dict[str, object]:
-    """`moviebuild render --engine remotion` of frames 0-59, captions off (the ffmpeg preview
-    does not draw them, and the frame comparison needs the same picture)."""
+    """`moviebuild render --engine remotion` of frames 0-59, with captions (both renderers draw
+    them, so the frame comparison covers them too)."""
     done = run_moviebuild(
         "-C", str(example_movie), "render", "--engine", "remotion",
-        "--frames", f"{FIRST_FRAMES[0]}-{FIRST_FRAMES[1]}", "--no-captions", "--json",
+        "--frames", f"{FIRST_FRAMES[0]}-{FIRST_FRAMES[1]}", "--json",
     )  # fmt: skip
     report: dict[str, object] = json.loads(done.stdout)
     return report
@@ -216,3 +217,92 @@ def test_a_video_clip_plays_then_holds_its_last_frame_in_both_renderers(
         assert mean_abs_diff(frames[28], frames[29]) > 3.0, "the source plays until frame 29"
         assert mean_abs_diff(frames[29], frames[30]) < 1.0, "then its last frame is held"
         assert mean_abs_diff(frames[29], frames[40]) < 1.0
+
+
+def _caption_movie(folder: Path, text: str) -> Timeline:
+    """A hand-written timeline: a plain grey picture under a two-line caption of ``text``
+    spoken over 2 s, laid out by the assembler's caption rules."""
+    from moviebuild.timeline.captions import caption_pages
+    from moviebuild.timeline.model import CaptionStyle
+
+    out = folder / "out"
+    out.mkdir(parents=True)
+    Image.new("RGB", (640, 360), (CAPTION_GREY,) * 3).save(out / "grey.png")
+    captions = caption_pages(
+        text, segment=1, start_s=0.0, duration_s=2.0, style=CaptionStyle(), width=640, height=360
+    )
+    still = Framing(scale=1.0)
+    timeline = Timeline(
+        title="Captions", fps=30, width=640, height=360, duration_s=2.0,
+        segments=(SegmentSpan(index=1, start_s=0.0, duration_s=2.0),),
+        tracks=Tracks(
+            visual=(ImageClip(
+                asset="Grey", segment=1, start_s=0.0, duration_s=2.0,
+                ken_burns=KenBurns(preset=KenBurnsPreset.PUSH_IN, start=still, end=still),
+            ),),
+            captions=tuple(captions),
+        ),
+    )  # fmt: skip
+    (out / "timeline.json").write_bytes(dump_timeline(timeline))
+    (out / "assets.json").write_bytes(dump_asset_map(AssetMap(assets={"Grey": "grey.png"})))
+    return timeline
+
+
+CAPTION_GREY = 120
+
+
+def _box_of(image: Image.Image, keep: Callable[[tuple[int, int, int]], bool]) -> tuple[int, ...]:
+    """The bounding box of the pixels ``keep`` accepts."""
+    rgb = image.convert("RGB")
+    pixels = rgb.tobytes()
+    mask = Image.frombytes("L", rgb.size, bytes(
+        255 if keep((pixels[i], pixels[i + 1], pixels[i + 2])) else 0
+        for i in range(0, len(pixels), 3)
+    ))  # fmt: skip
+    box = mask.getbbox()
+    assert box is not None, "no such pixels"
+    return box
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The keeper climbed the narrow stairs every night, counting each step as he went.",
+        "灯台守は毎晩、狭い階段を一段ずつ数えながら上りました。",
+    ],
+    ids=["latin", "japanese"],
+)
+def test_both_renderers_draw_the_same_caption_in_the_same_place(
+    remotion_tools: RemotionTools, tmp_path: Path, text: str
+) -> None:
+    folder = tmp_path / "captions"
+    timeline = _caption_movie(folder, text)
+    (caption,) = timeline.tracks.captions
+    frame = round(caption.words[2].start_s * 30) + 1  # the third word is lit
+    remotion_report = render_with_remotion(
+        folder, frames=(frame, frame), captions=True, browser=remotion_tools.browser
+    )
+    preview = folder / "out" / "preview.mp4"
+    render_preview(
+        timeline, {"Grey": folder / "out" / "grey.png"}, out_path=preview,
+        width=timeline.width, height=timeline.height,
+        cache=DirectoryClipCache(tmp_path / "cache"), asset_digests={"Grey": "grey-v1"},
+    )  # fmt: skip
+    by_remotion = extract_frame(remotion_report.out_path, 0)
+    by_ffmpeg = extract_frame(preview, frame)
+
+    def dark(pixel: tuple[int, int, int]) -> bool:
+        return max(pixel) < CAPTION_GREY - 40  # the caption's box
+
+    def white(pixel: tuple[int, int, int]) -> bool:
+        return min(pixel) > 200
+
+    def lit(pixel: tuple[int, int, int]) -> bool:
+        return pixel[0] > 180 and pixel[1] > 140 and pixel[2] < 130
+
+    # The box is placed by arithmetic: within a pixel. Text is shaped by two engines (Chrome's
+    # and FreeType through Pillow) from the same font: within a few pixels, where a line
+    # broken elsewhere or another font would be off by tens.
+    assert _box_of(by_remotion, dark) == pytest.approx(_box_of(by_ffmpeg, dark), abs=2)
+    assert _box_of(by_remotion, white) == pytest.approx(_box_of(by_ffmpeg, white), abs=4)
+    assert _box_of(by_remotion, lit) == pytest.approx(_box_of(by_ffmpeg, lit), abs=4)

@@ -22,6 +22,7 @@ from moviebuild.timeline import (
     assemble_timeline,
     duck_envelope,
     dump_timeline,
+    timeline_notices,
 )
 
 FIXED = AssemblyStrategy.FIXED
@@ -264,7 +265,10 @@ def test_captions_split_sentences_over_the_narration_time() -> None:
     first, second = timeline.tracks.captions
     assert (first.text, second.text) == ("Short one.", "This sentence is longer!")
     assert first.start_s == 0.0 and second.end_s == 6.0
-    assert first.end_s == second.start_s == pytest.approx(6.0 * 10 / 34, abs=1e-6)
+    # Syllables 1 + 2, a sentence pause of 2.5, then 1 + 3 + 1 + 2: the second sentence starts
+    # after 5.5 of 12.5 units of the 6 s.
+    assert first.end_s == second.start_s == pytest.approx(6.0 * 5.5 / 12.5, abs=1e-6)
+    assert [word.text for word in second.words] == ["This", "sentence", "is", "longer!"]
 
 
 def test_the_timeline_depends_only_on_its_material() -> None:
@@ -282,3 +286,26 @@ def test_inconsistent_material_is_an_internal_error() -> None:
         SegmentMaterial(
             index=1, expected=ExpectedAssets(narration="SegmentAudio[1]"), images=("a",)
         )
+
+
+def test_fixed_records_each_cut_narration_and_reports_the_seconds_lost() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), image_segment(2, 10.31)), FIXED)
+    assert [clip.cut_s for clip in timeline.tracks.narration] == [0.0, 0.31]
+    assert timeline_notices(timeline) == [
+        "segment 2: its narration runs 10.31 s but the segment is 10.00 s, so the last 0.31 s "
+        "are cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
+    ]
+
+
+@pytest.mark.parametrize("strategy", [FIT, SPEED])
+def test_fitting_strategies_never_cut_a_narration(strategy: AssemblyStrategy) -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), image_segment(2, 10.31)), strategy)
+    assert [clip.duration_s for clip in timeline.tracks.narration] == [8.2, 10.31]
+    assert all(clip.cut_s == 0 for clip in timeline.tracks.narration)
+    assert timeline_notices(timeline) == []
+
+
+def test_fit_narration_is_the_moviefile_default() -> None:
+    from moviebuild.config.moviefile import Moviefile
+
+    assert Moviefile.model_validate({"inquiry": "Lighthouses", "duration": 30}).assembly is FIT

@@ -384,6 +384,23 @@ def test_music_is_ducked_under_narration_in_the_mix(preview: Preview) -> None:
     assert ducked / full == pytest.approx(0.25, abs=0.03)
 
 
+def test_music_stays_ducked_between_narrations_half_a_second_apart(preview: Preview) -> None:
+    # Three silent 1.5 s narrations in 2 s segments (0.5 s apart), then a segment without one.
+    timeline = assemble(
+        image_segment(1), image_segment(2), image_segment(3), image_segment(4, narration_s=None)
+    )
+    choice = {f"SegmentImage[{i}][1]": "red" for i in range(1, 5)}
+    choice |= {f"SegmentAudio[{i}]": "silence" for i in range(1, 4)} | {"MusicTrack": "music"}
+
+    preview.render(timeline, choice)
+
+    full = preview.audio_rms(6.4, 7.8)
+    # 50 ms windows from the first narration's start to the last one's end, across both gaps.
+    windows = [preview.audio_rms(k / 20, (k + 1) / 20) / full for k in range(0, 110)]
+    assert max(windows) < 0.25 * 1.12, [round(w, 3) for w in windows]
+    assert min(windows) > 0.25 * 0.88
+
+
 def test_the_volume_expression_is_the_envelope() -> None:
     timeline = assemble(image_segment(1), image_segment(2, narration_s=None), image_segment(3))
     (music,) = timeline.tracks.music

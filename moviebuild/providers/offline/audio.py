@@ -1,4 +1,5 @@
-"""MP3 encoding through ffmpeg and MP3 duration by reading frame headers, for the offline providers.
+"""MP3 encoding through ffmpeg, MP3 duration by reading frame headers, and the word timings a
+narration MP3 carries in an ID3v2 tag, for the offline providers and the assembler.
 
 It owns the one set of encoder arguments every offline MP3 is made with (44.1 kHz libmp3lame,
 bit-exact, no tags that vary between runs); it does not decide what the audio contains.
@@ -170,3 +171,60 @@ def _info_frame_trim(data: bytes, offset: int, side_info_bytes: int, frame_end: 
         return 0
     delay_padding = int.from_bytes(data[lame_at + 21 : lame_at + 24], "big")
     return (delay_padding >> 12) + (delay_padding & 0xFFF)
+
+
+WORD_TIMES_TAG = "moviebuild:word-times"
+"""The ID3v2 TXXX description under which a narration MP3 carries, per sentence spoken, its
+words' [start, end, sounds] (seconds, seconds, phoneme count) as JSON, for captions timed as
+spoken. Players ignore it."""
+
+SpokenSentences = list[list[tuple[float, float, int]]]
+
+
+def tag_word_times(mp3: bytes, sentences: SpokenSentences) -> bytes:
+    """``mp3`` with an ID3v2.4 tag holding ``sentences`` (replacing any ID3v2 tag it had)."""
+    import json
+
+    value = json.dumps([[list(word) for word in words] for words in sentences],
+                       separators=(",", ":"))  # fmt: skip
+    body = b"\x03" + WORD_TIMES_TAG.encode() + b"\x00" + value.encode()
+    frame = b"TXXX" + _syncsafe(len(body)) + b"\x00\x00" + body
+    return b"ID3\x04\x00\x00" + _syncsafe(len(frame)) + frame + mp3[_skip_id3v2(mp3) :]
+
+
+def read_word_times(data: bytes) -> SpokenSentences | None:
+    """The sentences of words ``tag_word_times`` put in ``data``, or None when it has none."""
+    import json
+
+    if len(data) < 10 or data[:3] != b"ID3" or data[3] != 4:
+        return None
+    end = _skip_id3v2(data)
+    at = 10
+    while at + 10 <= end:
+        frame_id, size = data[at : at + 4], _unsyncsafe(data[at + 4 : at + 8])
+        body = data[at + 10 : at + 10 + size]
+        at += 10 + size
+        if frame_id != b"TXXX" or not body.startswith(b"\x03"):
+            continue
+        description, _, value = body[1:].partition(b"\x00")
+        if description.decode(errors="replace") != WORD_TIMES_TAG:
+            continue
+        try:
+            return [
+                [(float(start), float(stop), int(sounds)) for start, stop, sounds in words]
+                for words in json.loads(value)
+            ]
+        except (ValueError, TypeError):
+            return None
+    return None
+
+
+def _syncsafe(size: int) -> bytes:
+    return bytes((size >> shift) & 0x7F for shift in (21, 14, 7, 0))
+
+
+def _unsyncsafe(data: bytes) -> int:
+    size = 0
+    for byte in data:
+        size = (size << 7) | (byte & 0x7F)
+    return size

@@ -1,13 +1,13 @@
 """Offline images: a Pillow picture whose palette, scene and rendering follow the prompt and style.
 
 Pure and deterministic: the same arguments always give the same PNG bytes. The scene is drawn
-small and scaled up (for speed); only the caption, the prompt itself, is drawn at full size.
+small and scaled up (for speed); the storyboard headline (the prompt's subject, with its shot and
+scene number) is drawn at full size inside the title-safe area, which no Ken Burns move crops.
 """
 
 from __future__ import annotations
 
 import colorsys
-import hashlib
 import io
 import math
 import random
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from moviebuild.errors import MediaError
+from moviebuild.providers.offline.seeds import seed_from
 
 Rgb = tuple[int, int, int]
 
@@ -63,23 +64,17 @@ _STYLE_ALIASES = {
 }  # fmt: skip
 
 
-def seed_from(*parts: object) -> int:
-    """A stable 64-bit seed from ``parts`` (unlike ``hash()``, the same in every process)."""
-    text = "\x1f".join(str(part) for part in parts)
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
 def prompt_words(prompt: str) -> list[str]:
     """The prompt's words, lower-cased, without punctuation or filler words."""
     return [w for w in _WORD.findall(prompt.lower()) if w not in _STOP_WORDS]
 
 
 def render_image(
-    prompt: str, *, style: str, width: int, height: int, seed: int = 0, caption: bool = True
+    prompt: str, *, style: str, width: int, height: int, seed: int = 0, headline: bool = True
 ) -> bytes:
     """PNG bytes, exactly ``width`` x ``height``, picturing ``prompt`` in ``style``.
 
-    With ``caption`` the prompt itself is written on a translucent band along the bottom.
+    With ``headline`` the prompt's subject is written as a storyboard headline (``headline_of``).
     """
     _check_size(width, height)
     style_key = normalize_style(style)
@@ -89,16 +84,16 @@ def render_image(
     words = prompt_words(prompt)
     scene = _draw_scene(small_size, _palette(words), words, style_key, rng)
     picture = _apply_style(scene, style_key, rng).resize((width, height), Image.Resampling.BICUBIC)
-    if caption:
-        _draw_caption(picture, prompt)
+    if headline:
+        _draw_headline(picture, prompt)
     return _png(picture)
 
 
-def render_caption_overlay(prompt: str, *, width: int, height: int) -> bytes:
-    """A transparent PNG, ``width`` x ``height``, holding only the caption band of ``prompt``."""
+def render_headline_overlay(prompt: str, *, width: int, height: int) -> bytes:
+    """A transparent PNG, ``width`` x ``height``, holding only the headline card of ``prompt``."""
     _check_size(width, height)
     overlay = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-    _draw_caption(overlay, prompt)
+    _draw_headline(overlay, prompt)
     return _png(overlay)
 
 
@@ -305,27 +300,95 @@ _STYLE_RENDERERS: dict[str, Callable[[Image.Image, random.Random], Image.Image]]
 }
 
 
-def _draw_caption(picture: Image.Image, prompt: str) -> None:
+# The title-safe area: what every Ken Burns framing of the timeline (scale <= 1.15, |offset| <=
+# 0.05) and of the offline video's zoom keeps in view, with a margin. See docs/assembly.md.
+SAFE_MARGIN_X = 0.16
+SAFE_MARGIN_Y = 0.16
+_SHOT = re.compile(
+    r"^\s*(?:an?\s+|the\s+)?(?P<shot>[\w\s-]*?\b(?:shot|view|detail|portrait|close-up|still life|"
+    r"scene|illustration|photo(?:graph)?|painting)\s+(?:of|about)(?:\s+the\s+people\s+behind)?)\s+",
+    re.IGNORECASE,
+)
+_SCENE = re.compile(r"\bscene\s+(\d+(?:\.\d+)?)", re.IGNORECASE)
+_NOT_SUBJECT = re.compile(
+    r"\b(?:style|light|lighting|scene|render|detailed|4k|8k|hd|quality|palette|mood)\b",
+    re.IGNORECASE,
+)
+_HEADLINE_MAX_CHARS = 40
+
+
+def headline_of(prompt: str) -> tuple[str, str]:
+    """(headline, tag line) for a storyboard card: the prompt's subject, title-cased, and its
+    shot and scene number ("Wide establishing shot · 1.2"), from any prompt."""
     text = " ".join(prompt.split())
-    if not text:
+    shot_match = _SHOT.match(text)
+    shot = shot_match.group("shot").removesuffix(" of").removesuffix(" about") if shot_match else ""
+    rest = text[shot_match.end() :] if shot_match else text
+    parts = [p.strip(" .;:") for p in rest.split(",")]
+    subject = [p for p in parts if p and not _NOT_SUBJECT.search(p)]
+    headline = " · ".join(p[:1].upper() + p[1:] for p in subject[:3]) if subject else parts[0]
+    if len(headline) > _HEADLINE_MAX_CHARS:
+        headline = headline[:_HEADLINE_MAX_CHARS].rsplit(" ", 1)[0].rstrip(" ·,") + "…"
+    headline = headline[:1].upper() + headline[1:]
+    scene = _SCENE.search(text)
+    tag = " · ".join(
+        part for part in (shot[:1].upper() + shot[1:], scene.group(1) if scene else "") if part
+    )
+    return headline, tag
+
+
+def _font(text: str, size_px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from moviebuild.media.fonts import font_for
+
+    path = font_for(text)
+    if path is not None:
+        return ImageFont.truetype(str(path), size_px)
+    return ImageFont.load_default(size=size_px)
+
+
+def _draw_headline(picture: Image.Image, prompt: str) -> None:
+    """A storyboard card at the top of the title-safe area: a dark translucent panel holding
+    the headline (at most two lines) and, smaller, the shot and scene number."""
+    headline, tag = headline_of(prompt)
+    if not headline:
         return
     width, height = picture.size
-    font = ImageFont.load_default(size=max(10, round(min(width, height) * 0.042)))
-    margin = max(4, width // 40)
-    lines = _wrap(text, font, width - 2 * margin, max_lines=3)
-    line_px = round(font.size * 1.25) if isinstance(font, ImageFont.FreeTypeFont) else 12
-    band_px = min(height, len(lines) * line_px + 2 * (margin // 2))
-    box = (0, height - band_px, width, height)
+    safe_x, safe_y = round(width * SAFE_MARGIN_X), round(height * SAFE_MARGIN_Y)
+    max_px = width - 2 * safe_x
+    pad = max(2, round(height * 0.018))
+    font = _font(headline, max(10, round(height * 0.062)))
+    lines = _wrap(headline, font, max_px - 2 * pad, max_lines=2)
+    tag_font = _font(tag, max(8, round(height * 0.034)))
+    tag_lines = _wrap(tag, tag_font, max_px - 2 * pad, max_lines=1) if tag else []
+    line_px = _line_px(font)
+    tag_px = _line_px(tag_font)
+    text_w = max(font.getlength(line) for line in lines)
+    if tag_lines:
+        text_w = max(text_w, tag_font.getlength(tag_lines[0]))
+    panel_w = min(max_px, round(text_w) + 2 * pad)
+    panel_h = len(lines) * line_px + len(tag_lines) * tag_px + 2 * pad
+    left = (width - panel_w) // 2
+    box = (left, safe_y, left + panel_w, safe_y + panel_h)
     draw = ImageDraw.Draw(picture)
     if picture.mode == "RGBA":
-        draw.rectangle(box, fill=(0, 0, 0, 140))
+        draw.rounded_rectangle(box, radius=pad, fill=(12, 12, 16, 170))
     else:
-        band = picture.crop(box)
-        picture.paste(Image.blend(band, Image.new("RGB", band.size, (0, 0, 0)), 0.55), box)
-    y = height - band_px + margin // 2
+        region = picture.crop(box)
+        shade = Image.blend(region, Image.new("RGB", region.size, (12, 12, 16)), 0.66)
+        mask = Image.new("L", region.size, 0)
+        ImageDraw.Draw(mask).rounded_rectangle((0, 0, *region.size), radius=pad, fill=255)
+        picture.paste(shade, box[:2], mask)
+    y = safe_y + pad
     for line in lines:
-        draw.text((width / 2, y), line, font=font, fill=(248, 248, 248), anchor="ma")
+        draw.text((width / 2, y), line, font=font, fill=(250, 248, 240), anchor="ma")
         y += line_px
+    for line in tag_lines:
+        draw.text((width / 2, y), line, font=tag_font, fill=(214, 196, 150), anchor="ma")
+        y += tag_px
+
+
+def _line_px(font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> int:
+    return round(font.size * 1.22) if isinstance(font, ImageFont.FreeTypeFont) else 12
 
 
 def _wrap(

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from moviebuild.errors import MediaError
 from moviebuild.providers.offline.audio import MP3_SAMPLE_RATE_HZ, render_mp3
-from moviebuild.providers.offline.image import prompt_words, seed_from
+from moviebuild.providers.offline.image import prompt_words
+from moviebuild.providers.offline.seeds import seed_from
 
 MAX_DURATION_S = 3600.0
 _RATE_HZ = 16_000

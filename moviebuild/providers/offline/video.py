@@ -14,18 +14,20 @@ from moviebuild.errors import MediaError
 from moviebuild.media.ffmpeg import run_ffmpeg
 from moviebuild.providers.offline.image import (
     MAX_SIDE_PX,
-    render_caption_overlay,
+    render_headline_overlay,
     render_image,
-    seed_from,
 )
+from moviebuild.providers.offline.seeds import seed_from
 
 MAX_DURATION_S = 600.0
 # The still is made this much larger than the frame, so the deepest zoom still shows at least
 # one source pixel per frame pixel; zoompan over a much larger upscale is slow.
 _SOURCE_SCALE = 1.2
 _MAX_ZOOM = 1.18
-# A fixed thread count keeps x264's output the same on machines with different core counts.
-_X264_THREADS = "2"
+# One thread everywhere (decoder, filter graph, x264 and its lookahead): the bytes then depend
+# only on the arguments, never on the machine's core count or on how busy it is.
+_SINGLE_THREADED = ["-threads", "1", "-filter_threads", "1", "-filter_complex_threads", "1"]
+_X264_PARAMS = "threads=1:lookahead-threads=1:sliced-threads=0"
 _PANS = (
     (0.5, 0.5, 0.5, 0.5),
     (0.0, 0.5, 1.0, 0.5),
@@ -51,12 +53,12 @@ def render_video(
     _check_request(width, height, duration_s, fps)
     frame_count = max(1, round(duration_s * fps))
     source_w, source_h = _even(width * _SOURCE_SCALE), _even(height * _SOURCE_SCALE)
-    # A still of our own gets its caption as a fixed overlay, so the zoom does not crop it; a
+    # A still of our own gets its headline as a fixed overlay, so the zoom never crops it; a
     # start image is shown as given.
     still = start_image
     if still is None:
         still = render_image(
-            prompt, style=style, width=source_w, height=source_h, seed=seed, caption=False
+            prompt, style=style, width=source_w, height=source_h, seed=seed, headline=False
         )
     choice = seed_from("video", prompt, style, seed)
     zoom_in = choice % 2 == 0
@@ -76,21 +78,24 @@ def render_video(
     )
     encode = [
         "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-pix_fmt", "yuv420p",
-        "-threads", _X264_THREADS, "-r", str(fps), "-frames:v", str(frame_count),
+        "-x264-params", _X264_PARAMS, "-r", str(fps), "-frames:v", str(frame_count),
         "-map_metadata", "-1", "-fflags", "+bitexact", "-flags", "+bitexact",
         "-movflags", "+faststart", "-f", "mp4",
     ]  # fmt: skip
     scaling = ["-sws_flags", "bicubic+accurate_rnd+full_chroma_int+bitexact"]
     with tempfile.TemporaryDirectory(prefix="moviebuild-video-") as folder:
         out_path = Path(folder) / "clip.mp4"
-        inputs = ["-i", "pipe:0"]
+        inputs = ["-threads", "1", "-i", "pipe:0"]
         graph = f"{motion},format=yuv420p[clip]"
         if start_image is None and prompt.strip():
-            caption_path = Path(folder) / "caption.png"
-            caption_path.write_bytes(render_caption_overlay(prompt, width=width, height=height))
+            caption_path = Path(folder) / "headline.png"
+            caption_path.write_bytes(render_headline_overlay(prompt, width=width, height=height))
             inputs += ["-i", str(caption_path)]
             graph = f"{motion}[moving];[moving][1:v]overlay=0:0,format=yuv420p[clip]"
-        args = ["-y", *inputs, *scaling, "-filter_complex", graph, "-map", "[clip]", *encode]
+        args = [
+            "-y", *_SINGLE_THREADED, *inputs, *scaling, "-filter_complex", graph, "-map", "[clip]",
+            *encode, "-threads", "1",
+        ]  # fmt: skip
         run_ffmpeg(
             [*args, str(out_path)],
             what=f"a {duration_s:g} s {width}x{height} video clip",

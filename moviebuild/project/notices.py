@@ -1,0 +1,32 @@
+"""What a build tells the user beyond its counts: narrations a ``fixed`` assembly cut short, and
+that offline narration is a placeholder tone when no speech engine is installed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from moviebuild.config.enums import Role
+from moviebuild.project.executor import ProviderExecutor
+
+if TYPE_CHECKING:
+    from moviebuild.project.movie import Snapshot
+    from moviebuild.store import Store
+
+
+def build_notices(snapshot: Snapshot, store: Store, timeline_digest: str | None) -> list[str]:
+    """The notices of a build of ``snapshot`` whose timeline is ``timeline_digest``."""
+    notices: list[str] = []
+    if timeline_digest is not None:
+        from moviebuild.timeline import load_timeline, timeline_notices
+
+        notices += timeline_notices(load_timeline(store.blobs.get_blob(timeline_digest)))
+    executor = ProviderExecutor(snapshot.moviefile)
+    speaks_offline = any(
+        job.role is Role.SPEECH and executor.identity(job).adapter == "offline"
+        for job in snapshot.graph.jobs.values()
+    )
+    if speaks_offline:
+        from moviebuild.providers.offline.identity import offline_speech_notices
+
+        notices += offline_speech_notices(str(snapshot.moviefile.language))
+    return notices

@@ -1,0 +1,133 @@
+"""Captions: pages of at most two lines that fit the frame, words timed by syllables, the same
+box geometry for any render size, and a font with the glyphs of non-Latin text."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PIL import Image
+
+from moviebuild.timeline.captions import (
+    HIGHLIGHT_RGB,
+    caption_box,
+    caption_pages,
+    draw_caption,
+    highlighted_word,
+)
+from moviebuild.timeline.model import CaptionPosition, CaptionStyle
+
+NARRATION = (
+    "Welcome. In the next few moments we explore the history of the lighthouse: where it came "
+    "from, why it mattered then, and why people still talk about it today."
+)
+STYLE = CaptionStyle()
+
+
+def _pages(text: str = NARRATION, width: int = 854, height: int = 480, **style: object):  # type: ignore[no-untyped-def]
+    return caption_pages(
+        text, segment=1, start_s=2.0, duration_s=10.0, style=CaptionStyle(**style),
+        width=width, height=height,
+    )  # fmt: skip
+
+
+def test_pages_break_at_sentences_and_hold_at_most_two_lines() -> None:
+    pages = _pages()
+    assert pages[0].lines() == ["Welcome."]
+    assert all(1 <= len(page.lines()) <= 2 for page in pages)
+    assert " ".join(page.text for page in pages) == NARRATION
+    assert len(_pages(max_lines=1)) > len(pages)
+
+
+@pytest.mark.parametrize(("width", "height"), [(854, 480), (480, 854), (1920, 1080)])
+def test_every_line_fits_inside_the_frame_as_drawn(width: int, height: int) -> None:
+    for page in _pages(width=width, height=height):
+        picture, box = draw_caption(page, 0, STYLE, width, height)
+        assert picture.size == (box.width, box.height)
+        assert box.left >= 0 and box.left + box.width <= width
+        assert box.top + box.height == round(height * 0.93)
+
+
+def test_words_are_timed_in_order_over_the_narration() -> None:
+    pages = _pages()
+    words = [word for page in pages for word in page.words]
+    assert words[0].start_s == 2.0 and pages[0].start_s == 2.0 and pages[-1].end_s == 12.0
+    assert all(a.start_s < a.end_s <= b.start_s for a, b in itertools.pairwise(words))
+    assert all(a.end_s == b.start_s for a, b in itertools.pairwise(pages))
+    # A longer word takes longer to say.
+    by_text = {word.text: word.end_s - word.start_s for word in words}
+    assert by_text["lighthouse:"] > by_text["the"]
+
+
+def test_the_highlighted_word_is_the_last_one_begun() -> None:
+    page = _pages()[1]
+    assert highlighted_word(page, page.start_s) == 0
+    assert highlighted_word(page, page.words[2].start_s + 0.01) == 2
+    assert highlighted_word(page, page.end_s) == len(page.words) - 1
+
+
+def test_the_highlighted_word_is_drawn_in_the_highlight_colour() -> None:
+    page = _pages()[1]
+    plain, _ = draw_caption(page, None, STYLE, 854, 480)
+    lit, _ = draw_caption(page, 0, STYLE, 854, 480)
+    def colours(picture: Image.Image) -> set[tuple[int, ...]]:
+        return {colour for _, colour in picture.convert("RGB").getcolors(1 << 20) or []}
+
+    assert HIGHLIGHT_RGB not in colours(plain)
+    assert HIGHLIGHT_RGB in colours(lit)
+
+
+def test_top_position_puts_the_box_under_the_top_margin() -> None:
+    box = caption_box(["one line"], CaptionStyle(position=CaptionPosition.TOP), 854, 480, [100.0])
+    assert box.top == round(480 * 0.07)
+
+
+@pytest.mark.parametrize(
+    ("text", "letters"), [("灯台の歴史を探ります。", "灯台史"), ("Işık ğüş.", "ığş")]
+)
+def test_non_latin_captions_are_drawn_with_a_font_that_has_their_glyphs(
+    text: str, letters: str
+) -> None:
+    from PIL import ImageFont
+
+    from moviebuild.media.fonts import font_for
+
+    path = font_for(text)
+    assert path is not None, "install fonts-dejavu-core and fonts-noto-cjk (apt-get)"
+    font = ImageFont.truetype(str(path), 40)
+    # A missing glyph is drawn as the same empty box ("tofu") whatever the character.
+    masks = {bytes(font.getmask(letter)) for letter in letters}
+    assert len(masks) == len(letters), f"{path.name} lacks glyphs of {letters}"
+    assert _pages(text)[0].text.startswith(text[:3])
+
+
+SAID = [[(0.2, 0.5, 3), (0.6, 0.9, 3), (1.0, 1.4, 4)], [(3.0, 3.3, 3), (3.5, 3.9, 4)]]
+
+
+def test_the_speech_engines_word_times_are_used_when_there_is_one_per_word() -> None:
+    first, second = caption_pages("One two three. Four five.", segment=1, start_s=10.0,
+                                  duration_s=4.0, style=STYLE, width=854, height=480,
+                                  spoken=SAID)  # fmt: skip
+    assert [(w.start_s, w.end_s) for w in first.words] == [(10.2, 10.5), (10.6, 10.9), (11.0, 11.4)]
+    assert second.start_s == 13.0 and second.end_s == 14.0
+
+
+def test_words_the_engine_joined_or_split_are_matched_by_their_sounds() -> None:
+    # As espeak says it: "in the" is one word of 4 sounds, "1862" five words.
+    said = [[(0.0, 0.3, 4), (0.35, 0.7, 5), (0.8, 1.3, 8)],
+            [(2.0, 2.1, 2), (2.1, 2.3, 3), (2.4, 2.6, 3), (2.6, 3.0, 7), (3.0, 3.5, 9),
+             (3.5, 3.9, 6), (3.9, 4.2, 3)]]  # fmt: skip
+    pages = caption_pages("In the next moments. It was 1862.", segment=1, start_s=0.0,
+                          duration_s=5.0, style=STYLE, width=854, height=480,
+                          spoken=said)  # fmt: skip
+    starts = {w.text: w.start_s for p in pages for w in p.words}
+    assert starts["In"] == 0.0 and 0.0 < starts["the"] < 0.3
+    assert starts["next"] == 0.35 and starts["moments."] == 0.8
+    assert starts["It"] == 2.0 and starts["was"] == 2.1 and starts["1862."] == 2.4
+
+
+def test_words_cut_off_by_fixed_are_left_out() -> None:
+    pages = caption_pages("One two three. Four five.", segment=1, start_s=0.0, duration_s=3.4,
+                          style=STYLE, width=854, height=480, spoken=SAID)  # fmt: skip
+    assert [w.text for p in pages for w in p.words] == ["One", "two", "three.", "Four"]
+    assert pages[-1].words[-1].end_s == 3.3
