@@ -23,6 +23,7 @@ from typing import Final
 
 from moviebuild.errors import MediaError, StoreError
 from moviebuild.project.export import OUT_DIR
+from moviebuild.project.folder_files import remove_file
 
 DEFAULT_BROWSER: Final = Path("/usr/bin/chromium")
 MIN_NODE_MAJOR: Final = 20
@@ -179,6 +180,8 @@ def render_with_remotion(
     chromium = find_browser(browser)
     check_node_modules(project)
     ensure_built(project, node, on_progress)
+    if out_path is None:
+        remove_file(folder, f"{OUT_DIR}/.movie.partial.mp4")  # refuses an `out/` that is a link
     target = (out_path or folder / OUT_DIR / "movie.mp4").resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="moviebuild-remotion-") as scratch:

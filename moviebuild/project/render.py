@@ -13,6 +13,7 @@ from pathlib import Path
 from moviebuild.errors import StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.export import OUT_DIR, current_outputs
+from moviebuild.project.folder_files import remove_file
 from moviebuild.project.movie import Movie
 from moviebuild.timeline import (
     DirectoryClipCache,
@@ -61,6 +62,10 @@ def render_movie(
             if size is None
             else preview_size(timeline, SIZES[size])
         )
+        if out_path is None:
+            # Never write through a link: `out/` must be a real folder, and a link planted where
+            # the partial file goes is removed, not followed.
+            remove_file(movie.folder, f"{OUT_DIR}/.preview.partial.mp4")
         target = out_path or movie.folder / OUT_DIR / "preview.mp4"
         target.parent.mkdir(parents=True, exist_ok=True)
         return render_preview(
