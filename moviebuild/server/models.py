@@ -89,7 +89,7 @@ class BuildDocument(BaseModel):
     estimate_usd: float = 0.0
     error: str | None = None
     notices: list[str] = Field(default_factory=list)
-    changes: BuildRequest = Field(default_factory=lambda: BuildRequest())
+    changes: BuildRequest = Field(default_factory=lambda: BuildRequest.model_validate({}))
 
 
 class CreatedMovie(BaseModel):
