@@ -181,6 +181,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
 
     async def on_shutdown(_app: web.Application) -> None:
         server.accepting = False
+        server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
 
     app.on_startup.append(on_startup)
