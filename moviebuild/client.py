@@ -194,7 +194,8 @@ class RemoteMovie:
         from moviebuild.project.state import MovieState
 
         body = {"revision": revision, "force": force}
-        return MovieState.model_validate(self.server.request("POST", self._path + "/checkout", body))
+        answer = self.server.request("POST", self._path + "/checkout", body)
+        return MovieState.model_validate(answer)
 
     def delete(self) -> None:
         self.server.request("DELETE", self._path)

@@ -26,8 +26,12 @@ class CreateMovie(_Body):
     overrides: dict[str, str] = Field(
         default_factory=dict, description="artifact id -> text, e.g. SegmentNarration[2]"
     )
-    dry_run: bool = Field(default=False, description="only plan: answer with the plan and its cost")
-    budget_usd: float | None = Field(default=None, ge=0, description="refuse to build above this cost")
+    dry_run: bool = Field(
+        default=False, description="only plan: answer with the plan and its cost"
+    )
+    budget_usd: float | None = Field(
+        default=None, ge=0, description="refuse to build above this cost"
+    )
 
 
 class BuildRequest(_Body):

@@ -113,7 +113,9 @@ class Running:
 
 
 @contextmanager
-def running_server(root: Path, fake: FakeAdapter | None = None, **options: Any) -> Iterator[Running]:
+def running_server(
+    root: Path, fake: FakeAdapter | None = None, **options: Any
+) -> Iterator[Running]:
     """Serve ``root`` on a free port of 127.0.0.1 until the block ends."""
     fake = fake or FakeAdapter(clock=ManualClock())
     server = make_server(

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from moviebuild.testing.fake import FaultRule
+from moviebuild.testing.clock import ManualClock
+from moviebuild.testing.fake import FakeAdapter, FaultRule
 from tests.server.harness import Http, Running, moviefile, running_server
 
 ALL_FAKE = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "image", "video")}
@@ -140,14 +141,8 @@ def test_an_invalid_moviefile_is_refused_with_the_cli_message_and_a_json_path(
 def test_a_second_build_while_one_runs_is_a_conflict_and_a_tenant_has_a_build_limit(
     tmp_path: Path,
 ) -> None:
-    from moviebuild.testing.clock import ManualClock
-    from moviebuild.testing.fake import FakeAdapter
-
-    # Real (slow) latency so the builds are still running when the next request arrives.
-    from moviebuild.engine.clock import RealClock
-
-    fake = FakeAdapter(clock=RealClock(), latency_s={"AudioProducer": 0.5})
-    assert ManualClock  # the other tests' clock; this one needs builds that take a while
+    # A manual clock that never advances: the builds wait on it until they are cancelled.
+    fake = FakeAdapter(clock=ManualClock(autojump=False), latency_s={"AudioProducer": 1.0})
     with running_server(tmp_path / "root", fake, max_builds_per_tenant=1) as running:
         http = running.as_tenant("acme")
         movie_id = create(http)
