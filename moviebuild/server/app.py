@@ -94,7 +94,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except web.HTTPException as exc:
         if exc.content_type != "application/json" and exc.status >= 400:
-            raise problem(exc.status, _kind(exc.status), exc.reason) from None
+            kept = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+            raise problem(exc.status, _kind(exc.status), exc.reason, headers=kept) from None
         raise
     except (ConfigError, GraphError, BudgetExceeded) as exc:
         raise problem(422, "invalid", exc.message, hint=exc.hint) from None

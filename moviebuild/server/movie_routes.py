@@ -45,6 +45,7 @@ from moviebuild.server.models import (
 )
 
 PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -102,10 +103,13 @@ async def create_movie(request: web.Request) -> web.Response:
 async def list_movies(request: web.Request) -> web.Response:
     server = server_of(request)
     tenant = tenant_of(request)
-    try:
-        limit = min(max(int(request.query.get("limit", PAGE_SIZE)), 1), 200)
-    except ValueError:
-        raise problem(400, "bad-request", "limit must be a whole number", where="limit") from None
+    text = request.query.get("limit", str(PAGE_SIZE))
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE):
+        raise problem(
+            400, "bad-request", f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}",
+            where="limit",
+        )
+    limit = int(text)
     cursor = request.query.get("cursor", "")
     ids = [m for m in server.root.list_movies(tenant) if m > cursor]
     page, rest = ids[:limit], ids[limit:]
