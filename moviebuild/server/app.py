@@ -25,6 +25,7 @@ from moviebuild.server.builds import BuildBook
 from moviebuild.server.events import EventLogs
 from moviebuild.server.links import LinkSigner
 from moviebuild.server.root import MovieRoot, is_valid_name
+from moviebuild.server.state_cache import StateCache
 from moviebuild.server.tokens import TokenBook
 
 log = logging.getLogger("moviebuild.server")
@@ -49,6 +50,7 @@ class Server:
     backend: BuildBackend
     max_builds_per_tenant: int = 4
     accepting: bool = True
+    states: StateCache = field(default_factory=StateCache)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def movie(self, tenant: str, movie_id: str) -> MovieRef:
@@ -184,6 +186,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
         server.accepting = False
         server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
+        server.states.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)

@@ -16,6 +16,7 @@ from aiohttp import web
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
+from moviebuild.project.state import MovieState
 from moviebuild.server.app import Server, server_of, tenant_of
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.bodies import (
@@ -138,15 +139,23 @@ def _summary(server: Server, ref: MovieRef) -> MovieSummary:
     )
 
 
-async def _state(request: web.Request) -> Any:
+async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     server = server_of(request)
     ref = movie_ref(request)
     linker = server.signer.linker(ref.tenant, ref.movie_id)
-    return await asyncio.to_thread(lambda: Movie.open(ref.folder).state(link=linker))
+    last_event_id = server.logs.for_folder(ref.records).last_id
+    return await server.states.get(
+        ref, last_event_id, lambda: Movie.open(ref.folder).state(link=linker)
+    )
+
+
+async def _state(request: web.Request) -> MovieState:
+    return (await _state_and_body(request))[0]
 
 
 async def get_movie(request: web.Request) -> web.Response:
-    return answer(await _state(request))
+    _, body = await _state_and_body(request)
+    return web.Response(body=body, content_type="application/json")
 
 
 async def get_prompts(request: web.Request) -> web.Response:
@@ -173,6 +182,7 @@ async def delete_movie(request: web.Request) -> web.Response:
         )
     await asyncio.to_thread(server.root.delete_movie, ref.tenant, ref.movie_id)
     server.logs.forget(ref.records)
+    server.states.forget(ref)
     return web.Response(status=204)
 
 
@@ -250,6 +260,8 @@ async def checkout(request: web.Request) -> web.Response:
         state = await asyncio.to_thread(run)
     except MovieBuildError as exc:
         raise problem(409, "conflict", exc.message, hint=exc.hint) from None
+    finally:
+        server.states.forget(ref)
     if state is None:
         raise problem(404, "not-found", "no such revision", where="$.revision")
     return answer(state)
