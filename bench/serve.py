@@ -4,6 +4,7 @@ events. Prints the p50/p99 latency of ``GET /v1/movies/{id}``, events delivered 
 Targets: p99 <= 100 ms, zero errors.
 
     .venv/bin/python bench/serve.py [--movies 20] [--readers 40] [--streams 10] [--scale 0.05]
+                                    [--think-ms 200]
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ class Tally:
 
 
 async def reader(
-    session: aiohttp.ClientSession, url: str, ids: list[str], tally: Tally, done: asyncio.Event
+    session: aiohttp.ClientSession, url: str, ids: list[str], tally: Tally, done: asyncio.Event,
+    think_s: tuple[float, float],
 ) -> None:
     rng = random.Random()
     while not done.is_set():
@@ -68,7 +70,7 @@ async def reader(
         except aiohttp.ClientError as exc:
             tally.errors.append(f"GET state: {exc!r}")
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-        await asyncio.sleep(rng.uniform(0.01, 0.05))
+        await asyncio.sleep(rng.uniform(*think_s))
 
 
 async def streamer(
@@ -113,8 +115,10 @@ async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
                 ids.append(body["id"])
         started = time.perf_counter()
         done = asyncio.Event()
+        think_s = (args.think_ms / 2000, args.think_ms * 1.5 / 1000)
         readers = [
-            asyncio.create_task(reader(session, "", ids, tally, done)) for _ in range(args.readers)
+            asyncio.create_task(reader(session, "", ids, tally, done, think_s))
+            for _ in range(args.readers)
         ]
         streams = [
             asyncio.create_task(streamer(session, "", ids[i % len(ids)], tally))
@@ -143,6 +147,10 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=40)
     parser.add_argument("--streams", type=int, default=10)
     parser.add_argument("--scale", type=float, default=0.05, help="simulated latency scale")
+    parser.add_argument(
+        "--think-ms", type=float, default=200,
+        help="mean pause of a reader between requests (uniform from half to 1.5 times)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         root = Path(work) / "root"
@@ -163,12 +171,18 @@ def main() -> None:
             server.wait(60)
             server.stdout.close()
             log.close()
+            problems = [
+                line for line in (Path(work) / "server.log").read_text().splitlines()
+                if "ERROR" in line or "Error" in line
+            ]
+            for line in problems[:20]:
+                print("server:", line)
     latencies = sorted(tally.latencies_ms)
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     statuses = getattr(tally, "statuses", [])
-    print(f"{args.movies} movies building, {args.readers} readers + {args.streams} streams, "
-          f"latency scale {args.scale}")
+    print(f"{args.movies} movies building, {args.readers} readers (pause ~{args.think_ms:.0f} ms) "
+          f"+ {args.streams} streams, latency scale {args.scale}")
     print(f"builds: {statuses.count('complete')}/{len(statuses)} complete in "
           f"{getattr(tally, 'build_s', 0):.1f} s")
     print(f"GET /v1/movies/{{id}}: {len(latencies)} requests, p50 {p50:.1f} ms, "
