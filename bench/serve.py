@@ -4,7 +4,7 @@ events. Prints the p50/p99 latency of ``GET /v1/movies/{id}``, events delivered 
 Targets: p99 <= 100 ms, zero errors.
 
     .venv/bin/python bench/serve.py [--movies 20] [--readers 40] [--streams 10] [--scale 0.05]
-                                    [--think-ms 200]
+                                    [--think-ms 200] [--fake]
 """
 
 from __future__ import annotations
@@ -29,14 +29,24 @@ import aiohttp
 from moviebuild.server.root import LocalRoot
 from moviebuild.server.tokens import TokenBook
 
+#: With --fake: the fake adapter's seconds per call (about the design's medians times 0.5), so
+#: the server does the scheduling and bookkeeping of real builds without making media.
+FAKE_LATENCY_S = {
+    "ScriptProducer": 4.0, "TextToMusicPromptProducer": 1.5, "TextToImagePromptProducer": 1.5,
+    "AudioProducer": 2.5, "TextToImageProducer": 5.0, "MusicProducer": 15.0,
+}
 
-def moviefile(number: int, scale: float) -> dict[str, Any]:
-    offline = {"adapter": "offline", "simulate_latency": "medians", "time_scale": scale}
+
+def moviefile(number: int, scale: float, fake: bool) -> dict[str, Any]:
+    provider: dict[str, Any] = (
+        {"adapter": "fake"} if fake
+        else {"adapter": "offline", "simulate_latency": "medians", "time_scale": scale}
+    )
     return {
         "inquiry": f"Tell me about the Civil War, part {number}",
         "duration": 30,
         "images_per_segment": 2,
-        "providers": {role: offline for role in ("text", "speech", "music", "image")},
+        "providers": {role: provider for role in ("text", "speech", "music", "image")},
     }
 
 
@@ -107,7 +117,7 @@ async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
         ids = []
         for number in range(args.movies):
             async with session.post(
-                "/v1/movies", json={"moviefile": moviefile(number, args.scale)}
+                "/v1/movies", json={"moviefile": moviefile(number, args.scale, args.fake)}
             ) as response:
                 body = await response.json()
                 if response.status != 201:
@@ -151,16 +161,24 @@ def main() -> None:
         "--think-ms", type=float, default=200,
         help="mean pause of a reader between requests (uniform from half to 1.5 times)",
     )
+    parser.add_argument(
+        "--fake", action="store_true",
+        help="the fake adapter with simulated latency instead of offline media: measures the "
+        "server without the CPU that making media takes",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         root = Path(work) / "root"
         _, token = TokenBook(LocalRoot(root)).create("bench")
         port = free_port()
         log = (Path(work) / "server.log").open("wb")
+        config = Path(work) / "fake.json"
+        config.write_text(json.dumps({"latency_s": FAKE_LATENCY_S}))
         server = subprocess.Popen(
             [sys.executable, "-m", "moviebuild", "serve", "--root", str(root), "--port",
              str(port), "--max-builds-per-tenant", str(args.movies)],
-            stdout=subprocess.PIPE, stderr=log, env={**os.environ},
+            stdout=subprocess.PIPE, stderr=log,
+            env={**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)},
         )
         assert server.stdout is not None
         server.stdout.readline()
@@ -181,8 +199,9 @@ def main() -> None:
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     statuses = getattr(tally, "statuses", [])
-    print(f"{args.movies} movies building, {args.readers} readers (pause ~{args.think_ms:.0f} ms) "
-          f"+ {args.streams} streams, latency scale {args.scale}")
+    making = "fake adapter (no media)" if args.fake else f"offline media, latency x{args.scale}"
+    print(f"{args.movies} movies building ({making}), {args.readers} readers "
+          f"(pause ~{args.think_ms:.0f} ms) + {args.streams} streams")
     print(f"builds: {statuses.count('complete')}/{len(statuses)} complete in "
           f"{getattr(tally, 'build_s', 0):.1f} s")
     print(f"GET /v1/movies/{{id}}: {len(latencies)} requests, p50 {p50:.1f} ms, "

@@ -188,6 +188,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     webhook_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
+        server.logs.home = asyncio.get_running_loop()
         for ref, build_id in server.resume_unfinished():
             log.info("resuming build %s of %s/%s", build_id, ref.tenant, ref.movie_id)
 
