@@ -74,6 +74,8 @@ class Server:
         journal makes finished calls free. Returns what was resumed."""
         resumed = []
         for tenant, movie_id in self.root.all_movies():
+            if not self.root.movie_exists(tenant, movie_id):
+                continue  # a folder left half-made by a kill during creation
             ref = self.movie(tenant, movie_id)
             unfinished = self.builds(ref).unfinished()
             if unfinished:
