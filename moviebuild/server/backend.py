@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,6 +103,11 @@ class InProcessBackend:
     def _build_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             loop = asyncio.new_event_loop()
+            # Media work (offline providers) and build bookkeeping run in this loop's threads:
+            # one per core, so builds cannot crowd out the threads answering requests.
+            loop.set_default_executor(
+                ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="moviebuild-build")
+            )
             thread = threading.Thread(
                 target=loop.run_forever, name="moviebuild-builds", daemon=True
             )
