@@ -17,7 +17,9 @@ from moviebuild.cli.redo_cmd import redo
 from moviebuild.cli.render_cmd import render
 from moviebuild.cli.reset_cmd import reset
 from moviebuild.cli.schema_cmd import schema
+from moviebuild.cli.serve_cmd import serve
 from moviebuild.cli.status_cmd import status
+from moviebuild.cli.token_cmd import token
 
 ALL = [
     init,
@@ -36,4 +38,6 @@ ALL = [
     render,
     doctor,
     preview,
+    serve,
+    token,
 ]

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.run import PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
 
@@ -87,6 +88,7 @@ class BuildSession:
         clock: Clock | None,
         adapters: Mapping[str, Adapter] | None,
         retry: RetryPolicy | None,
+        pools: PoolRegistry | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
         """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision."""
         from moviebuild.project.run import run_scheduler
@@ -102,6 +104,7 @@ class BuildSession:
             clock=clock or RealClock(),
             adapters=adapters,
             retry=retry,
+            pools=pools,
         )
         return outcomes, interrupted, revision
 
@@ -194,14 +197,15 @@ def build_movie(
 
     Options: ``on_event`` (called with each ``BuildEvent``), ``stop`` (an ``asyncio.Event`` or a
     ``threading.Event``, e.g. set by a signal handler: no new calls start, what finished is
-    recorded); ``clock``, ``adapters`` and ``retry`` are for tests.
+    recorded), ``pools`` (a registry shared across builds); ``clock``, ``adapters`` and
+    ``retry`` are for tests.
     """
     session = BuildSession(movie, changes, budget_usd)
     if session.up_to_date is not None:
         return session.finish(session.up_to_date)
     import asyncio
 
-    return asyncio.run(_run_and_finish(session, **options))
+    return asyncio.run(_run_and_finish(session, in_thread=False, **options))
 
 
 async def build_movie_async(
@@ -213,24 +217,32 @@ async def build_movie_async(
 ) -> BuildResult:
     """``build_movie`` inside a running event loop (servers, workers).
 
-    Reading the inputs, planning and writing the revision are short blocking steps on this
-    thread; provider calls run on the loop.
+    Reading the inputs, planning, writing the revision and refreshing the folder run in a worker
+    thread, so the loop keeps serving other work meanwhile; provider calls run on the loop.
+    ``pools`` is a registry shared across builds (a server's), so concurrent builds share each
+    provider's limits.
     """
-    session = BuildSession(movie, changes, budget_usd)
+    import asyncio
+
+    session = await asyncio.to_thread(BuildSession, movie, changes, budget_usd)
     if session.up_to_date is not None:
-        return session.finish(session.up_to_date)
-    return await _run_and_finish(session, **options)
+        return await asyncio.to_thread(session.finish, session.up_to_date)
+    return await _run_and_finish(session, in_thread=True, **options)
 
 
 async def _run_and_finish(
     session: BuildSession,
     *,
+    in_thread: bool,
     on_event: EventSink | None = None,
     stop: asyncio.Event | threading.Event | None = None,
     clock: Clock | None = None,
     adapters: Mapping[str, Adapter] | None = None,
     retry: RetryPolicy | None = None,
+    pools: PoolRegistry | None = None,
 ) -> BuildResult:
+    import asyncio
+
     try:
         outcomes, interrupted, revision = await session.run(
             on_event=on_event or ignore_events,
@@ -238,8 +250,11 @@ async def _run_and_finish(
             clock=clock,
             adapters=adapters,
             retry=retry,
+            pools=pools,
         )
     except BaseException:
         session.close()
         raise
+    if in_thread:
+        return await asyncio.to_thread(session.finish, outcomes, interrupted, revision)
     return session.finish(outcomes, interrupted, revision)

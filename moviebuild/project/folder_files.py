@@ -251,3 +251,10 @@ def remove_temp_files(folder: Path, relative_dir: str) -> None:
     for relative in list_files(folder, relative_dir):
         if relative.rsplit("/", 1)[-1].startswith(_TEMP_PREFIX):
             remove_file(folder, f"{relative_dir}/{relative}")
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """``write_file`` for a whole path: ``text`` as UTF-8, replacing the file in one rename and
+    never through a link in its last component."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path.parent, path.name, text.encode("utf-8"))
