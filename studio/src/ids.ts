@@ -1,0 +1,54 @@
+// Reads the one printed form of node ids (`SegmentImage[3][2]`) for display: which segment a
+// prompt, job or asset belongs to, and which prompt a failed job reads.
+
+export type ParsedId = {name: string; indices: number[]};
+
+const ID = /^([A-Za-z][A-Za-z0-9_]*)((?:\[[1-9][0-9]*\])*)$/;
+
+export const parseId = (id: string): ParsedId | null => {
+	const match = ID.exec(id);
+	if (match === null) return null;
+	const indices = [...(match[2] ?? '').matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1]));
+	return {name: match[1] ?? '', indices};
+};
+
+/** The segment (1-based) an id belongs to, or null for movie-wide ids. */
+export const segmentOf = (id: string): number | null => {
+	return parseId(id)?.indices[0] ?? null;
+};
+
+/** The editable text a job reads, for "edit the prompt" on a failed job. */
+const PROMPT_OF: Record<string, string> = {
+	AudioProducer: 'SegmentNarration',
+	TextToImageProducer: 'SegmentImagePrompt',
+	TextToVideoProducer: 'TextToMovieDirectionPrompt',
+	StartingImageProducer: 'StartingImagePrompt',
+	ImageToVideoProducer: 'ImageToMovieDirectionPrompt',
+	MusicProducer: 'MusicPrompt',
+};
+
+export const promptOfJob = (job: string): string | null => {
+	const parsed = parseId(job);
+	const prompt = parsed ? PROMPT_OF[parsed.name] : undefined;
+	if (parsed === null || prompt === undefined) return null;
+	return prompt + parsed.indices.map((index) => `[${index}]`).join('');
+};
+
+/** Human labels for the editable texts. */
+const LABELS: Record<string, string> = {
+	MovieTitle: 'Title',
+	MovieSummary: 'Summary',
+	MusicPrompt: 'Music prompt',
+	SegmentNarration: 'Narration',
+	SegmentImagePrompt: 'Image prompt',
+	TextToMovieDirectionPrompt: 'Video prompt',
+	StartingImagePrompt: 'Starting image prompt',
+	ImageToMovieDirectionPrompt: 'Video direction prompt',
+};
+
+export const labelOf = (id: string): string => {
+	const parsed = parseId(id);
+	if (parsed === null) return id;
+	const label = LABELS[parsed.name] ?? parsed.name;
+	return parsed.name === 'SegmentImagePrompt' ? `${label} ${parsed.indices[1] ?? ''}`.trim() : label;
+};
