@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.run import PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
 
@@ -86,6 +87,7 @@ class BuildSession:
         clock: Clock | None,
         adapters: Mapping[str, Adapter] | None,
         retry: RetryPolicy | None,
+        pools: PoolRegistry | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
         """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision."""
         from moviebuild.project.run import run_scheduler
@@ -101,6 +103,7 @@ class BuildSession:
             clock=clock or RealClock(),
             adapters=adapters,
             retry=retry,
+            pools=pools,
         )
         return outcomes, interrupted, revision
 
@@ -226,11 +229,13 @@ async def build_movie_async(
     clock: Clock | None = None,
     adapters: Mapping[str, Adapter] | None = None,
     retry: RetryPolicy | None = None,
+    pools: PoolRegistry | None = None,
 ) -> BuildResult:
     """``build_movie`` inside a running event loop (servers, workers).
 
     Reading the inputs, planning and writing the revision are short blocking steps on this
-    thread; provider calls run on the loop.
+    thread; provider calls run on the loop. ``pools`` is a registry shared across builds (a
+    server's), so concurrent builds share each provider's limits.
     """
     session = BuildSession(movie, changes, budget_usd)
     if session.up_to_date is not None:
@@ -242,6 +247,7 @@ async def build_movie_async(
             clock=clock,
             adapters=adapters,
             retry=retry,
+            pools=pools,
         )
     except BaseException:
         session.close()

@@ -25,18 +25,29 @@ from moviebuild.providers import catalog
 from moviebuild.providers.requests import Adapter, CallContext
 from moviebuild.store import Store
 
+#: Provider pools by name, shared by every build that is handed the same mapping (a server's
+#: movies then share each provider's limits; the first build to use a pool sets its limits).
+PoolRegistry = dict[str, Pool]
 
-def make_pools(snapshot: Snapshot, clock: Clock) -> dict[str, Pool]:
-    """One pool per provider pool name the graph's jobs use, with the Moviefile's limits."""
+
+def make_pools(
+    snapshot: Snapshot, clock: Clock, shared: PoolRegistry | None = None
+) -> dict[str, Pool]:
+    """One pool per provider pool name the graph's jobs use, with the Moviefile's limits; taken
+    from (and added to) ``shared`` when given."""
     pools: dict[str, Pool] = {}
     executor = ProviderExecutor(snapshot.moviefile)
     for job in snapshot.graph.jobs.values():
         name = executor.identity(job).pool
-        if name not in pools:
-            limits = catalog.pool_limits(snapshot.moviefile, name)
-            pools[name] = Pool(
-                name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock
-            )
+        if name in pools:
+            continue
+        if shared is not None and name in shared:
+            pools[name] = shared[name]
+            continue
+        limits = catalog.pool_limits(snapshot.moviefile, name)
+        pools[name] = Pool(name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock)
+        if shared is not None:
+            shared[name] = pools[name]
     return pools
 
 
@@ -51,6 +62,7 @@ async def run_scheduler(
     clock: Clock,
     adapters: Mapping[str, Adapter] | None,
     retry: RetryPolicy | None,
+    pools: PoolRegistry | None = None,
 ) -> tuple[dict[NodeId, JobOutcome], bool]:
     """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped."""
     recorder = StoreRecorder(store, revision, snapshot.graph)
@@ -78,7 +90,7 @@ async def run_scheduler(
         decider,
         executor,
         recorder,
-        make_pools(snapshot, clock),
+        make_pools(snapshot, clock, pools),
         clock,
         retry=retry,
         events=on_event,

@@ -1,0 +1,188 @@
+"""The aiohttp application: the ``Server`` every handler is handed (root, tokens, link signer,
+backend, limits), the bearer-token and error middlewares, and the route table. Handlers live in
+``movie_routes``, ``build_routes`` and ``stream_routes``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from moviebuild.errors import (
+    BudgetExceeded,
+    ConfigError,
+    GraphError,
+    LockHeld,
+    MovieBuildError,
+)
+from moviebuild.server.backend import BuildBackend, InProcessBackend, MovieRef
+from moviebuild.server.bodies import MAX_BODY_KEY, problem
+from moviebuild.server.builds import BuildBook
+from moviebuild.server.events import EventLogs
+from moviebuild.server.links import LinkSigner
+from moviebuild.server.root import MovieRoot, is_valid_name
+from moviebuild.server.tokens import TokenBook
+
+log = logging.getLogger("moviebuild.server")
+
+SERVER_KEY: web.AppKey[Server] = web.AppKey("server")
+MAX_BODY_BYTES = 256 * 1024
+_PUBLIC = ("/v1/openapi.json", "/v1/assets/")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Server:
+    """What every request shares. ``max_builds_per_tenant``: concurrent builds one tenant may
+    run (429 beyond); ``accepting`` turns false when the server is stopping."""
+
+    root: MovieRoot
+    tokens: TokenBook
+    signer: LinkSigner
+    logs: EventLogs
+    backend: BuildBackend
+    max_builds_per_tenant: int = 4
+    accepting: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def movie(self, tenant: str, movie_id: str) -> MovieRef:
+        """The tenant's movie ``movie_id``; 404 for anything else, including ids that are not
+        ids (``..``, slashes, NUL) and other tenants' movies."""
+        if not is_valid_name(movie_id) or not self.root.movie_exists(tenant, movie_id):
+            raise problem(404, "not-found", f"no movie {movie_id!r}"[:200])
+        return MovieRef(
+            tenant,
+            movie_id,
+            self.root.movie_folder(tenant, movie_id),
+            self.root.records_folder(tenant, movie_id),
+        )
+
+    def builds(self, ref: MovieRef) -> BuildBook:
+        return BuildBook(ref.records, ref.movie_id)
+
+    def resume_unfinished(self) -> list[tuple[MovieRef, str]]:
+        """Start again every build the last process left queued, running or interrupted; the
+        journal makes finished calls free. Returns what was resumed."""
+        resumed = []
+        for tenant, movie_id in self.root.all_movies():
+            ref = self.movie(tenant, movie_id)
+            unfinished = self.builds(ref).unfinished()
+            if unfinished:
+                self.backend.start(ref, unfinished[-1])
+                resumed.append((ref, unfinished[-1].id))
+        return resumed
+
+
+def server_of(request: web.Request) -> Server:
+    return request.app[SERVER_KEY]
+
+
+def tenant_of(request: web.Request) -> str:
+    tenant: str = request["tenant"]
+    return tenant
+
+
+@web.middleware
+async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure as a JSON ``Problem``; never a traceback."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.content_type != "application/json" and exc.status >= 400:
+            raise problem(exc.status, _kind(exc.status), exc.reason) from None
+        raise
+    except (ConfigError, GraphError, BudgetExceeded) as exc:
+        raise problem(422, "invalid", exc.message, hint=exc.hint) from None
+    except LockHeld as exc:
+        raise problem(409, "conflict", "the movie is being built", hint=exc.hint) from None
+    except MovieBuildError as exc:
+        log.warning("%s %s: %s", request.method, request.path, exc.message)
+        raise problem(
+            503, "unavailable", "the movie's store cannot be used right now", hint=exc.hint
+        ) from None
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        raise problem(
+            500, "internal", "the server failed on this request; its log has the details"
+        ) from None
+
+
+def _kind(status: int) -> str:
+    return {
+        400: "bad-request", 401: "unauthorized", 404: "not-found", 405: "method-not-allowed",
+        409: "conflict", 413: "too-large", 429: "too-many-builds",
+    }.get(status, "error")
+
+
+@web.middleware
+async def bearer_tokens(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``Authorization: Bearer <token>`` on every endpoint but the OpenAPI document and signed
+    asset links; the tenant goes into ``request["tenant"]``."""
+    if request.path.startswith(_PUBLIC) or request.method == "OPTIONS":
+        return await handler(request)
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    server = server_of(request)
+    server.tokens.refresh()
+    tenant = server.tokens.tenant_for(token.strip()) if scheme.lower() == "bearer" else None
+    if tenant is None:
+        raise problem(
+            401, "unauthorized", "a valid bearer token is required",
+            hint="send `Authorization: Bearer <token>`; `moviebuild token create TENANT` "
+            "makes one",
+            headers={"WWW-Authenticate": 'Bearer realm="moviebuild"'},
+        )
+    request["tenant"] = tenant
+    return await handler(request)
+
+
+def make_server(
+    root: MovieRoot,
+    *,
+    base_url: str = "",
+    build_options: dict[str, Any] | None = None,
+    max_builds_per_tenant: int = 4,
+    backend: BuildBackend | None = None,
+) -> Server:
+    logs = EventLogs()
+    return Server(
+        root=root,
+        tokens=TokenBook(root),
+        signer=LinkSigner(root.signing_key(), base_url),
+        logs=logs,
+        backend=backend or InProcessBackend(logs, build_options=build_options),
+        max_builds_per_tenant=max_builds_per_tenant,
+    )
+
+
+def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
+    """The application with every route; ``server.resume_unfinished`` runs at startup."""
+    from moviebuild.server import build_routes, movie_routes, stream_routes
+    from moviebuild.server.openapi import openapi_handler
+
+    app = web.Application(
+        middlewares=[problems, bearer_tokens], client_max_size=max_body_bytes
+    )
+    app[SERVER_KEY] = server
+    app[MAX_BODY_KEY] = max_body_bytes
+    app.router.add_get("/v1/openapi.json", openapi_handler)
+    movie_routes.add_routes(app.router)
+    build_routes.add_routes(app.router)
+    stream_routes.add_routes(app.router)
+
+    async def on_startup(_app: web.Application) -> None:
+        for ref, build_id in server.resume_unfinished():
+            log.info("resuming build %s of %s/%s", build_id, ref.tenant, ref.movie_id)
+
+    async def on_shutdown(_app: web.Application) -> None:
+        server.accepting = False
+        await server.backend.shutdown(server.extra.get("grace_s", 10.0))
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    return app

@@ -1,0 +1,185 @@
+"""Where a server's builds execute, behind one small interface (``BuildBackend``) so a second
+backend (workers across machines) slots in. ``InProcessBackend`` runs each build as a task on the
+server's event loop with the CLI's scheduler and one set of provider pools for every movie, so
+two movies share each provider's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from moviebuild.engine.events import BuildEvent
+from moviebuild.errors import MovieBuildError
+from moviebuild.server.builds import BuildBook, finished_document, now_text
+from moviebuild.server.events import STREAMED, EventLogs, job_event_data
+from moviebuild.server.models import BuildDocument
+
+log = logging.getLogger("moviebuild.server")
+
+
+@dataclass(frozen=True)
+class MovieRef:
+    """A movie of a tenant, with its folders (already validated by the root)."""
+
+    tenant: str
+    movie_id: str
+    folder: Path = field(compare=False)
+    records: Path = field(compare=False)
+
+
+#: Called with every build that ends (webhooks listen here).
+BuildListener = Callable[[MovieRef, BuildDocument], None]
+
+
+class BuildBackend(Protocol):
+    """Runs builds. ``start`` returns at once; the build's record and events tell the rest."""
+
+    def running(self, ref: MovieRef) -> str | None:
+        """The id of the build of ``ref`` that runs now, if any."""
+        ...
+
+    def running_count(self, tenant: str) -> int: ...
+
+    def start(self, ref: MovieRef, build: BuildDocument) -> None: ...
+
+    def cancel(self, ref: MovieRef, build_id: str) -> bool:
+        """Ask a running build to stop; True if it was running."""
+        ...
+
+    async def shutdown(self, grace_s: float) -> None:
+        """Stop every build: in-flight calls get ``grace_s`` to finish, the rest is recorded
+        as interrupted (resumed on the next start)."""
+        ...
+
+
+@dataclass
+class _Running:
+    build_id: str
+    task: asyncio.Task[None]
+    stop: asyncio.Event
+    cancelled: bool = False
+
+
+class InProcessBackend:
+    """Builds as tasks on this event loop. ``build_options`` go to ``Movie.build_async`` (tests
+    pass a fake adapter and a clock)."""
+
+    def __init__(
+        self,
+        logs: EventLogs,
+        *,
+        build_options: Mapping[str, Any] | None = None,
+        listeners: list[BuildListener] | None = None,
+    ) -> None:
+        from moviebuild.project.run import PoolRegistry
+
+        self.logs = logs
+        self.pools: PoolRegistry = {}
+        self.build_options = dict(build_options or {})
+        self.listeners = list(listeners or [])
+        self._running: dict[MovieRef, _Running] = {}
+
+    def running(self, ref: MovieRef) -> str | None:
+        found = self._running.get(ref)
+        return found.build_id if found else None
+
+    def running_count(self, tenant: str) -> int:
+        return sum(1 for ref in self._running if ref.tenant == tenant)
+
+    def start(self, ref: MovieRef, build: BuildDocument) -> None:
+        stop = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(self._run(ref, build, stop))
+        self._running[ref] = _Running(build.id, task, stop)
+        task.add_done_callback(lambda _t: self._forget(ref, build.id))
+
+    def _forget(self, ref: MovieRef, build_id: str) -> None:
+        found = self._running.get(ref)
+        if found is not None and found.build_id == build_id:
+            del self._running[ref]
+
+    def cancel(self, ref: MovieRef, build_id: str) -> bool:
+        found = self._running.get(ref)
+        if found is None or found.build_id != build_id:
+            return False
+        found.cancelled = True
+        found.stop.set()
+        return True
+
+    async def shutdown(self, grace_s: float) -> None:
+        running = list(self._running.values())
+        for entry in running:
+            entry.stop.set()
+        tasks = [entry.task for entry in running]
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    async def _run(self, ref: MovieRef, build: BuildDocument, stop: asyncio.Event) -> None:
+        from moviebuild.project.changes import Changes
+        from moviebuild.project.movie import Movie
+
+        book = BuildBook(ref.records, ref.movie_id)
+        events = self.logs.for_folder(ref.records)
+        build = build.model_copy(update={"status": "running", "error": None})
+        book.save(build)
+        events.append("build-started", {"build": build.id})
+
+        def on_event(event: BuildEvent) -> None:
+            data = job_event_data(build.id, event)
+            if data is not None:
+                events.append(STREAMED[event.kind], data)
+
+        request = build.changes
+        changes = Changes(config=request.config, overrides=request.overrides, redo=request.redo)
+        try:
+            movie = Movie.open(ref.folder)
+            result = await movie.build_async(
+                changes,
+                on_event=on_event,
+                budget_usd=request.budget_usd,
+                stop=stop,
+                pools=self.pools,
+                **self.build_options,
+            )
+            build = finished_document(build, result)
+            entry = self._running.get(ref)
+            if result.interrupted and entry is not None and entry.cancelled:
+                build = build.model_copy(update={"status": "cancelled"})
+        except asyncio.CancelledError:
+            # The server is going away mid-call: the record stays "running" and the next
+            # start resumes it from the journal.
+            raise
+        except MovieBuildError as exc:
+            build = build.model_copy(
+                update={"status": "failed", "error": exc.message, "finished": now_text()}
+            )
+        except Exception:
+            log.exception("build %s of %s/%s failed", build.id, ref.tenant, ref.movie_id)
+            build = build.model_copy(
+                update={
+                    "status": "failed",
+                    "error": "the build stopped on an unexpected error; the server log has "
+                    "the details",
+                    "finished": now_text(),
+                }
+            )
+        book.save(build)
+        events.append(
+            "build-finished",
+            {"build": build.id, "status": build.status, "revision": build.revision},
+        )
+        for listener in self.listeners:
+            try:
+                listener(ref, build)
+            except Exception:
+                log.exception("a build listener failed")
+

@@ -1,0 +1,111 @@
+"""Build endpoints: start a regeneration (or answer its dry run), read a build, cancel it. One
+build per movie at a time (409), a few per tenant (429 with Retry-After)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from moviebuild.errors import MovieBuildError
+from moviebuild.project.changes import Changes
+from moviebuild.project.movie import Movie
+from moviebuild.server.app import Server, server_of, tenant_of
+from moviebuild.server.backend import MovieRef
+from moviebuild.server.bodies import (
+    answer,
+    check_patch,
+    config_error,
+    not_found,
+    plan_document,
+    problem,
+    read_body,
+)
+from moviebuild.server.models import BuildAccepted, BuildDocument, BuildRequest
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_post("/v1/movies/{movie}/builds", post_build)
+    router.add_get("/v1/movies/{movie}/builds/{build}", get_build)
+    router.add_post("/v1/movies/{movie}/builds/{build}/cancel", cancel_build)
+
+
+def check_capacity(server: Server, ref: MovieRef) -> None:
+    """409 while ``ref`` builds, 429 when its tenant runs its limit, 503 while stopping."""
+    if not server.accepting:
+        raise problem(
+            503, "stopping", "the server is stopping and accepts no new builds",
+            hint="try again in a minute", headers={"Retry-After": "30"},
+        )
+    running = server.backend.running(ref)
+    if running is not None:
+        raise problem(
+            409, "conflict", f"build {running} of this movie is still running",
+            hint="wait for it (GET .../events) or cancel it",
+        )
+    if server.backend.running_count(ref.tenant) >= server.max_builds_per_tenant:
+        raise problem(
+            429, "too-many-builds",
+            f"this tenant already runs {server.max_builds_per_tenant} builds at once",
+            hint="wait for one to finish", headers={"Retry-After": "10"},
+        )
+
+
+def start_build(server: Server, ref: MovieRef, request: BuildRequest) -> BuildDocument:
+    """Record a new build of ``ref`` and hand it to the backend."""
+    build = server.builds(ref).new(request)
+    server.backend.start(ref, build)
+    return build
+
+
+async def post_build(request: web.Request) -> web.Response:
+    server = server_of(request)
+    ref = server.movie(tenant_of(request), request.match_info["movie"])
+    body = await read_body(request, BuildRequest)
+    check_patch(body.config)
+    changes = Changes(config=body.config, overrides=body.overrides, redo=body.redo)
+
+    def plan() -> BuildAccepted:
+        movie = Movie.open(ref.folder)
+        planned = movie.plan(changes)
+        return BuildAccepted(plan=plan_document(planned, movie.moviefile))
+
+    if not body.dry_run:
+        check_capacity(server, ref)
+    try:
+        # A build validates its changes now, so a bad patch is a 422, not a failed build.
+        accepted = await asyncio.to_thread(plan)
+    except MovieBuildError as exc:
+        raise config_error(exc) from None
+    if body.dry_run:
+        return answer(accepted)
+    assert accepted.plan is not None
+    if body.budget_usd is not None and accepted.plan.cost_usd > body.budget_usd:
+        raise problem(
+            422, "over-budget",
+            f"this build would cost about ${accepted.plan.cost_usd:.2f}, over the budget of "
+            f"${body.budget_usd:.2f}", hint="raise budget_usd or change less",
+        )
+    check_capacity(server, ref)
+    return answer(BuildAccepted(build=start_build(server, ref, body)), 202)
+
+
+async def get_build(request: web.Request) -> web.Response:
+    server = server_of(request)
+    ref = server.movie(tenant_of(request), request.match_info["movie"])
+    build = server.builds(ref).get(request.match_info["build"])
+    if build is None:
+        raise not_found("no such build")
+    return answer(build)
+
+
+async def cancel_build(request: web.Request) -> web.Response:
+    server = server_of(request)
+    ref = server.movie(tenant_of(request), request.match_info["movie"])
+    build_id = request.match_info["build"]
+    build = server.builds(ref).get(build_id)
+    if build is None:
+        raise not_found("no such build")
+    if not server.backend.cancel(ref, build_id):
+        raise problem(409, "conflict", f"build {build_id} is not running ({build.status})")
+    return answer(build.model_copy(update={"status": "running"}), 202)

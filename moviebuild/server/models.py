@@ -1,0 +1,182 @@
+"""The HTTP API's request and response bodies as pydantic models: the handlers validate and answer
+with these, and the OpenAPI document is generated from them. ``MovieState`` is the project's own
+answer document, served as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from moviebuild.project.state import JobError, PromptState
+from moviebuild.timeline.model import Timeline
+
+MAX_OVERRIDE_CHARS = 20_000
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateMovie(_Body):
+    """``POST /v1/movies``: a Moviefile as JSON (the same keys as ``Moviefile.yaml``)."""
+
+    moviefile: dict[str, Any] = Field(description="the Moviefile's keys and values")
+    overrides: dict[str, str] = Field(
+        default_factory=dict, description="artifact id -> text, e.g. SegmentNarration[2]"
+    )
+    dry_run: bool = Field(False, description="only plan: answer with the plan and its cost")
+    budget_usd: float | None = Field(None, ge=0, description="refuse to build above this cost")
+
+
+class BuildRequest(_Body):
+    """``POST /v1/movies/{id}/builds``: what to change before building."""
+
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="a Moviefile patch; null removes a key"
+    )
+    overrides: dict[str, str] = Field(default_factory=dict)
+    redo: list[str] = Field(default_factory=list, description="job or artifact ids to redo")
+    dry_run: bool = False
+    budget_usd: float | None = Field(None, ge=0)
+
+
+class CheckoutRequest(_Body):
+    revision: int | str = Field(description="3 or r3")
+    force: bool = Field(False, description="discard edits no revision has built")
+
+
+class PlannedJob(BaseModel):
+    id: str
+    producer: str
+    reason: str
+    layer: int
+
+
+class PlanDocument(BaseModel):
+    """A dry run: the jobs that would run, why, and the estimated cost."""
+
+    jobs: list[PlannedJob]
+    up_to_date: int = Field(description="jobs that would not run")
+    calls_per_provider: dict[str, int]
+    cost_usd: float
+    cost_per_provider_usd: dict[str, float]
+    missing_keys: list[str]
+
+
+BuildStatus = Literal[
+    "queued", "running", "complete", "incomplete", "interrupted", "cancelled", "failed"
+]
+
+
+class BuildDocument(BaseModel):
+    """One build. ``status``: queued, running, then complete, incomplete (failed or blocked
+    jobs), interrupted (the server stopped; it resumes on the next start), cancelled, or failed
+    (the build could not run: ``error`` says why)."""
+
+    id: str
+    movie: str
+    status: BuildStatus
+    created: str
+    finished: str | None = None
+    revision: int | None = None
+    ran: dict[str, int] = Field(default_factory=dict)
+    reused: int = 0
+    failed: list[str] = Field(default_factory=list)
+    blocked: list[str] = Field(default_factory=list)
+    cost_usd: float = 0.0
+    estimate_usd: float = 0.0
+    error: str | None = None
+    notices: list[str] = Field(default_factory=list)
+    changes: BuildRequest = Field(default_factory=lambda: BuildRequest())
+
+
+class CreatedMovie(BaseModel):
+    id: str
+    build: BuildDocument | None = None
+    plan: PlanDocument | None = None
+
+
+class BuildAccepted(BaseModel):
+    """202 for a started build, 200 with ``plan`` for a dry run."""
+
+    build: BuildDocument | None = None
+    plan: PlanDocument | None = None
+
+
+class MovieSummary(BaseModel):
+    id: str
+    inquiry: str
+    revision: int | None
+    building: str | None = Field(description="the running build's id")
+
+
+class MovieList(BaseModel):
+    movies: list[MovieSummary]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
+class PromptList(BaseModel):
+    prompts: list[PromptState]
+
+
+class ErrorList(BaseModel):
+    errors: list[JobError]
+
+
+class TimelineDocument(BaseModel):
+    timeline: Timeline | None
+    assets: dict[str, str]
+
+
+class RevisionEntryDocument(BaseModel):
+    revision: int
+    name: str
+    created: str
+    current: bool
+    calls: int
+    ran: dict[str, int]
+    reused: int
+    failed: int
+    blocked: int
+    interrupted: bool
+    cost_usd: float
+
+
+class RevisionList(BaseModel):
+    revisions: list[RevisionEntryDocument]
+
+
+class RevisionDiff(BaseModel):
+    """What differs between revision ``from`` and revision ``to``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    inputs: dict[str, Any]
+    overrides: dict[str, Any]
+    artifacts: dict[str, Any]
+
+
+class RevisionDocument(BaseModel):
+    revision: int
+    created: str
+    interrupted: bool
+    moviefile: dict[str, Any]
+    overrides: dict[str, str]
+    outputs: dict[str, str] = Field(description="artifact id -> digest")
+    diff_from_previous: RevisionDiff | None
+
+
+class Problem(BaseModel):
+    """Every error answer: what went wrong, where (a JSON path for request bodies) and what to
+    do. No traceback, no internal detail."""
+
+    error: str = Field(description="a short kind: not-found, invalid, conflict, ...")
+    message: str
+    hint: str | None = None
+    where: str | None = Field(
+        None, description="JSON path in the request, e.g. $.moviefile.duration"
+    )

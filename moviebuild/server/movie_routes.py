@@ -1,0 +1,252 @@
+"""Movie endpoints: create (with its first build or a dry run), list, state, delete, prompts,
+errors, timeline, revisions and checkout. Project work (reading stores, planning) runs in a
+worker thread so one slow movie never holds up the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from moviebuild.errors import MovieBuildError
+from moviebuild.project.changes import Changes
+from moviebuild.project.movie import Movie
+from moviebuild.server.app import Server, server_of, tenant_of
+from moviebuild.server.backend import MovieRef
+from moviebuild.server.bodies import (
+    answer,
+    check_moviefile,
+    config_error,
+    not_found,
+    plan_document,
+    problem,
+    read_body,
+)
+from moviebuild.server.build_routes import check_capacity, start_build
+from moviebuild.server.models import (
+    BuildRequest,
+    CheckoutRequest,
+    CreatedMovie,
+    CreateMovie,
+    ErrorList,
+    MovieList,
+    MovieSummary,
+    PromptList,
+    RevisionDiff,
+    RevisionDocument,
+    RevisionEntryDocument,
+    RevisionList,
+    TimelineDocument,
+)
+
+PAGE_SIZE = 50
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_post("/v1/movies", create_movie)
+    router.add_get("/v1/movies", list_movies)
+    router.add_get("/v1/movies/{movie}", get_movie)
+    router.add_delete("/v1/movies/{movie}", delete_movie)
+    router.add_get("/v1/movies/{movie}/prompts", get_prompts)
+    router.add_get("/v1/movies/{movie}/errors", get_errors)
+    router.add_get("/v1/movies/{movie}/timeline", get_timeline)
+    router.add_get("/v1/movies/{movie}/revisions", get_revisions)
+    router.add_get("/v1/movies/{movie}/revisions/{rev}", get_revision)
+    router.add_post("/v1/movies/{movie}/checkout", checkout)
+
+
+def movie_ref(request: web.Request) -> MovieRef:
+    return server_of(request).movie(tenant_of(request), request.match_info["movie"])
+
+
+async def create_movie(request: web.Request) -> web.Response:
+    server = server_of(request)
+    tenant = tenant_of(request)
+    body = await read_body(request, CreateMovie)
+    text, moviefile = check_moviefile(body.moviefile, ("moviefile",))
+    movie_id = f"m-{secrets.token_hex(6)}"
+    folder = server.root.create_movie(tenant, movie_id, text)
+    ref = server.movie(tenant, movie_id)
+    changes = Changes(overrides=body.overrides)
+    try:
+        if not body.dry_run:
+            check_capacity(server, ref)
+        plan = await asyncio.to_thread(lambda: Movie.open(folder).plan(changes))
+        document = plan_document(plan, moviefile)
+        if body.budget_usd is not None and document.cost_usd > body.budget_usd:
+            raise problem(
+                422, "over-budget",
+                f"the first build would cost about ${document.cost_usd:.2f}, over the budget "
+                f"of ${body.budget_usd:.2f}", hint="raise budget_usd or choose cheaper providers",
+            )
+    except MovieBuildError as exc:
+        server.root.delete_movie(tenant, movie_id)
+        where = "$.overrides" if body.overrides else None
+        raise config_error(exc, where) from None
+    except BaseException:
+        server.root.delete_movie(tenant, movie_id)
+        raise
+    if body.dry_run:
+        return answer(CreatedMovie(id=movie_id, plan=document), 201)
+    build = start_build(
+        server, ref, BuildRequest(overrides=body.overrides, budget_usd=body.budget_usd)
+    )
+    return answer(CreatedMovie(id=movie_id, build=build), 201)
+
+
+async def list_movies(request: web.Request) -> web.Response:
+    server = server_of(request)
+    tenant = tenant_of(request)
+    try:
+        limit = min(max(int(request.query.get("limit", PAGE_SIZE)), 1), 200)
+    except ValueError:
+        raise problem(400, "bad-request", "limit must be a whole number", where="limit") from None
+    cursor = request.query.get("cursor", "")
+    ids = [m for m in server.root.list_movies(tenant) if m > cursor]
+    page, rest = ids[:limit], ids[limit:]
+
+    def summaries() -> list[MovieSummary]:
+        return [_summary(server, server.movie(tenant, movie_id)) for movie_id in page]
+
+    movies = await asyncio.to_thread(summaries)
+    return answer(MovieList(movies=movies, next_cursor=page[-1] if rest else None))
+
+
+def _summary(server: Server, ref: MovieRef) -> MovieSummary:
+    inquiry = ""
+    try:
+        data = yaml.safe_load((ref.folder / "Moviefile.yaml").read_text(encoding="utf-8"))
+        inquiry = str(data.get("inquiry", "")) if isinstance(data, dict) else ""
+    except (OSError, yaml.YAMLError):
+        pass
+    head = ref.folder / ".moviebuild" / "HEAD"
+    revision = None
+    with contextlib.suppress(OSError, ValueError):
+        revision = int(head.read_text().strip())
+    return MovieSummary(
+        id=ref.movie_id, inquiry=inquiry, revision=revision,
+        building=server.backend.running(ref),
+    )
+
+
+async def _state(request: web.Request) -> Any:
+    server = server_of(request)
+    ref = movie_ref(request)
+    linker = server.signer.linker(ref.tenant, ref.movie_id)
+    return await asyncio.to_thread(lambda: Movie.open(ref.folder).state(link=linker))
+
+
+async def get_movie(request: web.Request) -> web.Response:
+    return answer(await _state(request))
+
+
+async def get_prompts(request: web.Request) -> web.Response:
+    return answer(PromptList(prompts=(await _state(request)).prompts))
+
+
+async def get_errors(request: web.Request) -> web.Response:
+    return answer(ErrorList(errors=(await _state(request)).errors))
+
+
+async def get_timeline(request: web.Request) -> web.Response:
+    state = await _state(request)
+    return answer(TimelineDocument(timeline=state.timeline, assets=state.assets))
+
+
+async def delete_movie(request: web.Request) -> web.Response:
+    server = server_of(request)
+    ref = movie_ref(request)
+    running = server.backend.running(ref)
+    if running is not None:
+        raise problem(
+            409, "conflict", f"build {running} of this movie is running",
+            hint=f"cancel it first: POST /v1/movies/{ref.movie_id}/builds/{running}/cancel",
+        )
+    await asyncio.to_thread(server.root.delete_movie, ref.tenant, ref.movie_id)
+    server.logs.forget(ref.records)
+    return web.Response(status=204)
+
+
+async def get_revisions(request: web.Request) -> web.Response:
+    ref = movie_ref(request)
+
+    def entries() -> list[RevisionEntryDocument]:
+        movie = Movie.open(ref.folder)
+        if not movie.store_exists():
+            return []
+        return [RevisionEntryDocument.model_validate(e.to_json()) for e in movie.log()]
+
+    return answer(RevisionList(revisions=await asyncio.to_thread(entries)))
+
+
+def _revision_number(text: str) -> int | None:
+    digits = text.removeprefix("r")
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
+
+
+async def get_revision(request: web.Request) -> web.Response:
+    ref = movie_ref(request)
+    rev = _revision_number(request.match_info["rev"])
+
+    def document() -> RevisionDocument | None:
+        from moviebuild.project.history import diff_revisions
+        from moviebuild.project.records import read_revision
+
+        movie = Movie.open(ref.folder)
+        if rev is None or not movie.store_exists():
+            return None
+        with movie.open_store() as store:
+            revisions = store.list_revisions()
+            if rev not in revisions:
+                return None
+            record = read_revision(store, rev)
+        earlier = [r for r in revisions if r < rev]
+        diff = diff_revisions(movie, earlier[-1], rev) if earlier else None
+        return RevisionDocument(
+            revision=rev,
+            created=record.created,
+            interrupted=record.interrupted,
+            moviefile=dict(record.moviefile),
+            overrides={str(a): o.text for a, o in record.overrides.items()},
+            outputs={str(a): d for a, d in record.outputs().items()},
+            diff_from_previous=RevisionDiff.model_validate(diff) if diff else None,
+        )
+
+    found = await asyncio.to_thread(document)
+    if found is None:
+        raise not_found("no such revision")
+    return answer(found)
+
+
+async def checkout(request: web.Request) -> web.Response:
+    server = server_of(request)
+    ref = movie_ref(request)
+    body = await read_body(request, CheckoutRequest)
+    rev = _revision_number(str(body.revision))
+    if server.backend.running(ref) is not None:
+        raise problem(409, "conflict", "a build of this movie is running; checkout waits")
+    linker = server.signer.linker(ref.tenant, ref.movie_id)
+
+    def run() -> Any:
+        movie = Movie.open(ref.folder)
+        if rev is None or not movie.store_exists():
+            return None
+        with movie.open_store() as store:
+            if rev not in store.list_revisions():
+                return None
+        movie.checkout(rev, force=body.force)
+        return movie.state(link=linker)
+
+    try:
+        state = await asyncio.to_thread(run)
+    except MovieBuildError as exc:
+        raise problem(409, "conflict", exc.message, hint=exc.hint) from None
+    if state is None:
+        raise problem(404, "not-found", "no such revision", where="$.revision")
+    return answer(state)
+

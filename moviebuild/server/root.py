@@ -1,0 +1,157 @@
+"""Where a server keeps its movies: ``ROOT/tenants/<tenant>/movies/<id>/`` (a movie folder the
+CLI can open) plus the server's own records (tokens, the link-signing key, per-movie build
+records and events). ``MovieRoot`` is the interface; ``LocalRoot`` the local-folder one. Every
+tenant and movie id is checked here before it becomes part of a path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from moviebuild.errors import ConfigError
+from moviebuild.project.folder import write_text_atomically
+
+#: Tenant names and movie ids: lower-case letters, digits and dashes, starting with one of the
+#: first two. Nothing else ever reaches the file system (no ``..``, slashes, NUL or dots).
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def is_valid_name(text: str) -> bool:
+    """Whether ``text`` may name a tenant or a movie."""
+    return _NAME.fullmatch(text) is not None
+
+
+def check_tenant(name: str) -> str:
+    if not is_valid_name(name):
+        raise ConfigError(
+            f"{name!r} cannot name a tenant",
+            hint="use lower-case letters, digits and dashes (at most 63), e.g. acme-films",
+        )
+    return name
+
+
+class MovieRoot(Protocol):
+    """What the server needs from the place movies live. A movie is always opened from a local
+    folder (the CLI's unit); a remote root keeps that folder as a cache over its own store."""
+
+    def describe(self) -> str: ...
+
+    def movie_folder(self, tenant: str, movie_id: str) -> Path: ...
+
+    def records_folder(self, tenant: str, movie_id: str) -> Path: ...
+
+    def movie_exists(self, tenant: str, movie_id: str) -> bool: ...
+
+    def create_movie(self, tenant: str, movie_id: str, moviefile_text: str) -> Path: ...
+
+    def delete_movie(self, tenant: str, movie_id: str) -> None: ...
+
+    def list_movies(self, tenant: str) -> list[str]: ...
+
+    def all_movies(self) -> Iterator[tuple[str, str]]: ...
+
+    def read_tokens(self) -> str | None: ...
+
+    def write_tokens(self, text: str) -> None: ...
+
+    def signing_key(self) -> bytes: ...
+
+
+class LocalRoot:
+    """Movies in a local folder; the default, needing nothing else installed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _tenant(self, tenant: str) -> Path:
+        if not is_valid_name(tenant):
+            raise KeyError(tenant)
+        return self.path / "tenants" / tenant
+
+    def movie_folder(self, tenant: str, movie_id: str) -> Path:
+        if not is_valid_name(movie_id):
+            raise KeyError(movie_id)
+        return self._tenant(tenant) / "movies" / movie_id
+
+    def records_folder(self, tenant: str, movie_id: str) -> Path:
+        if not is_valid_name(movie_id):
+            raise KeyError(movie_id)
+        return self._tenant(tenant) / "records" / movie_id
+
+    def movie_exists(self, tenant: str, movie_id: str) -> bool:
+        if not (is_valid_name(tenant) and is_valid_name(movie_id)):
+            return False
+        return (self.movie_folder(tenant, movie_id) / "Moviefile.yaml").is_file()
+
+    def create_movie(self, tenant: str, movie_id: str, moviefile_text: str) -> Path:
+        folder = self.movie_folder(tenant, movie_id)
+        folder.mkdir(parents=True, exist_ok=False)
+        write_text_atomically(folder / "Moviefile.yaml", moviefile_text)
+        return folder
+
+    def delete_movie(self, tenant: str, movie_id: str) -> None:
+        for folder in (self.movie_folder(tenant, movie_id), self.records_folder(tenant, movie_id)):
+            if folder.exists():
+                # Renamed first so a half-deleted movie is never listed or opened.
+                doomed = folder.with_name(f".deleted-{folder.name}-{secrets.token_hex(4)}")
+                folder.rename(doomed)
+                shutil.rmtree(doomed, ignore_errors=True)
+
+    def list_movies(self, tenant: str) -> list[str]:
+        movies = self._tenant(tenant) / "movies"
+        if not movies.is_dir():
+            return []
+        return sorted(
+            p.name for p in movies.iterdir() if is_valid_name(p.name) and p.is_dir()
+        )
+
+    def all_movies(self) -> Iterator[tuple[str, str]]:
+        tenants = self.path / "tenants"
+        if not tenants.is_dir():
+            return
+        for tenant in sorted(p.name for p in tenants.iterdir() if is_valid_name(p.name)):
+            for movie_id in self.list_movies(tenant):
+                yield tenant, movie_id
+
+    def read_tokens(self) -> str | None:
+        path = self.path / "tokens.json"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def write_tokens(self, text: str) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(self.path / "tokens.json", text)
+        os.chmod(self.path / "tokens.json", 0o600)
+
+    def signing_key(self) -> bytes:
+        """The key that signs asset links, made on first use; links survive restarts."""
+        path = self.path / "signing.key"
+        if not path.is_file():
+            self.path.mkdir(parents=True, exist_ok=True)
+            write_text_atomically(path, secrets.token_hex(32))
+            os.chmod(path, 0o600)
+        return bytes.fromhex(path.read_text(encoding="utf-8").strip())
+
+
+def open_root(location: str | Path) -> MovieRoot:
+    """The root at ``location``: a local folder, or (later) ``s3://bucket/prefix``."""
+    text = str(location)
+    if text.startswith("s3://"):
+        raise ConfigError(
+            f"--root {text}: an S3 root is not available in this version of moviebuild",
+            hint="serve from a local folder (--root DIR); movies there may still keep their "
+            "store on S3 with `store: s3://...` in the Moviefile",
+        )
+    if "://" in text and not text.startswith("file://"):
+        raise ConfigError(
+            f"--root {text}: unknown kind of root", hint="use a folder or s3://bucket/prefix"
+        )
+    return LocalRoot(Path(text.removeprefix("file://")).absolute())

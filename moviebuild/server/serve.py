@@ -1,0 +1,49 @@
+"""Running the server until SIGTERM or Ctrl-C: stop accepting builds, give in-flight provider
+calls a grace period, record the rest as interrupted (the next start resumes them)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from moviebuild.server.app import make_app, make_server
+from moviebuild.server.root import MovieRoot
+
+log = logging.getLogger("moviebuild.server")
+
+
+async def serve(
+    root: MovieRoot,
+    host: str,
+    port: int,
+    *,
+    grace_s: float = 10.0,
+    max_builds_per_tenant: int = 4,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Serve until a signal; ``ready`` is set once the port listens."""
+    base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+    server = make_server(root, base_url=base_url, max_builds_per_tenant=max_builds_per_tenant)
+    server.extra["grace_s"] = grace_s
+    app = make_app(server)
+    runner = web.AppRunner(app, shutdown_timeout=grace_s + 5)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("serving %s on %s", root.describe(), base_url)
+    print(f"moviebuild serving {root.describe()} on {base_url}", flush=True)
+    if ready is not None:
+        ready.set()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        await stopping.wait()
+    finally:
+        print("stopping: letting in-flight calls finish", flush=True)
+        server.accepting = False
+        await runner.cleanup()

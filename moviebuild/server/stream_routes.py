@@ -1,0 +1,92 @@
+"""Streams out of the server: a movie's events as Server-Sent Events (replayed after
+``Last-Event-ID``, across restarts) and assets by signed link (no token needed; a bad or
+expired signature is a 404 like any other missing thing)."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+
+from aiohttp import web
+
+from moviebuild.server.app import server_of, tenant_of
+from moviebuild.server.bodies import not_found, problem
+from moviebuild.server.root import is_valid_name
+
+KEEPALIVE_S = 15.0
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/v1/movies/{movie}/events", stream_events)
+    router.add_get("/v1/assets/{tenant}/{movie}/{digest}", get_asset)
+
+
+def _last_event_id(request: web.Request) -> int:
+    text = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 12):
+        raise problem(400, "bad-request", "Last-Event-ID must be an event id (a whole number)")
+    return int(text)
+
+
+async def stream_events(request: web.Request) -> web.StreamResponse:
+    """Every event after ``Last-Event-ID`` (or ``?after=``), then new ones as they happen.
+    ``?until=build-finished`` ends the stream after the next build-finished event."""
+    server = server_of(request)
+    ref = server.movie(tenant_of(request), request.match_info["movie"])
+    last = _last_event_id(request)
+    until = request.query.get("until")
+    log = server.logs.for_folder(ref.records)
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    while server.accepting:
+        events = log.after(last)
+        for event in events:
+            await response.write(event.to_sse())
+            last = event.id
+            if until is not None and event.type == until:
+                return response
+        if not events:
+            await response.write(b": keepalive\n\n")
+        await log.wait(KEEPALIVE_S)
+    return response
+
+
+async def get_asset(request: web.Request) -> web.Response:
+    server = server_of(request)
+    tenant, movie_id = request.match_info["tenant"], request.match_info["movie"]
+    digest = request.match_info["digest"]
+    expires = request.query.get("expires", "")
+    signature = request.query.get("signature", "")
+    if not (is_valid_name(tenant) and is_valid_name(movie_id)):
+        raise not_found("no such asset")
+    if not server.signer.check(tenant, movie_id, digest, expires, signature):
+        raise not_found("no such asset")
+    if not server.root.movie_exists(tenant, movie_id):
+        raise not_found("no such asset")
+    ref = server.movie(tenant, movie_id)
+
+    def read() -> tuple[bytes, str] | None:
+        from moviebuild.store import open_store
+
+        store_path = ref.folder / ".moviebuild"
+        if not store_path.is_dir():
+            return None
+        with open_store(str(store_path), create=False) as store:
+            if not store.blobs.has_blob(digest):
+                return None
+            ext = store.blobs.blob_path(digest).rsplit(".", 1)[-1]
+            return store.blobs.get_blob(digest), ext
+
+    found = await asyncio.to_thread(read)
+    if found is None:
+        raise not_found("no such asset")
+    data, ext = found
+    content_type = mimetypes.types_map.get(f".{ext}", "application/octet-stream")
+    return web.Response(
+        body=data,
+        content_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    )

@@ -1,0 +1,119 @@
+"""Bearer tokens mapped to tenants. A token is shown once when created; the root keeps only its
+SHA-256 (``tokens.json``, written atomically), and a presented token is compared with every
+stored hash in constant time. Tokens never reach a log, an error or a store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from moviebuild.errors import ConfigError, StoreFormatError
+from moviebuild.server.root import MovieRoot, check_tenant
+
+TOKENS_FORMAT_VERSION = 1
+_PREFIX = "mbt_"
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    """One stored token: ``id`` names it (for revoking) without revealing it."""
+
+    id: str
+    tenant: str
+    sha256: str
+    created: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenBook:
+    """The tokens of a root. Reads ``tokens.json`` on every change so two processes (``token
+    create`` while ``serve`` runs) see each other's writes."""
+
+    def __init__(self, root: MovieRoot) -> None:
+        self.root = root
+        self._entries: list[TokenEntry] = self._read()
+        self._loaded = root.read_tokens()
+
+    def _read(self) -> list[TokenEntry]:
+        text = self.root.read_tokens()
+        if text is None:
+            return []
+        try:
+            data = json.loads(text)
+            if data.get("format_version") != TOKENS_FORMAT_VERSION:
+                raise StoreFormatError(
+                    f"{self.root.describe()}/tokens.json has format "
+                    f"{data.get('format_version')!r}; this moviebuild reads format "
+                    f"{TOKENS_FORMAT_VERSION}",
+                    hint="use the moviebuild version that wrote it",
+                )
+            return [TokenEntry(**entry) for entry in data["tokens"]]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StoreFormatError(
+                f"{self.root.describe()}/tokens.json cannot be read ({type(exc).__name__})",
+                hint="restore it from a backup or delete it and create new tokens",
+            ) from None
+
+    def _write(self) -> None:
+        data = {
+            "format_version": TOKENS_FORMAT_VERSION,
+            "tokens": [asdict(entry) for entry in self._entries],
+        }
+        self.root.write_tokens(json.dumps(data, indent=2) + "\n")
+        self._loaded = self.root.read_tokens()
+
+    def refresh(self) -> None:
+        """Re-read the tokens file when another process changed it."""
+        text = self.root.read_tokens()
+        if text != self._loaded:
+            self._entries = self._read()
+            self._loaded = text
+
+    def create(self, tenant: str) -> tuple[TokenEntry, str]:
+        """A new token for ``tenant``: its entry and the token itself (shown once)."""
+        check_tenant(tenant)
+        self.refresh()
+        token_id = secrets.token_hex(4)
+        token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"
+        entry = TokenEntry(
+            id=token_id,
+            tenant=tenant,
+            sha256=_hash(token),
+            created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        self._entries.append(entry)
+        self._write()
+        return entry, token
+
+    def revoke(self, token_id: str) -> TokenEntry:
+        """Forget the token named ``token_id``; it stops working at once."""
+        self.refresh()
+        for entry in self._entries:
+            if entry.id == token_id:
+                self._entries.remove(entry)
+                self._write()
+                return entry
+        raise ConfigError(
+            f"no token {token_id!r}", hint="`moviebuild token list` shows the token ids"
+        )
+
+    def entries(self) -> list[TokenEntry]:
+        self.refresh()
+        return list(self._entries)
+
+    def tenant_for(self, token: str) -> str | None:
+        """The tenant of ``token``, or None. Every stored hash is compared, in constant time."""
+        presented = _hash(token).encode("ascii")
+        found = None
+        for entry in self._entries:
+            if hmac.compare_digest(presented, entry.sha256.encode("ascii")):
+                found = entry.tenant
+        return found
