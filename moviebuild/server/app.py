@@ -31,7 +31,7 @@ log = logging.getLogger("moviebuild.server")
 
 SERVER_KEY: web.AppKey[Server] = web.AppKey("server")
 MAX_BODY_BYTES = 256 * 1024
-_PUBLIC = ("/v1/openapi.json", "/v1/assets/")
+_PUBLIC = ("/v1/openapi.json", "/v1/assets/", "/studio")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -162,7 +162,7 @@ def make_server(
 
 def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
     """The application with every route; ``server.resume_unfinished`` runs at startup."""
-    from moviebuild.server import build_routes, movie_routes, stream_routes
+    from moviebuild.server import build_routes, movie_routes, stream_routes, studio_routes
     from moviebuild.server.openapi import openapi_handler
 
     app = web.Application(
@@ -174,6 +174,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     movie_routes.add_routes(app.router)
     build_routes.add_routes(app.router)
     stream_routes.add_routes(app.router)
+    studio_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         for ref, build_id in server.resume_unfinished():

@@ -1,4 +1,4 @@
-// The Remotion Player playing the current revision with the same `Movie` component, validator and
+// The Remotion Player playing the current revision with the same `Movie` component and
 // measurements as `moviebuild preview` and the renderer (remotion/src). It remounts when the
 // revision changes, so the page shows the new movie as soon as a build ends.
 import {Player} from '@remotion/player';
@@ -6,7 +6,7 @@ import {useEffect, useState} from 'react';
 import {framesOf} from '../../remotion/src/geometry';
 import {measureMedia} from '../../remotion/src/measure';
 import {Movie, type MovieCompositionProps} from '../../remotion/src/Movie';
-import {parseMovieProps} from '../../remotion/src/props';
+import type {MovieProps} from '../../remotion/src/props';
 import type {MovieState} from './api';
 
 type Loaded = {props: MovieCompositionProps; frames: number} | {error: string} | null;
@@ -21,12 +21,9 @@ export const PlayerView = ({state}: {state: MovieState}) => {
 		setLoaded(null);
 		if (timeline === null) return;
 		const load = async () => {
-			const movie = parseMovieProps({
-				timeline,
-				assets: {assets},
-				assetBaseUrl: `${window.location.origin}/`,
-				showCaptions: true,
-			});
+			// The server's MovieState is already checked against the same timeline model, and
+			// the validator compiles code at run time, which the page's CSP forbids.
+			const movie: MovieProps = {timeline, assets: {assets}, assetBaseUrl: `${window.location.origin}/`, showCaptions: true};
 			const props: MovieCompositionProps = {...movie, media: await measureMedia(movie)};
 			if (live) setLoaded({props, frames: framesOf(timeline.duration_s, timeline.fps)});
 		};

@@ -1,7 +1,7 @@
 // One row per segment: its narration and prompts (editable), its audio, its images or clip as
 // thumbnails with "New take", and the status of each of its jobs, live while a build runs.
 import type {MovieState, PromptState} from './api';
-import {parseId, segmentOf} from './ids';
+import {byReadingOrder, parseId, segmentOf} from './ids';
 import type {Progress} from './progress';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
@@ -51,7 +51,9 @@ export const Segments = ({state, progress, drafts, onDraft, onNewTake, busy}: Pr
 			<h2 id="segments-heading">Segments</h2>
 			<ol className="segments">
 				{rows.map((segment) => {
-					const prompts: PromptState[] = state.prompts.filter((p) => inSegment(p.id, segment));
+					const prompts: PromptState[] = state.prompts
+						.filter((p) => inSegment(p.id, segment))
+						.sort((a, b) => byReadingOrder(a.id, b.id));
 					const assets = Object.entries(state.assets).filter(([id]) => inSegment(id, segment));
 					const audio = assets.find(([id]) => parseId(id)?.name === 'SegmentAudio');
 					const visuals = assets.filter(([id]) => ['SegmentImage', 'SegmentVideo', 'StartingImage'].includes(parseId(id)?.name ?? ''));

@@ -52,3 +52,29 @@ export const labelOf = (id: string): string => {
 	const label = LABELS[parsed.name] ?? parsed.name;
 	return parsed.name === 'SegmentImagePrompt' ? `${label} ${parsed.indices[1] ?? ''}`.trim() : label;
 };
+
+const ORDER = [
+	'MovieTitle',
+	'MovieSummary',
+	'MusicPrompt',
+	'SegmentNarration',
+	'SegmentImagePrompt',
+	'TextToMovieDirectionPrompt',
+	'StartingImagePrompt',
+	'ImageToMovieDirectionPrompt',
+];
+
+/** Sorts ids as a person reads a movie: title, summary, music, then narration before prompts. */
+export const byReadingOrder = (a: string, b: string): number => {
+	const rank = (id: string) => {
+		const parsed = parseId(id);
+		const at = ORDER.indexOf(parsed?.name ?? '');
+		return [at < 0 ? ORDER.length : at, ...(parsed?.indices ?? [])];
+	};
+	const [left, right] = [rank(a), rank(b)];
+	for (let index = 0; index < Math.max(left.length, right.length); index++) {
+		const difference = (left[index] ?? 0) - (right[index] ?? 0);
+		if (difference !== 0) return difference;
+	}
+	return 0;
+};
