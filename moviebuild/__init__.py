@@ -18,6 +18,9 @@ The public API is what ``__all__`` names::
     plan = movie.plan(moviebuild.Changes(overrides={"SegmentNarration[2]": "New words"}))
     result = movie.build(moviebuild.Changes(config={"voice": "alice"}), budget_usd=2.50)
     state = movie.state()          # MovieState: revision, timeline with links, prompts, errors
+
+    server = moviebuild.connect("http://127.0.0.1:8080", token)   # the same verbs, remotely
+    movie = server.movie("m-1f2e3d4c5b6a")
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.errors import MovieBuildError
 
 if TYPE_CHECKING:
+    from moviebuild.client import RemoteServer
     from moviebuild.engine.plan import Plan
     from moviebuild.project.changes import Changes
     from moviebuild.project.movie import Movie
@@ -41,6 +45,7 @@ __all__ = [
     "MovieBuildError",
     "MovieState",
     "Plan",
+    "connect",
     "open",
 ]
 
@@ -58,6 +63,14 @@ def open(path_or_url: str | Path) -> Movie:
     from moviebuild.project.movie import Movie
 
     return Movie.open(path_or_url)
+
+
+def connect(url: str | None = None, token: str | None = None) -> RemoteServer:
+    """The ``moviebuild serve`` at ``url`` as the tenant of ``token`` (defaults:
+    ``MOVIEBUILD_SERVER``, ``MOVIEBUILD_TOKEN``); its movies answer like local ones."""
+    from moviebuild.client import connect as connect_to
+
+    return connect_to(url, token)
 
 
 def __getattr__(name: str) -> Any:

@@ -16,8 +16,10 @@ from moviebuild.cli.redo_cmd import redo
 from moviebuild.cli.render_cmd import render
 from moviebuild.cli.reset_cmd import reset
 from moviebuild.cli.schema_cmd import schema
+from moviebuild.cli.serve_cmd import serve
 from moviebuild.cli.status_cmd import status
 from moviebuild.cli.studio_cmd import studio
+from moviebuild.cli.token_cmd import token
 
 ALL = [
     init,
@@ -35,5 +37,7 @@ ALL = [
     render,
     doctor,
     preview,
+    serve,
+    token,
     studio,
 ]

@@ -20,11 +20,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 @dataclass
 class CliContext:
     """``folder``: the movie folder (``-C``); ``as_json``: print data, not text (``--json``
-    before or after the command); ``budget_usd``: ``--budget``."""
+    before or after the command); ``budget_usd``: ``--budget``; ``server`` and ``movie_id``: a
+    movie on a ``moviebuild serve`` instead of the folder (``--server``, ``--movie``)."""
 
     folder: Path = Path(".")
     as_json: bool = False
     budget_usd: float | None = None
+    server: str | None = None
+    movie_id: str | None = None
 
     def open_movie(self, overrides: dict[str, str] | None = None) -> Movie:
         from moviebuild.project.movie import Movie

@@ -81,6 +81,14 @@ def _budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -
     "--set", "assignments", multiple=True, metavar="ID=TEXT",
     help="Override a text artifact, e.g. 'SegmentNarration[2]=New words' (kept as an edit).",
 )
+@click.option(
+    "--server", envvar="MOVIEBUILD_SERVER", metavar="URL",
+    help="Work on a movie of this moviebuild server (token in MOVIEBUILD_TOKEN).",
+)
+@click.option(
+    "--movie", "movie_id", envvar="MOVIEBUILD_MOVIE", metavar="ID",
+    help="With --server: the movie's id.",
+)
 @click.version_option(package_name="moviebuild")
 @click.pass_context
 def cli(
@@ -90,9 +98,11 @@ def cli(
     as_json: bool,
     budget: float | None,
     assignments: tuple[str, ...],
+    server: str | None,
+    movie_id: str | None,
 ) -> None:
     """Build the movie in this folder; only what changed since the last build is regenerated."""
-    context = CliContext(folder, as_json, budget)
+    context = CliContext(folder, as_json, budget, server or None, movie_id or None)
     ctx.obj = context
     if ctx.invoked_subcommand is not None:
         if assignments or dry_run:
@@ -102,6 +112,14 @@ def cli(
     from moviebuild.project.changes import Changes
 
     changes = Changes(overrides=parse_assignments(assignments))
+    if context.server:
+        from moviebuild.cli.remote import run_remote_build, show_remote_plan
+
+        if dry_run:
+            show_remote_plan(context, changes)
+        else:
+            run_remote_build(context, changes)
+        return
     if dry_run:
         from moviebuild.cli.dry_run import show_plan
 

@@ -13,6 +13,11 @@ from moviebuild.cli.context import CliContext, json_option, pass_cli
 @pass_cli
 def status(context: CliContext) -> None:
     """What is current, stale, failed and pinned by your edits."""
+    if context.server:
+        from moviebuild.cli.remote import show_remote_status
+
+        show_remote_status(context)
+        return
     from moviebuild.project.inspect import pinned_slots
 
     movie = context.open_movie()

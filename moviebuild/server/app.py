@@ -30,6 +30,7 @@ from moviebuild.server.tokens import TokenBook
 log = logging.getLogger("moviebuild.server")
 
 SERVER_KEY: web.AppKey[Server] = web.AppKey("server")
+TENANT_KEY: web.RequestKey[str] = web.RequestKey("tenant", str)
 MAX_BODY_BYTES = 256 * 1024
 _PUBLIC = ("/v1/openapi.json", "/v1/assets/", "/studio")
 
@@ -83,8 +84,7 @@ def server_of(request: web.Request) -> Server:
 
 
 def tenant_of(request: web.Request) -> str:
-    tenant: str = request["tenant"]
-    return tenant
+    return request[TENANT_KEY]
 
 
 @web.middleware
@@ -122,7 +122,7 @@ def _kind(status: int) -> str:
 @web.middleware
 async def bearer_tokens(request: web.Request, handler: Handler) -> web.StreamResponse:
     """``Authorization: Bearer <token>`` on every endpoint but the OpenAPI document and signed
-    asset links; the tenant goes into ``request["tenant"]``."""
+    asset links; the tenant goes into ``request[TENANT_KEY]``."""
     if request.path.startswith(_PUBLIC) or request.method == "OPTIONS":
         return await handler(request)
     header = request.headers.get("Authorization", "")
@@ -137,7 +137,7 @@ async def bearer_tokens(request: web.Request, handler: Handler) -> web.StreamRes
             "makes one",
             headers={"WWW-Authenticate": 'Bearer realm="moviebuild"'},
         )
-    request["tenant"] = tenant
+    request[TENANT_KEY] = tenant
     return await handler(request)
 
 
@@ -182,6 +182,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
 
     async def on_shutdown(_app: web.Application) -> None:
         server.accepting = False
+        server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
 
     app.on_startup.append(on_startup)

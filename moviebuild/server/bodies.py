@@ -71,7 +71,7 @@ async def read_body(request: web.Request, model: type[M]) -> M:
 
 
 def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+    return "$" + "".join(f".{part}" for part in loc)
 
 
 def config_error(exc: MovieBuildError, where: str | None = None) -> web.HTTPException:
@@ -88,6 +88,10 @@ def check_moviefile(data: dict[str, Any], prefix: tuple[str, ...]) -> tuple[str,
     from moviebuild.config.yamlpos import load_positioned_yaml
 
     _refuse_server_owned(data, prefix)
+    segments = data.get("segments")
+    if isinstance(segments, dict):
+        # JSON keys are text; a Moviefile numbers its segments.
+        data = {**data, "segments": {_number(k): v for k, v in segments.items()}}
     try:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     except yaml.YAMLError as exc:
@@ -105,6 +109,10 @@ def check_moviefile(data: dict[str, Any], prefix: tuple[str, ...]) -> tuple[str,
         where = json_path((*prefix, *path))
         message = f"{where}: {exc.detail}"
         raise problem(422, "invalid", message, hint=exc.hint, where=where) from None
+
+
+def _number(key: str) -> int | str:
+    return int(key) if key.isascii() and key.isdigit() and len(key) < 6 else key
 
 
 def _refuse_server_owned(data: dict[str, Any], prefix: tuple[str, ...]) -> None:

@@ -51,11 +51,15 @@ def check_capacity(server: Server, ref: MovieRef) -> None:
         )
 
 
-def start_build(server: Server, ref: MovieRef, request: BuildRequest) -> BuildDocument:
-    """Record a new build of ``ref`` and hand it to the backend."""
+def start_build(
+    server: Server, ref: MovieRef, request: BuildRequest
+) -> tuple[BuildDocument, int]:
+    """Record a new build of ``ref`` and hand it to the backend; returns the build and the id
+    of the movie's last event before it."""
+    events_after = server.logs.for_folder(ref.records).last_id
     build = server.builds(ref).new(request)
     server.backend.start(ref, build)
-    return build
+    return build, events_after
 
 
 async def post_build(request: web.Request) -> web.Response:
@@ -87,7 +91,8 @@ async def post_build(request: web.Request) -> web.Response:
             f"${body.budget_usd:.2f}", hint="raise budget_usd or change less",
         )
     check_capacity(server, ref)
-    return answer(BuildAccepted(build=start_build(server, ref, body)), 202)
+    build, events_after = start_build(server, ref, body)
+    return answer(BuildAccepted(build=build, events_after=events_after), 202)
 
 
 async def get_build(request: web.Request) -> web.Response:

@@ -120,5 +120,10 @@ class EventLogs:
             log = self._logs[records_folder] = EventLog(records_folder / "events.jsonl")
         return log
 
+    def wake_all(self) -> None:
+        """Wake every waiting stream (the server is stopping; streams then end)."""
+        for log in self._logs.values():
+            log._changed.set()
+
     def forget(self, records_folder: Path) -> None:
         self._logs.pop(records_folder, None)

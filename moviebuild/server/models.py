@@ -26,8 +26,12 @@ class CreateMovie(_Body):
     overrides: dict[str, str] = Field(
         default_factory=dict, description="artifact id -> text, e.g. SegmentNarration[2]"
     )
-    dry_run: bool = Field(False, description="only plan: answer with the plan and its cost")
-    budget_usd: float | None = Field(None, ge=0, description="refuse to build above this cost")
+    dry_run: bool = Field(
+        default=False, description="only plan: answer with the plan and its cost"
+    )
+    budget_usd: float | None = Field(
+        default=None, ge=0, description="refuse to build above this cost"
+    )
 
 
 class BuildRequest(_Body):
@@ -39,12 +43,12 @@ class BuildRequest(_Body):
     overrides: dict[str, str] = Field(default_factory=dict)
     redo: list[str] = Field(default_factory=list, description="job or artifact ids to redo")
     dry_run: bool = False
-    budget_usd: float | None = Field(None, ge=0)
+    budget_usd: float | None = Field(default=None, ge=0)
 
 
 class CheckoutRequest(_Body):
     revision: int | str = Field(description="3 or r3")
-    force: bool = Field(False, description="discard edits no revision has built")
+    force: bool = Field(default=False, description="discard edits no revision has built")
 
 
 class PlannedJob(BaseModel):
@@ -89,13 +93,17 @@ class BuildDocument(BaseModel):
     estimate_usd: float = 0.0
     error: str | None = None
     notices: list[str] = Field(default_factory=list)
-    changes: BuildRequest = Field(default_factory=lambda: BuildRequest())
+    changes: BuildRequest = Field(default_factory=lambda: BuildRequest.model_validate({}))
+
+
+_EVENTS_AFTER = "send as Last-Event-ID to /events to stream this build from its start"
 
 
 class CreatedMovie(BaseModel):
     id: str
     build: BuildDocument | None = None
     plan: PlanDocument | None = None
+    events_after: int = Field(default=0, description=_EVENTS_AFTER)
 
 
 class BuildAccepted(BaseModel):
@@ -103,6 +111,7 @@ class BuildAccepted(BaseModel):
 
     build: BuildDocument | None = None
     plan: PlanDocument | None = None
+    events_after: int = Field(default=0, description=_EVENTS_AFTER)
 
 
 class MovieSummary(BaseModel):
@@ -178,5 +187,5 @@ class Problem(BaseModel):
     message: str
     hint: str | None = None
     where: str | None = Field(
-        None, description="JSON path in the request, e.g. $.moviefile.duration"
+        default=None, description="JSON path in the request, e.g. $.moviefile.duration"
     )

@@ -93,10 +93,10 @@ async def create_movie(request: web.Request) -> web.Response:
         raise
     if body.dry_run:
         return answer(CreatedMovie(id=movie_id, plan=document), 201)
-    build = start_build(
+    build, events_after = start_build(
         server, ref, BuildRequest(overrides=body.overrides, budget_usd=body.budget_usd)
     )
-    return answer(CreatedMovie(id=movie_id, build=build), 201)
+    return answer(CreatedMovie(id=movie_id, build=build, events_after=events_after), 201)
 
 
 async def list_movies(request: web.Request) -> web.Response:

@@ -147,8 +147,7 @@ def open_root(location: str | Path) -> MovieRoot:
     if text.startswith("s3://"):
         raise ConfigError(
             f"--root {text}: an S3 root is not available in this version of moviebuild",
-            hint="serve from a local folder (--root DIR); movies there may still keep their "
-            "store on S3 with `store: s3://...` in the Moviefile",
+            hint="serve from a local folder (--root DIR) until the S3 root arrives",
         )
     if "://" in text and not text.startswith("file://"):
         raise ConfigError(

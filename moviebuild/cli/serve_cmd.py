@@ -1,0 +1,47 @@
+"""``moviebuild serve``: the HTTP API over movies under a root folder, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import click
+
+from moviebuild.cli.context import CliContext, pass_cli
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--root",
+    default="moviebuild-root",
+    show_default=True,
+    help="Where movies live: a folder (or, later, s3://bucket/prefix).",
+)
+@click.option(
+    "--grace", "grace_s", default=10.0, show_default=True, type=click.FloatRange(0),
+    help="Seconds in-flight provider calls get to finish when stopping.",
+)
+@click.option(
+    "--max-builds-per-tenant", default=4, show_default=True, type=click.IntRange(1),
+    help="Concurrent builds one tenant may run (429 beyond).",
+)
+@pass_cli
+def serve(
+    _context: CliContext,
+    host: str,
+    port: int,
+    root: str,
+    grace_s: float,
+    max_builds_per_tenant: int,
+) -> None:
+    """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process."""
+    import asyncio
+    import logging
+
+    from moviebuild.server.root import open_root
+    from moviebuild.server.serve import serve as run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    movie_root = open_root(root)
+    asyncio.run(
+        run(movie_root, host, port, grace_s=grace_s, max_builds_per_tenant=max_builds_per_tenant)
+    )

@@ -1,0 +1,228 @@
+"""``moviebuild.connect(url, token)``: movies on a ``moviebuild serve`` that answer ``plan``,
+``build``, ``state``, ``log`` and ``checkout`` like local ones. Synchronous, over the standard
+library's HTTP client (no event loop needed); the server's problems become the usual errors.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from moviebuild.errors import ConfigError, MovieBuildError, StoreError
+
+if TYPE_CHECKING:
+    from moviebuild.project.changes import Changes
+    from moviebuild.project.state import MovieState
+    from moviebuild.server.models import (
+        BuildDocument,
+        MovieSummary,
+        PlanDocument,
+        RevisionEntryDocument,
+    )
+
+#: Called with each streamed event (``{"id", "type", "job", ...}``) while a build runs.
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+def connect(url: str | None = None, token: str | None = None) -> RemoteServer:
+    """The server at ``url`` (default ``MOVIEBUILD_SERVER``) as tenant of ``token`` (default
+    ``MOVIEBUILD_TOKEN``)."""
+    url = url or os.environ.get("MOVIEBUILD_SERVER")
+    token = token or os.environ.get("MOVIEBUILD_TOKEN")
+    if not url:
+        raise ConfigError(
+            "no server given", hint="pass a URL or set MOVIEBUILD_SERVER=http://host:8080"
+        )
+    if not token:
+        raise ConfigError(
+            f"no token for {url}",
+            hint="set MOVIEBUILD_TOKEN (`moviebuild token create TENANT` on the server makes one)",
+        )
+    return RemoteServer(url.rstrip("/"), token)
+
+
+class RemoteServer:
+    """One tenant's view of a server."""
+
+    def __init__(self, url: str, token: str, timeout_s: float = 60.0) -> None:
+        self.url = url
+        self._token = token
+        self.timeout_s = timeout_s
+
+    def __repr__(self) -> str:
+        return f"RemoteServer({self.url!r})"  # never the token
+
+    def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        """The JSON answer of ``method path``; problems raise ``ConfigError`` (422) or
+        ``StoreError`` (refused or unreachable, exit 3)."""
+        with self._open(method, path, body, headers) as response:
+            data = response.read()
+        return json.loads(data) if data else None
+
+    def _open(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self._token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        for name, value in headers.items():
+            request.add_header(name.replace("_", "-"), value)
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout_s)
+        except urllib.error.HTTPError as error:
+            raise _problem(error) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise StoreError(
+                f"cannot reach {self.url}: {reason}",
+                hint="check the URL and that `moviebuild serve` runs there",
+            ) from None
+
+    def events(self, movie_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The movie's events after ``after``, as they happen (an endless stream)."""
+        path = f"/v1/movies/{movie_id}/events"
+        with self._open("GET", path, None, {"Last-Event-ID": str(after)}) as response:
+            for raw in response:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("data: "):
+                    yield json.loads(line[len("data: "):])
+
+    def create(
+        self,
+        moviefile: dict[str, Any],
+        *,
+        overrides: dict[str, str] | None = None,
+        budget_usd: float | None = None,
+        on_event: EventCallback | None = None,
+        wait: bool = True,
+    ) -> RemoteMovie:
+        """Create a movie and start its first build; waits for it unless ``wait`` is false."""
+        body: dict[str, Any] = {"moviefile": moviefile, "overrides": overrides or {}}
+        if budget_usd is not None:
+            body["budget_usd"] = budget_usd
+        answer = self.request("POST", "/v1/movies", body)
+        movie = RemoteMovie(self, answer["id"])
+        if wait and answer.get("build"):
+            movie.wait(answer["build"]["id"], answer.get("events_after", 0), on_event)
+        return movie
+
+    def movie(self, movie_id: str) -> RemoteMovie:
+        return RemoteMovie(self, movie_id)
+
+    def movies(self) -> list[MovieSummary]:
+        from moviebuild.server.models import MovieList
+
+        found, cursor = [], ""
+        while True:
+            page = MovieList.model_validate(self.request("GET", f"/v1/movies?cursor={cursor}"))
+            found.extend(page.movies)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+
+class RemoteMovie:
+    """A movie on a server, with the local ``Movie``'s verbs."""
+
+    def __init__(self, server: RemoteServer, movie_id: str) -> None:
+        self.server = server
+        self.id = movie_id
+        self._path = f"/v1/movies/{movie_id}"
+
+    def __repr__(self) -> str:
+        return f"RemoteMovie({self.server.url!r}, {self.id!r})"
+
+    def plan(self, changes: Changes | None = None) -> PlanDocument:
+        from moviebuild.server.models import BuildAccepted
+
+        answer = BuildAccepted.model_validate(
+            self.server.request("POST", self._path + "/builds", _body(changes, dry_run=True))
+        )
+        assert answer.plan is not None
+        return answer.plan
+
+    def build(
+        self,
+        changes: Changes | None = None,
+        *,
+        on_event: EventCallback | None = None,
+        budget_usd: float | None = None,
+    ) -> BuildDocument:
+        """Start a build with ``changes`` and wait for it; returns the finished build."""
+        body = _body(changes)
+        if budget_usd is not None:
+            body["budget_usd"] = budget_usd
+        answer = self.server.request("POST", self._path + "/builds", body)
+        return self.wait(answer["build"]["id"], answer.get("events_after", 0), on_event)
+
+    def wait(
+        self, build_id: str, after: int = 0, on_event: EventCallback | None = None
+    ) -> BuildDocument:
+        """Follow the events until ``build_id`` finishes; returns its record."""
+        for event in self.server.events(self.id, after):
+            if event.get("build") != build_id:
+                continue
+            if on_event is not None:
+                on_event(event)
+            if event["type"] == "build-finished":
+                break
+        return self.get_build(build_id)
+
+    def get_build(self, build_id: str) -> BuildDocument:
+        from moviebuild.server.models import BuildDocument
+
+        return BuildDocument.model_validate(
+            self.server.request("GET", f"{self._path}/builds/{build_id}")
+        )
+
+    def state(self) -> MovieState:
+        from moviebuild.project.state import MovieState
+
+        return MovieState.model_validate(self.server.request("GET", self._path))
+
+    def log(self) -> list[RevisionEntryDocument]:
+        from moviebuild.server.models import RevisionList
+
+        answer = self.server.request("GET", self._path + "/revisions")
+        return RevisionList.model_validate(answer).revisions
+
+    def checkout(self, revision: int | str, *, force: bool = False) -> MovieState:
+        from moviebuild.project.state import MovieState
+
+        body = {"revision": revision, "force": force}
+        answer = self.server.request("POST", self._path + "/checkout", body)
+        return MovieState.model_validate(answer)
+
+    def delete(self) -> None:
+        self.server.request("DELETE", self._path)
+
+
+def _body(changes: Changes | None, *, dry_run: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"dry_run": dry_run}
+    if changes is not None:
+        body["config"] = _json_keys(dict(changes.config))
+        body["overrides"] = dict(changes.overrides)
+        body["redo"] = list(changes.redo)
+    return body
+
+
+def _json_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_keys(v) for k, v in value.items()}
+    return value
+
+
+def _problem(error: urllib.error.HTTPError) -> MovieBuildError:
+    try:
+        problem = json.loads(error.read())
+        message, hint = str(problem["message"]), problem.get("hint")
+    except (ValueError, KeyError, TypeError):
+        message, hint = f"HTTP {error.code} {error.reason}", None
+    error.close()
+    if error.code == 422:
+        return ConfigError(message, hint=hint)
+    return StoreError(f"server answered {error.code}: {message}", hint=hint)
