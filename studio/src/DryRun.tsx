@@ -6,13 +6,14 @@ import type {PlanDocument} from './api';
 type Props = {
 	plan: PlanDocument;
 	what: string;
+	budgetUsd: number | null;
 	onConfirm: () => void;
 	onCancel: () => void;
 };
 
 const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 
-export const DryRunDialog = ({plan, what, onConfirm, onCancel}: Props) => {
+export const DryRunDialog = ({plan, what, budgetUsd, onConfirm, onCancel}: Props) => {
 	const dialog = useRef<HTMLDialogElement>(null);
 	const confirm = useRef<HTMLButtonElement>(null);
 	useEffect(() => {
@@ -22,6 +23,7 @@ export const DryRunDialog = ({plan, what, onConfirm, onCancel}: Props) => {
 	}, []);
 	const count = plan.jobs.length;
 	const costs = plan.cost_usd > 0;
+	const overBudget = budgetUsd !== null && plan.cost_usd > budgetUsd;
 	return (
 		<dialog
 			ref={dialog}
@@ -39,6 +41,11 @@ export const DryRunDialog = ({plan, what, onConfirm, onCancel}: Props) => {
 				Estimated cost: <b>{costs ? usd(plan.cost_usd) : 'free'}</b>
 				{plan.missing_keys.length > 0 && ` (missing keys: ${plan.missing_keys.join(', ')})`}
 			</p>
+			{overBudget && (
+				<p className="problem" role="alert">
+					The estimate, {usd(plan.cost_usd)}, is above your budget of {usd(budgetUsd)}: raise the budget or change less.
+				</p>
+			)}
 			{count > 0 && (
 				<table className="plan">
 					<thead>
@@ -64,7 +71,7 @@ export const DryRunDialog = ({plan, what, onConfirm, onCancel}: Props) => {
 					.join(', ') || 'none'}
 			</p>
 			<div className="actions">
-				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={count === 0}>
+				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={count === 0 || overBudget}>
 					{costs ? `Pay about ${usd(plan.cost_usd)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
 				</button>
 				<button type="button" onClick={onCancel}>

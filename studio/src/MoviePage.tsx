@@ -33,6 +33,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	const [progress, setProgress] = useState<Progress>(() => loadProgress(movie));
 	const [connected, setConnected] = useState(false);
 	const [tab, setTab] = useState<'segments' | 'history'>('segments');
+	const [budget, setBudget] = useState('');
 	const progressRef = useRef(progress);
 
 	const refresh = useCallback(async () => {
@@ -63,7 +64,9 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 		return () => abort.abort();
 	}, [api, movie, refresh]);
 
-	const ask = async (what: string, changes: Changes) => {
+	const budgetUsd = budget.trim() === '' ? null : Number(budget);
+	const ask = async (what: string, request: Changes) => {
+		const changes = {...request, budget_usd: budgetUsd};
 		try {
 			const answer = await api.dryRun(movie, changes);
 			if (answer.plan) setPending({what, changes, plan: answer.plan});
@@ -147,6 +150,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					{problem}
 				</pre>
 			)}
+			<ErrorsPanel errors={state.errors} busy={busy} onRetry={() => void ask('retry', {})} onEditPrompt={editPrompt} />
 			<div className="layout">
 				<div className="left">
 					<PlayerView state={state} />
@@ -169,7 +173,14 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 							<button type="button" disabled={busy} onClick={() => void ask('build', {})}>
 								Build
 							</button>
+							{busy && progress.build && (
+								<button type="button" onClick={() => void api.cancel(movie, progress.build ?? '').catch((error: unknown) => setProblem(describeProblem(error)))}>
+									Cancel build
+								</button>
+							)}
 						</div>
+						<label htmlFor="budget">Budget per build (USD, optional)</label>
+						<input id="budget" className="budget" type="number" min={0} step={0.1} value={budget} onChange={(event) => setBudget(event.target.value)} />
 					</section>
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>
@@ -185,7 +196,6 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					</section>
 				</div>
 				<div className="right">
-					<ErrorsPanel errors={state.errors} busy={busy} onRetry={() => void ask('retry', {})} onEditPrompt={editPrompt} />
 					<div role="tablist" aria-label="Views" className="tabs">
 						<button type="button" role="tab" aria-selected={tab === 'segments'} onClick={() => setTab('segments')}>
 							Segments
@@ -208,7 +218,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					)}
 				</div>
 			</div>
-			{pending && <DryRunDialog plan={pending.plan} what={pending.what} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
+			{pending && <DryRunDialog plan={pending.plan} what={pending.what} budgetUsd={budgetUsd} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
 		</main>
 	);
 };

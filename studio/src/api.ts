@@ -209,6 +209,10 @@ export class Api {
 		return this.request('GET', `/movies/${encodeURIComponent(movie)}/builds/${encodeURIComponent(build)}`);
 	}
 
+	cancel(movie: string, build: string): Promise<BuildDocument> {
+		return this.request('POST', `/movies/${encodeURIComponent(movie)}/builds/${encodeURIComponent(build)}/cancel`, {});
+	}
+
 	revisions(movie: string): Promise<{revisions: RevisionEntry[]}> {
 		return this.request('GET', `/movies/${encodeURIComponent(movie)}/revisions`);
 	}

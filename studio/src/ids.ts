@@ -25,13 +25,19 @@ const PROMPT_OF: Record<string, string> = {
 	StartingImageProducer: 'StartingImagePrompt',
 	ImageToVideoProducer: 'ImageToMovieDirectionPrompt',
 	MusicProducer: 'MusicPrompt',
+	TextToImagePromptProducer: 'SegmentNarration',
+	TextToVideoPromptProducer: 'SegmentNarration',
+	ImageToVideoPromptProducer: 'SegmentNarration',
+	TextToMusicPromptProducer: 'MovieSummary',
 };
 
 export const promptOfJob = (job: string): string | null => {
 	const parsed = parseId(job);
 	const prompt = parsed ? PROMPT_OF[parsed.name] : undefined;
 	if (parsed === null || prompt === undefined) return null;
-	return prompt + parsed.indices.map((index) => `[${index}]`).join('');
+	// A prompt writer reads its segment's narration: one index, whatever the job has.
+	const indices = prompt === 'SegmentNarration' ? parsed.indices.slice(0, 1) : parsed.indices;
+	return prompt + indices.map((index) => `[${index}]`).join('');
 };
 
 /** Human labels for the editable texts. */

@@ -17,7 +17,9 @@ from tests.studio.harness import Running, running_server
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("MOVIEBUILD_BROWSER", "/usr/bin/chromium"))
-SETUP_HINT = "run .ci/studio-setup (as root), or `apt-get install chromium` and `pip install -e .[dev]`"
+SETUP_HINT = (
+    "run .ci/studio-setup (as root), or `apt-get install chromium` and `pip install -e .[dev]`"
+)
 
 #: What this closed network needs: no sandbox as root, no GPU, none of Chromium's background
 #: connections (updates, sync, first-run pings).
@@ -71,6 +73,7 @@ def page(browser: Any, studio: Running) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
-    folder = Path(os.environ.get("MOVIEBUILD_STUDIO_ARTIFACTS", REPO / "build" / "studio-screenshots"))
+    default = REPO / "build" / "studio-screenshots"
+    folder = Path(os.environ.get("MOVIEBUILD_STUDIO_ARTIFACTS", default))
     folder.mkdir(parents=True, exist_ok=True)
     return folder

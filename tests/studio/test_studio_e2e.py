@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.studio.conftest import DESKTOP, PHONE
 from tests.studio.harness import Running, small_moviefile
@@ -31,11 +32,14 @@ def wait_for_revision(page: Any, revision: int) -> None:
     page.wait_for_selector(f"[data-testid=player][data-revision='{revision}']")
 
 
-def shoot(page: Any, folder: Path, name: str) -> None:
-    """The viewport at 1280x800 and at 390x844, as ``NAME-1280x800.png`` and ``NAME-390x844.png``;
-    at 390 px nothing may be wider than the screen."""
+def shoot(page: Any, folder: Path, name: str, subject: str | None = None) -> None:
+    """The viewport at 1280x800 and at 390x844, as ``NAME-1280x800.png`` and ``NAME-390x844.png``,
+    scrolled to the ``subject`` selector if given; at 390 px nothing may be wider than the
+    screen."""
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
+        if subject is not None:
+            page.locator(subject).first.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
         page.screenshot(path=str(folder / f"{name}-{size['width']}x{size['height']}.png"))
         if size is PHONE:
@@ -121,8 +125,8 @@ def test_a_movie_is_created_watched_edited_and_rebuilt_running_only_the_dry_runs
     # History: what changed in r2, then checkout of r1.
     page.get_by_role("tab", name="History").click()
     page.get_by_role("button", name="r2", exact=True).click()
-    assert "SegmentNarration[2]" in page.get_by_test_id("revision-detail").inner_text()
-    shoot(page, screenshots, "history")
+    expect(page.get_by_test_id("revision-detail")).to_contain_text("SegmentNarration[2]")
+    shoot(page, screenshots, "history", ".history")
     page.get_by_role("button", name="Check out r1").click()
     wait_for_revision(page, 1)
     assert studio.api.call("GET", f"/v1/movies/{movie}")["revision"] == 1
@@ -151,7 +155,9 @@ def test_a_provider_400_shows_with_its_blocked_jobs_and_retry_fixes_it(
             job.get_attribute("data-blocked-job")
             for job in failure.locator("[data-blocked-job]").all()
         } == set(blocks)
-        shoot(page, screenshots, "provider-error")
+        shoot(page, screenshots, "provider-error", ".errors")
+        failure.get_by_role("button", name="Edit the prompt").click()
+        expect(page.get_by_label("Narration of segment 2")).to_be_focused()
     finally:
         studio.adapter.refuse.clear()
 
@@ -192,7 +198,8 @@ def test_a_reload_during_a_build_resumes_its_progress_from_the_last_event_id(
         page.reload()
         page.wait_for_selector("body[data-state=ready]")  # the same-site cookie signed it in
         page.wait_for_selector(
-            f"main[data-building='yes'] [data-testid=build-jobs] [data-job='{held}'][data-status=running]"
+            "main[data-building='yes'] [data-testid=build-jobs] "
+            f"[data-job='{held}'][data-status=running]"
         )
         assert asked and int(asked[0]) == seen
     finally:
