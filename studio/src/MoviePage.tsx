@@ -58,7 +58,14 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 			progressRef.current = next;
 			saveProgress(movie, next);
 			setProgress(next);
-			if (event.type === 'build-finished') void refresh();
+			if (event.type === 'build-finished') {
+				const build = event.status === 'failed' && typeof event.build === 'string' ? event.build : null;
+				// A build that could not run (a budget refusal, an invalid patch) says why.
+				void refresh()
+					.then(() => (build === null ? null : api.buildDocument(movie, build)))
+					.then((failed) => failed && setProblem(`The build did not run: ${failed.error ?? 'no reason given'}`))
+					.catch(() => undefined);
+			}
 		};
 		void followEvents(api, movie, progressRef.current.lastEventId, onEvent, abort.signal, setConnected);
 		return () => abort.abort();

@@ -4,6 +4,9 @@ HTTP API says. Small movies (20 s, one image per segment, 480p) with the offline
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -207,3 +210,28 @@ def test_a_reload_during_a_build_resumes_its_progress_from_the_last_event_id(
         studio.adapter.release.set()
     wait_for_revision(page, 2)
     assert "Last build: complete" in page.locator("#build-heading").inner_text()
+
+
+def test_moviebuild_studio_opens_its_folder_without_asking_for_a_token(
+    page: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bridges"
+    folder.mkdir()
+    (folder / "Moviefile.yaml").write_text(
+        'inquiry: "Tell me about bridges"\nduration: 20\nimages_per_segment: 1\nsize: 480p\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "moviebuild", "-C", str(folder), "studio", "--port", "0",
+               "--no-open"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as studio:
+        try:
+            assert studio.stdout is not None
+            line = studio.stdout.readline()
+            url = line.split(" at ", 1)[1].split(" ", 1)[0]
+            assert url.endswith("/studio/#/movies/bridges"), line
+            page.goto(url)
+            page.wait_for_selector("main[data-movie=bridges][data-status=unbuilt]")
+            expect(page.get_by_text("No revision yet")).to_be_visible()
+        finally:
+            studio.send_signal(signal.SIGINT)
+            studio.wait(30)
