@@ -233,13 +233,16 @@ async def build_movie_async(
 ) -> BuildResult:
     """``build_movie`` inside a running event loop (servers, workers).
 
-    Reading the inputs, planning and writing the revision are short blocking steps on this
-    thread; provider calls run on the loop. ``pools`` is a registry shared across builds (a
-    server's), so concurrent builds share each provider's limits.
+    Reading the inputs, planning, writing the revision and refreshing the folder run in a worker
+    thread, so the loop keeps serving other work meanwhile; provider calls run on the loop.
+    ``pools`` is a registry shared across builds (a server's), so concurrent builds share each
+    provider's limits.
     """
-    session = BuildSession(movie, changes, budget_usd)
+    import asyncio
+
+    session = await asyncio.to_thread(BuildSession, movie, changes, budget_usd)
     if session.up_to_date is not None:
-        return session.finish(session.up_to_date)
+        return await asyncio.to_thread(session.finish, session.up_to_date)
     try:
         outcomes, interrupted, revision = await session.run(
             on_event=on_event or ignore_events,
@@ -252,4 +255,4 @@ async def build_movie_async(
     except BaseException:
         session.close()
         raise
-    return session.finish(outcomes, interrupted, revision)
+    return await asyncio.to_thread(session.finish, outcomes, interrupted, revision)

@@ -25,6 +25,7 @@ from moviebuild.server.builds import BuildBook
 from moviebuild.server.events import EventLogs
 from moviebuild.server.links import LinkSigner
 from moviebuild.server.root import MovieRoot, is_valid_name
+from moviebuild.server.state_cache import StateCache
 from moviebuild.server.tokens import TokenBook
 
 log = logging.getLogger("moviebuild.server")
@@ -49,6 +50,7 @@ class Server:
     backend: BuildBackend
     max_builds_per_tenant: int = 4
     accepting: bool = True
+    states: StateCache = field(default_factory=StateCache)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def movie(self, tenant: str, movie_id: str) -> MovieRef:
@@ -94,7 +96,8 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return await handler(request)
     except web.HTTPException as exc:
         if exc.content_type != "application/json" and exc.status >= 400:
-            raise problem(exc.status, _kind(exc.status), exc.reason) from None
+            kept = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+            raise problem(exc.status, _kind(exc.status), exc.reason, headers=kept) from None
         raise
     except (ConfigError, GraphError, BudgetExceeded) as exc:
         raise problem(422, "invalid", exc.message, hint=exc.hint) from None
@@ -184,6 +187,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
         server.accepting = False
         server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
+        server.states.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)

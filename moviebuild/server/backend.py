@@ -111,13 +111,23 @@ class InProcessBackend:
         return True
 
     async def shutdown(self, grace_s: float) -> None:
+        """Close every pool to new calls, let the calls in flight finish (up to ``grace_s``),
+        then stop the builds: each records an interrupted revision of what finished."""
+        from moviebuild.engine.pools import PoolLimits
+
         running = list(self._running.values())
+        if not running:
+            return
+        for pool in self.pools.values():
+            pool.limits = PoolLimits(0, pool.limits.requests_per_minute)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_s
+        while any(p.in_flight for p in self.pools.values()) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
         for entry in running:
             entry.stop.set()
         tasks = [entry.task for entry in running]
-        if not tasks:
-            return
-        _done, pending = await asyncio.wait(tasks, timeout=grace_s)
+        _done, pending = await asyncio.wait(tasks, timeout=max(5.0, deadline - loop.time()))
         for task in pending:
             task.cancel()
         if pending:

@@ -16,13 +16,17 @@ MAX_OVERRIDE_CHARS = 20_000
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class CreateMovie(_Body):
     """``POST /v1/movies``: a Moviefile as JSON (the same keys as ``Moviefile.yaml``)."""
 
-    moviefile: dict[str, Any] = Field(description="the Moviefile's keys and values")
+    # Validated by the Moviefile's own loader (the CLI's messages); the OpenAPI document
+    # describes it with the Moviefile's schema.
+    moviefile: dict[str, Any] = Field(
+        description="the Moviefile's keys and values (without `store`)"
+    )
     overrides: dict[str, str] = Field(
         default_factory=dict, description="artifact id -> text, e.g. SegmentNarration[2]"
     )

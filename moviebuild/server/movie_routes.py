@@ -16,6 +16,7 @@ from aiohttp import web
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
+from moviebuild.project.state import MovieState
 from moviebuild.server.app import Server, server_of, tenant_of
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.bodies import (
@@ -45,6 +46,7 @@ from moviebuild.server.models import (
 )
 
 PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -102,10 +104,13 @@ async def create_movie(request: web.Request) -> web.Response:
 async def list_movies(request: web.Request) -> web.Response:
     server = server_of(request)
     tenant = tenant_of(request)
-    try:
-        limit = min(max(int(request.query.get("limit", PAGE_SIZE)), 1), 200)
-    except ValueError:
-        raise problem(400, "bad-request", "limit must be a whole number", where="limit") from None
+    text = request.query.get("limit", str(PAGE_SIZE))
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE):
+        raise problem(
+            400, "bad-request", f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}",
+            where="limit",
+        )
+    limit = int(text)
     cursor = request.query.get("cursor", "")
     ids = [m for m in server.root.list_movies(tenant) if m > cursor]
     page, rest = ids[:limit], ids[limit:]
@@ -134,15 +139,23 @@ def _summary(server: Server, ref: MovieRef) -> MovieSummary:
     )
 
 
-async def _state(request: web.Request) -> Any:
+async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     server = server_of(request)
     ref = movie_ref(request)
     linker = server.signer.linker(ref.tenant, ref.movie_id)
-    return await asyncio.to_thread(lambda: Movie.open(ref.folder).state(link=linker))
+    last_event_id = server.logs.for_folder(ref.records).last_id
+    return await server.states.get(
+        ref, last_event_id, lambda: Movie.open(ref.folder).state(link=linker)
+    )
+
+
+async def _state(request: web.Request) -> MovieState:
+    return (await _state_and_body(request))[0]
 
 
 async def get_movie(request: web.Request) -> web.Response:
-    return answer(await _state(request))
+    _, body = await _state_and_body(request)
+    return web.Response(body=body, content_type="application/json")
 
 
 async def get_prompts(request: web.Request) -> web.Response:
@@ -169,6 +182,7 @@ async def delete_movie(request: web.Request) -> web.Response:
         )
     await asyncio.to_thread(server.root.delete_movie, ref.tenant, ref.movie_id)
     server.logs.forget(ref.records)
+    server.states.forget(ref)
     return web.Response(status=204)
 
 
@@ -246,6 +260,8 @@ async def checkout(request: web.Request) -> web.Response:
         state = await asyncio.to_thread(run)
     except MovieBuildError as exc:
         raise problem(409, "conflict", exc.message, hint=exc.hint) from None
+    finally:
+        server.states.forget(ref)
     if state is None:
         raise problem(404, "not-found", "no such revision", where="$.revision")
     return answer(state)

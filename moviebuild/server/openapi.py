@@ -24,7 +24,7 @@ OPERATIONS: list[_Op] = [
     ("post", "/v1/movies", "Create a movie and start its first build (or plan it)",
      m.CreateMovie, {201: m.CreatedMovie, 422: m.Problem, 429: m.Problem}),
     ("get", "/v1/movies", "List this tenant's movies, a page at a time", None,
-     {200: m.MovieList}),
+     {200: m.MovieList, 400: m.Problem}),
     ("get", _MOVIE, "The movie's state: revision, timeline with links, prompts, errors", None,
      {200: MovieState, 404: m.Problem}),
     ("delete", _MOVIE, "Delete the movie", None, {204: None, 404: m.Problem, 409: m.Problem}),
@@ -88,7 +88,9 @@ _CONTENT_TYPES = {
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    models: set[type[BaseModel]] = {m.Problem}
+    from moviebuild.config.moviefile import Moviefile
+
+    models: set[type[BaseModel]] = {m.Problem, Moviefile}
     for _method, _path, _summary, body, responses in OPERATIONS:
         if body is not None:
             models.add(body)
@@ -98,6 +100,10 @@ def openapi_document() -> dict[str, Any]:
         [(model, "validation") for model in ordered], ref_template=_REF
     )
     schemas = dict(definitions.get("$defs", {}))
+    schemas["CreateMovie"]["properties"]["moviefile"] = {
+        "$ref": _REF.format(model="Moviefile"),
+        "description": "the Moviefile's keys and values (without `store`)",
+    }
     refs = {model: keys[(model, "validation")]["$ref"] for model in ordered}
     paths: dict[str, dict[str, Any]] = {}
     for method, path, summary, body, responses in OPERATIONS:
@@ -118,8 +124,9 @@ def openapi_document() -> dict[str, Any]:
         else:
             operation["responses"]["401"] = _response("no valid bearer token", refs[m.Problem])
         if body is not None:
+            optional = all(not f.is_required() for f in body.model_fields.values())
             operation["requestBody"] = {
-                "required": True,
+                "required": not optional,
                 "content": {"application/json": {"schema": {"$ref": refs[body]}}},
             }
             operation["responses"]["400"] = _response("not JSON", refs[m.Problem])

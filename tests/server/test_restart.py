@@ -124,3 +124,44 @@ def test_a_killed_server_resumes_the_build_and_replays_missed_events_once(
         assert build["status"] == "complete"
     finally:
         assert _stop(server, signal.SIGTERM) == 0
+
+
+def test_sigterm_lets_calls_in_flight_finish_and_the_next_start_resumes(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _, token = TokenBook(LocalRoot(root)).create("acme")
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    first_log, second_log = tmp_path / "calls-1.log", tmp_path / "calls-2.log"
+    server = _start(root, port, first_log)
+    try:
+        http = Http(base_url, token)
+        body = {"moviefile": {"inquiry": "Tell me about the Civil War", "duration": 60,
+                              "images_per_segment": 2, "providers": ALL_FAKE,
+                              "limits": {"fake": {"concurrent": 2}}}}
+        movie_id = http.post("/v1/movies", body).json()["id"]
+        finished = 0
+        for event in _events(base_url, token, movie_id, 0):
+            finished += event["type"] == "job-finished"
+            if finished >= 6:
+                break
+    finally:
+        assert _stop(server, signal.SIGTERM) == 0
+    build = json.loads(
+        (root / "tenants/acme/records" / movie_id / "builds/b1.json").read_text()
+    )
+    assert build["status"] == "interrupted"
+    store = root / "tenants" / "acme" / "movies" / movie_id / ".moviebuild"
+    started = first_log.read_text().splitlines()
+    finished_before = _finished_jobs(store)
+    assert set(started) == finished_before, "every call in flight finished before the exit"
+
+    server = _start(root, port, second_log)
+    try:
+        before = list(_events(base_url, token, movie_id, 0))
+        assert before[-1]["status"] == "interrupted"
+        rest = list(_events(base_url, token, movie_id, before[-1]["id"]))
+        assert rest[0]["type"] == "build-started" and rest[0]["build"] == "b1"
+        assert rest[-1]["type"] == "build-finished" and rest[-1]["status"] == "complete"
+        assert not finished_before & set(second_log.read_text().splitlines())
+    finally:
+        assert _stop(server, signal.SIGTERM) == 0

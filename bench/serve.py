@@ -1,0 +1,182 @@
+"""The HTTP API under load: a real ``moviebuild serve`` process, 20 movies building at once with
+the offline providers (simulated latency, scaled), while 50 clients read states and stream
+events. Prints the p50/p99 latency of ``GET /v1/movies/{id}``, events delivered and errors.
+Targets: p99 <= 100 ms, zero errors.
+
+    .venv/bin/python bench/serve.py [--movies 20] [--readers 40] [--streams 10] [--scale 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from moviebuild.server.root import LocalRoot
+from moviebuild.server.tokens import TokenBook
+
+
+def moviefile(number: int, scale: float) -> dict[str, Any]:
+    offline = {"adapter": "offline", "simulate_latency": "medians", "time_scale": scale}
+    return {
+        "inquiry": f"Tell me about the Civil War, part {number}",
+        "duration": 30,
+        "images_per_segment": 2,
+        "providers": {role: offline for role in ("text", "speech", "music", "image")},
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies_ms: list[float] = []
+        self.errors: list[str] = []
+        self.events = 0
+        self.finished: set[str] = set()
+
+
+async def reader(
+    session: aiohttp.ClientSession, url: str, ids: list[str], tally: Tally, done: asyncio.Event
+) -> None:
+    rng = random.Random()
+    while not done.is_set():
+        movie_id = rng.choice(ids)
+        started = time.perf_counter()
+        try:
+            async with session.get(f"{url}/v1/movies/{movie_id}") as response:
+                await response.read()
+                if response.status != 200:
+                    tally.errors.append(f"GET state: {response.status}")
+        except aiohttp.ClientError as exc:
+            tally.errors.append(f"GET state: {exc!r}")
+        tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+        await asyncio.sleep(rng.uniform(0.01, 0.05))
+
+
+async def streamer(
+    session: aiohttp.ClientSession, url: str, movie_id: str, tally: Tally
+) -> None:
+    last = 0
+    while True:
+        try:
+            async with session.get(
+                f"{url}/v1/movies/{movie_id}/events?until=build-finished",
+                headers={"Last-Event-ID": str(last)},
+                timeout=aiohttp.ClientTimeout(total=None, sock_read=60),
+            ) as response:
+                async for raw in response.content:
+                    line = raw.decode().rstrip("\n")
+                    if line.startswith("id: "):
+                        last = int(line[4:])
+                    if line.startswith("data: "):
+                        tally.events += 1
+                        event = json.loads(line[6:])
+                        if event["type"] == "build-finished":
+                            tally.finished.add(movie_id)
+                            return
+        except aiohttp.ClientError as exc:
+            tally.errors.append(f"events: {exc!r}")
+            await asyncio.sleep(0.1)
+
+
+async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
+    tally = Tally()
+    headers = {"Authorization": f"Bearer {token}"}
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(url, headers=headers, connector=connector) as session:
+        ids = []
+        for number in range(args.movies):
+            async with session.post(
+                "/v1/movies", json={"moviefile": moviefile(number, args.scale)}
+            ) as response:
+                body = await response.json()
+                if response.status != 201:
+                    raise SystemExit(f"create failed: {response.status} {body}")
+                ids.append(body["id"])
+        started = time.perf_counter()
+        done = asyncio.Event()
+        readers = [
+            asyncio.create_task(reader(session, "", ids, tally, done)) for _ in range(args.readers)
+        ]
+        streams = [
+            asyncio.create_task(streamer(session, "", ids[i % len(ids)], tally))
+            for i in range(args.streams)
+        ]
+        # Every movie's build must finish; the streams above watch some, this waits for all.
+        while True:
+            states = []
+            for movie_id in ids:
+                async with session.get(f"/v1/movies/{movie_id}/builds/b1") as response:
+                    states.append((await response.json())["status"])
+            if all(s not in ("queued", "running") for s in states):
+                break
+            await asyncio.sleep(0.5)
+        tally.build_s = time.perf_counter() - started  # type: ignore[attr-defined]
+        tally.statuses = states  # type: ignore[attr-defined]
+        done.set()
+        await asyncio.gather(*readers)
+        await asyncio.wait_for(asyncio.gather(*streams), 30)
+    return tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--movies", type=int, default=20)
+    parser.add_argument("--readers", type=int, default=40)
+    parser.add_argument("--streams", type=int, default=10)
+    parser.add_argument("--scale", type=float, default=0.05, help="simulated latency scale")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        root = Path(work) / "root"
+        _, token = TokenBook(LocalRoot(root)).create("bench")
+        port = free_port()
+        log = (Path(work) / "server.log").open("wb")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moviebuild", "serve", "--root", str(root), "--port",
+             str(port), "--max-builds-per-tenant", str(args.movies)],
+            stdout=subprocess.PIPE, stderr=log, env={**os.environ},
+        )
+        assert server.stdout is not None
+        server.stdout.readline()
+        try:
+            tally = asyncio.run(run(args, f"http://127.0.0.1:{port}", token))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+            server.stdout.close()
+            log.close()
+    latencies = sorted(tally.latencies_ms)
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    statuses = getattr(tally, "statuses", [])
+    print(f"{args.movies} movies building, {args.readers} readers + {args.streams} streams, "
+          f"latency scale {args.scale}")
+    print(f"builds: {statuses.count('complete')}/{len(statuses)} complete in "
+          f"{getattr(tally, 'build_s', 0):.1f} s")
+    print(f"GET /v1/movies/{{id}}: {len(latencies)} requests, p50 {p50:.1f} ms, "
+          f"p99 {p99:.1f} ms, max {latencies[-1]:.1f} ms (target p99 <= 100 ms)")
+    print(f"events delivered: {tally.events} over {args.streams} streams "
+          f"({len(tally.finished)} saw their build finish)")
+    print(f"errors: {len(tally.errors)}" + (f" e.g. {tally.errors[:3]}" if tally.errors else ""))
+
+
+if __name__ == "__main__":
+    main()
