@@ -1,11 +1,12 @@
-// Configuration controls built from the Moviefile's JSON Schema: the movie-wide fields and, per
+// Configuration controls built from the Moviefile's JSON Schema (from /v1/openapi.json): the movie-wide fields and, per
 // segment, the settings that may override them. Changes become a Moviefile patch (a draft until
 // the dry run is confirmed).
-import {type Field, movieFields, segmentFields} from './schemaForm';
+import {type Field, movieFields, type Schemas, segmentFields} from './schemaForm';
 
 export type Patch = Record<string, unknown>;
 
 type Props = {
+	schemas: Schemas;
 	moviefile: Record<string, unknown> | null;
 	patch: Patch;
 	segments: number;
@@ -44,7 +45,7 @@ const Control = ({field, value, onChange, id}: {field: Field; value: unknown; on
 	}
 };
 
-export const ConfigPanel = ({moviefile, patch, segments, onPatch}: Props) => {
+export const ConfigPanel = ({schemas, moviefile, patch, segments, onPatch}: Props) => {
 	const current = (name: string): unknown => (name in patch ? patch[name] : moviefile?.[name]);
 	const segmentPatch = (patch.segments ?? {}) as Record<string, Record<string, unknown>>;
 	const savedSegments = (moviefile?.segments ?? {}) as Record<string, Record<string, unknown>>;
@@ -57,7 +58,7 @@ export const ConfigPanel = ({moviefile, patch, segments, onPatch}: Props) => {
 		<details className="config">
 			<summary>Configuration</summary>
 			<div className="fields">
-				{movieFields().map((field) => (
+				{movieFields(schemas).map((field) => (
 					<div key={field.name} className="field">
 						<label htmlFor={`config-${field.name}`}>{field.label}</label>
 						<Control id={`config-${field.name}`} field={field} value={current(field.name)} onChange={(value) => set(field.name, value)} />
@@ -69,7 +70,7 @@ export const ConfigPanel = ({moviefile, patch, segments, onPatch}: Props) => {
 				<thead>
 					<tr>
 						<th scope="col">Segment</th>
-						{segmentFields().map((field) => (
+						{segmentFields(schemas).map((field) => (
 							<th key={field.name} scope="col">
 								{field.label}
 							</th>
@@ -80,7 +81,7 @@ export const ConfigPanel = ({moviefile, patch, segments, onPatch}: Props) => {
 					{Array.from({length: segments}, (_, index) => index + 1).map((segment) => (
 						<tr key={segment}>
 							<th scope="row">{segment}</th>
-							{segmentFields().map((field) => {
+							{segmentFields(schemas).map((field) => {
 								const key = String(segment);
 								const value = segmentPatch[key] && field.name in segmentPatch[key] ? segmentPatch[key][field.name] : savedSegments[key]?.[field.name];
 								return (

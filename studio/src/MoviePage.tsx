@@ -11,6 +11,7 @@ import {History} from './History';
 import {byReadingOrder, segmentOf} from './ids';
 import {PlayerView} from './PlayerView';
 import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from './progress';
+import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
@@ -34,6 +35,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	const [connected, setConnected] = useState(false);
 	const [tab, setTab] = useState<'segments' | 'history'>('segments');
 	const [budget, setBudget] = useState('');
+	const [schemas, setSchemas] = useState<Schemas>({});
 	const progressRef = useRef(progress);
 
 	const refresh = useCallback(async () => {
@@ -50,6 +52,13 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	useEffect(() => {
 		void refresh();
 	}, [refresh]);
+
+	useEffect(() => {
+		api
+			.schemas()
+			.then((found) => setSchemas(found as Schemas))
+			.catch((error: unknown) => setProblem(describeProblem(error)));
+	}, [api]);
 
 	useEffect(() => {
 		const abort = new AbortController();
@@ -199,7 +208,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 								<JobBadge key={job.id} job={job} live={busy ? progress.jobs[job.id] : undefined} />
 							))}
 						</div>
-						<ConfigPanel moviefile={moviefile} patch={patch} segments={segments} onPatch={setPatch} />
+						<ConfigPanel schemas={schemas} moviefile={moviefile} patch={patch} segments={segments} onPatch={setPatch} />
 					</section>
 				</div>
 				<div className="right">

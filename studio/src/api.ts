@@ -185,6 +185,12 @@ export class Api {
 		return (await response.json()) as T;
 	}
 
+	/** The OpenAPI document's named schemas; the Moviefile's among them drives the controls. */
+	async schemas(): Promise<Record<string, unknown>> {
+		const document = await this.request<{components?: {schemas?: Record<string, unknown>}}>('GET', '/openapi.json');
+		return document.components?.schemas ?? {};
+	}
+
 	movies(): Promise<{movies: MovieSummary[]; next_cursor: string | null}> {
 		return this.request('GET', '/movies');
 	}

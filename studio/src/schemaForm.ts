@@ -1,7 +1,6 @@
-// Turns the Moviefile's JSON Schema (`moviebuild schema moviefile`, copied into
-// src/generated/ by `npm run build`) into the controls the studio shows for configuration fields:
+// Turns the Moviefile's JSON Schema, as the HTTP API publishes it in /v1/openapi.json
+// (components.schemas.Moviefile), into the controls the studio shows for configuration fields:
 // a select for an enum, a number field for a bounded integer, a checkbox for a boolean.
-import schema from './generated/moviefile.schema.json';
 
 export type Field =
 	| {name: string; label: string; kind: 'enum'; options: string[]; fallback: unknown; nullable: boolean}
@@ -9,32 +8,32 @@ export type Field =
 	| {name: string; label: string; kind: 'boolean'; fallback: unknown; nullable: boolean}
 	| {name: string; label: string; kind: 'string'; fallback: unknown};
 
-type Node = {
+export type SchemaNode = {
 	$ref?: string;
-	anyOf?: Node[];
+	anyOf?: SchemaNode[];
 	enum?: string[];
 	type?: string;
 	minimum?: number;
 	maximum?: number;
 	default?: unknown;
 	title?: string;
-	properties?: Record<string, Node>;
+	properties?: Record<string, SchemaNode>;
+	additionalProperties?: SchemaNode | boolean;
 };
 
-const defs = (schema as {$defs: Record<string, Node>}).$defs;
+/** The OpenAPI document's named schemas (`components.schemas`). */
+export type Schemas = Record<string, SchemaNode>;
 
-const resolve = (node: Node): Node => {
-	if (node.$ref) return defs[node.$ref.replace('#/$defs/', '')] ?? {};
-	return node;
-};
+const resolve = (schemas: Schemas, node: SchemaNode): SchemaNode =>
+	node.$ref ? (schemas[node.$ref.split('/').pop() ?? ''] ?? {}) : node;
 
 const labelOf = (name: string): string => {
 	const words = name.replaceAll('_', ' ');
 	return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-const fieldOf = (name: string, raw: Node): Field | null => {
-	const options = (raw.anyOf ?? [raw]).map(resolve);
+const fieldOf = (schemas: Schemas, name: string, raw: SchemaNode): Field | null => {
+	const options = (raw.anyOf ?? [raw]).map((option) => resolve(schemas, option));
 	const nullable = options.some((option) => option.type === 'null');
 	const main = options.find((option) => option.type !== 'null') ?? {};
 	const label = labelOf(name);
@@ -48,7 +47,7 @@ const fieldOf = (name: string, raw: Node): Field | null => {
 	return null;
 };
 
-/** The movie-wide configuration fields the studio edits, in this order. */
+/** The movie-wide configuration fields the studio edits, in this order (when the schema has them). */
 export const MOVIE_FIELDS = [
 	'voice',
 	'emotion',
@@ -62,18 +61,21 @@ export const MOVIE_FIELDS = [
 	'audience',
 ];
 
-const properties = (schema as {properties: Record<string, Node>}).properties;
-
-export const movieFields = (): Field[] =>
-	MOVIE_FIELDS.flatMap((name) => {
+export const movieFields = (schemas: Schemas): Field[] => {
+	const properties = schemas.Moviefile?.properties ?? {};
+	return MOVIE_FIELDS.flatMap((name) => {
 		const node = properties[name];
-		const field = node ? fieldOf(name, node) : null;
+		const field = node ? fieldOf(schemas, name, node) : null;
 		return field ? [field] : [];
 	});
+};
 
 /** The per-segment settings (each may be left to the movie-wide value). */
-export const segmentFields = (): Field[] =>
-	Object.entries(defs.SegmentSettings?.properties ?? {}).flatMap(([name, node]) => {
-		const field = fieldOf(name, node);
+export const segmentFields = (schemas: Schemas): Field[] => {
+	const segments = schemas.Moviefile?.properties?.segments?.additionalProperties;
+	const settings = typeof segments === 'object' ? resolve(schemas, segments) : {};
+	return Object.entries(settings.properties ?? {}).flatMap(([name, node]) => {
+		const field = fieldOf(schemas, name, node);
 		return field ? [field] : [];
 	});
+};

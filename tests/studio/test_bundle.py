@@ -1,7 +1,7 @@
 """The committed bundle (moviebuild/studio/static/) is what its sources build: every source
-file hashes as recorded in SOURCES.json, every served file hashes as recorded, the Moviefile
-schema the controls are built from is the one moviebuild publishes, and, where studio/'s npm
-packages are installed (CI runs .ci/studio-setup), a fresh `npm run build` gives the same bytes."""
+file hashes as recorded in SOURCES.json, every served file hashes as recorded, and, where
+studio/'s npm packages are installed (CI runs .ci/studio-setup), a fresh `npm run build` gives
+the same bytes."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from moviebuild.cli.schema_cmd import json_schema
 from moviebuild.studio import STATIC_FILES, STATIC_FOLDER
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,7 +42,7 @@ def test_every_studio_source_went_into_the_bundle() -> None:
     sources = set(recorded()["sources"])
     on_disk = {
         str(path.relative_to(REPO)) for path in (STUDIO / "src").rglob("*")
-        if path.is_file() and path.suffix in {".ts", ".tsx", ".json"}
+        if path.is_file() and path.suffix in {".ts", ".tsx"}
     }
     assert on_disk <= sources, f"not in the bundle: {sorted(on_disk - sources)}; {REBUILD}"
 
@@ -53,15 +52,6 @@ def test_the_served_files_are_the_ones_recorded() -> None:
     assert set(outputs) == set(STATIC_FILES)
     for name, digest in outputs.items():
         assert sha256(STATIC_FOLDER / name) == digest, f"{name} was changed by hand; {REBUILD}"
-
-
-def test_the_controls_are_built_from_the_moviefile_schema_moviebuild_publishes() -> None:
-    copy = json.loads((STUDIO / "src" / "generated" / "moviefile.schema.json").read_text())
-    assert copy == json_schema("moviefile"), (
-        "studio/src/generated/moviefile.schema.json is out of date: "
-        "`moviebuild schema moviefile > studio/src/generated/moviefile.schema.json`, then "
-        + REBUILD
-    )
 
 
 def test_a_fresh_build_gives_the_committed_bytes() -> None:

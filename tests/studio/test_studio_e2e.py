@@ -211,6 +211,17 @@ def test_a_reload_during_a_build_resumes_its_progress_from_the_last_event_id(
     wait_for_revision(page, 2)
     assert "Last build: complete" in page.locator("#build-heading").inner_text()
 
+    # A configuration control built from the Moviefile schema in /v1/openapi.json.
+    page.get_by_text("Configuration").click()
+    page.get_by_label("Image style").select_option("watercolor")
+    page.get_by_role("button", name="Review 1 edit").click()
+    api_plan = studio.api.call(
+        "POST", f"/v1/movies/{movie}/builds",
+        {"config": {"image_style": "watercolor"}, "dry_run": True},
+    )["plan"]
+    assert planned_in_dialog(page) == {job["id"] for job in api_plan["jobs"]}
+    assert "TextToImageProducer[2][1]" in planned_in_dialog(page)
+
 
 def test_moviebuild_studio_opens_its_folder_without_asking_for_a_token(
     page: Any, tmp_path: Path
