@@ -44,6 +44,7 @@ def test_the_public_api_is_what_all_names() -> None:
         "MovieBuildError",
         "MovieState",
         "Plan",
+        "connect",
         "open",
     }
     assert dir(moviebuild) == sorted(moviebuild.__all__)
