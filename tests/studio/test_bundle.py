@@ -1,7 +1,7 @@
 """The committed bundle (moviebuild/studio/static/) is what its sources build: every source
 file hashes as recorded in SOURCES.json, every served file hashes as recorded, and, where
 studio/'s npm packages are installed (CI runs .ci/studio-setup), a fresh `npm run build` gives
-the same bytes."""
+the same bytes and `tsc --strict` accepts the sources."""
 
 from __future__ import annotations
 
@@ -54,15 +54,21 @@ def test_the_served_files_are_the_ones_recorded() -> None:
         assert sha256(STATIC_FOLDER / name) == digest, f"{name} was changed by hand; {REBUILD}"
 
 
-def test_a_fresh_build_gives_the_committed_bytes() -> None:
+def npm_or_skip() -> str:
+    """npm, with studio/'s packages installed; skips (fails in CI) when they are not."""
     npm = shutil.which("npm")
     if npm is None or not (STUDIO / "node_modules" / "esbuild").is_dir():
         reason = "studio/node_modules is not installed (.ci/studio-setup installs it)"
         if os.environ.get("MOVIEBUILD_REQUIRE_STUDIO") == "1":
             pytest.fail(f"{reason} (MOVIEBUILD_REQUIRE_STUDIO=1)")
         pytest.skip(reason)
+    return npm
+
+
+@pytest.mark.parametrize("script", ["build:check", "typecheck"])
+def test_a_fresh_build_gives_the_committed_bytes_and_the_sources_typecheck(script: str) -> None:
     done = subprocess.run(
-        [npm, "run", "--silent", "build:check"], cwd=STUDIO, capture_output=True, text=True,
+        [npm_or_skip(), "run", "--silent", script], cwd=STUDIO, capture_output=True, text=True,
         timeout=300, check=False,
     )
     assert done.returncode == 0, done.stderr or done.stdout
