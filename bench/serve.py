@@ -4,6 +4,7 @@ events. Prints the p50/p99 latency of ``GET /v1/movies/{id}``, events delivered 
 Targets: p99 <= 100 ms, zero errors.
 
     .venv/bin/python bench/serve.py [--movies 20] [--readers 40] [--streams 10] [--scale 0.05]
+                                    [--think-ms 200] [--fake]
 """
 
 from __future__ import annotations
@@ -28,14 +29,24 @@ import aiohttp
 from moviebuild.server.root import LocalRoot
 from moviebuild.server.tokens import TokenBook
 
+#: With --fake: the fake adapter's seconds per call (about the design's medians times 0.5), so
+#: the server does the scheduling and bookkeeping of real builds without making media.
+FAKE_LATENCY_S = {
+    "ScriptProducer": 4.0, "TextToMusicPromptProducer": 1.5, "TextToImagePromptProducer": 1.5,
+    "AudioProducer": 2.5, "TextToImageProducer": 5.0, "MusicProducer": 15.0,
+}
 
-def moviefile(number: int, scale: float) -> dict[str, Any]:
-    offline = {"adapter": "offline", "simulate_latency": "medians", "time_scale": scale}
+
+def moviefile(number: int, scale: float, fake: bool) -> dict[str, Any]:
+    provider: dict[str, Any] = (
+        {"adapter": "fake"} if fake
+        else {"adapter": "offline", "simulate_latency": "medians", "time_scale": scale}
+    )
     return {
         "inquiry": f"Tell me about the Civil War, part {number}",
         "duration": 30,
         "images_per_segment": 2,
-        "providers": {role: offline for role in ("text", "speech", "music", "image")},
+        "providers": {role: provider for role in ("text", "speech", "music", "image")},
     }
 
 
@@ -54,7 +65,8 @@ class Tally:
 
 
 async def reader(
-    session: aiohttp.ClientSession, url: str, ids: list[str], tally: Tally, done: asyncio.Event
+    session: aiohttp.ClientSession, url: str, ids: list[str], tally: Tally, done: asyncio.Event,
+    think_s: tuple[float, float],
 ) -> None:
     rng = random.Random()
     while not done.is_set():
@@ -68,7 +80,7 @@ async def reader(
         except aiohttp.ClientError as exc:
             tally.errors.append(f"GET state: {exc!r}")
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-        await asyncio.sleep(rng.uniform(0.01, 0.05))
+        await asyncio.sleep(rng.uniform(*think_s))
 
 
 async def streamer(
@@ -105,7 +117,7 @@ async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
         ids = []
         for number in range(args.movies):
             async with session.post(
-                "/v1/movies", json={"moviefile": moviefile(number, args.scale)}
+                "/v1/movies", json={"moviefile": moviefile(number, args.scale, args.fake)}
             ) as response:
                 body = await response.json()
                 if response.status != 201:
@@ -113,8 +125,10 @@ async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
                 ids.append(body["id"])
         started = time.perf_counter()
         done = asyncio.Event()
+        think_s = (args.think_ms / 2000, args.think_ms * 1.5 / 1000)
         readers = [
-            asyncio.create_task(reader(session, "", ids, tally, done)) for _ in range(args.readers)
+            asyncio.create_task(reader(session, "", ids, tally, done, think_s))
+            for _ in range(args.readers)
         ]
         streams = [
             asyncio.create_task(streamer(session, "", ids[i % len(ids)], tally))
@@ -143,16 +157,28 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=40)
     parser.add_argument("--streams", type=int, default=10)
     parser.add_argument("--scale", type=float, default=0.05, help="simulated latency scale")
+    parser.add_argument(
+        "--think-ms", type=float, default=200,
+        help="mean pause of a reader between requests (uniform from half to 1.5 times)",
+    )
+    parser.add_argument(
+        "--fake", action="store_true",
+        help="the fake adapter with simulated latency instead of offline media: measures the "
+        "server without the CPU that making media takes",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         root = Path(work) / "root"
         _, token = TokenBook(LocalRoot(root)).create("bench")
         port = free_port()
         log = (Path(work) / "server.log").open("wb")
+        config = Path(work) / "fake.json"
+        config.write_text(json.dumps({"latency_s": FAKE_LATENCY_S}))
         server = subprocess.Popen(
             [sys.executable, "-m", "moviebuild", "serve", "--root", str(root), "--port",
              str(port), "--max-builds-per-tenant", str(args.movies)],
-            stdout=subprocess.PIPE, stderr=log, env={**os.environ},
+            stdout=subprocess.PIPE, stderr=log,
+            env={**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)},
         )
         assert server.stdout is not None
         server.stdout.readline()
@@ -163,12 +189,19 @@ def main() -> None:
             server.wait(60)
             server.stdout.close()
             log.close()
+            problems = [
+                line for line in (Path(work) / "server.log").read_text().splitlines()
+                if "ERROR" in line or "Error" in line
+            ]
+            for line in problems[:20]:
+                print("server:", line)
     latencies = sorted(tally.latencies_ms)
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     statuses = getattr(tally, "statuses", [])
-    print(f"{args.movies} movies building, {args.readers} readers + {args.streams} streams, "
-          f"latency scale {args.scale}")
+    making = "fake adapter (no media)" if args.fake else f"offline media, latency x{args.scale}"
+    print(f"{args.movies} movies building ({making}), {args.readers} readers "
+          f"(pause ~{args.think_ms:.0f} ms) + {args.streams} streams")
     print(f"builds: {statuses.count('complete')}/{len(statuses)} complete in "
           f"{getattr(tally, 'build_s', 0):.1f} s")
     print(f"GET /v1/movies/{{id}}: {len(latencies)} requests, p50 {p50:.1f} ms, "

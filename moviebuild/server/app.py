@@ -5,6 +5,7 @@ backend, limits), the bearer-token and error middlewares, and the route table. H
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -152,20 +153,33 @@ def make_server(
     max_builds_per_tenant: int = 4,
     backend: BuildBackend | None = None,
 ) -> Server:
+    from moviebuild.server.webhooks import WebhookSender
+
     logs = EventLogs()
-    return Server(
+    clock = (build_options or {}).get("clock")
+    webhooks = WebhookSender(root.tenant_folder, clock.sleep if clock else asyncio.sleep)
+    server = Server(
         root=root,
         tokens=TokenBook(root),
         signer=LinkSigner(root.signing_key(), base_url),
         logs=logs,
-        backend=backend or InProcessBackend(logs, build_options=build_options),
+        backend=backend
+        or InProcessBackend(logs, build_options=build_options, listeners=[webhooks]),
         max_builds_per_tenant=max_builds_per_tenant,
     )
+    server.extra["webhooks"] = webhooks
+    return server
 
 
 def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
     """The application with every route; ``server.resume_unfinished`` runs at startup."""
-    from moviebuild.server import build_routes, movie_routes, stream_routes, studio_routes
+    from moviebuild.server import (
+        build_routes,
+        movie_routes,
+        stream_routes,
+        studio_routes,
+        webhook_routes,
+    )
     from moviebuild.server.openapi import openapi_handler
 
     app = web.Application(
@@ -177,9 +191,11 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     movie_routes.add_routes(app.router)
     build_routes.add_routes(app.router)
     stream_routes.add_routes(app.router)
+    webhook_routes.add_routes(app.router)
     studio_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
+        server.logs.home = asyncio.get_running_loop()
         for ref, build_id in server.resume_unfinished():
             log.info("resuming build %s of %s/%s", build_id, ref.tenant, ref.movie_id)
 
@@ -188,6 +204,9 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
         server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
         server.states.close()
+        webhooks = server.extra.get("webhooks")
+        if webhooks is not None:
+            await webhooks.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)

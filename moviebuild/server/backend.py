@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,14 +61,17 @@ class BuildBackend(Protocol):
 @dataclass
 class _Running:
     build_id: str
-    task: asyncio.Task[None]
     stop: asyncio.Event
     cancelled: bool = False
+    task: asyncio.Task[None] | None = None
 
 
 class InProcessBackend:
-    """Builds as tasks on this event loop. ``build_options`` go to ``Movie.build_async`` (tests
-    pass a fake adapter and a clock)."""
+    """Builds as tasks on one build loop, in a thread of this process, with one set of pools.
+
+    The loop serving HTTP stays apart: a build's blocking moments (journal and blob fsyncs,
+    planning) never hold up requests. ``build_options`` go to ``Movie.build_async`` (tests pass a
+    fake adapter and a clock); ``listeners`` run on the loop that started the build."""
 
     def __init__(
         self,
@@ -83,19 +87,35 @@ class InProcessBackend:
         self.build_options = dict(build_options or {})
         self.listeners = list(listeners or [])
         self._running: dict[MovieRef, _Running] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._home: asyncio.AbstractEventLoop | None = None
 
     def running(self, ref: MovieRef) -> str | None:
         found = self._running.get(ref)
         return found.build_id if found else None
 
     def running_count(self, tenant: str) -> int:
-        return sum(1 for ref in self._running if ref.tenant == tenant)
+        return sum(1 for ref in list(self._running) if ref.tenant == tenant)
+
+    def _build_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="moviebuild-builds", daemon=True
+            )
+            thread.start()
+            self._loop, self._thread = loop, thread
+        return self._loop
 
     def start(self, ref: MovieRef, build: BuildDocument) -> None:
-        stop = asyncio.Event()
-        task = asyncio.get_running_loop().create_task(self._run(ref, build, stop))
-        self._running[ref] = _Running(build.id, task, stop)
-        task.add_done_callback(lambda _t: self._forget(ref, build.id))
+        self._home = asyncio.get_running_loop()
+        entry = _Running(build.id, asyncio.Event())
+        self._running[ref] = entry
+        future = asyncio.run_coroutine_threadsafe(
+            self._run(ref, build, entry), self._build_loop()
+        )
+        future.add_done_callback(lambda _f: self._forget(ref, build.id))
 
     def _forget(self, ref: MovieRef, build_id: str) -> None:
         found = self._running.get(ref)
@@ -104,39 +124,55 @@ class InProcessBackend:
 
     def cancel(self, ref: MovieRef, build_id: str) -> bool:
         found = self._running.get(ref)
-        if found is None or found.build_id != build_id:
+        if found is None or found.build_id != build_id or self._loop is None:
             return False
         found.cancelled = True
-        found.stop.set()
+        self._loop.call_soon_threadsafe(found.stop.set)
         return True
 
     async def shutdown(self, grace_s: float) -> None:
         """Close every pool to new calls, let the calls in flight finish (up to ``grace_s``),
         then stop the builds: each records an interrupted revision of what finished."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        stopping = asyncio.run_coroutine_threadsafe(self._stop_builds(grace_s), loop)
+        await asyncio.wrap_future(stopping)
+        loop.call_soon_threadsafe(loop.stop)
+        await asyncio.to_thread(thread.join, 10)
+        if not thread.is_alive():
+            loop.close()
+
+    async def _stop_builds(self, grace_s: float) -> None:
         from moviebuild.engine.pools import PoolLimits
 
-        running = list(self._running.values())
-        if not running:
-            return
-        for pool in self.pools.values():
-            pool.limits = PoolLimits(0, pool.limits.requests_per_minute)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + grace_s
-        while any(p.in_flight for p in self.pools.values()) and loop.time() < deadline:
-            await asyncio.sleep(0.05)
-        for entry in running:
-            entry.stop.set()
-        tasks = [entry.task for entry in running]
-        _done, pending = await asyncio.wait(tasks, timeout=max(5.0, deadline - loop.time()))
-        for task in pending:
+        running = [entry for entry in list(self._running.values()) if entry.task is not None]
+        if running:
+            for pool in self.pools.values():
+                pool.limits = PoolLimits(0, pool.limits.requests_per_minute)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + grace_s
+            while any(p.in_flight for p in self.pools.values()) and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+            for entry in running:
+                entry.stop.set()
+            tasks = [entry.task for entry in running if entry.task is not None]
+            timeout_s = max(5.0, deadline - loop.time())
+            _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        leftovers = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in leftovers:
             task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        await asyncio.gather(*leftovers, return_exceptions=True)
 
-    async def _run(self, ref: MovieRef, build: BuildDocument, stop: asyncio.Event) -> None:
+    async def _run(self, ref: MovieRef, build: BuildDocument, entry: _Running) -> None:
         from moviebuild.project.changes import Changes
         from moviebuild.project.movie import Movie
 
+        entry.task = asyncio.current_task()
         book = BuildBook(ref.records, ref.movie_id)
         events = self.logs.for_folder(ref.records)
         build = build.model_copy(update={"status": "running", "error": None})
@@ -156,13 +192,12 @@ class InProcessBackend:
                 changes,
                 on_event=on_event,
                 budget_usd=request.budget_usd,
-                stop=stop,
+                stop=entry.stop,
                 pools=self.pools,
                 **self.build_options,
             )
             build = finished_document(build, result)
-            entry = self._running.get(ref)
-            if result.interrupted and entry is not None and entry.cancelled:
+            if result.interrupted and entry.cancelled:
                 build = build.model_copy(update={"status": "cancelled"})
         except asyncio.CancelledError:
             # The server is going away mid-call: the record stays "running" and the next
@@ -187,9 +222,15 @@ class InProcessBackend:
             "build-finished",
             {"build": build.id, "status": build.status, "revision": build.revision},
         )
+        home = self._home
         for listener in self.listeners:
-            try:
-                listener(ref, build)
-            except Exception:
-                log.exception("a build listener failed")
+            if home is not None and not home.is_closed():
+                home.call_soon_threadsafe(_call_listener, listener, ref, build)
+
+
+def _call_listener(listener: BuildListener, ref: MovieRef, build: BuildDocument) -> None:
+    try:
+        listener(ref, build)
+    except Exception:
+        log.exception("a build listener failed")
 

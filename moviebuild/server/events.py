@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +54,17 @@ def job_event_data(build_id: str, event: BuildEvent) -> dict[str, Any] | None:
 
 
 class EventLog:
-    """The events of one movie: the file, a copy in memory, and a wake-up for streams."""
+    """The events of one movie: the file, a copy in memory, and a wake-up for streams.
 
-    def __init__(self, path: Path) -> None:
+    Builds may append from another thread (the backend's build loop); streams wait on ``home``,
+    the server's loop, and are woken there."""
+
+    def __init__(self, path: Path, home: Callable[[], asyncio.AbstractEventLoop | None]) -> None:
         self.path = path
         self.events: list[StreamEvent] = []
+        self._home = home
         self._changed = asyncio.Event()
+        self._lock = threading.Lock()
         self._load()
 
     def _load(self) -> None:
@@ -83,16 +90,35 @@ class EventLog:
         return self.events[-1].id if self.events else 0
 
     def append(self, kind: str, data: dict[str, Any]) -> StreamEvent:
-        event = StreamEvent(self.last_id + 1, kind, data)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"id": event.id, "type": kind, "data": data}) + "\n"
-        with self.path.open("a", encoding="utf-8") as file:
-            file.write(line)
-            file.flush()
-        self.events.append(event)
+        with self._lock:
+            event = StreamEvent(self.last_id + 1, kind, data)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            line = json.dumps({"id": event.id, "type": kind, "data": data}) + "\n"
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(line)
+                file.flush()
+            self.events.append(event)
+        self.wake()
+        return event
+
+    def wake(self) -> None:
+        """Wake the streams waiting on this log (from any thread)."""
+        home = self._home()
+        if home is None or home.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is home:
+            self._fire()
+        else:
+            with contextlib.suppress(RuntimeError):  # the server's loop just closed
+                home.call_soon_threadsafe(self._fire)
+
+    def _fire(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
-        return event
 
     def after(self, last_id: int) -> list[StreamEvent]:
         """Events with an id above ``last_id``, oldest first."""
@@ -109,21 +135,29 @@ class EventLog:
 
 
 class EventLogs:
-    """One ``EventLog`` per movie, opened on first use."""
+    """One ``EventLog`` per movie, opened on first use. ``home`` is the server's event loop,
+    where streams wait (set when the application starts)."""
 
     def __init__(self) -> None:
         self._logs: dict[Path, EventLog] = {}
+        self._lock = threading.Lock()
+        self.home: asyncio.AbstractEventLoop | None = None
 
     def for_folder(self, records_folder: Path) -> EventLog:
-        log = self._logs.get(records_folder)
-        if log is None:
-            log = self._logs[records_folder] = EventLog(records_folder / "events.jsonl")
-        return log
+        with self._lock:
+            log = self._logs.get(records_folder)
+            if log is None:
+                log = EventLog(records_folder / "events.jsonl", lambda: self.home)
+                self._logs[records_folder] = log
+            return log
 
     def wake_all(self) -> None:
         """Wake every waiting stream (the server is stopping; streams then end)."""
-        for log in self._logs.values():
-            log._changed.set()
+        with self._lock:
+            logs = list(self._logs.values())
+        for log in logs:
+            log.wake()
 
     def forget(self, records_folder: Path) -> None:
-        self._logs.pop(records_folder, None)
+        with self._lock:
+            self._logs.pop(records_folder, None)

@@ -193,3 +193,17 @@ class Problem(BaseModel):
     where: str | None = Field(
         default=None, description="JSON path in the request, e.g. $.moviefile.duration"
     )
+
+
+class WebhookRequest(_Body):
+    """``PUT .../webhook``: where build-finished events go."""
+
+    url: str = Field(description="https URL that receives signed build-finished events")
+
+
+class Webhook(BaseModel):
+    """A registered webhook. ``secret`` signs each delivery (``Moviebuild-Signature``); it is
+    shown when the webhook is registered and not again."""
+
+    url: str
+    secret: str | None = None

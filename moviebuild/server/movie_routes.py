@@ -46,6 +46,8 @@ from moviebuild.server.models import (
 )
 
 PAGE_SIZE = 50
+#: While a movie builds, its state may lag this much behind its events (it is being recomputed).
+STALE_WHILE_BUILDING_S = 1.0
 MAX_PAGE_SIZE = 200
 
 
@@ -143,9 +145,15 @@ async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     server = server_of(request)
     ref = movie_ref(request)
     linker = server.signer.linker(ref.tenant, ref.movie_id)
-    last_event_id = server.logs.for_folder(ref.records).last_id
+    events = server.logs.for_folder(ref.records)
+    building = server.backend.running(ref) is not None and not (
+        events.events and events.events[-1].type == "build-finished"
+    )
     return await server.states.get(
-        ref, last_event_id, lambda: Movie.open(ref.folder).state(link=linker)
+        ref,
+        events.last_id,
+        lambda: Movie.open(ref.folder).state(link=linker),
+        stale_ok_s=STALE_WHILE_BUILDING_S if building else 0.0,
     )
 
 

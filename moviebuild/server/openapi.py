@@ -52,6 +52,13 @@ OPERATIONS: list[_Op] = [
      m.CheckoutRequest, {200: MovieState, 404: m.Problem, 409: m.Problem, 422: m.Problem}),
     ("get", "/v1/assets/{tenant}/{movie}/{digest}", "An asset by signed link (no token)", None,
      {200: None, 404: m.Problem}),
+    ("put", "/v1/webhook", "Send every movie's build-finished events to a URL (signed)",
+     m.WebhookRequest, {200: m.Webhook}),
+    ("delete", "/v1/webhook", "Stop the tenant's webhook", None, {204: None, 404: m.Problem}),
+    ("put", _MOVIE + "/webhook", "Send this movie's build-finished events to a URL (signed)",
+     m.WebhookRequest, {200: m.Webhook, 404: m.Problem}),
+    ("delete", _MOVIE + "/webhook", "Stop this movie's webhook", None,
+     {204: None, 404: m.Problem}),
 ]
 
 _PARAMETERS: dict[str, dict[str, Any]] = {

@@ -42,6 +42,10 @@ class MovieRoot(Protocol):
 
     def describe(self) -> str: ...
 
+    def tenant_folder(self, tenant: str) -> Path:
+        """Where the server keeps a tenant's own settings (its webhook)."""
+        ...
+
     def movie_folder(self, tenant: str, movie_id: str) -> Path: ...
 
     def records_folder(self, tenant: str, movie_id: str) -> Path: ...
@@ -76,6 +80,9 @@ class LocalRoot:
         if not is_valid_name(tenant):
             raise KeyError(tenant)
         return self.path / "tenants" / tenant
+
+    def tenant_folder(self, tenant: str) -> Path:
+        return self._tenant(tenant)
 
     def movie_folder(self, tenant: str, movie_id: str) -> Path:
         if not is_valid_name(movie_id):

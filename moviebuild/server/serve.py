@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 from aiohttp import web
 
@@ -25,6 +26,9 @@ async def serve(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Serve until a signal; ``ready`` is set once the port listens."""
+    # Offline media work runs in threads; a short switch interval hands the GIL back to the
+    # event loop sooner, which keeps request latency low while builds compute.
+    sys.setswitchinterval(0.001)
     base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
     server = make_server(root, base_url=base_url, max_builds_per_tenant=max_builds_per_tenant)
     server.extra["grace_s"] = grace_s

@@ -55,47 +55,65 @@ class StateCache:
     def __init__(self, max_age_s: float = 5.0, threads: int = 4) -> None:
         self.max_age_s = max_age_s
         self._entries: dict[MovieRef, _Entry] = {}
-        self._pending: dict[MovieRef, asyncio.Future[_Entry]] = {}
+        self._pending: dict[MovieRef, tuple[Fingerprint, asyncio.Future[_Entry]]] = {}
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="moviebuild-state")
 
     async def get(
-        self, ref: MovieRef, last_event_id: int, compute: Callable[[], MovieState]
+        self,
+        ref: MovieRef,
+        last_event_id: int,
+        compute: Callable[[], MovieState],
+        *,
+        stale_ok_s: float = 0.0,
     ) -> tuple[MovieState, bytes]:
-        loop = asyncio.get_running_loop()
-        fingerprint = await loop.run_in_executor(
-            self._executor, movie_fingerprint, ref.folder, last_event_id
-        )
+        """The state of ``ref``. ``stale_ok_s``: while a build runs, a state at most this old
+        may answer at once while a fresh one is computed (clients polling a build see it
+        lag by that much, never more; a finished build's state is always fresh)."""
+        # A few stats: cheaper on the loop than a hop to a thread and back.
+        fingerprint = movie_fingerprint(ref.folder, last_event_id)
         entry = self._entries.get(ref)
-        if (
-            entry is not None
-            and entry.fingerprint == fingerprint
-            and time.monotonic() - entry.made_at < self.max_age_s
-        ):
+        now = time.monotonic()
+        if entry is not None and entry.fingerprint == fingerprint:
+            if now - entry.made_at < self.max_age_s:
+                return entry.state, entry.body
+        elif entry is not None and now - entry.made_at < stale_ok_s:
+            self._refresh(ref, fingerprint, compute)
             return entry.state, entry.body
+        fresh = await asyncio.shield(self._refresh(ref, fingerprint, compute))
+        return fresh.state, fresh.body
+
+    def _refresh(
+        self, ref: MovieRef, fingerprint: Fingerprint, compute: Callable[[], MovieState]
+    ) -> asyncio.Future[_Entry]:
+        """The computation of ``ref``'s state for ``fingerprint``, started unless under way."""
         pending = self._pending.get(ref)
-        if pending is None:
-            pending = loop.create_future()
-            self._pending[ref] = pending
-            try:
-                state = await loop.run_in_executor(self._executor, compute)
-                body = await loop.run_in_executor(
-                    self._executor, lambda: state.model_dump_json().encode()
-                )
-                entry = _Entry(fingerprint, time.monotonic(), state, body)
-                self._entries[ref] = entry
-                pending.set_result(entry)
-            except BaseException as exc:
-                if isinstance(exc, asyncio.CancelledError):
-                    pending.cancel()
-                else:
-                    pending.set_exception(exc)
-                    pending.exception()  # marks it retrieved; waiters re-raise it
-                raise
-            finally:
+        if pending is not None and pending[0] == fingerprint:
+            return pending[1]
+        future = asyncio.ensure_future(self._compute(ref, fingerprint, compute))
+        self._pending[ref] = (fingerprint, future)
+
+        def settled(done: asyncio.Future[_Entry]) -> None:
+            if self._pending.get(ref, (None, None))[1] is done:
                 del self._pending[ref]
-        else:
-            entry = await asyncio.shield(pending)
-        return entry.state, entry.body
+            if not done.cancelled():
+                done.exception()  # a failure reaches the requests awaiting it, not the log
+
+        future.add_done_callback(settled)
+        return future
+
+    async def _compute(
+        self, ref: MovieRef, fingerprint: Fingerprint, compute: Callable[[], MovieState]
+    ) -> _Entry:
+        loop = asyncio.get_running_loop()
+        state = await loop.run_in_executor(self._executor, compute)
+        body = await loop.run_in_executor(
+            self._executor, lambda: state.model_dump_json().encode()
+        )
+        entry = _Entry(fingerprint, time.monotonic(), state, body)
+        current = self._entries.get(ref)
+        if current is None or current.made_at <= entry.made_at:
+            self._entries[ref] = entry
+        return entry
 
     def forget(self, ref: MovieRef) -> None:
         self._entries.pop(ref, None)
