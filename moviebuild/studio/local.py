@@ -31,10 +31,10 @@ def movie_id_for(folder: Path) -> str:
 class FolderRoot:
     """One movie folder as a server root (``MovieRoot``): it cannot create or delete movies."""
 
-    def __init__(self, folder: Path, records: Path) -> None:
+    def __init__(self, folder: Path, scratch: Path) -> None:
         self.folder = folder.resolve()
         self.movie_id = movie_id_for(self.folder)
-        self.records = records
+        self.scratch = scratch
         self._tokens: str | None = None
         self._key = secrets.token_bytes(32)
 
@@ -45,13 +45,18 @@ class FolderRoot:
         if (tenant, movie_id) != (TENANT, self.movie_id):
             raise KeyError(movie_id)
 
+    def tenant_folder(self, tenant: str) -> Path:
+        if tenant != TENANT:
+            raise KeyError(tenant)
+        return self.scratch / "tenant"
+
     def movie_folder(self, tenant: str, movie_id: str) -> Path:
         self._check(tenant, movie_id)
         return self.folder
 
     def records_folder(self, tenant: str, movie_id: str) -> Path:
         self._check(tenant, movie_id)
-        return self.records
+        return self.scratch / "records"
 
     def movie_exists(self, tenant: str, movie_id: str) -> bool:
         return (tenant, movie_id) == (TENANT, self.movie_id)
@@ -83,8 +88,9 @@ class FolderRoot:
         return self._key
 
 
-def studio_server(folder: Path, records: Path) -> tuple[Server, str]:
-    """The server for ``folder`` and the page's path (``/studio/#/movies/<id>``)."""
+def studio_server(folder: Path, scratch: Path) -> tuple[Server, str]:
+    """The server for ``folder``, keeping its own records under ``scratch``, and the page's
+    path (``/studio/#/movies/<id>``)."""
     from moviebuild.server.app import make_server
     from moviebuild.server.studio_routes import STUDIO_TOKEN
 
@@ -93,7 +99,7 @@ def studio_server(folder: Path, records: Path) -> tuple[Server, str]:
             f"{folder} has no Moviefile.yaml",
             hint="run `moviebuild init` there first, or pass the movie folder with -C",
         )
-    root = FolderRoot(folder, records)
+    root = FolderRoot(folder, scratch)
     server = make_server(root)
     _entry, token = server.tokens.create(TENANT)
     server.extra[STUDIO_TOKEN] = token
@@ -110,16 +116,16 @@ def serve_studio(
     """Serve the studio for ``folder`` until Ctrl-C or SIGTERM; ``on_ready`` gets the page URL."""
     import asyncio
 
-    records = Path(tempfile.mkdtemp(prefix="moviebuild-studio-"))
+    scratch = Path(tempfile.mkdtemp(prefix="moviebuild-studio-"))
     try:
-        server, page = studio_server(folder, records)
+        server, page = studio_server(folder, scratch)
         asyncio.run(_serve(server, host, port, page, on_ready))
     except OSError as exc:
         raise ConfigError(
             f"cannot serve the studio on {host}:{port}: {exc}", hint="pass another --port"
         ) from exc
     finally:
-        shutil.rmtree(records, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 async def _serve(

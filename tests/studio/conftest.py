@@ -38,8 +38,10 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running in this
+    thread while it is open, so it must close before other modules call ``asyncio.run``."""
     if not CHROMIUM.is_file():
         pytest.fail(f"Chromium was not found at {CHROMIUM}; {SETUP_HINT}")
     try:
