@@ -158,7 +158,8 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 				{summary && <p className="summary">{summary}</p>}
 				<p className="muted">
 					{state.revision === null ? 'not built yet' : `revision r${state.revision}`} · {state.status}
-					{state.up_to_date ? ' · up to date' : ' · has stale jobs'} · spent ${state.cost.spent_usd.toFixed(2)}
+					{state.up_to_date ? ' · up to date' : ` · has stale jobs (about $${state.cost.estimated_usd.toFixed(2)} to build now)`} · spent $
+					{state.cost.spent_usd.toFixed(2)}
 				</p>
 			</header>
 			{problem && (

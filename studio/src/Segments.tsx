@@ -58,6 +58,7 @@ export const Segments = ({state, progress, drafts, onDraft, onNewTake, busy}: Pr
 					const audio = assets.find(([id]) => parseId(id)?.name === 'SegmentAudio');
 					const visuals = assets.filter(([id]) => ['SegmentImage', 'SegmentVideo', 'StartingImage'].includes(parseId(id)?.name ?? ''));
 					const jobs = state.jobs.filter((job) => inSegment(job.id, segment));
+					const failures = state.errors.filter((error) => error.kind !== 'blocked-by' && inSegment(error.job, segment));
 					return (
 						<li key={segment} className="segment" data-segment={segment} aria-label={`Segment ${segment}`}>
 							<h3>Segment {segment}</h3>
@@ -88,6 +89,11 @@ export const Segments = ({state, progress, drafts, onDraft, onNewTake, busy}: Pr
 									<JobBadge key={job.id} job={job} live={progress.jobs[job.id]} />
 								))}
 							</div>
+							{failures.map((error) => (
+								<p key={error.job} className="job-message">
+									{error.job}: {error.message ?? 'failed'}
+								</p>
+							))}
 						</li>
 					);
 				})}
