@@ -167,7 +167,6 @@ def make_server(
         or InProcessBackend(logs, build_options=build_options, listeners=[webhooks]),
         max_builds_per_tenant=max_builds_per_tenant,
     )
-    server.extra["webhooks"] = webhooks
     return server
 
 
@@ -204,9 +203,6 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
         server.logs.wake_all()
         await server.backend.shutdown(server.extra.get("grace_s", 10.0))
         server.states.close()
-        webhooks = server.extra.get("webhooks")
-        if webhooks is not None:
-            await webhooks.close()
 
     app.on_startup.append(on_startup)
     app.on_shutdown.append(on_shutdown)

@@ -71,7 +71,8 @@ class InProcessBackend:
 
     The loop serving HTTP stays apart: a build's blocking moments (journal and blob fsyncs,
     planning) never hold up requests. ``build_options`` go to ``Movie.build_async`` (tests pass a
-    fake adapter and a clock); ``listeners`` run on the loop that started the build."""
+    fake adapter and a clock); ``listeners`` are called on the build loop as each build ends
+    (tasks they start there are cancelled by ``shutdown``)."""
 
     def __init__(
         self,
@@ -89,7 +90,6 @@ class InProcessBackend:
         self._running: dict[MovieRef, _Running] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._home: asyncio.AbstractEventLoop | None = None
 
     def running(self, ref: MovieRef) -> str | None:
         found = self._running.get(ref)
@@ -109,7 +109,6 @@ class InProcessBackend:
         return self._loop
 
     def start(self, ref: MovieRef, build: BuildDocument) -> None:
-        self._home = asyncio.get_running_loop()
         entry = _Running(build.id, asyncio.Event())
         self._running[ref] = entry
         future = asyncio.run_coroutine_threadsafe(
@@ -222,15 +221,9 @@ class InProcessBackend:
             "build-finished",
             {"build": build.id, "status": build.status, "revision": build.revision},
         )
-        home = self._home
         for listener in self.listeners:
-            if home is not None and not home.is_closed():
-                home.call_soon_threadsafe(_call_listener, listener, ref, build)
-
-
-def _call_listener(listener: BuildListener, ref: MovieRef, build: BuildDocument) -> None:
-    try:
-        listener(ref, build)
-    except Exception:
-        log.exception("a build listener failed")
+            try:
+                listener(ref, build)
+            except Exception:
+                log.exception("a build listener failed")
 

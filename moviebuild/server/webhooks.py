@@ -115,10 +115,3 @@ class WebhookSender:
                 await self._sleep(delay_s)
                 delay_s *= 2
         return False
-
-    async def close(self) -> None:
-        """Stop deliveries still retrying (the server is stopping)."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,6 +1,6 @@
-"""A server for API fuzzing (``.ci/run`` points schemathesis at it): a fresh root, one tenant
-with one movie already built, and the fake adapter standing in for every provider (the offline
-one included), so fuzzed Moviefiles build instantly. Prints ``URL TOKEN`` once it listens.
+"""A server for API fuzzing (``.ci/api-fuzz`` points schemathesis at it): a fresh root, one
+tenant, and the fake adapter standing in for every provider (the offline one included), so
+fuzzed Moviefiles build instantly. Prints ``URL TOKEN`` once it listens.
 
     python -m tests.server.fuzz_server ROOT PORT
 """
@@ -26,6 +26,8 @@ async def main(root: Path, port: int) -> None:
         LocalRoot(root), base_url=f"http://127.0.0.1:{port}",
         build_options={"adapters": adapters}, max_builds_per_tenant=2,
     )
+    # Fuzzed webhook URLs name hosts anywhere: deliveries stay off, so nothing leaves 127.0.0.1.
+    server.backend.listeners.clear()  # type: ignore[attr-defined]
     _, token = server.tokens.create("fuzz")
     runner = web.AppRunner(make_app(server))
     await runner.setup()

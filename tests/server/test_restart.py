@@ -17,10 +17,14 @@ from typing import Any
 
 from moviebuild.server.root import LocalRoot
 from moviebuild.server.tokens import TokenBook
+from tests.project.test_crash import _finished_jobs
 from tests.server.harness import Http
 
 ALL_FAKE = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "image", "video")}
 LATENCY_S = {"AudioProducer": 0.15, "TextToImageProducer": 0.2, "MusicProducer": 0.3}
+MOVIE = {"moviefile": {"inquiry": "Tell me about the Civil War", "duration": 60,
+                       "images_per_segment": 2, "providers": ALL_FAKE,
+                       "limits": {"fake": {"concurrent": 2}}}}
 
 
 def _free_port() -> int:
@@ -66,34 +70,22 @@ def _events(base_url: str, token: str, movie_id: str, after: int) -> Iterator[di
                 yield json.loads(line[len("data: "):])
 
 
-def _finished_jobs(store: Path) -> set[str]:
-    done = set()
-    for journal in (store / "journal").glob("*.jsonl"):
-        for line in journal.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if record.get("event") == "end" and record.get("status") == "done":
-                done.add(record["job"])
-    return done
+def _fresh_root(tmp_path: Path) -> tuple[Path, str, int, str]:
+    """A root with a token for tenant acme, a free port and its URL."""
+    root = tmp_path / "root"
+    _, token = TokenBook(LocalRoot(root)).create("acme")
+    port = _free_port()
+    return root, token, port, f"http://127.0.0.1:{port}"
 
 
 def test_a_killed_server_resumes_the_build_and_replays_missed_events_once(
     tmp_path: Path,
 ) -> None:
-    root = tmp_path / "root"
-    _, token = TokenBook(LocalRoot(root)).create("acme")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    root, token, port, base_url = _fresh_root(tmp_path)
     first_log, second_log = tmp_path / "calls-1.log", tmp_path / "calls-2.log"
     server = _start(root, port, first_log)
     try:
-        http = Http(base_url, token)
-        body = {"moviefile": {"inquiry": "Tell me about the Civil War", "duration": 60,
-                              "images_per_segment": 2, "providers": ALL_FAKE,
-                              "limits": {"fake": {"concurrent": 2}}}}
-        answer = http.post("/v1/movies", body)
+        answer = Http(base_url, token).post("/v1/movies", MOVIE)
         assert answer.status == 201, answer.body
         movie_id = answer.json()["id"]
         seen: list[dict[str, Any]] = []
@@ -127,18 +119,11 @@ def test_a_killed_server_resumes_the_build_and_replays_missed_events_once(
 
 
 def test_sigterm_lets_calls_in_flight_finish_and_the_next_start_resumes(tmp_path: Path) -> None:
-    root = tmp_path / "root"
-    _, token = TokenBook(LocalRoot(root)).create("acme")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    root, token, port, base_url = _fresh_root(tmp_path)
     first_log, second_log = tmp_path / "calls-1.log", tmp_path / "calls-2.log"
     server = _start(root, port, first_log)
     try:
-        http = Http(base_url, token)
-        body = {"moviefile": {"inquiry": "Tell me about the Civil War", "duration": 60,
-                              "images_per_segment": 2, "providers": ALL_FAKE,
-                              "limits": {"fake": {"concurrent": 2}}}}
-        movie_id = http.post("/v1/movies", body).json()["id"]
+        movie_id = Http(base_url, token).post("/v1/movies", MOVIE).json()["id"]
         finished = 0
         for event in _events(base_url, token, movie_id, 0):
             finished += event["type"] == "job-finished"

@@ -34,7 +34,7 @@ def receiving(failures: int) -> Iterator[tuple[Receiver, str]]:
     receiver = Receiver(failures)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the http.server spelling)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with receiver.changed:
                 receiver.requests.append((dict(self.headers), body))
@@ -77,7 +77,7 @@ def test_a_build_finished_event_is_signed_and_retried_until_delivered(tmp_path: 
         movie_id = http.post("/v1/movies", {"moviefile": moviefile()}).json()["id"]
         http.wait_for_build(movie_id)
         receiver.wait_for(2)
-        (first_headers, first_body), (headers, body) = receiver.requests[:2]
+        (_first_headers, first_body), (headers, body) = receiver.requests[:2]
         assert first_body == body, "a retry sends the same event"
         assert verify(secret, headers, body)
         assert not verify("whsec_other", headers, body)
