@@ -1,6 +1,7 @@
 // The movie page: title, summary, the Player, configuration, one row per segment, errors and
 // history. Every change goes through a dry run the user confirms; progress streams from the
 // events endpoint and the page reloads the state (and so the Player) when a build ends.
+import type React from 'react';
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {type Api, ApiProblem, type Changes, type MovieState, type PlanDocument, type RevisionDocument} from './api';
 import {type Patch, ConfigPanel} from './Config';
@@ -16,6 +17,12 @@ import {Segments} from './Segments';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
 type Pending = {what: string; changes: Changes; plan: PlanDocument};
+
+type Tab = 'segments' | 'history';
+const TABS: [Tab, string][] = [
+	['segments', 'Segments'],
+	['history', 'History'],
+];
 
 const describeProblem = (error: unknown): string => {
 	if (error instanceof ApiProblem) {
@@ -33,7 +40,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	const [pending, setPending] = useState<Pending | null>(null);
 	const [progress, setProgress] = useState<Progress>(() => loadProgress(movie));
 	const [connected, setConnected] = useState(false);
-	const [tab, setTab] = useState<'segments' | 'history'>('segments');
+	const [tab, setTab] = useState<Tab>('segments');
 	const [budget, setBudget] = useState('');
 	const [schemas, setSchemas] = useState<Schemas>({});
 	const progressRef = useRef(progress);
@@ -128,6 +135,15 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 			return next;
 		});
 
+	// The tabs follow the ARIA pattern: one tab stop, arrow keys move between them.
+	const onTabKey = (event: React.KeyboardEvent) => {
+		if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+		const at = TABS.findIndex(([name]) => name === tab);
+		const [next] = TABS[(at + (event.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length] ?? TABS[0] ?? ['segments'];
+		setTab(next);
+		window.setTimeout(() => document.getElementById(`tab-${next}`)?.focus(), 0);
+	};
+
 	const editPrompt = (prompt: string) => {
 		setTab('segments');
 		window.setTimeout(() => document.getElementById(`text-${prompt}`)?.focus(), 0);
@@ -213,26 +229,36 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					</section>
 				</div>
 				<div className="right">
-					<div role="tablist" aria-label="Views" className="tabs">
-						<button type="button" role="tab" aria-selected={tab === 'segments'} onClick={() => setTab('segments')}>
-							Segments
-						</button>
-						<button type="button" role="tab" aria-selected={tab === 'history'} onClick={() => setTab('history')}>
-							History
-						</button>
+					<div role="tablist" aria-label="Views" className="tabs" onKeyDown={onTabKey}>
+						{TABS.map(([name, label]) => (
+							<button
+								key={name}
+								type="button"
+								role="tab"
+								id={`tab-${name}`}
+								aria-controls="tab-panel"
+								aria-selected={tab === name}
+								tabIndex={tab === name ? 0 : -1}
+								onClick={() => setTab(name)}
+							>
+								{label}
+							</button>
+						))}
 					</div>
-					{tab === 'segments' ? (
-						<Segments
-							state={state}
-							progress={busy ? progress : emptyProgress()}
-							drafts={drafts}
-							onDraft={onDraft}
-							onNewTake={(id) => void ask(`new take of ${id}`, {redo: [id]})}
-							busy={busy}
-						/>
-					) : (
-						<History api={api} movie={movie} revisionNow={state.revision} busy={busy} onCheckout={(revision) => void checkout(revision)} />
-					)}
+					<div role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`}>
+						{tab === 'segments' ? (
+							<Segments
+								state={state}
+								progress={busy ? progress : emptyProgress()}
+								drafts={drafts}
+								onDraft={onDraft}
+								onNewTake={(id) => void ask(`new take of ${id}`, {redo: [id]})}
+								busy={busy}
+							/>
+						) : (
+							<History api={api} movie={movie} revisionNow={state.revision} busy={busy} onCheckout={(revision) => void checkout(revision)} />
+						)}
+					</div>
 				</div>
 			</div>
 			{pending && <DryRunDialog plan={pending.plan} what={pending.what} budgetUsd={budgetUsd} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}

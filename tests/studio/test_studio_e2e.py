@@ -126,7 +126,9 @@ def test_a_movie_is_created_watched_edited_and_rebuilt_running_only_the_dry_runs
     assert page.get_by_label("Narration of segment 2").input_value() == new_words
 
     # History: what changed in r2, then checkout of r1.
-    page.get_by_role("tab", name="History").click()
+    page.get_by_role("tab", name="Segments").focus()
+    page.keyboard.press("ArrowRight")  # the tabs take arrow keys
+    expect(page.get_by_role("tab", name="History")).to_be_focused()
     page.get_by_role("button", name="r2", exact=True).click()
     expect(page.get_by_test_id("revision-detail")).to_contain_text("SegmentNarration[2]")
     shoot(page, screenshots, "history", ".history")
