@@ -24,6 +24,10 @@ from moviebuild.cli.context import CliContext, pass_cli
     "--max-builds-per-tenant", default=4, show_default=True, type=click.IntRange(1),
     help="Concurrent builds one tenant may run (429 beyond).",
 )
+@click.option(
+    "--public-url", default=None, metavar="URL",
+    help="How clients reach this server (behind a proxy); asset links start with it.",
+)
 @pass_cli
 def serve(
     _context: CliContext,
@@ -32,6 +36,7 @@ def serve(
     root: str,
     grace_s: float,
     max_builds_per_tenant: int,
+    public_url: str | None,
 ) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process."""
     import asyncio
@@ -43,5 +48,8 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     movie_root = open_root(root)
     asyncio.run(
-        run(movie_root, host, port, grace_s=grace_s, max_builds_per_tenant=max_builds_per_tenant)
+        run(
+            movie_root, host, port, grace_s=grace_s,
+            max_builds_per_tenant=max_builds_per_tenant, public_url=public_url,
+        )
     )

@@ -122,6 +122,8 @@ class PromptState:
         return cls(dict(data.get("generated", {})), dict(data.get("pinned_from", {})))
 
     def save(self, folder: Path) -> None:
+        from moviebuild.project.folder import write_text_atomically
+
         path = folder / PROMPTS_DIR / STATE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
@@ -129,7 +131,8 @@ class PromptState:
             "generated": self.generated,
             "pinned_from": self.pinned_from,
         }
-        path.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        # Whole or not at all: a server reads states while a build refreshes the folder.
+        write_text_atomically(path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
 
 
 def read_prompt_files(folder: Path) -> dict[NodeId, str]:

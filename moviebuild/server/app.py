@@ -42,7 +42,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @dataclass
 class Server:
     """What every request shares. ``max_builds_per_tenant``: concurrent builds one tenant may
-    run (429 beyond); ``accepting`` turns false when the server is stopping."""
+    run (429 beyond); ``grace_s``: how long calls in flight may finish when stopping;
+    ``accepting`` turns false when the server is stopping."""
 
     root: MovieRoot
     tokens: TokenBook
@@ -52,7 +53,7 @@ class Server:
     max_builds_per_tenant: int = 4
     accepting: bool = True
     states: StateCache = field(default_factory=StateCache)
-    extra: dict[str, Any] = field(default_factory=dict)
+    grace_s: float = 10.0
 
     def movie(self, tenant: str, movie_id: str) -> MovieRef:
         """The tenant's movie ``movie_id``; 404 for anything else, including ids that are not
@@ -74,6 +75,8 @@ class Server:
         journal makes finished calls free. Returns what was resumed."""
         resumed = []
         for tenant, movie_id in self.root.all_movies():
+            if not self.root.movie_exists(tenant, movie_id):
+                continue  # a folder left half-made by a kill during creation
             ref = self.movie(tenant, movie_id)
             unfinished = self.builds(ref).unfinished()
             if unfinished:
@@ -201,7 +204,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     async def on_shutdown(_app: web.Application) -> None:
         server.accepting = False
         server.logs.wake_all()
-        await server.backend.shutdown(server.extra.get("grace_s", 10.0))
+        await server.backend.shutdown(server.grace_s)
         server.states.close()
 
     app.on_startup.append(on_startup)

@@ -23,15 +23,23 @@ async def serve(
     *,
     grace_s: float = 10.0,
     max_builds_per_tenant: int = 4,
+    public_url: str | None = None,
     ready: asyncio.Event | None = None,
 ) -> None:
-    """Serve until a signal; ``ready`` is set once the port listens."""
+    """Serve until a signal; ``ready`` is set once the port listens. Asset links start with
+    ``public_url`` (default: this address, or none when listening on every address)."""
     # Offline media work runs in threads; a short switch interval hands the GIL back to the
     # event loop sooner, which keeps request latency low while builds compute.
     sys.setswitchinterval(0.001)
     base_url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
-    server = make_server(root, base_url=base_url, max_builds_per_tenant=max_builds_per_tenant)
-    server.extra["grace_s"] = grace_s
+    if public_url is not None:
+        links_base = public_url
+    elif host in ("0.0.0.0", "::", ""):
+        links_base = ""  # any address: links stay paths, resolved against the server's URL
+    else:
+        links_base = base_url
+    server = make_server(root, base_url=links_base, max_builds_per_tenant=max_builds_per_tenant)
+    server.grace_s = grace_s
     app = make_app(server)
     runner = web.AppRunner(app, shutdown_timeout=grace_s + 5)
     await runner.setup()

@@ -41,16 +41,19 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    while server.accepting:
-        events = log.after(last)
-        for event in events:
-            await response.write(event.to_sse())
-            last = event.id
-            if until is not None and event.type == until:
-                return response
-        if not events:
-            await response.write(b": keepalive\n\n")
-        await log.wait(KEEPALIVE_S)
+    try:
+        while server.accepting:
+            events = log.after(last)
+            for event in events:
+                await response.write(event.to_sse())
+                last = event.id
+                if until is not None and event.type == until:
+                    return response
+            if not events:
+                await response.write(b": keepalive\n\n")
+            await log.wait(KEEPALIVE_S)
+    except ConnectionResetError:
+        pass  # the client went away; it resumes with Last-Event-ID
     return response
 
 

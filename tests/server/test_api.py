@@ -177,3 +177,19 @@ def test_a_body_over_the_limit_is_refused(tmp_path: Path) -> None:
         answer = http.post("/v1/movies", big)
         assert answer.status == 413
         assert http.post("/v1/movies", raw=b"{not json").status == 400
+
+
+def test_movies_are_listed_a_page_at_a_time(tmp_path: Path) -> None:
+    with running_server(tmp_path / "root") as running:
+        http = running.as_tenant("acme")
+        created = sorted(
+            http.post("/v1/movies", {"moviefile": moviefile(), "dry_run": True}).json()["id"]
+            for _ in range(3)
+        )
+        first = http.get("/v1/movies?limit=2").json()
+        assert [m["id"] for m in first["movies"]] == created[:2]
+        rest = http.get(f"/v1/movies?limit=2&cursor={first['next_cursor']}").json()
+        assert [m["id"] for m in rest["movies"]] == created[2:]
+        assert rest["next_cursor"] is None
+        assert first["movies"][0]["inquiry"] == "Tell me about the Civil War"
+        assert http.get("/v1/movies?limit=0").status == 400
