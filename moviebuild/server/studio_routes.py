@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from moviebuild.server.app import server_of
 from moviebuild.server.bodies import not_found
 from moviebuild.studio import STATIC_FILES, STATIC_FOLDER
 
-#: ``Server.extra`` key of the token ``moviebuild studio`` hands to its page.
-STUDIO_TOKEN = "studio_token"
+#: The token ``moviebuild studio`` hands to its page (set on that server's application only).
+STUDIO_TOKEN: web.AppKey[str] = web.AppKey("studio_token", str)
 STUDIO_COOKIE = "moviebuild_studio_token"
 
 _POLICY = (
@@ -45,8 +44,8 @@ async def studio_file(request: web.Request) -> web.Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-cache"
-    token = server_of(request).extra.get(STUDIO_TOKEN)
-    if name == "index.html" and isinstance(token, str):
+    token = request.app.get(STUDIO_TOKEN)
+    if name == "index.html" and token is not None:
         response.set_cookie(
             STUDIO_COOKIE, token, path="/studio", samesite="Strict", secure=request.secure
         )

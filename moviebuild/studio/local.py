@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from moviebuild.errors import ConfigError
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from moviebuild.server.app import Server
 
 TENANT = "local"
@@ -88,10 +90,10 @@ class FolderRoot:
         return self._key
 
 
-def studio_server(folder: Path, scratch: Path) -> tuple[Server, str]:
-    """The server for ``folder``, keeping its own records under ``scratch``, and the page's
-    path (``/studio/#/movies/<id>``)."""
-    from moviebuild.server.app import make_server
+def studio_app(folder: Path, scratch: Path) -> tuple[web.Application, Server, str]:
+    """The application serving ``folder`` (its own records under ``scratch``), its server, and
+    the page's path (``/studio/#/movies/<id>``)."""
+    from moviebuild.server.app import make_app, make_server
     from moviebuild.server.studio_routes import STUDIO_TOKEN
 
     if not (folder / "Moviefile.yaml").is_file():
@@ -102,8 +104,9 @@ def studio_server(folder: Path, scratch: Path) -> tuple[Server, str]:
     root = FolderRoot(folder, scratch)
     server = make_server(root)
     _entry, token = server.tokens.create(TENANT)
-    server.extra[STUDIO_TOKEN] = token
-    return server, f"/studio/#/movies/{root.movie_id}"
+    app = make_app(server)
+    app[STUDIO_TOKEN] = token
+    return app, server, f"/studio/#/movies/{root.movie_id}"
 
 
 def serve_studio(
@@ -118,8 +121,8 @@ def serve_studio(
 
     scratch = Path(tempfile.mkdtemp(prefix="moviebuild-studio-"))
     try:
-        server, page = studio_server(folder, scratch)
-        asyncio.run(_serve(server, host, port, page, on_ready))
+        app, server, page = studio_app(folder, scratch)
+        asyncio.run(_serve(app, server, host, port, page, on_ready))
     except OSError as exc:
         raise ConfigError(
             f"cannot serve the studio on {host}:{port}: {exc}", hint="pass another --port"
@@ -129,16 +132,19 @@ def serve_studio(
 
 
 async def _serve(
-    server: Server, host: str, port: int, page: str, on_ready: Callable[[str], None] | None
+    app: web.Application,
+    server: Server,
+    host: str,
+    port: int,
+    page: str,
+    on_ready: Callable[[str], None] | None,
 ) -> None:
     import asyncio
     import signal
 
     from aiohttp import web
 
-    from moviebuild.server.app import make_app
-
-    runner = web.AppRunner(make_app(server), access_log=None)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

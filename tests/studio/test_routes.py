@@ -10,22 +10,26 @@ from typing import Any
 
 import pytest
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from moviebuild.errors import ConfigError
 from moviebuild.server.app import Server, make_app, make_server
 from moviebuild.server.root import LocalRoot
-from moviebuild.studio.local import FolderRoot, movie_id_for, studio_server
+from moviebuild.studio.local import FolderRoot, movie_id_for, studio_app
 
 
-async def _get(server: Server, path: str, **options: Any) -> tuple[int, dict[str, str], bytes]:
-    async with TestClient(TestServer(make_app(server))) as client:
+async def _get(
+    app: web.Application, path: str, **options: Any
+) -> tuple[int, dict[str, str], bytes]:
+    async with TestClient(TestServer(app)) as client:
         response = await client.get(path, allow_redirects=False, **options)
         return response.status, dict(response.headers), await response.read()
 
 
 def get(server: Server, path: str, **options: Any) -> tuple[int, dict[str, str], bytes]:
-    return asyncio.run(_get(server, path, **options))
+    """One request to a fresh application of ``server``."""
+    return asyncio.run(_get(make_app(server), path, **options))
 
 
 def test_the_studio_page_needs_no_token_and_may_reach_only_this_server(tmp_path: Path) -> None:
@@ -61,15 +65,21 @@ def write_movie(folder: Path) -> Path:
 def test_moviebuild_studio_hands_its_token_to_the_page_as_a_same_site_cookie(
     tmp_path: Path,
 ) -> None:
-    server, page = studio_server(write_movie(tmp_path / "My Bridges!"), tmp_path / "records")
+    app, _server, page = studio_app(write_movie(tmp_path / "My Bridges!"), tmp_path / "scratch")
     assert page == "/studio/#/movies/my-bridges"
-    status, headers, _ = get(server, "/studio/")
-    cookie = headers["Set-Cookie"]
-    assert status == 200 and "SameSite=Strict" in cookie and "Path=/studio" in cookie
-    token = cookie.split(";")[0].split("=", 1)[1]
-    status, _, body = get(server, "/v1/movies", headers={"Authorization": f"Bearer {token}"})
+
+    async def visit() -> tuple[str, int, bytes, int]:
+        async with TestClient(TestServer(app)) as client:
+            cookie = (await client.get("/studio/")).headers["Set-Cookie"]
+            token = cookie.split(";")[0].split("=", 1)[1]
+            listed = await client.get("/v1/movies", headers={"Authorization": f"Bearer {token}"})
+            without = await client.get("/v1/movies")
+            return cookie, listed.status, await listed.read(), without.status
+
+    cookie, status, body, without_token = asyncio.run(visit())
+    assert "SameSite=Strict" in cookie and "Path=/studio" in cookie
     assert status == 200 and b'"my-bridges"' in body
-    assert get(server, "/v1/movies")[0] == 401
+    assert without_token == 401
 
 
 def test_the_one_folder_root_shows_only_its_folder(tmp_path: Path) -> None:
@@ -84,7 +94,7 @@ def test_the_one_folder_root_shows_only_its_folder(tmp_path: Path) -> None:
 
 def test_a_folder_without_a_moviefile_is_refused_with_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no Moviefile\.yaml") as raised:
-        studio_server(tmp_path, tmp_path / "records")
+        studio_app(tmp_path, tmp_path / "scratch")
     assert "moviebuild init" in (raised.value.hint or "")
 
 
