@@ -19,6 +19,7 @@ from moviebuild.cli.reset_cmd import reset
 from moviebuild.cli.schema_cmd import schema
 from moviebuild.cli.serve_cmd import serve
 from moviebuild.cli.status_cmd import status
+from moviebuild.cli.studio_cmd import studio
 from moviebuild.cli.token_cmd import token
 
 ALL = [
@@ -40,4 +41,5 @@ ALL = [
     preview,
     serve,
     token,
+    studio,
 ]

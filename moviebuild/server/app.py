@@ -34,7 +34,7 @@ log = logging.getLogger("moviebuild.server")
 SERVER_KEY: web.AppKey[Server] = web.AppKey("server")
 TENANT_KEY: web.RequestKey[str] = web.RequestKey("tenant", str)
 MAX_BODY_BYTES = 256 * 1024
-_PUBLIC = ("/v1/openapi.json", "/v1/assets/")
+_PUBLIC = ("/v1/openapi.json", "/v1/assets/", "/studio")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -175,7 +175,13 @@ def make_server(
 
 def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.Application:
     """The application with every route; ``server.resume_unfinished`` runs at startup."""
-    from moviebuild.server import build_routes, movie_routes, stream_routes, webhook_routes
+    from moviebuild.server import (
+        build_routes,
+        movie_routes,
+        stream_routes,
+        studio_routes,
+        webhook_routes,
+    )
     from moviebuild.server.openapi import openapi_handler
 
     app = web.Application(
@@ -188,6 +194,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     build_routes.add_routes(app.router)
     stream_routes.add_routes(app.router)
     webhook_routes.add_routes(app.router)
+    studio_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         server.logs.home = asyncio.get_running_loop()

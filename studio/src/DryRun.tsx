@@ -1,0 +1,83 @@
+// The dry-run confirmation: the jobs the change would run and why, the calls per provider and the
+// cost, before anything runs. A modal <dialog>: focus starts on the confirm button, Esc cancels.
+import {useEffect, useRef} from 'react';
+import type {PlanDocument} from './api';
+
+type Props = {
+	plan: PlanDocument;
+	what: string;
+	budgetUsd: number | null;
+	onConfirm: () => void;
+	onCancel: () => void;
+};
+
+const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
+
+export const DryRunDialog = ({plan, what, budgetUsd, onConfirm, onCancel}: Props) => {
+	const dialog = useRef<HTMLDialogElement>(null);
+	const confirm = useRef<HTMLButtonElement>(null);
+	useEffect(() => {
+		const element = dialog.current;
+		if (element && !element.open) element.showModal();
+		confirm.current?.focus();
+	}, []);
+	const count = plan.jobs.length;
+	const costs = plan.cost_usd > 0;
+	const overBudget = budgetUsd !== null && plan.cost_usd > budgetUsd;
+	return (
+		<dialog
+			ref={dialog}
+			className="dry-run"
+			aria-labelledby="dry-run-heading"
+			onCancel={(event) => {
+				event.preventDefault();
+				onCancel();
+			}}
+		>
+			<h2 id="dry-run-heading">Dry run: {what}</h2>
+			<p data-testid="dry-run-summary">
+				{count === 0 ? 'Nothing would run: the movie is up to date.' : `${count} job${count === 1 ? '' : 's'} will run`}
+				{`; ${plan.up_to_date} stay as they are. `}
+				Estimated cost: <b>{costs ? usd(plan.cost_usd) : 'free'}</b>
+				{plan.missing_keys.length > 0 && ` (missing keys: ${plan.missing_keys.join(', ')})`}
+			</p>
+			{overBudget && (
+				<p className="problem" role="alert">
+					The estimate, {usd(plan.cost_usd)}, is above your budget of {usd(budgetUsd)}: raise the budget or change less.
+				</p>
+			)}
+			{count > 0 && (
+				<table className="plan">
+					<thead>
+						<tr>
+							<th scope="col">Job</th>
+							<th scope="col">Why</th>
+						</tr>
+					</thead>
+					<tbody>
+						{plan.jobs.map((job) => (
+							<tr key={job.id} data-planned-job={job.id}>
+								<td>{job.id}</td>
+								<td>{job.reason}</td>
+							</tr>
+						))}
+					</tbody>
+				</table>
+			)}
+			<p className="muted">
+				Calls per provider:{' '}
+				{Object.entries(plan.calls_per_provider)
+					.map(([provider, calls]) => `${provider} ${calls} (${usd(plan.cost_per_provider_usd[provider] ?? 0)})`)
+					.join(', ') || 'none'}
+			</p>
+			<div className="actions">
+				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={count === 0 || overBudget}>
+					{costs ? `Pay about ${usd(plan.cost_usd)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
+				</button>
+				<button type="button" onClick={onCancel}>
+					Cancel
+				</button>
+			</div>
+		</dialog>
+	);
+};

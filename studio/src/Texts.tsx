@@ -1,0 +1,68 @@
+// An editable text in place (narration, a prompt, the title) and a job's status badge. Edits stay
+// drafts in the page until the user asks for the dry run.
+import type {JobState, PromptState} from './api';
+import {labelOf} from './ids';
+import type {JobProgress} from './progress';
+
+export type Drafts = Record<string, string>;
+
+type TextProps = {
+	prompt: PromptState;
+	drafts: Drafts;
+	onDraft: (id: string, text: string | null) => void;
+	where: string;
+	rows?: number;
+};
+
+export const EditableText = ({prompt, drafts, onDraft, where, rows = 3}: TextProps) => {
+	const draft = drafts[prompt.id];
+	const value = draft ?? prompt.text;
+	const changed = draft !== undefined && draft !== prompt.text;
+	const label = `${labelOf(prompt.id)}${where ? ` of ${where}` : ''}`;
+	return (
+		<div className={`text-field${changed ? ' changed' : ''}`} data-prompt={prompt.id}>
+			<label htmlFor={`text-${prompt.id}`}>
+				{labelOf(prompt.id)}
+				{prompt.source === 'edited' && (
+					<span className="badge edited" title="your text pins this slot; the generator no longer writes it">
+						edited
+					</span>
+				)}
+				{prompt.generator_changed && <span className="badge stale">generator changed</span>}
+				{changed && <span className="badge draft">unsaved</span>}
+			</label>
+			<textarea
+				id={`text-${prompt.id}`}
+				aria-label={label}
+				rows={rows}
+				value={value}
+				onChange={(event) => onDraft(prompt.id, event.target.value === prompt.text ? null : event.target.value)}
+			/>
+			{changed && (
+				<button type="button" className="link" onClick={() => onDraft(prompt.id, null)}>
+					Undo edit
+				</button>
+			)}
+		</div>
+	);
+};
+
+const STATUS_TEXT: Record<string, string> = {
+	current: 'current',
+	stale: 'stale',
+	failed: 'failed',
+	blocked: 'blocked',
+	skipped: 'pinned',
+	running: 'running',
+	done: 'done',
+	retrying: 'retrying',
+};
+
+export const JobBadge = ({job, live}: {job: JobState | {id: string; status: string}; live?: JobProgress}) => {
+	const status = live?.status ?? job.status;
+	return (
+		<span className={`job ${status}`} data-job={job.id} data-status={status} title={live?.message ?? ''}>
+			{job.id} <b>{STATUS_TEXT[status] ?? status}</b>
+		</span>
+	);
+};

@@ -1,0 +1,60 @@
+// The studio's logic without a browser (node:test): the SSE parser, progress from events, id
+// reading and the schema-built controls. `npm test` bundles this file with esbuild and runs it.
+import assert from 'node:assert/strict';
+import {test} from 'node:test';
+import {SseParser} from '../src/events';
+import {byReadingOrder, labelOf, promptOfJob, segmentOf} from '../src/ids';
+import {advance, emptyProgress} from '../src/progress';
+import {movieFields, type Schemas, segmentFields} from '../src/schemaForm';
+
+test('an event split across chunks is parsed once its blank line arrives', () => {
+	const parser = new SseParser();
+	assert.deepEqual(parser.push('id: 1\nevent: job-started\ndata: {"id": 1, "type": "job-st'), []);
+	const events = parser.push('arted", "job": "AudioProducer[2]"}\r\n\r\n: keepalive\n\n');
+	assert.deepEqual(events, [{id: 1, type: 'job-started', job: 'AudioProducer[2]'}]);
+});
+
+test('a new build starts a fresh job table and build-finished ends it', () => {
+	let progress = advance(emptyProgress(), {id: 1, type: 'job-finished', build: 'b1', job: 'ScriptProducer'});
+	progress = advance(progress, {id: 2, type: 'build-started', build: 'b2'});
+	assert.deepEqual(progress.jobs, {});
+	assert.equal(progress.running, true);
+	progress = advance(progress, {id: 3, type: 'job-failed', build: 'b2', job: 'AudioProducer[1]', message: 'HTTP 400'});
+	progress = advance(progress, {id: 4, type: 'build-finished', build: 'b2', status: 'incomplete', revision: 3});
+	assert.deepEqual(progress.jobs, {'AudioProducer[1]': {status: 'failed', message: 'HTTP 400'}});
+	assert.deepEqual(progress.finished, {status: 'incomplete', revision: 3});
+	assert.equal(progress.running, false);
+	assert.equal(progress.lastEventId, 4);
+});
+
+test('ids are read for their segment, label and the text a failed job reads', () => {
+	assert.equal(segmentOf('TextToImageProducer[3][2]'), 3);
+	assert.equal(segmentOf('MusicProducer'), null);
+	assert.equal(labelOf('SegmentImagePrompt[3][2]'), 'Image prompt 2');
+	assert.equal(promptOfJob('TextToImageProducer[3][2]'), 'SegmentImagePrompt[3][2]');
+	assert.equal(promptOfJob('TextToImagePromptProducer[3]'), 'SegmentNarration[3]');
+	assert.equal(promptOfJob('TimelineAssembler'), null);
+	const ids = ['SegmentImagePrompt[1][1]', 'SegmentNarration[2]', 'MovieTitle', 'SegmentNarration[1]'];
+	assert.deepEqual(ids.sort(byReadingOrder), ['MovieTitle', 'SegmentNarration[1]', 'SegmentNarration[2]', 'SegmentImagePrompt[1][1]']);
+});
+
+test('controls come from the schema: enums, bounded integers, per-segment tri-state booleans', () => {
+	const schemas: Schemas = {
+		ImageStyle: {enum: ['photorealistic', 'watercolor'], type: 'string'},
+		SegmentSettings: {properties: {use_video: {anyOf: [{type: 'boolean'}, {type: 'null'}], default: null}}},
+		Moviefile: {
+			properties: {
+				image_style: {$ref: '#/components/schemas/ImageStyle', default: 'photorealistic'},
+				images_per_segment: {type: 'integer', minimum: 1, maximum: 5, default: 3},
+				segments: {additionalProperties: {$ref: '#/components/schemas/SegmentSettings'}},
+			},
+		},
+	};
+	assert.deepEqual(
+		movieFields(schemas).map((field) => [field.name, field.kind]),
+		[['image_style', 'enum'], ['images_per_segment', 'integer']],
+	);
+	const [useVideo] = segmentFields(schemas);
+	assert.equal(useVideo?.kind, 'boolean');
+	assert.equal(useVideo?.kind === 'boolean' && useVideo.nullable, true);
+});

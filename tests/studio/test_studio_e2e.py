@@ -1,0 +1,253 @@
+"""The studio end to end: Debian's Chromium, driven by Playwright, uses the page exactly as a
+person would against a real server on 127.0.0.1, and the test checks the page against what the
+HTTP API says. Small movies (20 s, one image per segment, 480p) with the offline providers."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.studio.conftest import DESKTOP, PHONE
+from tests.studio.harness import Running, small_moviefile
+
+pytestmark = pytest.mark.studio_e2e
+
+BUILD_TIMEOUT_MS = 180_000
+
+
+def sign_in(page: Any, studio: Running, movie: str | None = None) -> None:
+    page.goto(f"{studio.base_url}/studio/" + (f"#/movies/{movie}" if movie else ""))
+    page.get_by_label("Access token").fill(studio.api.token)
+    page.get_by_role("button", name="Open").click()
+    page.wait_for_selector("body[data-state=ready]")
+
+
+def wait_for_revision(page: Any, revision: int) -> None:
+    page.wait_for_selector(
+        f"main[data-revision='{revision}'][data-building='no']", timeout=BUILD_TIMEOUT_MS
+    )
+    page.wait_for_selector(f"[data-testid=player][data-revision='{revision}']")
+
+
+def shoot(page: Any, folder: Path, name: str, subject: str | None = None) -> None:
+    """The viewport at 1280x800 and at 390x844, as ``NAME-1280x800.png`` and ``NAME-390x844.png``,
+    scrolled to the ``subject`` selector if given; at 390 px nothing may be wider than the
+    screen."""
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        if subject is not None:
+            page.locator(subject).first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(folder / f"{name}-{size['width']}x{size['height']}.png"))
+        if size is PHONE:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name}: the page is {width} px wide at 390 px"
+    page.set_viewport_size(DESKTOP)
+
+
+def unlabelled_controls(page: Any) -> list[str]:
+    """Buttons, fields and selects that a screen reader could not name."""
+    result: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('button, input, select, textarea')]
+            .filter((el) => !(el.getAttribute('aria-label') || (el.labels && el.labels.length)
+                              || el.textContent.trim()))
+            .map((el) => el.outerHTML.slice(0, 80))"""
+    )
+    return result
+
+
+def planned_in_dialog(page: Any) -> set[str]:
+    page.wait_for_selector("dialog[open]")
+    return {
+        row.get_attribute("data-planned-job")
+        for row in page.locator("dialog [data-planned-job]").all()
+    }
+
+
+def started_jobs(events: list[dict[str, Any]]) -> set[str]:
+    return {event["job"] for event in events if event["type"] == "job-started"}
+
+
+def test_a_movie_is_created_watched_edited_and_rebuilt_running_only_the_dry_runs_jobs(
+    page: Any, studio: Running, screenshots: Path
+) -> None:
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    sign_in(page, studio)
+    page.get_by_label("What is it about?").fill("Tell me about lighthouses")
+    page.get_by_role("button", name="Create and build").click()
+    page.wait_for_selector("main[data-movie]")
+    movie = page.locator("main").get_attribute("data-movie")
+
+    # Watch it build: the streamed events fill the build panel, then the Player shows r1.
+    wait_for_revision(page, 1)
+    assert "Last build: complete" in page.locator("#build-heading").inner_text()
+    streamed = page.locator("[data-testid=build-jobs] [data-job]")
+    first_build = started_jobs(studio.api.events(movie))
+    assert {job.get_attribute("data-job") for job in streamed.all()} == first_build
+    assert unlabelled_controls(page) == []
+    shoot(page, screenshots, "movie-page")
+
+    # Edit segment 2's narration; the dry run lists exactly what the API's dry run lists.
+    new_words = "Segment two, told again: the keepers who climbed the stairs every night."
+    page.get_by_label("Narration of segment 2").fill(new_words)
+    review = page.get_by_role("button", name="Review 1 edit")
+    review.focus()
+    page.keyboard.press("Enter")
+    planned = planned_in_dialog(page)
+    api_plan = studio.api.call(
+        "POST", f"/v1/movies/{movie}/builds",
+        {"overrides": {"SegmentNarration[2]": new_words}, "dry_run": True},
+    )["plan"]
+    assert planned == {job["id"] for job in api_plan["jobs"]}
+    assert "AudioProducer[2]" in planned and "AudioProducer[1]" not in planned
+    # The keyboard alone confirms or cancels: focus starts on the confirm button.
+    assert page.evaluate("document.activeElement.textContent").startswith("Run ")
+    shoot(page, screenshots, "dry-run")
+    page.keyboard.press("Escape")
+    page.wait_for_selector("dialog[open]", state="detached")
+    review.focus()
+    page.keyboard.press("Enter")
+    planned_in_dialog(page)
+    last_event = studio.api.events(movie)[-1]["id"]
+    page.keyboard.press("Enter")
+
+    # Only those jobs run, and the Player switches to the new revision.
+    wait_for_revision(page, 2)
+    assert started_jobs(studio.api.events(movie, after=last_event)) == planned
+    shown = {job.get_attribute("data-job") for job in streamed.all()}
+    assert shown == planned
+    assert page.get_by_label("Narration of segment 2").input_value() == new_words
+
+    # History: what changed in r2, then checkout of r1.
+    page.get_by_role("tab", name="Segments").focus()
+    page.keyboard.press("ArrowRight")  # the tabs take arrow keys
+    expect(page.get_by_role("tab", name="History")).to_be_focused()
+    page.get_by_role("button", name="r2", exact=True).click()
+    expect(page.get_by_test_id("revision-detail")).to_contain_text("SegmentNarration[2]")
+    shoot(page, screenshots, "history", ".history")
+    page.get_by_role("button", name="Check out r1").click()
+    wait_for_revision(page, 1)
+    assert studio.api.call("GET", f"/v1/movies/{movie}")["revision"] == 1
+
+    # The token travelled only in headers and a same-site cookie.
+    assert not [url for url in urls if studio.api.token in url]
+    cookies = page.context.cookies()
+    assert [cookie["sameSite"] for cookie in cookies] == ["Strict"]
+
+
+def test_a_provider_400_shows_with_its_blocked_jobs_and_retry_fixes_it(
+    page: Any, studio: Running, screenshots: Path
+) -> None:
+    failing = "TextToImagePromptProducer[2]"
+    studio.adapter.refuse.add(failing)
+    try:
+        movie = studio.api.call("POST", "/v1/movies", {"moviefile": small_moviefile(
+            "Tell me about the tides")})["id"]
+        sign_in(page, studio, movie)
+        wait_for_revision(page, 1)
+        failure = page.locator(f"[data-failed-job='{failing}']")
+        assert "content policy: this prompt cannot be drawn" in failure.inner_text()
+        api_errors = studio.api.call("GET", f"/v1/movies/{movie}/errors")["errors"]
+        blocks = next(error["blocks"] for error in api_errors if error["job"] == failing)
+        assert blocks and {
+            job.get_attribute("data-blocked-job")
+            for job in failure.locator("[data-blocked-job]").all()
+        } == set(blocks)
+        row = page.locator("[data-segment='2']")
+        expect(row.locator(f"[data-job='{failing}']")).to_have_attribute("data-status", "failed")
+        expect(row.locator(".job-message")).to_contain_text("content policy")
+        shoot(page, screenshots, "provider-error", ".errors")
+        failure.get_by_role("button", name="Edit the prompt").click()
+        expect(page.get_by_label("Narration of segment 2")).to_be_focused()
+    finally:
+        studio.adapter.refuse.clear()
+
+    failure.get_by_role("button", name="Retry").click()
+    planned = planned_in_dialog(page)
+    assert failing in planned and set(blocks) <= planned
+    page.locator("dialog").get_by_role("button", name="Run").click()
+    wait_for_revision(page, 2)
+    assert page.locator("[data-failed-job]").count() == 0
+    assert studio.api.call("GET", f"/v1/movies/{movie}/errors")["errors"] == []
+
+
+def test_a_reload_during_a_build_resumes_its_progress_from_the_last_event_id(
+    page: Any, studio: Running
+) -> None:
+    movie = studio.api.call("POST", "/v1/movies", {"moviefile": small_moviefile(
+        "Tell me about windmills")})["id"]
+    sign_in(page, studio, movie)
+    wait_for_revision(page, 1)
+    held = "TextToImageProducer[1][1]"
+    studio.adapter.release.clear()
+    studio.adapter.held.clear()
+    studio.adapter.hold.add(held)
+    try:
+        page.get_by_role("button", name="New take of SegmentImage[1][1]").click()
+        planned_in_dialog(page)
+        page.locator("dialog").get_by_role("button", name="Run").click()
+        assert studio.adapter.held.wait(60), "the new take never reached the provider"
+        page.wait_for_selector(f"[data-testid=build-jobs] [data-job='{held}'][data-status=running]")
+        seen = studio.api.events(movie)[-1]["id"]
+
+        asked: list[str] = []
+        page.on(
+            "request",
+            lambda request: asked.append(request.headers.get("last-event-id", ""))
+            if request.url.endswith("/events") else None,
+        )
+        page.reload()
+        page.wait_for_selector("body[data-state=ready]")  # the same-site cookie signed it in
+        page.wait_for_selector(
+            "main[data-building='yes'] [data-testid=build-jobs] "
+            f"[data-job='{held}'][data-status=running]"
+        )
+        assert asked and int(asked[0]) == seen
+    finally:
+        studio.adapter.hold.clear()
+        studio.adapter.release.set()
+    wait_for_revision(page, 2)
+    assert "Last build: complete" in page.locator("#build-heading").inner_text()
+
+    # A configuration control built from the Moviefile schema in /v1/openapi.json.
+    page.get_by_text("Configuration").click()
+    page.get_by_label("Image style").select_option("watercolor")
+    page.get_by_role("button", name="Review 1 edit").click()
+    api_plan = studio.api.call(
+        "POST", f"/v1/movies/{movie}/builds",
+        {"config": {"image_style": "watercolor"}, "dry_run": True},
+    )["plan"]
+    assert planned_in_dialog(page) == {job["id"] for job in api_plan["jobs"]}
+    assert "TextToImageProducer[2][1]" in planned_in_dialog(page)
+
+
+def test_moviebuild_studio_opens_its_folder_without_asking_for_a_token(
+    page: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bridges"
+    folder.mkdir()
+    (folder / "Moviefile.yaml").write_text(
+        'inquiry: "Tell me about bridges"\nduration: 20\nimages_per_segment: 1\nsize: 480p\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "moviebuild", "-C", str(folder), "studio", "--port", "0",
+               "--no-open"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as studio:
+        try:
+            assert studio.stdout is not None
+            line = studio.stdout.readline()
+            url = line.split(" at ", 1)[1].split(" ", 1)[0]
+            assert url.endswith("/studio/#/movies/bridges"), line
+            page.goto(url)
+            page.wait_for_selector("main[data-movie=bridges][data-status=unbuilt]")
+            expect(page.get_by_text("No revision yet")).to_be_visible()
+        finally:
+            studio.send_signal(signal.SIGINT)
+            studio.wait(30)
