@@ -17,6 +17,7 @@ from moviebuild.cli.render_cmd import render
 from moviebuild.cli.reset_cmd import reset
 from moviebuild.cli.schema_cmd import schema
 from moviebuild.cli.status_cmd import status
+from moviebuild.cli.worker_cmd import worker
 
 ALL = [
     init,
@@ -34,4 +35,5 @@ ALL = [
     render,
     doctor,
     preview,
+    worker,
 ]

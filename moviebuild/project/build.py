@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.run import ExecutorWrapper
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
 
@@ -86,8 +87,10 @@ class BuildSession:
         clock: Clock | None,
         adapters: Mapping[str, Adapter] | None,
         retry: RetryPolicy | None,
+        wrap_executor: ExecutorWrapper | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
-        """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision."""
+        """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision.
+        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py)."""
         from moviebuild.project.run import run_scheduler
 
         revision = self.store.next_revision()
@@ -101,6 +104,7 @@ class BuildSession:
             clock=clock or RealClock(),
             adapters=adapters,
             retry=retry,
+            wrap_executor=wrap_executor,
         )
         return outcomes, interrupted, revision
 

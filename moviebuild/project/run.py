@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moviebuild.engine.clock import Clock
 from moviebuild.engine.decide import JobDecider
 from moviebuild.engine.events import EventSink
+from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
@@ -24,6 +25,9 @@ from moviebuild.project.results import StoreResults
 from moviebuild.providers import catalog
 from moviebuild.providers.requests import Adapter, CallContext
 from moviebuild.store import Store
+
+#: Wraps the build's executor, e.g. to run provider calls on other machines (distributed workers).
+ExecutorWrapper = Callable[[ProviderExecutor, Store, int], JobExecutor]
 
 
 def make_pools(snapshot: Snapshot, clock: Clock) -> dict[str, Pool]:
@@ -51,8 +55,12 @@ async def run_scheduler(
     clock: Clock,
     adapters: Mapping[str, Adapter] | None,
     retry: RetryPolicy | None,
+    wrap_executor: ExecutorWrapper | None = None,
 ) -> tuple[dict[NodeId, JobOutcome], bool]:
-    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped."""
+    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped.
+
+    ``wrap_executor`` (given the executor, the store and the revision) may hand some calls to
+    other processes; deciding, pools, journal and blobs stay here."""
     recorder = StoreRecorder(store, revision, snapshot.graph)
 
     def context_for(job: Job, key: str | None) -> CallContext:
@@ -71,12 +79,17 @@ async def run_scheduler(
         adapters=adapters,
         context_for=context_for,
     )
-    decider = JobDecider(snapshot.moviefile, snapshot.overrides, lookup, executor, snapshot.redo)
+    job_executor: JobExecutor = (
+        wrap_executor(executor, store, revision) if wrap_executor else executor
+    )
+    decider = JobDecider(
+        snapshot.moviefile, snapshot.overrides, lookup, job_executor, snapshot.redo
+    )
     loop_stop, watcher = _loop_event(stop)
     scheduler = Scheduler(
         snapshot.graph,
         decider,
-        executor,
+        job_executor,
         recorder,
         make_pools(snapshot, clock),
         clock,

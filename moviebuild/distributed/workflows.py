@@ -1,0 +1,148 @@
+"""The two DBOS workflows: a build (plan once, run the movie's scheduler with provider calls
+dispatched to the pools' queues, write the revision, refresh the folder, exactly as a local build
+does through project/build.py) and a job (one provider call, see ``job``).
+
+A build workflow has no DBOS steps on purpose: its scheduler starts calls in the order they
+finish, which no replay could reproduce. A build that runs again after its worker died plans
+again from the store instead: finished jobs are found by key, calls it had started are found by
+their workflow ids. Only the call itself is paid once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbos import DBOS
+
+from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
+from moviebuild.distributed.job import JobTicket, run_ticket
+from moviebuild.errors import ConfigError, MovieBuildError
+
+BUILD_WORKFLOW = "moviebuild.build"
+BUILD_TICKET_VERSION = 1
+
+log = logging.getLogger("moviebuild.worker")
+
+
+@dataclass(frozen=True)
+class BuildTicket:
+    """A build request as DBOS stores it: the movie folder (on storage every worker shares) and
+    the changes, as ``movie.build(changes, budget_usd=...)`` takes them."""
+
+    folder: str
+    config: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)
+    redo: list[str] = field(default_factory=list)
+    budget_usd: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": BUILD_TICKET_VERSION,
+            "folder": self.folder,
+            "config": self.config,
+            "overrides": self.overrides,
+            "redo": self.redo,
+            "budget_usd": self.budget_usd,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> BuildTicket:
+        return cls(
+            folder=value["folder"],
+            config=dict(value.get("config") or {}),
+            overrides=dict(value.get("overrides") or {}),
+            redo=list(value.get("redo") or []),
+            budget_usd=value.get("budget_usd"),
+        )
+
+
+class _Process:
+    """What the workflows of this process share: the dispatcher, and counts for the heartbeat."""
+
+    dispatcher: Dispatcher | None = None
+    root: Path | None = None
+    jobs_done = 0
+    jobs_running = 0
+
+
+process = _Process()
+
+
+@DBOS.workflow(name=BUILD_WORKFLOW)
+async def build_workflow(request: dict[str, Any]) -> dict[str, Any]:
+    build_id = DBOS.workflow_id
+    assert build_id is not None and process.dispatcher is not None
+    return await run_build(BuildTicket.from_json(request), build_id, process.dispatcher)
+
+
+@DBOS.workflow(name=JOB_WORKFLOW)
+async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
+    ticket = JobTicket.from_json(request)
+    started = time.monotonic()
+    process.jobs_running += 1
+    try:
+        answer = await run_ticket(ticket)
+    finally:
+        process.jobs_running -= 1
+        process.jobs_done += 1
+    outcome = "done" if answer.error is None else f"failed: {answer.error}"
+    log.info(
+        "job %s %s in %.2f s (%s)", ticket.job, outcome, time.monotonic() - started,
+        ticket.store_url,
+    )
+    return answer.to_json()
+
+
+def movie_folder(folder: str, root: Path | None) -> Path:
+    """The folder of a build's movie: relative to the worker's root, and never outside it."""
+    if root is None:
+        return Path(folder)
+    path = (root / folder).resolve()
+    if not path.is_relative_to(root):
+        raise ConfigError(
+            f"the movie {folder} is outside this worker's root {root}",
+            hint="submit movies under the root that every worker mounts",
+        )
+    return path
+
+
+async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
+    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
+    from moviebuild.project.build import BuildSession
+    from moviebuild.project.changes import Changes
+    from moviebuild.project.movie import Movie
+
+    changes = Changes(config=ticket.config, overrides=ticket.overrides, redo=ticket.redo)
+    try:
+        movie = await asyncio.to_thread(Movie.open, movie_folder(ticket.folder, process.root))
+        session = await asyncio.to_thread(BuildSession, movie, changes, ticket.budget_usd)
+        if session.up_to_date is not None:
+            result = await asyncio.to_thread(session.finish, session.up_to_date)
+        else:
+            try:
+                outcomes, interrupted, revision = await session.run(
+                    on_event=lambda _event: None,
+                    stop=None,
+                    clock=None,
+                    adapters=None,
+                    retry=None,
+                    wrap_executor=lambda executor, store, rev: DispatchingExecutor(
+                        executor, store, rev, build_id, dispatcher
+                    ),
+                )
+            except BaseException:
+                session.close()
+                raise
+            result = await asyncio.to_thread(session.finish, outcomes, interrupted, revision)
+    except MovieBuildError as exc:
+        log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
+        return {"status": "failed", "error": exc.message, "hint": exc.hint}
+    summary = result.summary()
+    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, summary["status"],
+             summary["revision"])
+    return summary
