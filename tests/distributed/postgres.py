@@ -79,13 +79,14 @@ def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[-800:]}")
     port = _free_port()
-    server = subprocess.Popen(
-        [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-         "-h", "127.0.0.1", "-k", str(folder), "-c", "fsync=off",
-         "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-         "-c", "max_connections=300"],
-        stdout=subprocess.DEVNULL, stderr=log.open("wb"),
-    )
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
+             "-h", "127.0.0.1", "-k", str(folder), "-c", "fsync=off",
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=300"],
+            stdout=subprocess.DEVNULL, stderr=log_file,
+        )
     url = f"postgresql://moviebuild@127.0.0.1:{port}/postgres"
     try:
         _wait_ready(port, server, log, timeout_s)
