@@ -1,5 +1,5 @@
-"""A throwaway PostgreSQL cluster for the distributed tests and ``bench/scale.py``: ``initdb`` into a
-temporary folder, ``postgres`` on a free port of 127.0.0.1, stopped and removed afterwards.
+"""A throwaway PostgreSQL cluster for the distributed tests and ``bench/scale.py``: ``initdb``
+into a temporary folder, ``postgres`` on a free port of 127.0.0.1, stopped and removed afterwards.
 
 As root, the server runs as the ``postgres`` user (PostgreSQL refuses to run as root). Where it
 cannot start, ``PostgresUnavailable`` says why; the tests fail with that reason, never skip.
