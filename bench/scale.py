@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,11 +27,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moviebuild.distributed.backend import ClusterBackend  # noqa: E402
-from moviebuild.distributed.settings import ClusterSettings  # noqa: E402
-from moviebuild.distributed.workflows import BuildTicket  # noqa: E402
-from tests.distributed.cluster import FAKE, WorkerProcess, create_database, write_movie  # noqa: E402
-from tests.distributed.postgres import throwaway_postgres  # noqa: E402
+from moviebuild.distributed.backend import ClusterBackend
+from moviebuild.distributed.settings import ClusterSettings
+from moviebuild.distributed.workflows import BuildTicket
+from tests.distributed.cluster import FAKE, WorkerProcess, create_database, write_movie
+from tests.distributed.postgres import throwaway_postgres
 
 SCALE = 1 / 100
 MEDIANS_S = {
@@ -42,6 +43,7 @@ MEDIANS_S = {
     "TextToImageProducer": 30.0,
 }
 SEGMENTS, IMAGES, IMAGE_POOL = 6, 3, 8
+POLL_S = 0.02
 JOBS_PER_MOVIE = 1 + 1 + 1 + SEGMENTS * 2 + SEGMENTS * IMAGES  # dispatched (timeline is local)
 
 
@@ -78,6 +80,7 @@ def cpu_s(pid: int) -> float:
 def run(server: str, movies: int, workers: int, work: Path) -> dict[str, float]:
     database = create_database(server)
     root = work / f"movies-{workers}"
+    shutil.rmtree(root, ignore_errors=True)
     for number in range(movies):
         write_movie(root / f"m{number}", number, duration=SEGMENTS * 10,
                     images_per_segment=IMAGES, providers=FAKE,
@@ -85,9 +88,9 @@ def run(server: str, movies: int, workers: int, work: Path) -> dict[str, float]:
     config = work / "fake.json"
     config.write_text(json.dumps({"latency_s": {k: v * SCALE for k, v in MEDIANS_S.items()}}))
     env = {"MOVIEBUILD_FAKE_CONFIG": str(config)}
-    processes = [WorkerProcess(database, root, env, work, heartbeat_s=2.0, dead_after_s=15.0)
-                 for _ in range(workers)]
-    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=0.05))
+    processes = [WorkerProcess(database, root, env, work, heartbeat_s=2.0, dead_after_s=15.0,
+                               poll_s=POLL_S) for _ in range(workers)]
+    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=POLL_S))
     try:
         while len([w for w in backend.workers() if w.state == "running"]) < workers:
             time.sleep(0.1)
@@ -131,8 +134,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--movies", type=int, default=24)
     parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--scale", type=float, default=SCALE,
+                        help="latency = the design's median x this (default 1/100)")
     parser.add_argument("--keep", type=Path, help="keep movies and worker logs in this folder")
     args = parser.parse_args()
+    global SCALE
+    SCALE = args.scale
     counts = [int(n) for n in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as folder, throwaway_postgres() as server:
         work = args.keep or Path(folder)

@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
+import time
 from collections import Counter
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
-from moviebuild.distributed.queues import ensure_pool_queue
+from moviebuild.distributed.queues import pool_queue
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
 from moviebuild.graph import Job, NodeId, parse_node_id
-from moviebuild.providers import catalog
 
 if TYPE_CHECKING:
-    from dbos import DBOSClient
+    from dbos import DBOSClient, EnqueueOptions
 
     from moviebuild.project.executor import ProviderExecutor
     from moviebuild.store import Store
@@ -36,57 +38,70 @@ _FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 
 
 class Dispatcher:
-    """Enqueues job workflows and waits for their answers, one poll of the database per
-    interval for every call this process waits on (not one per call)."""
+    """Enqueues job workflows and hands back their answers. One thread polls the database for
+    every call this process waits on (one query per interval, not one per call); builds await
+    from their own event loops."""
 
     def __init__(self, client: DBOSClient, settings: ClusterSettings) -> None:
         self.client = client
         self.settings = settings
-        self._waiting: dict[str, list[asyncio.Future[JobAnswer]]] = {}
-        self._poller: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()
+        self._waiting: dict[str, list[Future[JobAnswer]]] = {}
+        self._wake = threading.Event()
+        self._closed = False
+        self._poller = threading.Thread(
+            target=self._poll, name="moviebuild-answers", daemon=True
+        )
+        self._poller.start()
 
     async def call(self, ticket: JobTicket, workflow_id: str, queue: str) -> JobAnswer:
-        await self.client.enqueue_async(
-            {
-                "queue_name": queue,
-                "workflow_name": JOB_WORKFLOW,
-                "workflow_id": workflow_id,
-                "app_version": self.settings.version,
-            },
-            ticket.to_json(),
-        )
-        future: asyncio.Future[JobAnswer] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(workflow_id, []).append(future)
-        if self._poller is None or self._poller.done():
-            self._poller = asyncio.get_running_loop().create_task(self._poll())
+        options: EnqueueOptions = {
+            "queue_name": queue,
+            "workflow_name": JOB_WORKFLOW,
+            "workflow_id": workflow_id,
+            "app_version": self.settings.version,
+        }
+        await asyncio.to_thread(lambda: self.client.enqueue(options, ticket.to_json()))
+        future: Future[JobAnswer] = Future()
+        with self._lock:
+            self._waiting.setdefault(workflow_id, []).append(future)
+        self._wake.set()
         try:
-            return await future
+            return await asyncio.wrap_future(future)
         finally:
-            waiters = self._waiting.get(workflow_id, [])
-            if future in waiters:
-                waiters.remove(future)
-            if not waiters:
-                self._waiting.pop(workflow_id, None)
+            with self._lock:
+                waiters = self._waiting.get(workflow_id, [])
+                if future in waiters:
+                    waiters.remove(future)
+                if not waiters:
+                    self._waiting.pop(workflow_id, None)
 
-    async def _poll(self) -> None:
-        while self._waiting:
-            await asyncio.sleep(self.settings.poll_interval_s)
-            ids = list(self._waiting)
+    def _poll(self) -> None:
+        while not self._closed:
+            self._wake.wait()
+            time.sleep(self.settings.poll_interval_s)
+            with self._lock:
+                ids = list(self._waiting)
+                if not ids:
+                    self._wake.clear()
+                    continue
             try:
-                found = await self.client.list_workflows_async(
+                found = self.client.list_workflows(
                     workflow_ids=ids, status=_FINISHED, load_input=False
                 )
             except Exception:  # the database blinked; the next poll asks again
                 continue
             for status in found:
                 answer = _answer(status)
-                for future in self._waiting.pop(status.workflow_id, []):
+                with self._lock:
+                    futures = self._waiting.pop(status.workflow_id, [])
+                for future in futures:
                     if not future.done():
                         future.set_result(answer)
 
     def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
+        self._closed = True
+        self._wake.set()
         with contextlib.suppress(Exception):
             self.client.destroy()
 
@@ -132,9 +147,7 @@ class DispatchingExecutor:
         if job.role is Role.INTERNAL or request.key is None:
             return await self.inner.execute(request)
         self._attempts[job.id] += 1
-        pool = self.identity(job).pool
-        limits = catalog.pool_limits(self.inner.moviefile, pool)
-        queue = await ensure_pool_queue(pool, limits, self.dispatcher.settings.poll_interval_s)
+        queue = pool_queue(self.identity(job).pool)
         ticket = await asyncio.to_thread(
             make_ticket, request, self.inner.moviefile, self.store, self.revision
         )

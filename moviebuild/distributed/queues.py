@@ -4,12 +4,18 @@ queue of builds, which any worker dequeues."""
 
 from __future__ import annotations
 
-from moviebuild.config.moviefile import LimitSpec
+import threading
+from typing import Any
+
+from moviebuild.config.enums import Role
+from moviebuild.config.moviefile import LimitSpec, Moviefile
+from moviebuild.engine.plan import Plan
 
 BUILD_QUEUE = "moviebuild-builds"
 _POOL_PREFIX = "moviebuild-pool-"
 
 _registered: dict[str, LimitSpec] = {}
+_lock = threading.Lock()
 
 
 def pool_queue(pool: str) -> str:
@@ -17,26 +23,33 @@ def pool_queue(pool: str) -> str:
     return _POOL_PREFIX + pool
 
 
-async def ensure_pool_queue(pool: str, limits: LimitSpec, poll_interval_s: float) -> str:
+def ensure_pool_queue(pool: str, limits: LimitSpec, poll_interval_s: float) -> str:
     """Register ``pool``'s queue with ``limits`` (once per process and limits); its name.
 
     Queues live in the database, so every worker listens to a queue registered anywhere. The
     last registration by the newest application version sets the limits: a pool is one
-    provider account, so its limits belong to the deployment, not to one movie.
+    provider account, so its limits belong to the deployment, not to one movie. A worker
+    starts listening to a queue new to it within a second (DBOS looks for new queues once a
+    second), so builds register their pools when they plan, before the first call.
     """
     from dbos import DBOS
 
     name = pool_queue(pool)
-    if _registered.get(name) != limits:
-        rpm = limits.requests_per_minute
-        await DBOS.register_queue_async(
-            name,
-            global_concurrency=limits.concurrent,
-            limiter={"limit": rpm, "period": 60.0} if rpm else None,
-            polling_interval_sec=poll_interval_s,
-        )
-        _registered[name] = limits
+    with _lock:
+        if _registered.get(name) != limits:
+            DBOS.register_queue(name, **queue_options(limits, poll_interval_s))
+            _registered[name] = limits
     return name
+
+
+def queue_options(limits: LimitSpec, poll_interval_s: float) -> dict[str, Any]:
+    """``register_queue`` arguments for a pool with ``limits``."""
+    rpm = limits.requests_per_minute
+    return {
+        "global_concurrency": limits.concurrent,
+        "limiter": {"limit": rpm, "period": 60.0} if rpm else None,
+        "polling_interval_sec": poll_interval_s,
+    }
 
 
 async def ensure_build_queue(poll_interval_s: float) -> None:
@@ -49,3 +62,11 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
 def forget_registrations() -> None:
     """After DBOS shuts down (tests start several runtimes in one process)."""
     _registered.clear()
+
+
+def register_plan_pools(plan: Plan, moviefile: Moviefile, poll_interval_s: float) -> None:
+    """Register the queue of every provider pool that ``plan`` will call, before it runs."""
+    from moviebuild.providers import catalog
+
+    for pool in {p.pool for p in plan.to_run() if p.job.role is not Role.INTERNAL}:
+        ensure_pool_queue(pool, catalog.pool_limits(moviefile, pool), poll_interval_s)

@@ -44,6 +44,7 @@ class Worker:
         from moviebuild.distributed.workflows import process
 
         settings = self.settings
+        await asyncio.to_thread(_load_build_code)
         # Heartbeats get their own thread: DBOS takes over the loop's default executor and
         # shuts it down with itself, and the last beat comes after that.
         beats = ThreadPoolExecutor(2, thread_name_prefix="moviebuild-heartbeat")
@@ -92,3 +93,14 @@ class Worker:
         if dead:
             count = runtime.recover_workflows_of(dead)
             log.info("recovered %d workflows of %s", count, ", ".join(dead))
+
+
+def _load_build_code() -> None:
+    """Import what a build and a call use before taking work, so the first build of a new
+    worker does not wait for imports."""
+    import moviebuild.project.build
+    import moviebuild.project.executor
+    import moviebuild.project.run  # noqa: F401
+    from moviebuild.distributed.job import _blueprints
+
+    _blueprints()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,15 @@ from dbos import DBOS
 
 from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
 from moviebuild.distributed.job import JobTicket, run_ticket
+from moviebuild.distributed.queues import register_plan_pools
+from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.errors import ConfigError, MovieBuildError
+from moviebuild.project.executor import ProviderExecutor
+from moviebuild.project.result import BuildResult
+from moviebuild.store import Store
 
 BUILD_WORKFLOW = "moviebuild.build"
+_planning = threading.Lock()
 BUILD_TICKET_VERSION = 1
 
 log = logging.getLogger("moviebuild.worker")
@@ -118,27 +125,41 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
     from moviebuild.project.movie import Movie
 
     changes = Changes(config=ticket.config, overrides=ticket.overrides, redo=ticket.redo)
-    try:
-        movie = await asyncio.to_thread(Movie.open, movie_folder(ticket.folder, process.root))
-        session = await asyncio.to_thread(BuildSession, movie, changes, ticket.budget_usd)
+
+    def build() -> BuildResult:
+        # Planning is CPU work: one build plans at a time, so the first builds start calling
+        # while the others plan. Then the build's scheduler runs on a loop of its own, so its
+        # journal writes (fsynced per line) never hold up the job workflows of this worker.
+        with _planning:
+            movie = Movie.open(movie_folder(ticket.folder, process.root))
+            session = BuildSession(movie, changes, ticket.budget_usd)
         if session.up_to_date is not None:
-            result = await asyncio.to_thread(session.finish, session.up_to_date)
-        else:
-            try:
-                outcomes, interrupted, revision = await session.run(
+            return session.finish(session.up_to_date)
+
+        def dispatching(executor: ProviderExecutor, store: Store, rev: int) -> JobExecutor:
+            return DispatchingExecutor(executor, store, rev, build_id, dispatcher)
+
+        try:
+            register_plan_pools(
+                session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
+            )
+            outcomes, interrupted, revision = asyncio.run(
+                session.run(
                     on_event=lambda _event: None,
                     stop=None,
                     clock=None,
                     adapters=None,
                     retry=None,
-                    wrap_executor=lambda executor, store, rev: DispatchingExecutor(
-                        executor, store, rev, build_id, dispatcher
-                    ),
+                    wrap_executor=dispatching,
                 )
-            except BaseException:
-                session.close()
-                raise
-            result = await asyncio.to_thread(session.finish, outcomes, interrupted, revision)
+            )
+        except BaseException:
+            session.close()
+            raise
+        return session.finish(outcomes, interrupted, revision)
+
+    try:
+        result = await asyncio.to_thread(build)
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}

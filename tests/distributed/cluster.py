@@ -61,20 +61,21 @@ class WorkerProcess:
         heartbeat_s: float = 0.5,
         dead_after_s: float = 2.0,
         grace_s: float = 5.0,
+        poll_s: float = 0.05,
     ) -> None:
         self.executor_id = executor_id or f"w-{uuid.uuid4().hex[:8]}"
         self.log = log_folder / f"{self.executor_id}.log"
         with self.log.open("wb") as log:
             self.process = self._start(database_url, root, env, log, heartbeat_s, dead_after_s,
-                                       grace_s)
+                                       grace_s, poll_s)
 
     def _start(self, database_url: str, root: Path, env: dict[str, str], log: Any,
-               heartbeat_s: float, dead_after_s: float, grace_s: float
+               heartbeat_s: float, dead_after_s: float, grace_s: float, poll_s: float
                ) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "moviebuild", "worker", "--database", database_url,
              "--root", str(root), "--id", self.executor_id, "--heartbeat", str(heartbeat_s),
-             "--dead-after", str(dead_after_s), "--grace", str(grace_s), "--poll", "0.05"],
+             "--dead-after", str(dead_after_s), "--grace", str(grace_s), "--poll", str(poll_s)],
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -63,7 +63,9 @@ def test_a_ticket_from_another_release_is_refused_with_a_reason() -> None:
 
 
 def test_a_build_ticket_survives_json() -> None:
-    ticket = BuildTicket("m1", {"voice": "x"}, {"SegmentNarration[1]": "Hi"}, ["MusicProducer"], 2.5)
+    ticket = BuildTicket(
+        "m1", {"voice": "x"}, {"SegmentNarration[1]": "Hi"}, ["MusicProducer"], 2.5
+    )
     assert BuildTicket.from_json(ticket.to_json()) == ticket
 
 
