@@ -47,9 +47,9 @@ POLL_S = 0.02
 JOBS_PER_MOVIE = 1 + 1 + 1 + SEGMENTS * 2 + SEGMENTS * IMAGES  # dispatched (timeline is local)
 
 
-def lower_bound_s(movies: int) -> float:
-    image_s = MEDIANS_S["TextToImageProducer"] * SCALE
-    head = (MEDIANS_S["ScriptProducer"] + MEDIANS_S["TextToImagePromptProducer"]) * SCALE
+def lower_bound_s(movies: int, scale: float) -> float:
+    image_s = MEDIANS_S["TextToImageProducer"] * scale
+    head = (MEDIANS_S["ScriptProducer"] + MEDIANS_S["TextToImagePromptProducer"]) * scale
     return head + movies * SEGMENTS * IMAGES * image_s / IMAGE_POOL
 
 
@@ -77,7 +77,7 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(server: str, movies: int, workers: int, work: Path) -> dict[str, float]:
+def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dict[str, float]:
     database = create_database(server)
     root = work / f"movies-{workers}"
     shutil.rmtree(root, ignore_errors=True)
@@ -86,7 +86,7 @@ def run(server: str, movies: int, workers: int, work: Path) -> dict[str, float]:
                     images_per_segment=IMAGES, providers=FAKE,
                     limits={"fake:image": {"concurrent": IMAGE_POOL}})
     config = work / "fake.json"
-    config.write_text(json.dumps({"latency_s": {k: v * SCALE for k, v in MEDIANS_S.items()}}))
+    config.write_text(json.dumps({"latency_s": {k: v * scale for k, v in MEDIANS_S.items()}}))
     env = {"MOVIEBUILD_FAKE_CONFIG": str(config)}
     processes = [WorkerProcess(database, root, env, work, heartbeat_s=2.0, dead_after_s=15.0,
                                poll_s=POLL_S) for _ in range(workers)]
@@ -118,8 +118,9 @@ def run(server: str, movies: int, workers: int, work: Path) -> dict[str, float]:
     if statuses != ["complete"] * movies:
         raise SystemExit(f"builds did not complete: {statuses}")
     jobs = movies * JOBS_PER_MOVIE
-    bound = lower_bound_s(movies)
+    bound = lower_bound_s(movies, scale)
     return {
+        "scale": scale,
         "workers": workers,
         "makespan_s": round(makespan, 2),
         "lower_bound_s": round(bound, 2),
@@ -138,14 +139,12 @@ def main() -> None:
                         help="latency = the design's median x this (default 1/100)")
     parser.add_argument("--keep", type=Path, help="keep movies and worker logs in this folder")
     args = parser.parse_args()
-    global SCALE
-    SCALE = args.scale
     counts = [int(n) for n in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as folder, throwaway_postgres() as server:
         work = args.keep or Path(folder)
         work.mkdir(parents=True, exist_ok=True)
         for workers in counts:
-            result = run(server, args.movies, workers, work)
+            result = run(server, args.movies, workers, work, args.scale)
             print(json.dumps(result), flush=True)
 
 

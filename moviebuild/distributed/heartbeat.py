@@ -66,7 +66,15 @@ class WorkerTable:
     """One connection to the workers table (autocommit: every statement stands alone)."""
 
     def __init__(self, database_url: str) -> None:
-        self._conn = psycopg.connect(database_url, autocommit=True)
+        from moviebuild.distributed.runtime import ClusterError, redact
+
+        try:
+            self._conn = psycopg.connect(database_url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise ClusterError(
+                f"could not reach the database {redact(database_url)}: {exc}",
+                hint="check that PostgreSQL runs and the URL (user, host, port, database) is right",
+            ) from None
         with self._conn.cursor() as cursor:
             # Workers starting together would race on CREATE ... IF NOT EXISTS.
             cursor.execute("SELECT pg_advisory_lock(72410016)")

@@ -32,6 +32,7 @@ class ClusterError(MovieBuildError):
 def import_dbos() -> Any:
     try:
         import dbos
+        import psycopg  # noqa: F401  (the workers table)
     except ImportError as exc:
         raise ClusterError(
             "building on workers needs DBOS, which is not installed",

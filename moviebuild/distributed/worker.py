@@ -38,6 +38,8 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until ``stop`` is set, then drain and leave."""
         from moviebuild.distributed import runtime
+
+        runtime.import_dbos()
         from moviebuild.distributed.dispatch import Dispatcher
         from moviebuild.distributed.heartbeat import WorkerTable
         from moviebuild.distributed.queues import ensure_build_queue
