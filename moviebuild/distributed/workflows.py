@@ -11,9 +11,11 @@ their workflow ids. Only the call itself is paid once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,39 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     return answer.to_json()
 
 
+async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> BuildResult:
+    """Run ``work`` on a daemon thread: a worker that drains and exits does not wait for the
+    builds it runs (they wait on calls); they stay pending in DBOS and a live worker recovers
+    them, exactly as after a crash."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[BuildResult] = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = work()
+        except BaseException as exc:
+            with contextlib.suppress(RuntimeError):  # the loop is gone: the worker exited
+                loop.call_soon_threadsafe(_settle, future, None, exc)
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
+
+
+def _settle(
+    future: asyncio.Future[BuildResult], result: BuildResult | None, exc: BaseException | None
+) -> None:
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        assert result is not None
+        future.set_result(result)
+
+
 def movie_folder(folder: str, root: Path | None) -> Path:
     """The folder of a build's movie: relative to the worker's root, and never outside it."""
     if root is None:
@@ -159,7 +194,7 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
         return session.finish(outcomes, interrupted, revision)
 
     try:
-        result = await asyncio.to_thread(build)
+        result = await _in_daemon_thread(build, f"build-{build_id}")
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}

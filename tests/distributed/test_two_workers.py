@@ -1,6 +1,7 @@
 """Two ``moviebuild worker`` processes on a real PostgreSQL build six movies: every build
-completes, each revision equals a local build of the same Moviefile (same keys, same blobs), and
-the Replicate pool's limits hold across both workers together."""
+completes, each revision equals a local build of the same Moviefile (same keys, same blobs), the
+Replicate pool's limits hold across both workers together, and a throttled call is retried as a
+new dequeue of the pool's queue (so its rate limiter counts the retry)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
 from moviebuild.project.movie import Movie
 from moviebuild.providers.endpoints import POLL_INTERVAL_ENV
+from moviebuild.testing.emulators import FaultKind
 from tests.distributed.cluster import (
     FAKE,
     RecordingReplicate,
@@ -48,6 +50,7 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
     fake_config = tmp_path / "fake.json"
     fake_config.write_text(json.dumps({"latency_s": {"AudioProducer": 0.1}}))
     with RecordingReplicate(polls_to_finish=2) as replicate:
+        replicate.faults.add("create", FaultKind.RATE_LIMIT, retry_after="0.2")
         env = {
             **replicate.environment(),
             POLL_INTERVAL_ENV: "0.05",
@@ -61,10 +64,17 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
                 backend.start(build_id, BuildTicket(f"m{number}"))
             answers = asyncio.run(wait_all(backend, ids, 150))
             rows = backend.workers()
+            image_calls = [
+                status.workflow_id
+                for status in backend.client.list_workflows(
+                    queue_name="moviebuild-pool-replicate", load_input=False, load_output=False
+                )
+            ]
         finally:
             codes = [worker.stop() for worker in workers]
             backend.close()
         remote_calls = replicate.counters["submissions"]
+        remote_creates = replicate.counters["create"]
         most_in_flight, most_per_minute = replicate.max_in_flight, replicate.max_per_minute
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -78,6 +88,9 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
         assert final_jobs(root / f"m{number}") == final_jobs(local / f"m{number}")
     images = MOVIES * 2 * 2
     assert remote_calls == images
+    assert remote_creates == images + 1, "one create was throttled (429)"
+    retried = [call for call in image_calls if call.endswith("/2")]
+    assert len(retried) == 1 and len(image_calls) == images + 1
     assert most_in_flight == 2  # the limit, reached and never passed
     assert most_per_minute <= 30
     assert all(job_lines(log) for log in logs), "both workers ran calls"
