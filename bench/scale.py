@@ -102,11 +102,12 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
         for number, build_id in enumerate(ids):
             backend.start(build_id, BuildTicket(f"m{number}"))
 
-        async def wait() -> list[str]:
+        async def wait() -> list[dict[str, object]]:
             answers = await asyncio.gather(*(backend.wait(b, 600) for b in ids))
-            return [str((a.answer or {}).get("status")) for a in answers]
+            return [a.answer or {} for a in answers]
 
-        statuses = asyncio.run(wait())
+        summaries = asyncio.run(wait())
+        statuses = [str(s.get("status")) for s in summaries]
         makespan = time.monotonic() - started
         cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
         writes = database_writes(database) - writes_before
@@ -116,7 +117,9 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
             process.stop()
         backend.close()
     if statuses != ["complete"] * movies:
-        raise SystemExit(f"builds did not complete: {statuses}")
+        failed = [s.get("failed") or s.get("error") for s in summaries
+                  if s.get("status") != "complete"]
+        raise SystemExit(f"builds did not complete: {failed}")
     jobs = movies * JOBS_PER_MOVIE
     bound = lower_bound_s(movies, scale)
     return {

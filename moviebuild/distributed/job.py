@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from moviebuild.store import Store
 
 TICKET_VERSION = 1
+
+log = logging.getLogger("moviebuild.worker")
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,11 @@ async def run_ticket(ticket: JobTicket) -> JobAnswer:
         )
     except MovieBuildError as exc:
         return JobAnswer(error=exc.message)
+    except Exception as exc:
+        # Like the scheduler's per-job wrapper: the job fails with the reason, the worker's log
+        # keeps the traceback, and the rest of the movie goes on.
+        log.exception("job %s of %s failed unexpectedly", ticket.job, ticket.store_url)
+        return JobAnswer(error=f"internal error: {type(exc).__name__}: {exc}")
 
 
 @functools.lru_cache(maxsize=32)

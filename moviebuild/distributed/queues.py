@@ -70,3 +70,18 @@ def register_plan_pools(plan: Plan, moviefile: Moviefile, poll_interval_s: float
 
     for pool in {p.pool for p in plan.to_run() if p.job.role is not Role.INTERNAL}:
         ensure_pool_queue(pool, catalog.pool_limits(moviefile, pool), poll_interval_s)
+
+
+def register_default_pools(poll_interval_s: float) -> None:
+    """Create each adapter's pool queue with its default limits where none exists yet, so a
+    worker listens to them before the first build (a build's own limits still win)."""
+    from dbos import DBOS
+
+    from moviebuild.providers import catalog
+
+    for adapter, limits in catalog.DEFAULT_LIMITS.items():
+        if adapter != "internal":
+            DBOS.register_queue(
+                pool_queue(adapter), **queue_options(limits, poll_interval_s),
+                on_conflict="never_update",
+            )

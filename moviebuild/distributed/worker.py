@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,10 +43,13 @@ class Worker:
         runtime.import_dbos()
         from moviebuild.distributed.dispatch import Dispatcher
         from moviebuild.distributed.heartbeat import WorkerTable
-        from moviebuild.distributed.queues import ensure_build_queue
+        from moviebuild.distributed.queues import ensure_build_queue, register_default_pools
         from moviebuild.distributed.workflows import process
 
         settings = self.settings
+        # A worker is many threads (DBOS's queue pollers, builds, the answer poller) around one
+        # event loop; a short switch interval hands the GIL back to whoever has I/O done sooner.
+        sys.setswitchinterval(0.001)
         await asyncio.to_thread(_load_build_code)
         # Heartbeats get their own thread: DBOS takes over the loop's default executor and
         # shuts it down with itself, and the last beat comes after that.
@@ -57,6 +61,7 @@ class Worker:
         process.dispatcher = Dispatcher(runtime.make_client(settings), settings)
         process.root = self.root
         await ensure_build_queue(settings.poll_interval_s)
+        await asyncio.to_thread(register_default_pools, settings.poll_interval_s)
         log.info("worker %s up (version %s)", self.executor_id, settings.version)
         try:
             while not stop.is_set():
