@@ -22,6 +22,7 @@ from moviebuild.errors import MovieBuildError, ProviderError
 from moviebuild.graph import Graph, Job, NodeId, parse_node_id
 
 if TYPE_CHECKING:
+    from moviebuild.config.blueprint import BlueprintSet
     from moviebuild.config.moviefile import Moviefile
     from moviebuild.store import Store
 
@@ -198,7 +199,7 @@ def _movie(moviefile_json: str) -> tuple[Moviefile, Graph]:
 
 
 @functools.lru_cache(maxsize=1)
-def _blueprints() -> Any:
+def _blueprints() -> BlueprintSet:
     from moviebuild.config.blueprint import load_blueprints
 
     return load_blueprints()
