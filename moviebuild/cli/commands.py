@@ -21,6 +21,7 @@ from moviebuild.cli.serve_cmd import serve
 from moviebuild.cli.status_cmd import status
 from moviebuild.cli.studio_cmd import studio
 from moviebuild.cli.token_cmd import token
+from moviebuild.cli.worker_cmd import worker
 
 ALL = [
     init,
@@ -42,4 +43,5 @@ ALL = [
     serve,
     token,
     studio,
+    worker,
 ]

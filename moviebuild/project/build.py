@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from moviebuild.engine.retry import RetryPolicy
-    from moviebuild.project.run import PoolRegistry
+    from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
 
@@ -89,8 +89,10 @@ class BuildSession:
         adapters: Mapping[str, Adapter] | None,
         retry: RetryPolicy | None,
         pools: PoolRegistry | None = None,
+        wrap_executor: ExecutorWrapper | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
-        """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision."""
+        """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision.
+        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py)."""
         from moviebuild.project.run import run_scheduler
 
         revision = self.store.next_revision()
@@ -105,6 +107,7 @@ class BuildSession:
             adapters=adapters,
             retry=retry,
             pools=pools,
+            wrap_executor=wrap_executor,
         )
         return outcomes, interrupted, revision
 

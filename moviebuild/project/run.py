@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moviebuild.engine.clock import Clock
 from moviebuild.engine.decide import JobDecider
 from moviebuild.engine.events import EventSink
+from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
@@ -28,6 +29,10 @@ from moviebuild.store import Store
 #: Provider pools by name, shared by every build that is handed the same mapping (a server's
 #: movies then share each provider's limits; the first build to use a pool sets its limits).
 PoolRegistry = dict[str, Pool]
+
+#: Wraps the build's executor, e.g. to run provider calls on other machines (distributed workers).
+ExecutorWrapper = Callable[[ProviderExecutor, Store, int], JobExecutor]
+
 
 
 def make_pools(
@@ -63,8 +68,13 @@ async def run_scheduler(
     adapters: Mapping[str, Adapter] | None,
     retry: RetryPolicy | None,
     pools: PoolRegistry | None = None,
+    wrap_executor: ExecutorWrapper | None = None,
 ) -> tuple[dict[NodeId, JobOutcome], bool]:
-    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped."""
+    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped.
+
+    ``pools`` is a registry shared across builds; ``wrap_executor`` (given the executor, the
+    store and the revision) may hand some calls to other processes; deciding, pools, journal and
+    blobs stay here."""
 
     def context_for(job: Job, key: str | None) -> CallContext:
         if key is None:
@@ -82,14 +92,19 @@ async def run_scheduler(
         adapters=adapters,
         context_for=context_for,
     )
-    decider = JobDecider(snapshot.moviefile, snapshot.overrides, lookup, executor, snapshot.redo)
+    job_executor: JobExecutor = (
+        wrap_executor(executor, store, revision) if wrap_executor else executor
+    )
+    decider = JobDecider(
+        snapshot.moviefile, snapshot.overrides, lookup, job_executor, snapshot.redo
+    )
     loop_stop, watcher = _loop_event(stop)
     # A store write that fails (a full disk, a lost store) stops new calls at once.
     recorder = StoreRecorder(store, revision, snapshot.graph, on_write_error=loop_stop.set)
     scheduler = Scheduler(
         snapshot.graph,
         decider,
-        executor,
+        job_executor,
         recorder,
         make_pools(snapshot, clock, pools),
         clock,

@@ -1,0 +1,155 @@
+"""Scale-out on DBOS: 24 movies of 6 segments x 3 images on 1, 2 and 4 ``moviebuild worker``
+processes sharing a throwaway PostgreSQL and one image pool of 8 concurrent calls.
+
+Latencies are the design's medians scaled by 1/100 (script 0.5 s, image 0.3 s, speech and music
+0.1 s, prompts 0.05 s), made by the fake adapter, so the numbers measure the scheduling and the
+database, not media code. For each worker count it prints the makespan (submit to the last
+build's answer), the pool's lower bound (total image work / 8 plus the critical path's head
+before the first image and tail after the last), their ratio (target <= 1.15), the rows the
+database wrote per dispatched job, and the workers' CPU seconds per job.
+
+    .venv/bin/python bench/scale.py [--movies 24] [--workers 1,2,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from moviebuild.distributed.backend import ClusterBackend
+from moviebuild.distributed.settings import ClusterSettings
+from moviebuild.distributed.workflows import BuildTicket
+from tests.distributed.cluster import FAKE, WorkerProcess, create_database, write_movie
+from tests.distributed.postgres import throwaway_postgres
+
+SCALE = 1 / 100
+MEDIANS_S = {
+    "ScriptProducer": 50.0,
+    "TextToImagePromptProducer": 5.0,
+    "TextToMusicPromptProducer": 5.0,
+    "AudioProducer": 10.0,
+    "MusicProducer": 10.0,
+    "TextToImageProducer": 30.0,
+}
+SEGMENTS, IMAGES, IMAGE_POOL = 6, 3, 8
+POLL_S = 0.02
+JOBS_PER_MOVIE = 1 + 1 + 1 + SEGMENTS * 2 + SEGMENTS * IMAGES  # dispatched (timeline is local)
+
+
+def lower_bound_s(movies: int, scale: float) -> float:
+    image_s = MEDIANS_S["TextToImageProducer"] * scale
+    head = (MEDIANS_S["ScriptProducer"] + MEDIANS_S["TextToImagePromptProducer"]) * scale
+    return head + movies * SEGMENTS * IMAGES * image_s / IMAGE_POOL
+
+
+def database_writes(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def database_rows(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, relname FROM pg_stat_user_tables"
+        ).fetchall()
+        return sum(
+            int(conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0])  # type: ignore[index]
+            for s, t in tables
+        )
+
+
+def cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dict[str, float]:
+    database = create_database(server)
+    root = work / f"movies-{workers}"
+    shutil.rmtree(root, ignore_errors=True)
+    for number in range(movies):
+        write_movie(root / f"m{number}", number, duration=SEGMENTS * 10,
+                    images_per_segment=IMAGES, providers=FAKE,
+                    limits={"fake:image": {"concurrent": IMAGE_POOL}})
+    config = work / "fake.json"
+    config.write_text(json.dumps({"latency_s": {k: v * scale for k, v in MEDIANS_S.items()}}))
+    env = {"MOVIEBUILD_FAKE_CONFIG": str(config)}
+    processes = [WorkerProcess(database, root, env, work, heartbeat_s=2.0, dead_after_s=15.0,
+                               poll_s=POLL_S) for _ in range(workers)]
+    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=POLL_S))
+    try:
+        while len([w for w in backend.workers() if w.state == "running"]) < workers:
+            time.sleep(0.1)
+        time.sleep(1.0)  # let every worker's queue threads start
+        cpu_before = sum(cpu_s(p.process.pid) for p in processes)
+        writes_before, rows_before = database_writes(database), database_rows(database)
+        started = time.monotonic()
+        ids = [f"bench-{workers}-{n}" for n in range(movies)]
+        for number, build_id in enumerate(ids):
+            backend.start(build_id, BuildTicket(f"m{number}"))
+
+        async def wait() -> list[dict[str, object]]:
+            answers = await asyncio.gather(*(backend.wait(b, 600) for b in ids))
+            return [a.answer or {} for a in answers]
+
+        summaries = asyncio.run(wait())
+        statuses = [str(s.get("status")) for s in summaries]
+        makespan = time.monotonic() - started
+        cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
+        writes = database_writes(database) - writes_before
+        rows = database_rows(database) - rows_before
+    finally:
+        for process in processes:
+            process.stop()
+        backend.close()
+    if statuses != ["complete"] * movies:
+        failed = [s.get("failed") or s.get("error") for s in summaries
+                  if s.get("status") != "complete"]
+        raise SystemExit(f"builds did not complete: {failed}")
+    jobs = movies * JOBS_PER_MOVIE
+    bound = lower_bound_s(movies, scale)
+    return {
+        "scale": scale,
+        "workers": workers,
+        "makespan_s": round(makespan, 2),
+        "lower_bound_s": round(bound, 2),
+        "ratio": round(makespan / bound, 3),
+        "db_rows_per_job": round(rows / jobs, 1),
+        "db_writes_per_job": round(writes / jobs, 1),
+        "worker_cpu_ms_per_job": round(1000 * cpu / jobs, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--movies", type=int, default=24)
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--scale", type=float, default=SCALE,
+                        help="latency = the design's median x this (default 1/100)")
+    parser.add_argument("--keep", type=Path, help="keep movies and worker logs in this folder")
+    args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
+    with tempfile.TemporaryDirectory() as folder, throwaway_postgres() as server:
+        work = args.keep or Path(folder)
+        work.mkdir(parents=True, exist_ok=True)
+        for workers in counts:
+            result = run(server, args.movies, workers, work, args.scale)
+            print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""``moviebuild worker``: run builds and provider calls for a cluster that shares a PostgreSQL
+database (``pip install 'moviebuild[cloud]'``); docs/scale-out.md has the topology."""
+
+from __future__ import annotations
+
+import click
+
+from moviebuild.cli.context import CliContext, pass_cli
+
+
+@click.command()
+@click.option("--database", envvar="MOVIEBUILD_DATABASE", required=True, metavar="URL",
+              help="postgresql://user:password@host:port/db (or MOVIEBUILD_DATABASE).")
+@click.option("--root", type=click.Path(file_okay=False), default=None,
+              help="Build only movies under this folder; relative movie paths start here.")
+@click.option("--id", "executor_id", envvar="DBOS__VMID", default="",
+              help="This worker's executor id (default: a new one). A worker restarted with "
+              "the same id resumes its own workflows at once.")
+@click.option("--grace", "grace_s", type=float, default=30.0, show_default=True,
+              help="Seconds to finish running calls after SIGTERM.")
+@click.option("--heartbeat", "heartbeat_s", type=float, default=2.0, show_default=True,
+              help="Seconds between heartbeats.")
+@click.option("--dead-after", "dead_after_s", type=float, default=15.0, show_default=True,
+              help="Seconds of silence after which a worker is dead and its work recovered.")
+@click.option("--poll", "poll_s", type=float, default=0.1, show_default=True,
+              help="Seconds between looks at the queues.")
+@click.option("--app-version", default="", help="Application version (default: the release).")
+@pass_cli
+def worker(
+    context: CliContext,
+    database: str,
+    root: str | None,
+    executor_id: str,
+    grace_s: float,
+    heartbeat_s: float,
+    dead_after_s: float,
+    poll_s: float,
+    app_version: str,
+) -> None:
+    """Run builds and provider calls from the cluster's queues until SIGTERM."""
+    import asyncio
+    import logging
+    import signal
+    from pathlib import Path
+
+    from moviebuild.distributed.settings import ClusterSettings
+    from moviebuild.distributed.worker import Worker
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger = logging.getLogger("moviebuild.worker")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    settings = ClusterSettings(
+        database, app_version, poll_s, heartbeat_s, dead_after_s
+    )
+    process = Worker(settings, executor_id, grace_s, Path(root).resolve() if root else None)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, stop.set)
+        await process.run(stop)
+
+    asyncio.run(main())

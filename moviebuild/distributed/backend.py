@@ -1,0 +1,112 @@
+"""Submitting builds to the workers and reading their answers, from a process that runs no
+workflows (the server, the CLI, tests): ``ClusterBackend`` over a DBOS client.
+
+It maps onto the server's execution interface (``BuildBackend``): ``start`` enqueues the build
+workflow with the server's build id as its workflow id, ``running`` asks for that workflow's
+status, ``cancel`` cancels it (the movie keeps what finished), and ``shutdown`` only disconnects:
+builds live on in the database and the workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from moviebuild.distributed.queues import BUILD_QUEUE
+from moviebuild.distributed.settings import ClusterSettings
+from moviebuild.distributed.workflows import BUILD_WORKFLOW, BuildTicket
+
+if TYPE_CHECKING:
+    from dbos import DBOSClient
+
+    from moviebuild.distributed.heartbeat import WorkerRow
+
+_UNFINISHED = ("ENQUEUED", "PENDING", "DELAYED")
+
+
+@dataclass(frozen=True)
+class BuildStatus:
+    """``state``: queued, running, finished (``answer`` holds the build summary, whose own
+    ``status`` says complete, incomplete, interrupted or failed) or cancelled."""
+
+    build_id: str
+    state: str
+    answer: dict[str, Any] | None = None
+
+
+class ClusterBackend:
+    def __init__(self, settings: ClusterSettings, client: DBOSClient | None = None) -> None:
+        from moviebuild.distributed import runtime
+
+        self.settings = settings
+        self.client = client or runtime.make_client(settings)
+        self.client.register_queue(
+            BUILD_QUEUE, polling_interval_sec=settings.poll_interval_s, on_conflict="never_update"
+        )
+
+    def start(self, build_id: str, ticket: BuildTicket) -> None:
+        """Queue a build; a build id already queued or finished is not queued again."""
+        self.client.enqueue(
+            {
+                "queue_name": BUILD_QUEUE,
+                "workflow_name": BUILD_WORKFLOW,
+                "workflow_id": build_id,
+                "app_version": self.settings.version,
+            },
+            ticket.to_json(),
+        )
+
+    def status(self, build_id: str) -> BuildStatus | None:
+        found = self.client.retrieve_workflow(build_id).get_status() if self._exists(
+            build_id
+        ) else None
+        if found is None:
+            return None
+        if found.status in _UNFINISHED:
+            return BuildStatus(build_id, "queued" if found.status == "ENQUEUED" else "running")
+        if found.status == "SUCCESS":
+            return BuildStatus(build_id, "finished", found.output)
+        if found.status == "CANCELLED":
+            return BuildStatus(build_id, "cancelled")
+        return BuildStatus(
+            build_id, "finished", {"status": "failed", "error": str(found.error)}
+        )
+
+    def _exists(self, build_id: str) -> bool:
+        return bool(self.client.list_workflows(workflow_ids=[build_id], load_input=False,
+                                               load_output=False))
+
+    def running(self, build_id: str) -> bool:
+        found = self.status(build_id)
+        return found is not None and found.state in ("queued", "running")
+
+    def cancel(self, build_id: str) -> bool:
+        if not self.running(build_id):
+            return False
+        self.client.cancel_workflow(build_id)
+        return True
+
+    async def wait(self, build_id: str, timeout_s: float) -> BuildStatus:
+        """Poll until the build finishes (tests and benchmarks)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            found = await asyncio.to_thread(self.status, build_id)
+            if found is not None and found.state in ("finished", "cancelled"):
+                return found
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"build {build_id} did not finish in {timeout_s:.0f} s")
+            await asyncio.sleep(0.2)
+
+    def workers(self) -> list[WorkerRow]:
+        """The worker rows (what ``GET /v1/workers`` shows)."""
+        from moviebuild.distributed.heartbeat import WorkerTable
+
+        table = WorkerTable(self.settings.database_url)
+        try:
+            return table.workers()
+        finally:
+            table.close()
+
+    def close(self) -> None:
+        self.client.destroy()

@@ -1,0 +1,224 @@
+"""One provider call run by a worker for a build that runs elsewhere: the ``JobTicket`` a build
+sends (plain JSON, as DBOS stores workflow arguments), ``run_ticket`` that makes the call, and the
+``JobAnswer`` it sends back.
+
+The call reads its inputs from the movie's store, writes its outputs there (the same blobs a local
+build writes) and journals the provider's job id before waiting on it, so a call that runs again
+after its worker died polls the recorded prediction instead of paying for a new one. It decides
+nothing: the build decided to run it (with the key re-derived from its inputs' actual bytes).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from moviebuild.engine.interfaces import JobRequest
+from moviebuild.errors import MovieBuildError, ProviderError
+from moviebuild.graph import Graph, Job, NodeId, parse_node_id
+
+if TYPE_CHECKING:
+    from moviebuild.config.blueprint import BlueprintSet
+    from moviebuild.config.moviefile import Moviefile
+    from moviebuild.store import Store
+
+TICKET_VERSION = 1
+
+log = logging.getLogger("moviebuild.worker")
+
+
+@dataclass(frozen=True)
+class JobTicket:
+    """A decided call. ``inputs`` maps artifact ids to a stored blob's digest, ``texts`` to the
+    text of an input that is not in the store (a user's override)."""
+
+    store_url: str
+    revision: int
+    moviefile_json: str
+    job: str
+    key: str
+    take: int
+    fields: Mapping[str, Any]
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": TICKET_VERSION,
+            "store": self.store_url,
+            "revision": self.revision,
+            "moviefile": self.moviefile_json,
+            "job": self.job,
+            "key": self.key,
+            "take": self.take,
+            "fields": dict(self.fields),
+            "inputs": dict(self.inputs),
+            "texts": dict(self.texts),
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> JobTicket:
+        if value.get("version") != TICKET_VERSION:
+            raise ProviderError(
+                f"a job ticket of version {value.get('version')!r} came from another release "
+                f"(this worker reads version {TICKET_VERSION})",
+                retryable=False,
+                hint="run one application version per database; drain workers before upgrading",
+            )
+        return cls(
+            store_url=value["store"],
+            revision=int(value["revision"]),
+            moviefile_json=value["moviefile"],
+            job=value["job"],
+            key=value["key"],
+            take=int(value["take"]),
+            fields=value["fields"],
+            inputs=value.get("inputs", {}),
+            texts=value.get("texts", {}),
+        )
+
+
+@dataclass(frozen=True)
+class JobAnswer:
+    """What a call made (artifact id -> digest of the stored blob), or why it failed."""
+
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    retryable: bool = False
+    retry_after_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.error is None:
+            return {"outputs": dict(self.outputs)}
+        return {
+            "error": self.error,
+            "retryable": self.retryable,
+            "retry_after_s": self.retry_after_s,
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> JobAnswer:
+        if "error" in value:
+            return cls(
+                error=str(value["error"]),
+                retryable=bool(value.get("retryable")),
+                retry_after_s=value.get("retry_after_s"),
+            )
+        return cls(outputs=dict(value["outputs"]))
+
+    def raise_error(self) -> None:
+        """Raise the failure as the ProviderError the scheduler classifies (retry or not)."""
+        if self.error is not None:
+            raise ProviderError(
+                self.error, retryable=self.retryable, retry_after_s=self.retry_after_s
+            )
+
+
+def make_ticket(
+    request: JobRequest, moviefile: Moviefile, store: Store, revision: int
+) -> JobTicket:
+    """The ticket of ``request``; its inputs go by digest when the store holds their bytes."""
+    from moviebuild.engine.keys import content_digest
+
+    assert request.key is not None, "only decided calls (with a key) are dispatched"
+    inputs: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for artifact_id, data in request.inputs.items():
+        digest = content_digest(data)
+        if store.blobs.has_blob(digest):
+            inputs[str(artifact_id)] = digest
+        else:
+            texts[str(artifact_id)] = data.decode("utf-8")
+    return JobTicket(
+        store_url=store.url,
+        revision=revision,
+        moviefile_json=moviefile.model_dump_json(),
+        job=str(request.job.id),
+        key=request.key,
+        take=request.take,
+        fields=json.loads(json.dumps(dict(request.fields))),
+        inputs=inputs,
+        texts=texts,
+    )
+
+
+async def run_ticket(ticket: JobTicket) -> JobAnswer:
+    """Make the call of ``ticket``; provider failures come back as an answer, not an exception."""
+    import asyncio
+
+    from moviebuild.project.executor import ProviderExecutor
+    from moviebuild.project.recorder import StoreRecorder
+    from moviebuild.providers.requests import CallContext
+    from moviebuild.store import open_store
+
+    try:
+        moviefile, graph = _movie(ticket.moviefile_json)
+        store = await asyncio.to_thread(open_store, ticket.store_url, create=False)
+        job = graph.jobs[parse_node_id(ticket.job)]
+        recorder = StoreRecorder(store, ticket.revision, graph)
+        recalled = await asyncio.to_thread(_recall, store, ticket.revision, ticket.key)
+
+        def context_for(job: Job, key: str | None) -> CallContext:
+            def remember(data: Mapping[str, Any]) -> None:
+                recorder.remember_provider_job(job, ticket.key, data)
+
+            return CallContext(job_id=str(job.id), recall=recalled, remember=remember)
+
+        executor = ProviderExecutor(moviefile, context_for=context_for)
+        inputs = await asyncio.to_thread(_read_inputs, store, ticket)
+        request = JobRequest(job, ticket.fields, inputs, ticket.take, ticket.key)
+        produced = await executor.execute(request)
+        outputs = await asyncio.to_thread(recorder.store_outputs, job, produced)
+        store.close()
+        return JobAnswer(outputs=outputs)
+    except ProviderError as exc:
+        return JobAnswer(
+            error=exc.message, retryable=exc.retryable, retry_after_s=exc.retry_after_s
+        )
+    except MovieBuildError as exc:
+        return JobAnswer(error=exc.message)
+    except Exception as exc:
+        # Like the scheduler's per-job wrapper: the job fails with the reason, the worker's log
+        # keeps the traceback, and the rest of the movie goes on.
+        log.exception("job %s of %s failed unexpectedly", ticket.job, ticket.store_url)
+        return JobAnswer(error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+@functools.lru_cache(maxsize=32)
+def _movie(moviefile_json: str) -> tuple[Moviefile, Graph]:
+    """The Moviefile and graph of a ticket, cached: a worker sees the same movie many times."""
+    from moviebuild.config.moviefile import Moviefile
+    from moviebuild.graph.expand import expand_graph
+
+    moviefile = Moviefile.model_validate_json(moviefile_json)
+    return moviefile, expand_graph(moviefile, _blueprints())
+
+
+@functools.lru_cache(maxsize=1)
+def _blueprints() -> BlueprintSet:
+    from moviebuild.config.blueprint import load_blueprints
+
+    return load_blueprints()
+
+
+def _recall(store: Store, revision: int, key: str) -> dict[str, Any]:
+    """What an earlier run of this call journaled about its provider-side job, if anything."""
+    from moviebuild.project.records import ProviderJobRecorded, read_events
+
+    found: dict[str, Any] = {}
+    if revision in store.list_journals():
+        events, _ = read_events(store, revision)
+        for event in events:
+            if isinstance(event, ProviderJobRecorded) and event.key == key:
+                found = dict(event.data)
+    return found
+
+
+def _read_inputs(store: Store, ticket: JobTicket) -> dict[NodeId, bytes]:
+    inputs = {parse_node_id(a): store.blobs.get_blob(d) for a, d in ticket.inputs.items()}
+    inputs.update({parse_node_id(a): t.encode("utf-8") for a, t in ticket.texts.items()})
+    return inputs

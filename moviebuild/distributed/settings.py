@@ -1,0 +1,35 @@
+"""What every process of one cluster agrees on: the database, the application version that pins
+recovery, and the timings of queue polling and heartbeats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import metadata
+
+APP_NAME = "moviebuild"
+
+
+def default_application_version() -> str:
+    """``moviebuild-<package version>``: a release is one DBOS application version, so a worker
+    recovers only workflows that its own code wrote."""
+    try:
+        return f"{APP_NAME}-{metadata.version('moviebuild')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source checkout without install
+        return f"{APP_NAME}-dev"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """``poll_interval_s``: how often a worker looks for queued work and for finished calls.
+    ``heartbeat_s``: how often a worker writes its row. ``dead_after_s``: a worker silent that
+    long is dead and a live worker recovers its workflows."""
+
+    database_url: str
+    application_version: str = ""
+    poll_interval_s: float = 0.1
+    heartbeat_s: float = 2.0
+    dead_after_s: float = 15.0
+
+    @property
+    def version(self) -> str:
+        return self.application_version or default_application_version()

@@ -1,0 +1,115 @@
+"""A throwaway PostgreSQL cluster for the distributed tests and ``bench/scale.py``: ``initdb``
+into a temporary folder, ``postgres`` on a free port of 127.0.0.1, stopped and removed afterwards.
+
+As root, the server runs as the ``postgres`` user (PostgreSQL refuses to run as root). Where it
+cannot start, ``PostgresUnavailable`` says why; the tests fail with that reason, never skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+_SEARCH = ("/usr/lib/postgresql", "/usr/local/pgsql")
+
+
+class PostgresUnavailable(RuntimeError):
+    """PostgreSQL is not installed or would not start; the message says which and how to fix."""
+
+
+def find_bin_dir() -> Path:
+    """The folder holding ``initdb`` and ``postgres`` (Debian: /usr/lib/postgresql/<ver>/bin)."""
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(os.path.realpath(on_path)).parent
+    for root in _SEARCH:
+        found = sorted(Path(root).glob("*/bin/initdb"), reverse=True)
+        if found:
+            return found[0].parent
+    raise PostgresUnavailable(
+        "PostgreSQL is not installed (no initdb on PATH or under /usr/lib/postgresql); "
+        "install it with `apt-get install -y postgresql` (.ci/run does)"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_server_user() -> tuple[list[str], int | None, int | None]:
+    """The command prefix, uid and gid to run the server with (a non-root user when root)."""
+    if os.geteuid() != 0:
+        return [], None, None
+    try:
+        entry = pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise PostgresUnavailable(
+            "running as root and there is no `postgres` user to run the server as; "
+            "install Debian's postgresql package, which creates it"
+        ) from exc
+    return ["runuser", "-u", "postgres", "--"], entry.pw_uid, entry.pw_gid
+
+
+@contextlib.contextmanager
+def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
+    """Start a fresh cluster; yields a ``postgresql://`` URL of its ``postgres`` database."""
+    bin_dir = find_bin_dir()
+    prefix, uid, gid = _as_server_user()
+    folder = Path(tempfile.mkdtemp(prefix="moviebuild-pg-"))
+    data = folder / "data"
+    if uid is not None and gid is not None:
+        os.chown(folder, uid, gid)
+    log = folder / "server.log"
+    result = subprocess.run(
+        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "moviebuild",
+         "--auth=trust", "--no-sync", "-E", "UTF8"],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[-800:]}")
+    port = _free_port()
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
+             "-h", "127.0.0.1", "-k", str(folder), "-c", "fsync=off",
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "max_connections=300"],
+            stdout=subprocess.DEVNULL, stderr=log_file,
+        )
+    url = f"postgresql://moviebuild@127.0.0.1:{port}/postgres"
+    try:
+        _wait_ready(port, server, log, timeout_s)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise PostgresUnavailable(
+                f"postgres exited with {server.returncode}: {log.read_text()[-800:]}"
+            )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            time.sleep(0.2)  # accepting TCP; give it a moment to finish recovery
+            return
+        time.sleep(0.05)
+    raise PostgresUnavailable(f"postgres did not accept connections in {timeout_s:.0f} s")
