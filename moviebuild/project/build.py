@@ -173,11 +173,13 @@ class BuildSession:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
         pinned in ``prompts/``, as edits there would."""
         from moviebuild.project.export import export_outputs
-        from moviebuild.project.prompts import pin_slots
+        from moviebuild.project.prompts import pin_slots, reset_slots
 
         exported = export_outputs(self.movie, store=self.store)
         if self.snapshot.new_overrides:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
+        for artifact_id in self.snapshot.reset:
+            reset_slots(self.movie, str(artifact_id))
         result.timeline_path = exported.timeline
         result.messages.extend(exported.notices)
 

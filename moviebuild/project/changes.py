@@ -15,11 +15,11 @@ from moviebuild.errors import ConfigError
 @dataclass(frozen=True)
 class Changes:
     """``config``: a Moviefile patch (``{"voice": "x", "segments": {4: {"use_video": True}}}``;
-    ``None`` removes a key). ``overrides``: artifact id -> text. ``redo``: job or artifact ids
-    that get a new take."""
+    ``None`` removes a key). ``overrides``: artifact id -> text, or ``None`` to hand an edited
+    slot back to its generator. ``redo``: job or artifact ids that get a new take."""
 
     config: Mapping[str, Any] = field(default_factory=dict)
-    overrides: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, str | None] = field(default_factory=dict)
     redo: Sequence[str] = ()
 
     def __bool__(self) -> bool:

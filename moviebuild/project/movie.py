@@ -58,8 +58,9 @@ class Snapshot:
     """The inputs of one plan or build, read once.
 
     ``overrides`` is every override in force (Moviefile ``music_prompt``, edits under
-    ``prompts/``, then the caller's); ``new_overrides`` and ``patched_text`` are what the caller's
-    ``Changes`` add, which a build keeps as part of the movie's configuration.
+    ``prompts/``, then the caller's); ``new_overrides``, ``reset`` (slots handed back to their
+    generator) and ``patched_text`` are what the caller's ``Changes`` add, which a build keeps as
+    part of the movie's configuration.
     """
 
     moviefile_text: str
@@ -69,6 +70,7 @@ class Snapshot:
     redo: tuple[NodeId, ...] = ()
     new_overrides: Mapping[NodeId, str] | None = None
     patched_text: str | None = None
+    reset: tuple[NodeId, ...] = ()
 
 
 class Movie:
@@ -150,11 +152,19 @@ class Movie:
         new_overrides = {
             _text_artifact(graph, text_id): check_text(value, text_id)
             for text_id, value in changes.overrides.items()
+            if value is not None
         }
+        reset = tuple(
+            _text_artifact(graph, text_id)
+            for text_id, value in changes.overrides.items()
+            if value is None
+        )
+        for artifact_id in reset:
+            overrides.pop(artifact_id, None)
         overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
         redo = tuple(graph.resolve(parse_node_id(t)).id for t in changes.redo)
         snapshot = Snapshot(
-            text, moviefile, graph, overrides, redo, new_overrides or None, patched_text
+            text, moviefile, graph, overrides, redo, new_overrides or None, patched_text, reset
         )
         self._snapshot = snapshot
         return snapshot

@@ -44,7 +44,10 @@ class BuildRequest(_Body):
     config: dict[str, Any] = Field(
         default_factory=dict, description="a Moviefile patch; null removes a key"
     )
-    overrides: dict[str, str] = Field(default_factory=dict)
+    overrides: dict[str, str | None] = Field(
+        default_factory=dict,
+        description="artifact id -> text; null hands an edited text back to its generator",
+    )
     redo: list[str] = Field(default_factory=list, description="job or artifact ids to redo")
     dry_run: bool = False
     budget_usd: float | None = Field(default=None, ge=0)

@@ -98,7 +98,7 @@ async def create_movie(request: web.Request) -> web.Response:
     if body.dry_run:
         return answer(CreatedMovie(id=movie_id, plan=document), 201)
     build, events_after = start_build(
-        server, ref, BuildRequest(overrides=body.overrides, budget_usd=body.budget_usd)
+        server, ref, BuildRequest(overrides=dict(body.overrides), budget_usd=body.budget_usd)
     )
     return answer(CreatedMovie(id=movie_id, build=build, events_after=events_after), 201)
 

@@ -228,3 +228,25 @@ def test_the_readme_python_example_runs_as_written(tmp_path: Path) -> None:
     for part in ("out", "prompts"):
         assert _tree(by_cli / part) == _tree(tmp_path / "civil-war" / part), part
     assert _manifest_without_time(by_cli) == _manifest_without_time(tmp_path / "civil-war")
+
+
+def test_an_override_of_none_hands_the_slot_back_to_its_generator(
+    movie_folder: MovieFactory,
+) -> None:
+    folder = movie_folder()
+    run_build(folder)
+    path = folder / "prompts" / "segment-03" / "image-2.txt"
+    generated = path.read_text()
+    path.write_text("a red lighthouse\n")
+    run_build(folder)
+    movie = Movie.open(folder)
+    changes = Changes(overrides={"SegmentImagePrompt[3][2]": None})
+    plan = movie.plan(changes)
+    image = next(p for p in plan.jobs if str(p.job.id) == "TextToImageProducer[3][2]")
+    assert image.action.value == "reuse", "the generated prompt's image is still stored"
+    fake = FakeAdapter(clock=ManualClock())
+    result = movie.build(changes, adapters={"fake": fake}, clock=fake.clock)
+    assert dict(fake.calls) == {} and result.wrote_revision
+    assert path.read_text() == generated
+    assert not Movie.open(folder).plan().to_run()
+    assert [p.id for p in Movie.open(folder).state().prompts if p.source == "edited"] == []
