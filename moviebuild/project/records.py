@@ -18,13 +18,12 @@ from moviebuild.engine.interfaces import JobStatus, PriorRecord
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import GraphError, StoreFormatError
 from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.store.manifest import REPAIR_HINT
 
 if TYPE_CHECKING:
     from moviebuild.store import Store
 
-_DAMAGED_HINT = (
-    "the file is damaged; `moviebuild fsck` lists what is wrong, or move the file out of the store"
-)
+_DAMAGED_HINT = REPAIR_HINT
 
 
 class _Reader:

@@ -15,6 +15,12 @@ from moviebuild.store.files import join, write_atomically
 from moviebuild.store.transport import transport_errors
 
 MANIFEST_FORMAT_VERSION = 1
+
+#: What to do about a damaged revision: a hint that leads to a working movie.
+REPAIR_HINT = (
+    "`moviebuild fsck --repair` sets damaged files aside (nothing is deleted) and points HEAD at "
+    "the newest readable revision; finished work stays reusable, so the next build repays nothing"
+)
 _MANIFEST_NAME = re.compile(r"([1-9][0-9]*)\.json")
 
 
@@ -42,7 +48,7 @@ def check_format_version(document: Any, current: int, what: str) -> dict[str, An
     if not isinstance(document, dict) or type(document.get("format_version")) is not int:
         raise StoreFormatError(
             f"{what} has no format_version, so it was not written by moviebuild",
-            hint="restore the file from a backup, or move it out of the store",
+            hint=REPAIR_HINT,
         )
     version: int = document["format_version"]
     if version > current:
@@ -109,14 +115,15 @@ class Revisions:
                 except FileNotFoundError as exc:
                     raise StoreError(
                         f"revision {rev} does not exist",
-                        hint="`moviebuild log` lists the revisions",
+                        hint="`moviebuild log` lists the revisions; if HEAD names it, "
+                        + REPAIR_HINT,
                     ) from exc
         try:
             document = json.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise StoreFormatError(
                 f"{path} is not valid JSON ({exc}); the file is damaged",
-                hint="restore it from a backup, or move it out of the store to forget the revision",
+                hint=REPAIR_HINT,
             ) from exc
         what = f"revision {rev} ({path})"
         payload = check_format_version(document, MANIFEST_FORMAT_VERSION, what)

@@ -90,3 +90,16 @@ def test_a_budget_that_is_not_a_number_of_dollars_is_refused(movie_folder: Movie
         result = invoke("-C", str(folder), "--budget", budget, "--dry-run")
         assert result.exit_code == 2, budget
         assert "a budget is a number of dollars" in result.output
+
+
+def test_a_garbage_revision_leads_to_a_working_movie(movie_folder: MovieFactory) -> None:
+    folder = movie_folder()
+    run_build(folder)
+    _manifest(folder).write_text("garbage")
+    refused = invoke("-C", str(folder), "status")
+    assert refused.exit_code == 3
+    assert "moviebuild fsck --repair" in refused.output
+    assert invoke("-C", str(folder), "fsck", "--repair").exit_code == 0
+    assert invoke("-C", str(folder), "status").exit_code == 0
+    again = run_build(folder)
+    assert again.complete and again.ran() in ({}, {"TimelineAssembler": 1})
