@@ -35,6 +35,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/offline.py
+	$(BIN)/python bench/s3.py
+
+# Longer benchmarks with their own servers: bench/serve.py (HTTP API under load),
+# bench/scale.py (DBOS workers; needs PostgreSQL), bench/local_llm.py (compiles llama-cpp-python).
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache
