@@ -1,0 +1,230 @@
+"""A server root on S3 (``s3://bucket/prefix``): each movie's store lives on S3 and its local movie
+folder is only a cache, rebuilt from S3 on any host; tokens, the link-signing key and the list of
+movies live on S3 too.
+
+    <prefix>/tokens.json                        the token book (one atomic PUT per change)
+    <prefix>/signing.key                        the link-signing key (created by If-None-Match: *)
+    <prefix>/tenants/<t>/index/<id>.yaml        the movie as created: its Moviefile, store: included
+    <prefix>/tenants/<t>/movies/<id>/store/     the movie's store (the Moviefile's ``store:``)
+
+A movie exists while its index object does (one listing of ``index/`` lists a tenant's movies).
+Deleting removes the index object first, then the movie's prefix. A folder missing from the cache
+is made from the index object, then the store's HEAD revision is checked out into it (its
+Moviefile, prompt edits and ``out/``), so it matches what the last build used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from moviebuild.errors import ConfigError
+from moviebuild.project.changes import patch_moviefile_text
+from moviebuild.project.folder_files import write_text_atomically
+from moviebuild.server.root import is_valid_name
+from moviebuild.store.files import create_object, join, write_atomically
+from moviebuild.store.transport import open_filesystem, transport_errors
+
+_INDEX_SUFFIX = ".yaml"
+
+
+def default_cache(url: str) -> Path:
+    """The cache folder of root ``url`` on this host: under the user's cache directory."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+    return Path(base) / "moviebuild" / "roots" / digest
+
+
+class S3Root:
+    """Movies whose stores are on S3 under ``url``; ``cache`` holds their local folders and the
+    server's per-movie build records and events (which stay on this host)."""
+
+    def __init__(self, url: str, cache: Path | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.cache = (cache or default_cache(self.url)).absolute()
+        self._fs: Any = None
+        self._prefix = ""
+        self._restoring = threading.Lock()
+
+    def describe(self) -> str:
+        return self.url
+
+    @property
+    def fs(self) -> Any:
+        if self._fs is None:
+            self._fs, self._prefix = open_filesystem(self.url)
+        return self._fs
+
+    def _key(self, *parts: str) -> str:
+        _ = self.fs
+        return join(self._prefix, *parts)
+
+    def _tenant(self, tenant: str) -> Path:
+        if not is_valid_name(tenant):
+            raise KeyError(tenant)
+        return self.cache / "tenants" / tenant
+
+    def _index_key(self, tenant: str, movie_id: str) -> str:
+        return self._key("tenants", tenant, "index", movie_id + _INDEX_SUFFIX)
+
+    def store_url(self, tenant: str, movie_id: str) -> str:
+        """Where the movie's store lives: written into its Moviefile as ``store:``."""
+        if not (is_valid_name(tenant) and is_valid_name(movie_id)):
+            raise KeyError(movie_id)
+        return f"{self.url}/tenants/{tenant}/movies/{movie_id}/store"
+
+    def tenant_folder(self, tenant: str) -> Path:
+        return self._tenant(tenant)
+
+    def movie_folder(self, tenant: str, movie_id: str) -> Path:
+        if not is_valid_name(movie_id):
+            raise KeyError(movie_id)
+        return self._tenant(tenant) / "movies" / movie_id
+
+    def records_folder(self, tenant: str, movie_id: str) -> Path:
+        if not is_valid_name(movie_id):
+            raise KeyError(movie_id)
+        return self._tenant(tenant) / "records" / movie_id
+
+    def movie_exists(self, tenant: str, movie_id: str) -> bool:
+        """Whether the movie exists; a movie on S3 missing from the cache is restored into it."""
+        if not (is_valid_name(tenant) and is_valid_name(movie_id)):
+            return False
+        if (self.movie_folder(tenant, movie_id) / "Moviefile.yaml").is_file():
+            return True
+        return self._restore(tenant, movie_id)
+
+    def _restore(self, tenant: str, movie_id: str) -> bool:
+        key = self._index_key(tenant, movie_id)
+        with self._restoring:
+            folder = self.movie_folder(tenant, movie_id)
+            if (folder / "Moviefile.yaml").is_file():
+                return True
+            with transport_errors(f"could not read {self.url} (movie {movie_id})"):
+                try:
+                    text = self.fs.cat_file(key).decode("utf-8")
+                except FileNotFoundError:
+                    return False
+            self._discard(folder)
+            staging = folder.with_name(f".restoring-{movie_id}-{secrets.token_hex(4)}")
+            staging.mkdir(parents=True)
+            try:
+                write_text_atomically(staging / "Moviefile.yaml", text)
+                _check_out_head(staging)
+                staging.rename(folder)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+            return True
+
+    def create_movie(self, tenant: str, movie_id: str, moviefile_text: str) -> Path:
+        folder = self.movie_folder(tenant, movie_id)
+        text = patch_moviefile_text(moviefile_text, {"store": self.store_url(tenant, movie_id)})
+        with transport_errors(f"could not create movie {movie_id} in {self.url}"):
+            create_object(self.fs, self._index_key(tenant, movie_id), text.encode("utf-8"))
+        folder.mkdir(parents=True, exist_ok=False)
+        write_text_atomically(folder / "Moviefile.yaml", text)
+        return folder
+
+    def delete_movie(self, tenant: str, movie_id: str) -> None:
+        movie_prefix = self._key("tenants", tenant, "movies", movie_id)
+        with transport_errors(f"could not delete movie {movie_id} from {self.url}"):
+            # The index object first: from then on the movie is neither listed nor restored.
+            try:
+                self.fs.rm_file(self._index_key(tenant, movie_id))
+            except FileNotFoundError:
+                pass
+            if self.fs.exists(movie_prefix):
+                self.fs.rm(movie_prefix, recursive=True)
+        for folder in (self.movie_folder(tenant, movie_id), self.records_folder(tenant, movie_id)):
+            self._discard(folder)
+
+    @staticmethod
+    def _discard(folder: Path) -> None:
+        if folder.exists():
+            # Renamed first so a half-deleted folder is never opened.
+            doomed = folder.with_name(f".deleted-{folder.name}-{secrets.token_hex(4)}")
+            folder.rename(doomed)
+            shutil.rmtree(doomed, ignore_errors=True)
+
+    def list_movies(self, tenant: str) -> list[str]:
+        if not is_valid_name(tenant):
+            return []
+        return self._listed(self._key("tenants", tenant, "index"), files=True)
+
+    def all_movies(self) -> Iterator[tuple[str, str]]:
+        for tenant in self._listed(self._key("tenants"), files=False):
+            for movie_id in self.list_movies(tenant):
+                yield tenant, movie_id
+
+    def _listed(self, prefix: str, *, files: bool) -> list[str]:
+        """Valid names found directly under ``prefix`` (one delimited listing)."""
+        with transport_errors(f"could not list {self.url}"):
+            try:
+                entries = self.fs.ls(prefix, detail=True, refresh=True)
+            except FileNotFoundError:
+                return []
+        names = []
+        for entry in entries:
+            name = str(entry["name"]).rstrip("/").rsplit("/", 1)[-1]
+            if files:
+                if entry.get("type") != "file" or not name.endswith(_INDEX_SUFFIX):
+                    continue
+                name = name.removesuffix(_INDEX_SUFFIX)
+            elif entry.get("type") != "directory":
+                continue
+            if is_valid_name(name):
+                names.append(name)
+        return sorted(names)
+
+    def read_tokens(self) -> str | None:
+        with transport_errors(f"could not read {self.url}/tokens.json"):
+            try:
+                data: bytes = self.fs.cat_file(self._key("tokens.json"))
+            except FileNotFoundError:
+                return None
+        return data.decode("utf-8")
+
+    def write_tokens(self, text: str) -> None:
+        with transport_errors(f"could not write {self.url}/tokens.json"):
+            write_atomically(self.fs, self._key("tokens.json"), text.encode(), overwrite=True)
+
+    def signing_key(self) -> bytes:
+        """The key that signs asset links, made on first use by whichever server comes first."""
+        key = self._key("signing.key")
+        with transport_errors(f"could not read {self.url}/signing.key"):
+            try:
+                create_object(self.fs, key, secrets.token_hex(32).encode())
+            except FileExistsError:
+                pass
+            data: bytes = self.fs.cat_file(key)
+        return bytes.fromhex(data.decode("utf-8").strip())
+
+
+def _check_out_head(folder: Path) -> None:
+    """Bring ``folder`` (holding the Moviefile as created) to the store's HEAD revision."""
+    from moviebuild.project.movie import Movie
+
+    movie = Movie.open(folder)
+    if not movie.store_exists():
+        return
+    with movie.open_store() as store:
+        head = store.read_head()
+    if head is not None:
+        movie.checkout(head, force=True)
+
+
+def open_s3_root(url: str, cache: Path | None) -> S3Root:
+    """The S3 root at ``url``, checked to be ``s3://bucket[/prefix]`` with a usable prefix."""
+    path = url.removeprefix("s3://").strip("/")
+    if not path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise ConfigError(
+            f"--root {url}: not a usable S3 location", hint="use s3://bucket or s3://bucket/prefix"
+        )
+    return S3Root(f"s3://{path}", cache)
