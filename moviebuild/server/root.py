@@ -7,6 +7,7 @@ of a path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -58,6 +59,10 @@ class MovieRoot(Protocol):
     def delete_movie(self, tenant: str, movie_id: str) -> None: ...
 
     def list_movies(self, tenant: str) -> list[str]: ...
+
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        """The movie's current revision (for listings), None when unbuilt or unreadable."""
+        ...
 
     def all_movies(self) -> Iterator[tuple[str, str]]: ...
 
@@ -121,6 +126,12 @@ class LocalRoot:
         return sorted(
             p.name for p in movies.iterdir() if is_valid_name(p.name) and p.is_dir()
         )
+
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        head = self.movie_folder(tenant, movie_id) / ".moviebuild" / "HEAD"
+        with contextlib.suppress(OSError, ValueError):
+            return int(head.read_text().strip())
+        return None
 
     def all_movies(self) -> Iterator[tuple[str, str]]:
         tenants = self.path / "tenants"

@@ -15,6 +15,7 @@ Moviefile, prompt edits and ``out/``), so it matches what the last build used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from moviebuild.errors import ConfigError
+from moviebuild.errors import ConfigError, StoreFormatError
 from moviebuild.project.changes import patch_moviefile_text
 from moviebuild.project.folder_files import write_text_atomically
 from moviebuild.server.root import is_valid_name
@@ -136,10 +137,8 @@ class S3Root:
         movie_prefix = self._key("tenants", tenant, "movies", movie_id)
         with transport_errors(f"could not delete movie {movie_id} from {self.url}"):
             # The index object first: from then on the movie is neither listed nor restored.
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 self.fs.rm_file(self._index_key(tenant, movie_id))
-            except FileNotFoundError:
-                pass
             if self.fs.exists(movie_prefix):
                 self.fs.rm(movie_prefix, recursive=True)
         for folder in (self.movie_folder(tenant, movie_id), self.records_folder(tenant, movie_id)):
@@ -157,6 +156,15 @@ class S3Root:
         if not is_valid_name(tenant):
             return []
         return self._listed(self._key("tenants", tenant, "index"), files=True)
+
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        """One GET of the store's HEAD on S3 (the cache may lag behind another host's build)."""
+        from moviebuild.store import Store
+
+        store_root = self._key("tenants", tenant, "movies", movie_id, "store")
+        with contextlib.suppress(StoreFormatError):
+            return Store(self.fs, store_root).read_head()
+        return None
 
     def all_movies(self) -> Iterator[tuple[str, str]]:
         for tenant in self._listed(self._key("tenants"), files=False):
@@ -199,10 +207,10 @@ class S3Root:
         """The key that signs asset links, made on first use by whichever server comes first."""
         key = self._key("signing.key")
         with transport_errors(f"could not read {self.url}/signing.key"):
-            try:
-                create_object(self.fs, key, secrets.token_hex(32).encode())
-            except FileExistsError:
-                pass
+            if not self.fs.exists(key):
+                # Two servers starting at once: the first PUT wins, both read what it wrote.
+                with contextlib.suppress(FileExistsError):
+                    create_object(self.fs, key, secrets.token_hex(32).encode())
             data: bytes = self.fs.cat_file(key)
         return bytes.fromhex(data.decode("utf-8").strip())
 

@@ -87,7 +87,7 @@ def test_a_second_server_on_an_empty_cache_serves_the_same_movies_from_s3(
     with running_server(S3Root(root_url, tmp_path / "cache-2")) as running:
         http = Http(running.base_url, token)  # the token book is on S3 too
         listed = http.get("/v1/movies").json()["movies"]
-        assert [m["id"] for m in listed] == [movie_id]
+        assert [m["id"] for m in listed] == [movie_id] and listed[0]["revision"] == 2
         second = http.get(f"/v1/movies/{movie_id}").json()
         assert without_links(second) == without_links(first)
         prompts = {p["id"]: p for p in http.get(f"/v1/movies/{movie_id}/prompts").json()["prompts"]}
