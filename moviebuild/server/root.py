@@ -38,6 +38,14 @@ def check_tenant(name: str) -> str:
     return name
 
 
+def folder_head_revision(folder: Path) -> int | None:
+    """The revision of a movie folder whose store is in the folder, else None."""
+    head = folder / ".moviebuild" / "HEAD"
+    with contextlib.suppress(OSError, ValueError):
+        return int(head.read_text().strip())
+    return None
+
+
 class MovieRoot(Protocol):
     """What the server needs from the place movies live. A movie is always opened from a local
     folder (the CLI's unit); a remote root keeps that folder as a cache over its own store."""
@@ -128,10 +136,7 @@ class LocalRoot:
         )
 
     def head_revision(self, tenant: str, movie_id: str) -> int | None:
-        head = self.movie_folder(tenant, movie_id) / ".moviebuild" / "HEAD"
-        with contextlib.suppress(OSError, ValueError):
-            return int(head.read_text().strip())
-        return None
+        return folder_head_revision(self.movie_folder(tenant, movie_id))
 
     def all_movies(self) -> Iterator[tuple[str, str]]:
         tenants = self.path / "tenants"
