@@ -155,7 +155,7 @@ class S3Root:
     def list_movies(self, tenant: str) -> list[str]:
         if not is_valid_name(tenant):
             return []
-        return self._listed(self._key("tenants", tenant, "index"), files=True)
+        return self._listed(self._key("tenants", tenant, "index"))
 
     def head_revision(self, tenant: str, movie_id: str) -> int | None:
         """One GET of the store's HEAD on S3 (the cache may lag behind another host's build)."""
@@ -167,12 +167,19 @@ class S3Root:
         return None
 
     def all_movies(self) -> Iterator[tuple[str, str]]:
-        for tenant in self._listed(self._key("tenants"), files=False):
-            for movie_id in self.list_movies(tenant):
-                yield tenant, movie_id
+        """The movies in this host's cache: only they can have builds this host left unfinished
+        (their records are here), and a restart then restores nothing it does not need."""
+        tenants = self.cache / "tenants"
+        if not tenants.is_dir():
+            return
+        for tenant in sorted(p.name for p in tenants.iterdir() if is_valid_name(p.name)):
+            movies = tenants / tenant / "movies"
+            if movies.is_dir():
+                for movie_id in sorted(p.name for p in movies.iterdir() if is_valid_name(p.name)):
+                    yield tenant, movie_id
 
-    def _listed(self, prefix: str, *, files: bool) -> list[str]:
-        """Valid names found directly under ``prefix`` (one delimited listing)."""
+    def _listed(self, prefix: str) -> list[str]:
+        """The movie ids of the index objects directly under ``prefix`` (one listing)."""
         with transport_errors(f"could not list {self.url}"):
             try:
                 entries = self.fs.ls(prefix, detail=True, refresh=True)
@@ -180,15 +187,11 @@ class S3Root:
                 return []
         names = []
         for entry in entries:
-            name = str(entry["name"]).rstrip("/").rsplit("/", 1)[-1]
-            if files:
-                if entry.get("type") != "file" or not name.endswith(_INDEX_SUFFIX):
-                    continue
-                name = name.removesuffix(_INDEX_SUFFIX)
-            elif entry.get("type") != "directory":
-                continue
-            if is_valid_name(name):
-                names.append(name)
+            name = str(entry["name"]).rsplit("/", 1)[-1]
+            if entry.get("type") == "file" and name.endswith(_INDEX_SUFFIX):
+                movie_id = name.removesuffix(_INDEX_SUFFIX)
+                if is_valid_name(movie_id):
+                    names.append(movie_id)
         return sorted(names)
 
     def read_tokens(self) -> str | None:
