@@ -2,7 +2,7 @@
 folder is only a cache, rebuilt from S3 on any host; tokens, the link-signing key and the list of
 movies live on S3 too.
 
-    <prefix>/tokens.json                        the token book (one atomic PUT per change)
+    <prefix>/tokens.json                        the token book (a PUT If-Match per change)
     <prefix>/signing.key                        the link-signing key (created by If-None-Match: *)
     <prefix>/tenants/<t>/index/<id>.yaml        the movie as created: its Moviefile, store: included
     <prefix>/tenants/<t>/movies/<id>/store/     the movie's store (the Moviefile's ``store:``)
@@ -21,18 +21,31 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moviebuild.errors import ConfigError, StoreFormatError
+from moviebuild.errors import ConfigError, StoreError, StoreFormatError
 from moviebuild.project.changes import patch_moviefile_text
 from moviebuild.project.folder_files import write_text_atomically
 from moviebuild.server.root import is_valid_name
-from moviebuild.store.files import create_object, join, write_atomically
+from moviebuild.store.files import create_object, join
 from moviebuild.store.transport import open_filesystem, transport_errors
 
 _INDEX_SUFFIX = ".yaml"
+#: How long a read of ``tokens.json`` is used before reading it again.
+TOKENS_FRESH_S = 1.0
+
+
+@dataclass(frozen=True)
+class _TokenObject:
+    """``tokens.json`` as last read: when, its ETag and text (both None: there was none)."""
+
+    read_at: float
+    etag: str | None
+    text: str | None
 
 
 def default_cache(url: str) -> Path:
@@ -46,12 +59,16 @@ class S3Root:
     """Movies whose stores are on S3 under ``url``; ``cache`` holds their local folders and the
     server's per-movie build records and events (which stay on this host)."""
 
-    def __init__(self, url: str, cache: Path | None = None) -> None:
+    def __init__(
+        self, url: str, cache: Path | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.url = url.rstrip("/")
         self.cache = (cache or default_cache(self.url)).absolute()
         self._fs: Any = None
         self._prefix = ""
         self._restoring = threading.Lock()
+        self._clock = clock
+        self._tokens: _TokenObject | None = None
 
     def describe(self) -> str:
         return self.url
@@ -195,16 +212,37 @@ class S3Root:
         return sorted(names)
 
     def read_tokens(self) -> str | None:
+        """The token book, read again once it is ``TOKENS_FRESH_S`` old (the server asks on
+        every request): another process's revoke takes effect within that time."""
+        if self._tokens is None or self._clock() - self._tokens.read_at >= TOKENS_FRESH_S:
+            self._tokens = self._read_tokens()
+        return self._tokens.text
+
+    def _read_tokens(self) -> _TokenObject:
+        key = self._key("tokens.json")
+        read_at = self._clock()
         with transport_errors(f"could not read {self.url}/tokens.json"):
             try:
-                data: bytes = self.fs.cat_file(self._key("tokens.json"))
+                # The ETag first: if a write lands between the two, ours is refused (never lost).
+                etag = str(self.fs.info(key)["ETag"])
+                data: bytes = self.fs.cat_file(key)
             except FileNotFoundError:
-                return None
-        return data.decode("utf-8")
+                return _TokenObject(read_at, None, None)
+        return _TokenObject(read_at, etag, data.decode("utf-8"))
 
     def write_tokens(self, text: str) -> None:
+        """Replace the version last read, and only that one (a conditional PUT)."""
+        read = self._tokens or self._read_tokens()
+        self._tokens = None
+        conditions = {} if read.etag is None else {"IfMatch": read.etag}
         with transport_errors(f"could not write {self.url}/tokens.json"):
-            write_atomically(self.fs, self._key("tokens.json"), text.encode(), overwrite=True)
+            try:
+                create_object(self.fs, self._key("tokens.json"), text.encode(), **conditions)
+            except FileExistsError:
+                raise StoreError(
+                    f"{self.url}/tokens.json changed while this change was being made",
+                    hint="run the command again",
+                ) from None
 
     def signing_key(self) -> bytes:
         """The key that signs asset links, made on first use by whichever server comes first."""
