@@ -1,4 +1,5 @@
-"""``moviebuild serve``: the HTTP API over movies under a root folder, until SIGTERM or Ctrl-C."""
+"""``moviebuild serve``: the HTTP API over movies under a root (a folder or S3), until SIGTERM or
+Ctrl-C."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from moviebuild.cli.context import CliContext, pass_cli
     "--root",
     default="moviebuild-root",
     show_default=True,
-    help="Where movies live: a folder (or, later, s3://bucket/prefix).",
+    help="Where movies live: a folder, or s3://bucket/prefix (each movie's store on S3).",
+)
+@click.option(
+    "--cache", default=None, metavar="DIR", type=click.Path(file_okay=False),
+    help="With an S3 root: where movie folders are cached [default: in the user's cache dir].",
 )
 @click.option(
     "--grace", "grace_s", default=10.0, show_default=True, type=click.FloatRange(0),
@@ -34,6 +39,7 @@ def serve(
     host: str,
     port: int,
     root: str,
+    cache: str | None,
     grace_s: float,
     max_builds_per_tenant: int,
     public_url: str | None,
@@ -46,7 +52,9 @@ def serve(
     from moviebuild.server.serve import serve as run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    movie_root = open_root(root)
+    from pathlib import Path
+
+    movie_root = open_root(root, Path(cache) if cache else None)
     asyncio.run(
         run(
             movie_root, host, port, grace_s=grace_s,

@@ -6,7 +6,6 @@ worker thread so one slow movie never holds up the event loop.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 from typing import Any
 
@@ -131,12 +130,9 @@ def _summary(server: Server, ref: MovieRef) -> MovieSummary:
         inquiry = str(data.get("inquiry", "")) if isinstance(data, dict) else ""
     except (OSError, yaml.YAMLError):
         pass
-    head = ref.folder / ".moviebuild" / "HEAD"
-    revision = None
-    with contextlib.suppress(OSError, ValueError):
-        revision = int(head.read_text().strip())
     return MovieSummary(
-        id=ref.movie_id, inquiry=inquiry, revision=revision,
+        id=ref.movie_id, inquiry=inquiry,
+        revision=server.root.head_revision(ref.tenant, ref.movie_id),
         building=server.backend.running(ref),
     )
 

@@ -1,11 +1,13 @@
 """Where a server keeps its movies: ``ROOT/tenants/<tenant>/movies/<id>/`` (a movie folder the
 CLI can open) plus the server's own records (tokens, the link-signing key, per-movie build
-records and events). ``MovieRoot`` is the interface; ``LocalRoot`` the local-folder one. Every
-tenant and movie id is checked here before it becomes part of a path.
+records and events). ``MovieRoot`` is the interface; ``LocalRoot`` the local-folder one
+(``s3root.S3Root`` the S3 one). Every tenant and movie id is checked here before it becomes part
+of a path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -36,6 +38,14 @@ def check_tenant(name: str) -> str:
     return name
 
 
+def folder_head_revision(folder: Path) -> int | None:
+    """The revision of a movie folder whose store is in the folder, else None."""
+    head = folder / ".moviebuild" / "HEAD"
+    with contextlib.suppress(OSError, ValueError):
+        return int(head.read_text().strip())
+    return None
+
+
 class MovieRoot(Protocol):
     """What the server needs from the place movies live. A movie is always opened from a local
     folder (the CLI's unit); a remote root keeps that folder as a cache over its own store."""
@@ -58,7 +68,13 @@ class MovieRoot(Protocol):
 
     def list_movies(self, tenant: str) -> list[str]: ...
 
-    def all_movies(self) -> Iterator[tuple[str, str]]: ...
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        """The movie's current revision (for listings), None when unbuilt or unreadable."""
+        ...
+
+    def all_movies(self) -> Iterator[tuple[str, str]]:
+        """Every movie whose server records are on this host (what a restart resumes)."""
+        ...
 
     def read_tokens(self) -> str | None: ...
 
@@ -121,6 +137,9 @@ class LocalRoot:
             p.name for p in movies.iterdir() if is_valid_name(p.name) and p.is_dir()
         )
 
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        return folder_head_revision(self.movie_folder(tenant, movie_id))
+
     def all_movies(self) -> Iterator[tuple[str, str]]:
         tenants = self.path / "tenants"
         if not tenants.is_dir():
@@ -148,14 +167,14 @@ class LocalRoot:
         return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 
-def open_root(location: str | Path) -> MovieRoot:
-    """The root at ``location``: a local folder, or (later) ``s3://bucket/prefix``."""
+def open_root(location: str | Path, cache: Path | None = None) -> MovieRoot:
+    """The root at ``location``: a local folder, or ``s3://bucket/prefix`` whose movie folders
+    are cached under ``cache`` (default: a folder in the user's cache directory)."""
     text = str(location)
     if text.startswith("s3://"):
-        raise ConfigError(
-            f"--root {text}: an S3 root is not available in this version of moviebuild",
-            hint="serve from a local folder (--root DIR) until the S3 root arrives",
-        )
+        from moviebuild.server.s3root import open_s3_root
+
+        return open_s3_root(text, cache)
     if "://" in text and not text.startswith("file://"):
         raise ConfigError(
             f"--root {text}: unknown kind of root", hint="use a folder or s3://bucket/prefix"

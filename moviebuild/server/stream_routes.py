@@ -72,12 +72,12 @@ async def get_asset(request: web.Request) -> web.Response:
     ref = server.movie(tenant, movie_id)
 
     def read() -> tuple[bytes, str] | None:
-        from moviebuild.store import open_store
+        from moviebuild.project.movie import Movie
 
-        store_path = ref.folder / ".moviebuild"
-        if not store_path.is_dir():
+        movie = Movie.open(ref.folder)  # its store: in the folder, or where ``store:`` says
+        if not movie.store_exists():
             return None
-        with open_store(str(store_path), create=False) as store:
+        with movie.open_store() as store:
             if not store.blobs.has_blob(digest):
                 return None
             ext = store.blobs.blob_path(digest).rsplit(".", 1)[-1]

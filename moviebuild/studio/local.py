@@ -77,6 +77,12 @@ class FolderRoot:
     def list_movies(self, tenant: str) -> list[str]:
         return [self.movie_id] if tenant == TENANT else []
 
+    def head_revision(self, tenant: str, movie_id: str) -> int | None:
+        from moviebuild.server.root import folder_head_revision
+
+        self._check(tenant, movie_id)
+        return folder_head_revision(self.folder)
+
     def all_movies(self) -> Iterator[tuple[str, str]]:
         yield TENANT, self.movie_id
 

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from moviebuild.server.app import Server, make_app, make_server
-from moviebuild.server.root import LocalRoot
+from moviebuild.server.root import LocalRoot, MovieRoot
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
 
@@ -114,12 +114,12 @@ class Running:
 
 @contextmanager
 def running_server(
-    root: Path, fake: FakeAdapter | None = None, **options: Any
+    root: Path | MovieRoot, fake: FakeAdapter | None = None, **options: Any
 ) -> Iterator[Running]:
-    """Serve ``root`` on a free port of 127.0.0.1 until the block ends."""
+    """Serve ``root`` (a folder, or any root) on a free port of 127.0.0.1 until the block ends."""
     fake = fake or FakeAdapter(clock=ManualClock())
     server = make_server(
-        LocalRoot(root),
+        LocalRoot(root) if isinstance(root, Path) else root,
         build_options={"adapters": {"fake": fake}, "clock": fake.clock},
         **options,
     )

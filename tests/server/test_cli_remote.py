@@ -73,12 +73,6 @@ def test_token_create_prints_a_token_once_and_keeps_only_its_hash(tmp_path: Path
     assert bad.exit_code == 2 and "cannot name a tenant" in bad.output
 
 
-def test_serve_refuses_an_s3_root_with_a_clear_message(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--root", "s3://bucket/movies"])
-    assert result.exit_code == 2
-    assert "S3 root is not available" in result.output
-
-
 def test_a_local_dry_run_imports_no_server_code(tmp_path: Path) -> None:
     folder = tmp_path / "movie"
     write_moviefile(folder)
