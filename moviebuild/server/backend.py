@@ -224,6 +224,9 @@ class InProcessBackend:
                 }
             )
         book.save(build)
+        # Done before build-finished is out: a client that reads that event may start the next
+        # build at once, and must not be told this one still runs.
+        self._forget(ref, build.id)
         events.append(
             "build-finished",
             {"build": build.id, "status": build.status, "revision": build.revision},
