@@ -166,7 +166,10 @@ class ClusterBuildBackend:
         """Cancel the build's workflow; its record turns ``cancelled`` at the next poll."""
         if self.running(ref) != build_id:
             return False
-        return self.cluster.cancel(workflow_id(ref, build_id))
+        asyncio.get_running_loop().run_in_executor(
+            None, self.cluster.cancel, workflow_id(ref, build_id)
+        )
+        return True
 
     def workers(self) -> list[WorkerRow]:
         return self.cluster.workers()

@@ -42,6 +42,17 @@ def moviefile(number: int) -> dict[str, Any]:
     }
 
 
+def images_made(journal: Path) -> int:
+    """Image jobs the journal says are done."""
+    text = journal.read_text() if journal.exists() else ""
+    lines = [json.loads(line) for line in text.splitlines() if line.endswith("}")]
+    return sum(
+        1 for line in lines
+        if line.get("event") == "end" and line.get("status") == "done"
+        and str(line.get("job")).startswith("TextToImageProducer")
+    )
+
+
 def wait_for_builds(http: Http, builds: dict[str, str], timeout_s: float) -> dict[str, Any]:
     """Each movie's build record once it has finished."""
     deadline = time.monotonic() + timeout_s
@@ -107,3 +118,49 @@ def test_six_movies_through_the_http_api_build_on_two_workers_as_they_would_loca
     assert refused.status == 403
     assert codes == [0, 0] and server_code == 0, logs
     assert all(job_lines(log) for log in logs[:2]), "both workers ran calls"
+
+
+def test_cancelling_a_build_on_a_worker_stops_it_after_its_calls_in_flight(
+    postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = create_database(postgres_server)
+    root = tmp_path / "root"
+    token = TokenBook(LocalRoot(root)).create("acme")[1]
+    fake_config = tmp_path / "fake.json"
+    fake_config.write_text(json.dumps({"latency_s": {"TextToImageProducer": 0.5}}))
+    env = {"MOVIEBUILD_FAKE_CONFIG": str(fake_config)}
+    slow = {**moviefile(0), "duration": 60, "images_per_segment": 3,
+            "limits": {"fake:image": {"concurrent": 1}}}
+    worker = WorkerProcess(database, root, env, tmp_path)
+    server = ServerProcess(database, root, env, tmp_path)
+    try:
+        server.wait_ready()
+        http = Http(server.base_url, token)
+        created = http.post("/v1/movies", {"moviefile": slow}).json()
+        movie_id, build_id = created["id"], created["build"]["id"]
+        folder = root / "tenants" / "acme" / "movies" / movie_id
+        deadline = time.monotonic() + 60
+        while not images_made(folder / ".moviebuild" / "journal" / "1.jsonl"):
+            assert time.monotonic() < deadline, "no image was made"
+            time.sleep(0.1)
+        cancelled = http.post(f"/v1/movies/{movie_id}/builds/{build_id}/cancel")
+        record = wait_for_builds(http, {movie_id: build_id}, 60)[movie_id]
+        while not (folder / ".moviebuild" / "HEAD").exists():
+            assert time.monotonic() < deadline + 60, "the worker wrote no revision"
+            time.sleep(0.2)
+    finally:
+        server.stop()
+        worker.stop()
+    logs = worker.log_text() + server.log_text()
+
+    assert cancelled.status == 202, cancelled.body
+    assert record["status"] == "cancelled", logs
+    manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
+    made = [j for j, e in manifest["jobs"].items()
+            if j.startswith("TextToImageProducer") and e["status"] == "done"]
+    monkeypatch.setenv("MOVIEBUILD_FAKE_CONFIG", str(fake_config))
+    planned = [p.job.id for p in Movie.open(folder).plan().jobs
+               if str(p.job.id).startswith("TextToImageProducer")]
+    assert manifest["interrupted"] is True, logs
+    assert 0 < len(made) < len(planned), (made, planned)
+    assert "cancelled: stopping after the calls in flight" in logs
