@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from moviebuild.engine.decide import Action
+from moviebuild.engine.interfaces import JobStatus
 from moviebuild.errors import MovieBuildError
+from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.project.records import JobEnded, JobStarted, JournalEvent, read_events
 from moviebuild.server.backend import BuildBackend, BuildListener, MovieRef
 from moviebuild.server.builds import BuildBook, now_text
 from moviebuild.server.events import EventLogs
@@ -27,7 +31,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("moviebuild.server")
 
 #: Journal lines as streamed events: an ``end`` line by its job's status (reused jobs are noise).
-_ENDED = {"done": "job-finished", "failed": "job-failed", "blocked": "job-blocked"}
+_ENDED = {
+    JobStatus.DONE: "job-finished",
+    JobStatus.NEEDS_ATTENTION: "job-failed",
+    JobStatus.BLOCKED: "job-blocked",
+}
 
 
 def workflow_id(ref: MovieRef, build_id: str) -> str:
@@ -74,6 +82,7 @@ class JournalReplay:
         self._store: Store | None = None
         self._revision: int | None = None
         self._seen = 0
+        self._blocked: set[str] = set()
 
     def _open(self) -> Store | None:
         if self._store is None:
@@ -97,20 +106,37 @@ class JournalReplay:
             if not newer:
                 return []
             self._revision = min(newer)
-        lines = store.read_journal(self._revision)
+        lines, _damaged = read_events(store, self._revision)
         fresh, self._seen = lines[self._seen :], len(lines)
         return [found for line in fresh if (found := self._event(line)) is not None]
 
-    def _event(self, line: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-        data: dict[str, Any] = {"build": self.build_id, "job": str(line.get("job"))}
-        if line.get("event") == "start":
-            return "job-started", data
-        kind = _ENDED.get(str(line.get("status")))
-        if line.get("event") != "end" or line.get("action") == "reuse" or kind is None:
+    def _event(self, line: JournalEvent) -> tuple[str, dict[str, Any]] | None:
+        if isinstance(line, JobStarted):
+            return "job-started", self._data(line.job)
+        if not isinstance(line, JobEnded) or line.record.action is Action.REUSE:
             return None
-        if line.get("error"):
-            data["message"] = line["error"]
+        record = line.record
+        kind = _ENDED.get(record.status)
+        if kind is None:
+            return None
+        if kind == "job-blocked":
+            self._blocked.add(str(record.job))
+        data = self._data(record.job)
+        if record.error:
+            data["message"] = record.error
         return kind, data
+
+    def blocked_events(self, blocked: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """``job-blocked`` for each of the build's ``blocked`` jobs the journal did not name (a
+        blocked job is written to the revision, not always to the journal)."""
+        return [
+            ("job-blocked", self._data(parse_node_id(job)))
+            for job in blocked
+            if job not in self._blocked
+        ]
+
+    def _data(self, job: NodeId) -> dict[str, Any]:
+        return {"build": self.build_id, "job": str(job), "producer": job.name}
 
     def close(self) -> None:
         if self._store is not None:
@@ -224,6 +250,8 @@ class ClusterBuildBackend:
                     break
                 if found is not None and found.state == "finished":
                     build = summary_document(build, found.answer or {})
+                    for kind, data in replay.blocked_events(build.blocked):
+                        events.append(kind, data)
                     break
                 await asyncio.sleep(self.poll_s)
         except asyncio.CancelledError:

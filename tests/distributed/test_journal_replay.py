@@ -3,7 +3,10 @@ end, once, reused jobs left out; and how a workers' build summary becomes the bu
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from moviebuild.project.movie import Movie
 from moviebuild.server.cluster_backend import JournalReplay, summary_document
@@ -26,6 +29,30 @@ def test_a_journal_replays_each_started_and_finished_job_once(tmp_path: Path) ->
     finished = [data["job"] for kind, data in events if kind == "job-finished"]
     assert sorted(started) == sorted(finished) and len(finished) == sum(result.ran().values())
     assert all(data["build"] == "b1" for _kind, data in events)
+
+
+def test_a_refused_call_replays_as_a_failed_job_and_a_blocked_job_is_streamed_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "fake.json"
+    config.write_text(json.dumps({"faults": [{"match": "TextToImageProducer[1][1]",
+                                              "status": 400, "message": "refused"}]}))
+    monkeypatch.setenv("MOVIEBUILD_FAKE_CONFIG", str(config))
+    folder = write_movie(tmp_path / "m", 1)
+    replay = JournalReplay(folder, "b1", after=0)
+    Movie.open(folder).build()
+
+    events = replay.new_events()
+    blocked = replay.blocked_events(["TimelineAssembler"])
+    replay.close()
+
+    failed = [data for kind, data in events if kind == "job-failed"]
+    assert [(d["job"], d["producer"]) for d in failed] == [
+        ("TextToImageProducer[1][1]", "TextToImageProducer")
+    ]
+    assert "refused" in failed[0]["message"]
+    assert blocked == [("job-blocked", {"build": "b1", "job": "TimelineAssembler",
+                                        "producer": "TimelineAssembler"})]
 
 
 def test_a_rebuild_with_nothing_to_do_replays_no_earlier_journal(tmp_path: Path) -> None:
