@@ -19,7 +19,7 @@ from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.records import JobEnded, JobStarted, JournalEvent, read_events
 from moviebuild.server.backend import BuildBackend, BuildListener, MovieRef
 from moviebuild.server.builds import BuildBook, now_text
-from moviebuild.server.events import EventLogs
+from moviebuild.server.events import EventLog, EventLogs
 from moviebuild.server.models import BuildDocument
 
 if TYPE_CHECKING:
@@ -192,10 +192,14 @@ class ClusterBuildBackend:
         """Cancel the build's workflow; its record turns ``cancelled`` at the next poll."""
         if self.running(ref) != build_id:
             return False
-        asyncio.get_running_loop().run_in_executor(
-            None, self.cluster.cancel, workflow_id(ref, build_id)
-        )
+        asyncio.get_running_loop().run_in_executor(None, self._cancel, workflow_id(ref, build_id))
         return True
+
+    def _cancel(self, workflow: str) -> None:
+        try:
+            self.cluster.cancel(workflow)
+        except Exception:
+            log.exception("could not cancel build %s", workflow)
 
     def workers(self) -> list[WorkerRow]:
         return self.cluster.workers()
@@ -208,6 +212,48 @@ class ClusterBuildBackend:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(self.cluster.close)
+
+    async def _watch(
+        self,
+        workflow: str,
+        build: BuildDocument,
+        book: BuildBook,
+        events: EventLog,
+        replay: JournalReplay,
+    ) -> BuildDocument:
+        """Poll the build's workflow until it ends, streaming its journal once it runs; the
+        build's record as it ended. A database that blinks is asked again at the next poll."""
+        started = False
+        while True:
+            try:
+                found: BuildStatus | None = (
+                    await asyncio.to_thread(self.cluster.statuses, [workflow])
+                ).get(workflow)
+            except Exception as exc:
+                log.warning("could not ask for build %s (%s); asking again", workflow, exc)
+                await asyncio.sleep(self.poll_s)
+                continue
+            state = found.state if found is not None else "queued"
+            if state != "queued" and not started:
+                started = True
+                build = build.model_copy(update={"status": "running", "error": None})
+                await asyncio.to_thread(book.save, build)
+                events.append("build-started", {"build": build.id})
+            if started:
+                try:
+                    for kind, data in await asyncio.to_thread(replay.new_events):
+                        events.append(kind, data)
+                except MovieBuildError as exc:  # the next poll reads on from the same line
+                    log.warning("could not read the journal of build %s: %s", workflow,
+                                exc.message)
+            if found is not None and found.state == "cancelled":
+                return build.model_copy(update={"status": "cancelled", "finished": now_text()})
+            if found is not None and found.state == "finished":
+                build = summary_document(build, found.answer or {})
+                for kind, data in replay.blocked_events(build.blocked):
+                    events.append(kind, data)
+                return build
+            await asyncio.sleep(self.poll_s)
 
     def _ticket_folder(self, ref: MovieRef) -> str:
         folder = ref.folder.resolve()
@@ -225,35 +271,12 @@ class ClusterBuildBackend:
             self._ticket_folder(ref), dict(request.config), dict(request.overrides),
             list(request.redo), request.budget_usd,
         )
-        workflow = workflow_id(ref, build.id)
-        replay: JournalReplay | None = None
+        replay = JournalReplay(ref.folder, build.id, 0)
         try:
-            replay = JournalReplay(ref.folder, build.id, 0)
             replay.after = await asyncio.to_thread(replay.last_journal)
+            workflow = workflow_id(ref, build.id)
             await asyncio.to_thread(self.cluster.start, workflow, ticket)
-            started = False
-            while True:
-                found: BuildStatus | None = (
-                    await asyncio.to_thread(self.cluster.statuses, [workflow])
-                ).get(workflow)
-                state = found.state if found is not None else "queued"
-                if state != "queued" and not started:
-                    started = True
-                    build = build.model_copy(update={"status": "running", "error": None})
-                    await asyncio.to_thread(book.save, build)
-                    events.append("build-started", {"build": build.id})
-                if started:
-                    for kind, data in await asyncio.to_thread(replay.new_events):
-                        events.append(kind, data)
-                if found is not None and found.state == "cancelled":
-                    build = build.model_copy(update={"status": "cancelled", "finished": now_text()})
-                    break
-                if found is not None and found.state == "finished":
-                    build = summary_document(build, found.answer or {})
-                    for kind, data in replay.blocked_events(build.blocked):
-                        events.append(kind, data)
-                    break
-                await asyncio.sleep(self.poll_s)
+            build = await self._watch(workflow, build, book, events, replay)
         except asyncio.CancelledError:
             raise  # the server is stopping: the record stays unfinished and is followed again
         except MovieBuildError as exc:
@@ -270,8 +293,7 @@ class ClusterBuildBackend:
                 }
             )
         finally:
-            if replay is not None:
-                replay.close()
+            replay.close()
         await asyncio.to_thread(book.save, build)
         events.append(
             "build-finished",
