@@ -58,6 +58,19 @@ class ClusterBackend:
 
     def start(self, build_id: str, ticket: BuildTicket) -> None:
         """Queue a build; a build id already queued or finished is not queued again."""
+        from moviebuild.distributed.runtime import ClusterError, redact
+
+        try:
+            self._enqueue(build_id, ticket)
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ClusterError(
+                f"could not queue build {build_id} on the database "
+                f"{redact(self.settings.database_url)}: {reason}",
+                hint="check that PostgreSQL runs, then start the build again",
+            ) from exc
+
+    def _enqueue(self, build_id: str, ticket: BuildTicket) -> None:
         self.client.enqueue(
             {
                 "queue_name": BUILD_QUEUE,

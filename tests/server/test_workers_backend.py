@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from moviebuild.distributed.backend import BuildStatus, ClusterBackend
 from moviebuild.distributed.heartbeat import WorkerRow
+from moviebuild.distributed.runtime import ClusterError
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
 from moviebuild.server.backend import BuildListener
@@ -101,3 +102,21 @@ def test_cancelling_a_build_on_workers_cancels_its_workflow(tmp_path: Path) -> N
     assert cancelled.status == 202
     assert cluster.cancelled == [f"acme/{movie_id}/{build_id}"]
     assert events[-1]["status"] == record["status"] == "cancelled"
+
+
+class UnreachableCluster(ScriptedCluster):
+    def start(self, build_id: str, ticket: BuildTicket) -> None:
+        raise ClusterError(f"could not queue build {build_id} on the database postgresql://mb@db")
+
+
+def test_a_build_the_database_cannot_take_fails_with_the_reason(tmp_path: Path) -> None:
+    cluster = UnreachableCluster("queued")
+    with running_server(tmp_path, backend_factory=on(cluster, tmp_path)) as running:
+        http = running.as_tenant("acme")
+        created = http.post("/v1/movies", {"moviefile": moviefile()}).json()
+        movie_id, build_id = created["id"], created["build"]["id"]
+        events = http.wait_for_build(movie_id)
+        record = http.get(f"/v1/movies/{movie_id}/builds/{build_id}").json()
+
+    assert events[-1]["status"] == record["status"] == "failed"
+    assert record["error"].startswith("could not queue build acme/")
