@@ -33,6 +33,17 @@ from moviebuild.cli.context import CliContext, pass_cli
     "--public-url", default=None, metavar="URL",
     help="How clients reach this server (behind a proxy); asset links start with it.",
 )
+@click.option(
+    "--database", envvar="MOVIEBUILD_DATABASE", default=None, metavar="URL",
+    help="PostgreSQL of a cluster: builds run on its `moviebuild worker` processes, which "
+    "mount this --root as theirs.",
+)
+@click.option(
+    "--poll", "poll_s", default=0.5, show_default=True, type=click.FloatRange(0.01),
+    help="With --database: seconds between looks at each running build.",
+)
+@click.option("--app-version", default="", help="With --database: the workers' application "
+              "version (default: this release).")
 @pass_cli
 def serve(
     _context: CliContext,
@@ -43,8 +54,12 @@ def serve(
     grace_s: float,
     max_builds_per_tenant: int,
     public_url: str | None,
+    database: str | None,
+    poll_s: float,
+    app_version: str,
 ) -> None:
-    """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process."""
+    """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process, or
+    on workers with --database."""
     import asyncio
     import logging
 
@@ -55,9 +70,26 @@ def serve(
     from pathlib import Path
 
     movie_root = open_root(root, Path(cache) if cache else None)
+    factory = None
+    if database:
+        if "://" in root:
+            raise click.UsageError(
+                "--database needs a folder --root that every worker mounts; an S3 root with "
+                "workers is not supported yet"
+            )
+        from moviebuild.distributed.backend import ClusterBackend
+        from moviebuild.distributed.runtime import import_dbos, redact
+        from moviebuild.distributed.settings import ClusterSettings
+        from moviebuild.server.cluster_backend import cluster_factory
+
+        import_dbos()
+        settings = ClusterSettings(database, app_version, poll_interval_s=poll_s)
+        factory = cluster_factory(ClusterBackend(settings), Path(root))
+        click.echo(f"builds run on the workers of {redact(database)} ({settings.version})")
     asyncio.run(
         run(
             movie_root, host, port, grace_s=grace_s,
             max_builds_per_tenant=max_builds_per_tenant, public_url=public_url,
+            backend_factory=factory,
         )
     )

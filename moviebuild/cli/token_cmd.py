@@ -18,22 +18,32 @@ def token() -> None:
 
 
 @token.command("create")
-@click.argument("tenant")
+@click.argument("tenant", required=False)
+@click.option(
+    "--admin", is_flag=True,
+    help="An admin token: also sees the server's operations (GET /v1/workers). TENANT "
+    "defaults to 'admin'.",
+)
 @_ROOT
 @json_option
 @pass_cli
-def create(context: CliContext, tenant: str, root: str) -> None:
+def create(context: CliContext, tenant: str | None, admin: bool, root: str) -> None:
     """Make a token for TENANT and print it (this once)."""
     from moviebuild.server.root import open_root
     from moviebuild.server.tokens import TokenBook
 
-    entry, secret = TokenBook(open_root(root)).create(tenant)
+    if tenant is None and not admin:
+        raise click.UsageError("name the TENANT the token is for (or pass --admin)")
+    entry, secret = TokenBook(open_root(root)).create(tenant or "admin", admin=admin)
     if context.as_json:
-        context.echo_json({"id": entry.id, "tenant": entry.tenant, "token": secret})
+        context.echo_json(
+            {"id": entry.id, "tenant": entry.tenant, "admin": entry.admin, "token": secret}
+        )
         return
     click.echo(secret)
+    kind = "admin token" if entry.admin else "token"
     click.echo(
-        f"token {entry.id} for tenant {entry.tenant}: shown once, only its hash is kept "
+        f"{kind} {entry.id} for tenant {entry.tenant}: shown once, only its hash is kept "
         f"(revoke: moviebuild token revoke {entry.id})",
         err=True,
     )
@@ -51,11 +61,15 @@ def list_tokens(context: CliContext, root: str) -> None:
     entries = TokenBook(open_root(root)).entries()
     if context.as_json:
         context.echo_json(
-            [{"id": e.id, "tenant": e.tenant, "created": e.created} for e in entries]
+            [
+                {"id": e.id, "tenant": e.tenant, "admin": e.admin, "created": e.created}
+                for e in entries
+            ]
         )
         return
     for entry in entries:
-        click.echo(f"{entry.id}  {entry.tenant}  {entry.created}")
+        admin = "  admin" if entry.admin else ""
+        click.echo(f"{entry.id}  {entry.tenant}  {entry.created}{admin}")
 
 
 @token.command("revoke")

@@ -35,6 +35,17 @@ class BuildStatus:
     answer: dict[str, Any] | None = None
 
 
+def _build_status(found: Any) -> BuildStatus:
+    build_id = found.workflow_id
+    if found.status in _UNFINISHED:
+        return BuildStatus(build_id, "queued" if found.status == "ENQUEUED" else "running")
+    if found.status == "SUCCESS":
+        return BuildStatus(build_id, "finished", found.output)
+    if found.status == "CANCELLED":
+        return BuildStatus(build_id, "cancelled")
+    return BuildStatus(build_id, "finished", {"status": "failed", "error": str(found.error)})
+
+
 class ClusterBackend:
     def __init__(self, settings: ClusterSettings, client: DBOSClient | None = None) -> None:
         from moviebuild.distributed import runtime
@@ -47,6 +58,19 @@ class ClusterBackend:
 
     def start(self, build_id: str, ticket: BuildTicket) -> None:
         """Queue a build; a build id already queued or finished is not queued again."""
+        from moviebuild.distributed.runtime import ClusterError, redact
+
+        try:
+            self._enqueue(build_id, ticket)
+        except Exception as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ClusterError(
+                f"could not queue build {build_id} on the database "
+                f"{redact(self.settings.database_url)}: {reason}",
+                hint="check that PostgreSQL runs, then start the build again",
+            ) from exc
+
+    def _enqueue(self, build_id: str, ticket: BuildTicket) -> None:
         self.client.enqueue(
             {
                 "queue_name": BUILD_QUEUE,
@@ -58,24 +82,14 @@ class ClusterBackend:
         )
 
     def status(self, build_id: str) -> BuildStatus | None:
-        found = self.client.retrieve_workflow(build_id).get_status() if self._exists(
-            build_id
-        ) else None
-        if found is None:
-            return None
-        if found.status in _UNFINISHED:
-            return BuildStatus(build_id, "queued" if found.status == "ENQUEUED" else "running")
-        if found.status == "SUCCESS":
-            return BuildStatus(build_id, "finished", found.output)
-        if found.status == "CANCELLED":
-            return BuildStatus(build_id, "cancelled")
-        return BuildStatus(
-            build_id, "finished", {"status": "failed", "error": str(found.error)}
-        )
+        return self.statuses([build_id]).get(build_id)
 
-    def _exists(self, build_id: str) -> bool:
-        return bool(self.client.list_workflows(workflow_ids=[build_id], load_input=False,
-                                               load_output=False))
+    def statuses(self, build_ids: list[str]) -> dict[str, BuildStatus]:
+        """The status of each of ``build_ids`` that exists, in one query."""
+        if not build_ids:
+            return {}
+        found = self.client.list_workflows(workflow_ids=build_ids, load_input=False)
+        return {row.workflow_id: _build_status(row) for row in found}
 
     def running(self, build_id: str) -> bool:
         found = self.status(build_id)

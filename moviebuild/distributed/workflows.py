@@ -26,7 +26,9 @@ from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, Dispatchin
 from moviebuild.distributed.job import JobTicket, run_ticket
 from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
+from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import ConfigError, MovieBuildError
+from moviebuild.graph import NodeId
 from moviebuild.project.executor import ProviderExecutor
 from moviebuild.project.result import BuildResult
 from moviebuild.store import Store
@@ -45,7 +47,7 @@ class BuildTicket:
 
     folder: str
     config: dict[str, Any] = field(default_factory=dict)
-    overrides: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, str | None] = field(default_factory=dict)
     redo: list[str] = field(default_factory=list)
     budget_usd: float | None = None
 
@@ -153,6 +155,27 @@ def movie_folder(folder: str, root: Path | None) -> Path:
     return path
 
 
+async def _watch_cancel(build_id: str, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+    """Set ``stop`` once the build's workflow is cancelled (``ClusterBackend.cancel``): the
+    scheduler then starts no new call, lets those in flight finish and writes an interrupted
+    revision, as a cancelled local build does. A build workflow has no DBOS steps, so DBOS
+    itself never interrupts it."""
+    interval_s = max(0.5, dispatcher.settings.poll_interval_s)
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            found = await asyncio.to_thread(
+                dispatcher.client.list_workflows,
+                workflow_ids=[build_id], load_input=False, load_output=False,
+            )
+        except Exception:  # the database blinked; the next look asks again
+            continue
+        if found and found[0].status == "CANCELLED":
+            log.info("build %s cancelled: stopping after the calls in flight", build_id)
+            stop.set()
+            return
+
+
 async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
     """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
     from moviebuild.project.build import BuildSession
@@ -178,16 +201,22 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
             register_plan_pools(
                 session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
             )
-            outcomes, interrupted, revision = asyncio.run(
-                session.run(
-                    on_event=lambda _event: None,
-                    stop=None,
-                    clock=None,
-                    adapters=None,
-                    retry=None,
-                    wrap_executor=dispatching,
-                )
-            )
+            async def run_until_cancelled() -> tuple[dict[NodeId, JobOutcome], bool, int]:
+                stop = asyncio.Event()
+                watching = asyncio.create_task(_watch_cancel(build_id, dispatcher, stop))
+                try:
+                    return await session.run(
+                        on_event=lambda _event: None,
+                        stop=stop,
+                        clock=None,
+                        adapters=None,
+                        retry=None,
+                        wrap_executor=dispatching,
+                    )
+                finally:
+                    watching.cancel()
+
+            outcomes, interrupted, revision = asyncio.run(run_until_cancelled())
         except BaseException:
             session.close()
             raise

@@ -20,7 +20,7 @@ from moviebuild.errors import (
     LockHeld,
     MovieBuildError,
 )
-from moviebuild.server.backend import BuildBackend, InProcessBackend, MovieRef
+from moviebuild.server.backend import BuildBackend, BuildListener, InProcessBackend, MovieRef
 from moviebuild.server.bodies import MAX_BODY_KEY, problem
 from moviebuild.server.builds import BuildBook
 from moviebuild.server.events import EventLogs
@@ -37,6 +37,8 @@ MAX_BODY_BYTES = 256 * 1024
 _PUBLIC = ("/v1/openapi.json", "/v1/assets/", "/studio")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Makes a server's build backend from its event logs and build listeners.
+BackendFactory = Callable[[EventLogs, list[BuildListener]], BuildBackend]
 
 
 @dataclass
@@ -155,19 +157,25 @@ def make_server(
     build_options: dict[str, Any] | None = None,
     max_builds_per_tenant: int = 4,
     backend: BuildBackend | None = None,
+    backend_factory: BackendFactory | None = None,
 ) -> Server:
+    """The server's shared state. The builds run on ``backend``, or on what ``backend_factory``
+    makes from the event logs and the build listeners (webhooks), or in this process."""
     from moviebuild.server.webhooks import WebhookSender
 
     logs = EventLogs()
     clock = (build_options or {}).get("clock")
     webhooks = WebhookSender(root.tenant_folder, clock.sleep if clock else asyncio.sleep)
+    listeners: list[BuildListener] = [webhooks]
+    if backend is None and backend_factory is not None:
+        backend = backend_factory(logs, listeners)
     server = Server(
         root=root,
         tokens=TokenBook(root),
         signer=LinkSigner(root.signing_key(), base_url),
         logs=logs,
         backend=backend
-        or InProcessBackend(logs, build_options=build_options, listeners=[webhooks]),
+        or InProcessBackend(logs, build_options=build_options, listeners=listeners),
         max_builds_per_tenant=max_builds_per_tenant,
     )
     return server
@@ -181,6 +189,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
         stream_routes,
         studio_routes,
         webhook_routes,
+        worker_routes,
     )
     from moviebuild.server.openapi import openapi_handler
 
@@ -195,6 +204,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     stream_routes.add_routes(app.router)
     webhook_routes.add_routes(app.router)
     studio_routes.add_routes(app.router)
+    worker_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         server.logs.home = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from moviebuild.project.state import MovieState
 from moviebuild.server import models as m
+from moviebuild.server.worker_routes import WorkerList
 
 _REF = "#/components/schemas/{model}"
 
@@ -59,6 +60,8 @@ OPERATIONS: list[_Op] = [
      m.WebhookRequest, {200: m.Webhook, 404: m.Problem}),
     ("delete", _MOVIE + "/webhook", "Stop this movie's webhook", None,
      {204: None, 404: m.Problem}),
+    ("get", "/v1/workers", "The build workers and their heartbeats (admin token only)", None,
+     {200: WorkerList, 403: m.Problem}),
 ]
 
 _PARAMETERS: dict[str, dict[str, Any]] = {

@@ -10,7 +10,7 @@ import sys
 
 from aiohttp import web
 
-from moviebuild.server.app import make_app, make_server
+from moviebuild.server.app import BackendFactory, make_app, make_server
 from moviebuild.server.root import MovieRoot
 
 log = logging.getLogger("moviebuild.server")
@@ -25,9 +25,11 @@ async def serve(
     max_builds_per_tenant: int = 4,
     public_url: str | None = None,
     ready: asyncio.Event | None = None,
+    backend_factory: BackendFactory | None = None,
 ) -> None:
     """Serve until a signal; ``ready`` is set once the port listens. Asset links start with
-    ``public_url`` (default: this address, or none when listening on every address)."""
+    ``public_url`` (default: this address, or none when listening on every address). Builds
+    run in this process, or on the backend ``backend_factory`` makes (workers)."""
     # Offline media work runs in threads; a short switch interval hands the GIL back to the
     # event loop sooner, which keeps request latency low while builds compute.
     sys.setswitchinterval(0.001)
@@ -38,7 +40,10 @@ async def serve(
         links_base = ""  # any address: links stay paths, resolved against the server's URL
     else:
         links_base = base_url
-    server = make_server(root, base_url=links_base, max_builds_per_tenant=max_builds_per_tenant)
+    server = make_server(
+        root, base_url=links_base, max_builds_per_tenant=max_builds_per_tenant,
+        backend_factory=backend_factory,
+    )
     server.grace_s = grace_s
     app = make_app(server)
     runner = web.AppRunner(app, shutdown_timeout=grace_s + 5)

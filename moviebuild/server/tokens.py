@@ -1,6 +1,7 @@
 """Bearer tokens mapped to tenants. A token is shown once when created; the root keeps only its
 SHA-256 (``tokens.json``, written atomically), and a presented token is compared with every
-stored hash in constant time. Tokens never reach a log, an error or a store.
+stored hash in constant time. Tokens never reach a log, an error or a store. An admin token is
+also a tenant's token, and may see the server's operations (``GET /v1/workers``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hmac
 import json
 import secrets
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from moviebuild.errors import ConfigError, StoreFormatError
 from moviebuild.server.root import MovieRoot, check_tenant
@@ -27,6 +29,14 @@ class TokenEntry:
     tenant: str
     sha256: str
     created: str
+    admin: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        # ``admin`` only when set: a file without admin tokens stays readable by older releases.
+        data = asdict(self)
+        if not self.admin:
+            del data["admin"]
+        return data
 
 
 def _hash(token: str) -> str:
@@ -65,7 +75,7 @@ class TokenBook:
     def _write(self) -> None:
         data = {
             "format_version": TOKENS_FORMAT_VERSION,
-            "tokens": [asdict(entry) for entry in self._entries],
+            "tokens": [entry.to_json() for entry in self._entries],
         }
         self.root.write_tokens(json.dumps(data, indent=2) + "\n")
         self._loaded = self.root.read_tokens()
@@ -77,8 +87,9 @@ class TokenBook:
             self._entries = self._read()
             self._loaded = text
 
-    def create(self, tenant: str) -> tuple[TokenEntry, str]:
-        """A new token for ``tenant``: its entry and the token itself (shown once)."""
+    def create(self, tenant: str, *, admin: bool = False) -> tuple[TokenEntry, str]:
+        """A new token for ``tenant`` (an admin token with ``admin``): its entry and the token
+        itself (shown once)."""
         check_tenant(tenant)
         self.refresh()
         token_id = secrets.token_hex(4)
@@ -88,6 +99,7 @@ class TokenBook:
             tenant=tenant,
             sha256=_hash(token),
             created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            admin=admin,
         )
         self._entries.append(entry)
         self._write()
@@ -111,9 +123,17 @@ class TokenBook:
 
     def tenant_for(self, token: str) -> str | None:
         """The tenant of ``token``, or None. Every stored hash is compared, in constant time."""
+        found = self.entry_for(token)
+        return found.tenant if found else None
+
+    def is_admin(self, token: str) -> bool:
+        found = self.entry_for(token)
+        return found is not None and found.admin
+
+    def entry_for(self, token: str) -> TokenEntry | None:
         presented = _hash(token).encode("ascii")
         found = None
         for entry in self._entries:
             if hmac.compare_digest(presented, entry.sha256.encode("ascii")):
-                found = entry.tenant
+                found = entry
         return found

@@ -143,3 +143,54 @@ def final_jobs(folder: Path) -> dict[str, Any]:
     head = int((store / "HEAD").read_text())
     jobs = json.loads((store / "revisions" / f"{head}.json").read_text())["jobs"]
     return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """``moviebuild serve --database`` as a subprocess on a free port of 127.0.0.1."""
+
+    def __init__(self, database_url: str, root: Path, env: dict[str, str], log_folder: Path,
+                 *, poll_s: float = 0.2) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = log_folder / "serve.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "moviebuild", "serve", "--database", database_url,
+                 "--root", str(root), "--port", str(self.port), "--poll", str(poll_s),
+                 "--grace", "2", "--max-builds-per-tenant", "8"],
+                env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+            )
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                with urllib.request.urlopen(self.base_url + "/v1/openapi.json", timeout=5):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"the server did not start:\n{self.log_text()}") from None
+                time.sleep(0.2)
+
+    def stop(self, timeout_s: float = 30.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -32,3 +33,14 @@ def test_a_worker_without_its_database_says_where_and_exits_3() -> None:
 def test_the_worker_command_is_listed() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert "worker" in result.output
+
+
+def test_a_server_without_its_database_says_where_and_exits_3(tmp_path: Path) -> None:
+    url = f"postgresql://mb:s3cret@127.0.0.1:{_closed_port()}/movies"
+    result = CliRunner().invoke(
+        cli, ["serve", "--database", url, "--root", str(tmp_path), "--port", "0"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "could not reach the database postgresql://mb@127.0.0.1" in result.output
+    assert "s3cret" not in result.output
+    assert "Traceback" not in result.output
