@@ -24,7 +24,7 @@ const Version = ({id, revision, doc}: {id: string; revision: number; doc: Revisi
 			) : kind === 'video' ? (
 				<video src={mediaUrl(link)} controls muted preload="metadata" aria-label={label} />
 			) : kind === 'audio' ? (
-				<audio src={mediaUrl(link)} controls preload="none" aria-label={label} />
+				<audio src={mediaUrl(link)} controls preload="metadata" aria-label={label} />
 			) : (
 				<img src={mediaUrl(link)} alt={label} />
 			)}

@@ -49,7 +49,7 @@ export const EditableText = ({prompt, drafts, onDraft, where, rows = 3, onReset,
 			)}
 			{prompt.source === 'edited' && !changed && (
 				<div className="reset">
-					<button type="button" className="small" disabled={busy} onClick={() => onReset(prompt.id)} aria-label={`Reset ${label} to the generator's text`}>
+					<button type="button" className="small" disabled={busy} onClick={() => onReset(prompt.id)} aria-label={`Reset ${labelOf(prompt.id)}${where ? ` (${where})` : ''} to the generator's text`}>
 						Reset to generated
 					</button>
 					{typeof prompt.generated === 'string' && (

@@ -60,10 +60,10 @@ test('controls come from the schema: enums, bounded integers, per-segment tri-st
 	assert.equal(useVideo?.kind === 'boolean' && useVideo.nullable, true);
 });
 
-test('a comparison offers every linked artifact and starts on the first that changed', () => {
+test('a comparison offers every linked artifact and starts on the first picture that changed', () => {
 	const links = {'SegmentImage[1][1]': 'l', 'SegmentImage[2][1]': 'l', 'SegmentAudio[1]': 'l'};
 	const r1 = {outputs: {'SegmentImage[1][1]': 'a', 'SegmentImage[2][1]': 'b', 'SegmentAudio[1]': 'c'}, links};
-	const r2 = {outputs: {...r1.outputs, 'SegmentImage[2][1]': 'B'}, links};
+	const r2 = {outputs: {...r1.outputs, 'SegmentImage[2][1]': 'B', 'SegmentAudio[1]': 'C'}, links};
 	const r3 = {outputs: {...r1.outputs, MusicTrack: 'm'}, links: {...links, MusicTrack: 'l'}};
 	assert.deepEqual(comparableArtifacts(r1, r3), ['MusicTrack', 'SegmentAudio[1]', 'SegmentImage[1][1]', 'SegmentImage[2][1]'].sort(byReadingOrder));
 	assert.equal(defaultArtifact(r1, r2), 'SegmentImage[2][1]');
