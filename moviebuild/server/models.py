@@ -183,6 +183,11 @@ class RevisionDocument(BaseModel):
     moviefile: dict[str, Any]
     overrides: dict[str, str]
     outputs: dict[str, str] = Field(description="artifact id -> digest")
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        description="artifact id -> signed, expiring link to this revision's media file (what "
+        "out/ holds, but not the timeline), loadable without headers like the state's assets",
+    )
     diff_from_previous: RevisionDiff | None
 
 

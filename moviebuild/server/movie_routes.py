@@ -210,8 +210,10 @@ def _revision_number(text: str) -> int | None:
 async def get_revision(request: web.Request) -> web.Response:
     ref = movie_ref(request)
     rev = _revision_number(request.match_info["rev"])
+    signer = server_of(request).signer
 
     def document() -> RevisionDocument | None:
+        from moviebuild.project.export import human_path
         from moviebuild.project.history import diff_revisions
         from moviebuild.project.records import read_revision
 
@@ -223,6 +225,13 @@ async def get_revision(request: web.Request) -> web.Response:
             if rev not in revisions:
                 return None
             record = read_revision(store, rev)
+        outputs = record.outputs()
+        # The same files the state links (out/ holds them), for this revision's digests.
+        links = {
+            str(a): signer.link(ref.tenant, ref.movie_id, d)
+            for a, d in outputs.items()
+            if human_path(a) is not None and a.name != "Timeline"
+        }
         earlier = [r for r in revisions if r < rev]
         diff = diff_revisions(movie, earlier[-1], rev) if earlier else None
         return RevisionDocument(
@@ -231,7 +240,8 @@ async def get_revision(request: web.Request) -> web.Response:
             interrupted=record.interrupted,
             moviefile=dict(record.moviefile),
             overrides={str(a): o.text for a, o in record.overrides.items()},
-            outputs={str(a): d for a, d in record.outputs().items()},
+            outputs={str(a): d for a, d in outputs.items()},
+            links=links,
             diff_from_previous=RevisionDiff.model_validate(diff) if diff else None,
         )
 

@@ -7,13 +7,15 @@ type Props = {
 	plan: PlanDocument;
 	what: string;
 	budgetUsd: number | null;
+	/** The request changes the movie (an edit, a reset): worth a build even when nothing runs. */
+	applies: boolean;
 	onConfirm: () => void;
 	onCancel: () => void;
 };
 
 const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 
-export const DryRunDialog = ({plan, what, budgetUsd, onConfirm, onCancel}: Props) => {
+export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCancel}: Props) => {
 	const dialog = useRef<HTMLDialogElement>(null);
 	const confirm = useRef<HTMLButtonElement>(null);
 	useEffect(() => {
@@ -36,7 +38,11 @@ export const DryRunDialog = ({plan, what, budgetUsd, onConfirm, onCancel}: Props
 		>
 			<h2 id="dry-run-heading">Dry run: {what}</h2>
 			<p data-testid="dry-run-summary">
-				{count === 0 ? 'Nothing would run: the movie is up to date.' : `${count} job${count === 1 ? '' : 's'} will run`}
+				{count > 0
+					? `${count} job${count === 1 ? '' : 's'} will run`
+					: applies
+						? 'Nothing needs to run: every result is already stored; confirming records the change as a new revision'
+						: 'Nothing would run: the movie is up to date'}
 				{`; ${plan.up_to_date} stay as they are. `}
 				Estimated cost: <b>{costs ? usd(plan.cost_usd) : 'free'}</b>
 				{plan.missing_keys.length > 0 && ` (missing keys: ${plan.missing_keys.join(', ')})`}
@@ -71,8 +77,8 @@ export const DryRunDialog = ({plan, what, budgetUsd, onConfirm, onCancel}: Props
 					.join(', ') || 'none'}
 			</p>
 			<div className="actions">
-				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={count === 0 || overBudget}>
-					{costs ? `Pay about ${usd(plan.cost_usd)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
+				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={(count === 0 && !applies) || overBudget}>
+					{count === 0 ? 'Apply (nothing to run)' : costs ? `Pay about ${usd(plan.cost_usd)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
 				</button>
 				<button type="button" onClick={onCancel}>
 					Cancel

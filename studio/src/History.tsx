@@ -2,6 +2,7 @@
 // one, and a side-by-side of one artifact's versions in two revisions.
 import {useEffect, useState} from 'react';
 import type {Api, RevisionDocument, RevisionEntry} from './api';
+import {Compare} from './Compare';
 
 type Props = {
 	api: Api;
@@ -48,6 +49,7 @@ export const History = ({api, movie, revisionNow, busy, onCheckout}: Props) => {
 		<section aria-labelledby="history-heading" className="history">
 			<h2 id="history-heading">History</h2>
 			{problem && <p className="problem">{problem}</p>}
+			{entries.length > 1 && <Compare key={entries[0]?.revision} api={api} movie={movie} entries={entries} />}
 			<ol className="revisions">
 				{entries.map((entry) => (
 					<li key={entry.revision} data-revision={entry.revision} className={entry.current ? 'current' : ''}>

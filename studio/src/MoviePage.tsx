@@ -24,6 +24,10 @@ const TABS: [Tab, string][] = [
 	['history', 'History'],
 ];
 
+/** Whether a request changes the movie itself, not only builds what is stale. */
+const applies = (changes: Changes): boolean =>
+	Object.keys(changes.overrides ?? {}).length + Object.keys(changes.config ?? {}).length + (changes.redo ?? []).length > 0;
+
 const describeProblem = (error: unknown): string => {
 	if (error instanceof ApiProblem) {
 		return `${error.message}${error.where ? ` (at ${error.where})` : ''}${error.hint ? `\n${error.hint}` : ''}`;
@@ -144,6 +148,9 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 		window.setTimeout(() => document.getElementById(`tab-${next}`)?.focus(), 0);
 	};
 
+	// Only the reset goes in: other drafts stay drafts for their own review.
+	const reset = (id: string) => void ask(`reset of ${id} to the generator's text`, {overrides: {[id]: null}});
+
 	const editPrompt = (prompt: string) => {
 		setTab('segments');
 		window.setTimeout(() => document.getElementById(`text-${prompt}`)?.focus(), 0);
@@ -218,7 +225,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>
 						{movieWide.map((prompt) => (
-							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} where="" rows={prompt.id === 'MovieTitle' ? 1 : 3} />
+							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} where="" rows={prompt.id === 'MovieTitle' ? 1 : 3} onReset={reset} busy={busy} />
 						))}
 						<div className="jobs" aria-label="Jobs of the whole movie">
 							{movieJobs.map((job) => (
@@ -253,6 +260,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 								drafts={drafts}
 								onDraft={onDraft}
 								onNewTake={(id) => void ask(`new take of ${id}`, {redo: [id]})}
+								onReset={reset}
 								busy={busy}
 							/>
 						) : (
@@ -261,7 +269,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					</div>
 				</div>
 			</div>
-			{pending && <DryRunDialog plan={pending.plan} what={pending.what} budgetUsd={budgetUsd} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
+			{pending && <DryRunDialog plan={pending.plan} what={pending.what} budgetUsd={budgetUsd} applies={applies(pending.changes)} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
 		</main>
 	);
 };

@@ -11,10 +11,11 @@ type Props = {
 	drafts: Drafts;
 	onDraft: (id: string, text: string | null) => void;
 	onNewTake: (id: string) => void;
+	onReset: (id: string) => void;
 	busy: boolean;
 };
 
-const mediaUrl = (link: string): string => new URL(link, `${window.location.origin}/`).href;
+export const mediaUrl = (link: string): string => new URL(link, `${window.location.origin}/`).href;
 
 const Thumb = ({id, link, onNewTake, busy}: {id: string; link: string; onNewTake: (id: string) => void; busy: boolean}) => {
 	const isVideo = parseId(id)?.name === 'SegmentVideo';
@@ -42,7 +43,7 @@ const segmentCount = (state: MovieState): number => {
 	return Math.max(0, ...numbers);
 };
 
-export const Segments = ({state, progress, drafts, onDraft, onNewTake, busy}: Props) => {
+export const Segments = ({state, progress, drafts, onDraft, onNewTake, onReset, busy}: Props) => {
 	const count = segmentCount(state);
 	const rows = Array.from({length: count}, (_, index) => index + 1);
 	const inSegment = (id: string, segment: number) => segmentOf(id) === segment;
@@ -65,7 +66,7 @@ export const Segments = ({state, progress, drafts, onDraft, onNewTake, busy}: Pr
 							<div className="segment-body">
 								<div className="segment-texts">
 									{prompts.map((prompt) => (
-										<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} where={`segment ${segment}`} />
+										<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} where={`segment ${segment}`} onReset={onReset} busy={busy} />
 									))}
 								</div>
 								<div className="segment-media">

@@ -1,5 +1,6 @@
 // An editable text in place (narration, a prompt, the title) and a job's status badge. Edits stay
-// drafts in the page until the user asks for the dry run.
+// drafts in the page until the user asks for the dry run; an edited text can be reset to the
+// generator's (a dry run first, like every change).
 import type {JobState, PromptState} from './api';
 import {labelOf} from './ids';
 import type {JobProgress} from './progress';
@@ -12,9 +13,12 @@ type TextProps = {
 	onDraft: (id: string, text: string | null) => void;
 	where: string;
 	rows?: number;
+	/** Hands an edited slot back to its generator (the page shows the dry run first). */
+	onReset: (id: string) => void;
+	busy: boolean;
 };
 
-export const EditableText = ({prompt, drafts, onDraft, where, rows = 3}: TextProps) => {
+export const EditableText = ({prompt, drafts, onDraft, where, rows = 3, onReset, busy}: TextProps) => {
 	const draft = drafts[prompt.id];
 	const value = draft ?? prompt.text;
 	const changed = draft !== undefined && draft !== prompt.text;
@@ -42,6 +46,21 @@ export const EditableText = ({prompt, drafts, onDraft, where, rows = 3}: TextPro
 				<button type="button" className="link" onClick={() => onDraft(prompt.id, null)}>
 					Undo edit
 				</button>
+			)}
+			{prompt.source === 'edited' && !changed && (
+				<div className="reset">
+					<button type="button" className="small" disabled={busy} onClick={() => onReset(prompt.id)} aria-label={`Reset ${labelOf(prompt.id)}${where ? ` (${where})` : ''} to the generator's text`}>
+						Reset to generated
+					</button>
+					{typeof prompt.generated === 'string' && (
+						<details>
+							<summary>The generator's text</summary>
+							<p className="generated" data-generated={prompt.id}>
+								{prompt.generated}
+							</p>
+						</details>
+					)}
+				</div>
 			)}
 		</div>
 	);

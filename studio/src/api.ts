@@ -86,7 +86,8 @@ export type BuildDocument = {
 
 export type Changes = {
 	config?: Record<string, unknown>;
-	overrides?: Record<string, string>;
+	/** A text pins its slot; null hands an edited slot back to its generator. */
+	overrides?: Record<string, string | null>;
 	redo?: string[];
 	budget_usd?: number | null;
 };
@@ -122,6 +123,8 @@ export type RevisionDocument = {
 	moviefile: Record<string, unknown>;
 	overrides: Record<string, string>;
 	outputs: Record<string, string>;
+	/** artifact id -> signed link to this revision's media file (not the timeline) */
+	links: Record<string, string>;
 	diff_from_previous: RevisionDiff | null;
 };
 

@@ -2,6 +2,7 @@
 // reading and the schema-built controls. `npm test` bundles this file with esbuild and runs it.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
+import {comparableArtifacts, defaultArtifact, mediaKind} from '../src/versions';
 import {SseParser} from '../src/events';
 import {byReadingOrder, labelOf, promptOfJob, segmentOf} from '../src/ids';
 import {advance, emptyProgress} from '../src/progress';
@@ -57,4 +58,17 @@ test('controls come from the schema: enums, bounded integers, per-segment tri-st
 	const [useVideo] = segmentFields(schemas);
 	assert.equal(useVideo?.kind, 'boolean');
 	assert.equal(useVideo?.kind === 'boolean' && useVideo.nullable, true);
+});
+
+test('a comparison offers every linked artifact and starts on the first picture that changed', () => {
+	const links = {'SegmentImage[1][1]': 'l', 'SegmentImage[2][1]': 'l', 'SegmentAudio[1]': 'l'};
+	const r1 = {outputs: {'SegmentImage[1][1]': 'a', 'SegmentImage[2][1]': 'b', 'SegmentAudio[1]': 'c'}, links};
+	const r2 = {outputs: {...r1.outputs, 'SegmentImage[2][1]': 'B', 'SegmentAudio[1]': 'C'}, links};
+	const r3 = {outputs: {...r1.outputs, MusicTrack: 'm'}, links: {...links, MusicTrack: 'l'}};
+	assert.deepEqual(comparableArtifacts(r1, r3), ['MusicTrack', 'SegmentAudio[1]', 'SegmentImage[1][1]', 'SegmentImage[2][1]'].sort(byReadingOrder));
+	assert.equal(defaultArtifact(r1, r2), 'SegmentImage[2][1]');
+	assert.equal(defaultArtifact(r1, r3), 'MusicTrack');
+	assert.equal(defaultArtifact(r1, r1), 'SegmentImage[1][1]');
+	assert.equal(defaultArtifact(null, null), null);
+	assert.deepEqual(['SegmentVideo[1]', 'SegmentAudio[2]', 'MusicTrack', 'StartingImage[1]'].map(mediaKind), ['video', 'audio', 'audio', 'image']);
 });

@@ -251,3 +251,70 @@ def test_moviebuild_studio_opens_its_folder_without_asking_for_a_token(
         finally:
             studio.send_signal(signal.SIGINT)
             studio.wait(30)
+
+
+def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_image(
+    page: Any, studio: Running, screenshots: Path
+) -> None:
+    prompt, image = "SegmentImagePrompt[2][1]", "SegmentImage[2][1]"
+    movie = studio.api.call("POST", "/v1/movies", {"moviefile": small_moviefile(
+        "Tell me about canals")})["id"]
+    sign_in(page, studio, movie)
+    wait_for_revision(page, 1)
+    generated = studio.api.call("GET", f"/v1/movies/{movie}")["prompts"]
+    generated_text = next(p["text"] for p in generated if p["id"] == prompt)
+    studio.api.call("POST", f"/v1/movies/{movie}/builds",
+                    {"overrides": {prompt: "A narrow boat under a red brick bridge."}})
+    wait_for_revision(page, 2)
+
+    # Reset: the edited text offers it, and it is a dry run first, the same as the API's.
+    field = page.locator(f"[data-prompt='{prompt}']")
+    expect(field.locator(".badge.edited")).to_be_visible()
+    edited = studio.api.call("GET", f"/v1/movies/{movie}")["prompts"]
+    under_edit = next(p for p in edited if p["id"] == prompt).get("generated")
+    if under_edit is None:  # the state knows no generated text under this edit: none is shown
+        expect(field.locator(f"[data-generated='{prompt}']")).to_have_count(0)
+    else:
+        field.get_by_text("The generator's text").click()
+        expect(field.locator(f"[data-generated='{prompt}']")).to_have_text(under_edit)
+    field.get_by_role("button", name="to the generator's text").click()
+    planned = planned_in_dialog(page)
+    api_plan = studio.api.call(
+        "POST", f"/v1/movies/{movie}/builds", {"overrides": {prompt: None}, "dry_run": True},
+    )["plan"]
+    assert planned == {job["id"] for job in api_plan["jobs"]}
+    # The generated prompt's image is still stored: nothing runs, and the reset is a revision.
+    assert planned == set()
+    expect(page.locator("#dry-run-heading")).to_contain_text(f"reset of {prompt}")
+    expect(page.get_by_test_id("dry-run-summary")).to_contain_text("Nothing needs to run")
+    last_event = studio.api.events(movie)[-1]["id"]
+    page.locator("dialog").get_by_role("button", name="Apply (nothing to run)").click()
+    wait_for_revision(page, 3)
+    expect(field.locator(".badge.edited")).to_have_count(0)
+    expect(field.locator("textarea")).to_have_value(generated_text)
+    assert started_jobs(studio.api.events(movie, after=last_event)) == set()
+    state = studio.api.call("GET", f"/v1/movies/{movie}")
+    assert next(p for p in state["prompts"] if p["id"] == prompt)["source"] == "generated"
+
+    # History: the image in r1 (generated) and r2 (edited) side by side, then r1 against r3.
+    page.get_by_role("tab", name="History").click()
+    compare = page.get_by_test_id("compare")
+    compare.get_by_label("Left revision").select_option("1")
+    compare.get_by_label("Right revision").select_option("2")
+    compare.get_by_label("Artifact").select_option(image)
+    expect(page.get_by_test_id("compare-verdict")).to_have_text(f"{image}: r1 and r2 differ")
+    sources = []
+    for revision in (1, 2):
+        picture = compare.get_by_role("img", name=f"{image} in r{revision}")
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                               arg=picture.element_handle())
+        sources.append(picture.get_attribute("src"))
+    documents = [studio.api.call("GET", f"/v1/movies/{movie}/revisions/r{r}") for r in (1, 2)]
+    assert sources == [document["links"][image] for document in documents]
+    assert not [src for src in sources if studio.api.token in (src or "")]
+    assert unlabelled_controls(page) == []
+    shoot(page, screenshots, "compare", "[data-testid=compare]")
+    compare.get_by_label("Right revision").select_option("3")
+    expect(page.get_by_test_id("compare-verdict")).to_have_text(
+        f"{image}: the same file in r1 and r3"
+    )
