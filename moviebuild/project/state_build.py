@@ -152,7 +152,13 @@ def _prompts(
                 "text": overrides[artifact_id] if edited else generated[artifact_id],
                 "source": "edited" if edited else "generated",
                 "file": f"{PROMPTS_DIR}/{slot_file(artifact_id)}",
-                "generated": generated.get(artifact_id) if edited else None,
+                # The producer's text under the edit: from the revision, else what the last
+                # build wrote into prompts/ (a job whose every output is edited is skipped).
+                "generated": (
+                    generated.get(artifact_id) or state.generated.get(str(artifact_id))
+                    if edited
+                    else None
+                ),
                 "generator_changed": edited and _generator_changed(state, str(artifact_id)),
             }
         )
