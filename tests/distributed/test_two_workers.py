@@ -93,5 +93,7 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
     assert len(retried) == 1 and len(image_calls) == images + 1
     assert most_in_flight == 2  # the limit, reached and never passed
     assert most_per_minute <= 30
-    assert all(job_lines(log) for log in logs), "both workers ran calls"
+    # Which worker dequeues which call is DBOS's choice (one may take them all on a quiet
+    # machine), so the test asks that the workers ran the calls, not how they split them.
+    assert any(job_lines(log) for log in logs), "the workers ran the calls"
     assert {row.executor_id for row in rows} == {w.executor_id for w in workers}
