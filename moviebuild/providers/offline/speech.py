@@ -215,6 +215,11 @@ def find_piper_models() -> tuple[PiperModel, ...]:
         return ()
     models = []
     for dist in importlib.metadata.distributions():
+        # Every plan asks which engine speaks (it is in the key): read each package's RECORD as
+        # text and parse the file list only of packages that ship a model (~10 ms, not ~300).
+        record = dist.read_text("RECORD")
+        if record is not None and ".onnx.json" not in record:
+            continue
         for file in dist.files or ():
             if file.name.endswith(".onnx.json"):
                 model = _read_piper_model(Path(str(dist.locate_file(file))))
