@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from moviebuild.engine.events import BuildEvent
 from moviebuild.errors import MovieBuildError
-from moviebuild.server.builds import BuildBook, finished_document, now_text
+from moviebuild.server.builds import BuildBook, failed_document, finished_document
 from moviebuild.server.events import STREAMED, EventLogs, job_event_data
 from moviebuild.server.models import BuildDocument
 
@@ -210,18 +210,11 @@ class InProcessBackend:
             # start resumes it from the journal.
             raise
         except MovieBuildError as exc:
-            build = build.model_copy(
-                update={"status": "failed", "error": exc.message, "finished": now_text()}
-            )
+            build = failed_document(build, exc.message)
         except Exception:
             log.exception("build %s of %s/%s failed", build.id, ref.tenant, ref.movie_id)
-            build = build.model_copy(
-                update={
-                    "status": "failed",
-                    "error": "the build stopped on an unexpected error; the server log has "
-                    "the details",
-                    "finished": now_text(),
-                }
+            build = failed_document(
+                build, "the build stopped on an unexpected error; the server log has the details"
             )
         book.save(build)
         # Done before build-finished is out: a client that reads that event may start the next

@@ -70,6 +70,11 @@ class BuildBook:
         return sorted(builds, key=lambda b: int(b.id[1:]))
 
 
+def failed_document(build: BuildDocument, error: str) -> BuildDocument:
+    """``build`` ended without a result (the build could not start, or stopped on ``error``)."""
+    return build.model_copy(update={"status": "failed", "error": error, "finished": now_text()})
+
+
 def finished_document(build: BuildDocument, result: BuildResult) -> BuildDocument:
     """``build`` with what ``result`` says."""
     summary = result.summary()

@@ -18,7 +18,7 @@ from moviebuild.errors import MovieBuildError
 from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.records import JobEnded, JobStarted, JournalEvent, read_events
 from moviebuild.server.backend import BuildBackend, BuildListener, MovieRef
-from moviebuild.server.builds import BuildBook, now_text
+from moviebuild.server.builds import BuildBook, failed_document, now_text
 from moviebuild.server.events import EventLog, EventLogs
 from moviebuild.server.models import BuildDocument
 
@@ -280,17 +280,11 @@ class ClusterBuildBackend:
         except asyncio.CancelledError:
             raise  # the server is stopping: the record stays unfinished and is followed again
         except MovieBuildError as exc:
-            build = build.model_copy(
-                update={"status": "failed", "error": exc.message, "finished": now_text()}
-            )
+            build = failed_document(build, exc.message)
         except Exception:
             log.exception("following build %s of %s/%s failed", build.id, ref.tenant, ref.movie_id)
-            build = build.model_copy(
-                update={
-                    "status": "failed",
-                    "error": "the server lost track of the build; its log has the details",
-                    "finished": now_text(),
-                }
+            build = failed_document(
+                build, "the server lost track of the build; its log has the details"
             )
         finally:
             replay.close()

@@ -83,19 +83,17 @@ class MovieRoot(Protocol):
     def signing_key(self) -> bytes: ...
 
 
-class LocalRoot:
-    """Movies in a local folder; the default, needing nothing else installed."""
+class TenantFolders:
+    """The folder layout every root keeps locally under ``folders``: ``tenants/<t>/movies/<id>``
+    (the movie folder) and ``tenants/<t>/records/<id>`` (the server's build records). Names are
+    checked before they reach a path (KeyError otherwise)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def describe(self) -> str:
-        return str(self.path)
+    folders: Path
 
     def _tenant(self, tenant: str) -> Path:
         if not is_valid_name(tenant):
             raise KeyError(tenant)
-        return self.path / "tenants" / tenant
+        return self.folders / "tenants" / tenant
 
     def tenant_folder(self, tenant: str) -> Path:
         return self._tenant(tenant)
@@ -110,10 +108,24 @@ class LocalRoot:
             raise KeyError(movie_id)
         return self._tenant(tenant) / "records" / movie_id
 
-    def movie_exists(self, tenant: str, movie_id: str) -> bool:
+    def has_movie_folder(self, tenant: str, movie_id: str) -> bool:
         if not (is_valid_name(tenant) and is_valid_name(movie_id)):
             return False
         return (self.movie_folder(tenant, movie_id) / "Moviefile.yaml").is_file()
+
+
+class LocalRoot(TenantFolders):
+    """Movies in a local folder; the default, needing nothing else installed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.folders = path
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def movie_exists(self, tenant: str, movie_id: str) -> bool:
+        return self.has_movie_folder(tenant, movie_id)
 
     def create_movie(self, tenant: str, movie_id: str, moviefile_text: str) -> Path:
         folder = self.movie_folder(tenant, movie_id)

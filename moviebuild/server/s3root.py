@@ -30,7 +30,7 @@ from typing import Any
 from moviebuild.errors import ConfigError, StoreError, StoreFormatError
 from moviebuild.project.changes import patch_moviefile_text
 from moviebuild.project.folder_files import write_text_atomically
-from moviebuild.server.root import is_valid_name
+from moviebuild.server.root import TenantFolders, is_valid_name
 from moviebuild.store.files import create_object, join
 from moviebuild.store.transport import open_filesystem, transport_errors
 
@@ -55,7 +55,7 @@ def default_cache(url: str) -> Path:
     return Path(base) / "moviebuild" / "roots" / digest
 
 
-class S3Root:
+class S3Root(TenantFolders):
     """Movies whose stores are on S3 under ``url``; ``cache`` holds their local folders and the
     server's per-movie build records and events (which stay on this host)."""
 
@@ -64,6 +64,7 @@ class S3Root:
     ) -> None:
         self.url = url.rstrip("/")
         self.cache = (cache or default_cache(self.url)).absolute()
+        self.folders = self.cache
         self._fs: Any = None
         self._prefix = ""
         self._restoring = threading.Lock()
@@ -83,11 +84,6 @@ class S3Root:
         _ = self.fs
         return join(self._prefix, *parts)
 
-    def _tenant(self, tenant: str) -> Path:
-        if not is_valid_name(tenant):
-            raise KeyError(tenant)
-        return self.cache / "tenants" / tenant
-
     def _index_key(self, tenant: str, movie_id: str) -> str:
         return self._key("tenants", tenant, "index", movie_id + _INDEX_SUFFIX)
 
@@ -97,26 +93,11 @@ class S3Root:
             raise KeyError(movie_id)
         return f"{self.url}/tenants/{tenant}/movies/{movie_id}/store"
 
-    def tenant_folder(self, tenant: str) -> Path:
-        return self._tenant(tenant)
-
-    def movie_folder(self, tenant: str, movie_id: str) -> Path:
-        if not is_valid_name(movie_id):
-            raise KeyError(movie_id)
-        return self._tenant(tenant) / "movies" / movie_id
-
-    def records_folder(self, tenant: str, movie_id: str) -> Path:
-        if not is_valid_name(movie_id):
-            raise KeyError(movie_id)
-        return self._tenant(tenant) / "records" / movie_id
-
     def movie_exists(self, tenant: str, movie_id: str) -> bool:
         """Whether the movie exists; a movie on S3 missing from the cache is restored into it."""
         if not (is_valid_name(tenant) and is_valid_name(movie_id)):
             return False
-        if (self.movie_folder(tenant, movie_id) / "Moviefile.yaml").is_file():
-            return True
-        return self._restore(tenant, movie_id)
+        return self.has_movie_folder(tenant, movie_id) or self._restore(tenant, movie_id)
 
     def _restore(self, tenant: str, movie_id: str) -> bool:
         key = self._index_key(tenant, movie_id)

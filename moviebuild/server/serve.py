@@ -54,13 +54,18 @@ async def serve(
     print(f"moviebuild serving {root.describe()} on {base_url}", flush=True)
     if ready is not None:
         ready.set()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     try:
-        await stopping.wait()
+        await wait_for_stop_signal()
     finally:
         print("stopping: letting in-flight calls finish", flush=True)
         server.accepting = False
         await runner.cleanup()
+
+
+async def wait_for_stop_signal() -> None:
+    """Return once SIGINT (Ctrl-C) or SIGTERM arrives."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()

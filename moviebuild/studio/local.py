@@ -145,8 +145,6 @@ async def _serve(
     page: str,
     on_ready: Callable[[str], None] | None,
 ) -> None:
-    import asyncio
-    import signal
 
     from aiohttp import web
 
@@ -159,12 +157,10 @@ async def _serve(
     server.signer.base_url = base_url
     if on_ready is not None:
         on_ready(base_url + page)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+    from moviebuild.server.serve import wait_for_stop_signal
+
     try:
-        await stopping.wait()
+        await wait_for_stop_signal()
     finally:
         server.accepting = False
         await runner.cleanup()
