@@ -30,7 +30,7 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import ConfigError, MovieBuildError
 from moviebuild.graph import NodeId
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.store import Store
 
 BUILD_WORKFLOW = "moviebuild.build"
@@ -109,12 +109,12 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     return answer.to_json()
 
 
-async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> BuildResult:
+async def _in_daemon_thread(work: Callable[[], BuildReport], name: str) -> BuildReport:
     """Run ``work`` on a daemon thread: a worker that drains and exits does not wait for the
     builds it runs (they wait on calls); they stay pending in DBOS and a live worker recovers
     them, exactly as after a crash."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[BuildResult] = loop.create_future()
+    future: asyncio.Future[BuildReport] = loop.create_future()
 
     def run() -> None:
         try:
@@ -131,7 +131,7 @@ async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> Build
 
 
 def _settle(
-    future: asyncio.Future[BuildResult], result: BuildResult | None, exc: BaseException | None
+    future: asyncio.Future[BuildReport], result: BuildReport | None, exc: BaseException | None
 ) -> None:
     if future.done():
         return
@@ -177,14 +177,15 @@ async def _watch_cancel(build_id: str, dispatcher: Dispatcher, stop: asyncio.Eve
 
 
 async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
-    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
+    """One build of ``ticket.folder`` through project/build.py; its ``BuildReport`` (as
+    ``model_dump``), or its error."""
     from moviebuild.project.build import BuildSession
     from moviebuild.project.changes import Changes
     from moviebuild.project.movie import Movie
 
     changes = Changes(config=ticket.config, overrides=ticket.overrides, redo=ticket.redo)
 
-    def build() -> BuildResult:
+    def build() -> BuildReport:
         # Planning is CPU work: one build plans at a time, so the first builds start calling
         # while the others plan. Then the build's scheduler runs on a loop of its own, so its
         # journal writes (fsynced per line) never hold up the job workflows of this worker.
@@ -223,11 +224,10 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
         return session.finish(outcomes, interrupted, revision)
 
     try:
-        result = await _in_daemon_thread(build, f"build-{build_id}")
+        report = await _in_daemon_thread(build, f"build-{build_id}")
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}
-    summary = result.summary()
-    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, summary["status"],
-             summary["revision"])
-    return summary
+    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, report.outcome,
+             report.revision)
+    return report.model_dump(mode="json")
