@@ -9,6 +9,7 @@ import mimetypes
 
 from aiohttp import web
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import not_found, problem
 from moviebuild.server.root import is_valid_name
@@ -24,9 +25,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
 def _last_event_id(request: web.Request) -> int:
     text = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     text = text.strip()
-    if not (text.isascii() and text.isdigit() and len(text) < 12):
+    number = ascii_number(text, max_digits=11)
+    if number is None:
         raise problem(400, "bad-request", "Last-Event-ID must be an event id (a whole number)")
-    return int(text)
+    return number
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
