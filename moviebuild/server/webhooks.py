@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from moviebuild.project.folder_files import write_text_atomically
+from moviebuild.project.folder_files import write_secret_atomically
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.models import BuildDocument, Webhook
 
@@ -54,7 +54,7 @@ def webhook_path(folder: Path) -> Path:
 
 def save_webhook(folder: Path, url: str) -> Webhook:
     hook = Webhook(url=url, secret=f"whsec_{secrets.token_urlsafe(24)}")
-    write_text_atomically(webhook_path(folder), hook.model_dump_json())
+    write_secret_atomically(webhook_path(folder), hook.model_dump_json())
     return hook
 
 
