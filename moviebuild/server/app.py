@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,8 +45,9 @@ BackendFactory = Callable[[EventLogs, list[BuildListener]], BuildBackend]
 @dataclass
 class Server:
     """What every request shares. ``max_builds_per_tenant``: concurrent builds one tenant may
-    run (429 beyond); ``grace_s``: how long calls in flight may finish when stopping;
-    ``accepting`` turns false when the server is stopping."""
+    run (429 beyond); ``max_streams_per_tenant``: event streams one tenant may hold open (429
+    beyond); ``grace_s``: how long calls in flight may finish when stopping; ``accepting`` turns
+    false when the server is stopping."""
 
     root: MovieRoot
     tokens: TokenBook
@@ -53,6 +55,8 @@ class Server:
     logs: EventLogs
     backend: BuildBackend
     max_builds_per_tenant: int = 4
+    max_streams_per_tenant: int = 32
+    open_streams: Counter[str] = field(default_factory=Counter)
     accepting: bool = True
     states: StateCache = field(default_factory=StateCache)
     grace_s: float = 10.0
@@ -156,6 +160,7 @@ def make_server(
     base_url: str = "",
     build_options: dict[str, Any] | None = None,
     max_builds_per_tenant: int = 4,
+    max_streams_per_tenant: int = 32,
     backend: BuildBackend | None = None,
     backend_factory: BackendFactory | None = None,
 ) -> Server:
@@ -177,6 +182,7 @@ def make_server(
         backend=backend
         or InProcessBackend(logs, build_options=build_options, listeners=listeners),
         max_builds_per_tenant=max_builds_per_tenant,
+        max_streams_per_tenant=max_streams_per_tenant,
     )
     return server
 
