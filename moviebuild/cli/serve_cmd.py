@@ -34,6 +34,11 @@ from moviebuild.cli.context import CliContext, pass_cli
     help="Event streams (GET .../events) one tenant may hold open (429 beyond).",
 )
 @click.option(
+    "--allow-loopback-webhooks", is_flag=True,
+    help="Local development only: webhooks may reach this machine (127.0.0.1, localhost, ::1), "
+    "also over plain http. Private and link-local addresses stay refused.",
+)
+@click.option(
     "--public-url", default=None, metavar="URL",
     help="How clients reach this server (behind a proxy); asset links start with it.",
 )
@@ -58,6 +63,7 @@ def serve(
     grace_s: float,
     max_builds_per_tenant: int,
     max_streams_per_tenant: int,
+    allow_loopback_webhooks: bool,
     public_url: str | None,
     database: str | None,
     poll_s: float,
@@ -95,7 +101,8 @@ def serve(
         run(
             movie_root, host, port, grace_s=grace_s,
             max_builds_per_tenant=max_builds_per_tenant,
-            max_streams_per_tenant=max_streams_per_tenant, public_url=public_url,
+            max_streams_per_tenant=max_streams_per_tenant,
+            allow_loopback_webhooks=allow_loopback_webhooks, public_url=public_url,
             backend_factory=factory,
         )
     )
