@@ -201,3 +201,35 @@ def test_captions_as_subrip_on_whole_frames() -> None:
         "1\n00:00:00,500 --> 00:00:02,500\nHello\nthere\n\n"
         "2\n00:00:04,200 --> 00:00:06,000\nThen the tide\n"
     )
+
+
+def test_speed_and_a_held_frame_survive_the_edl_and_fcpxml_writers() -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    from moviebuild.timeline.fcpxml_motion import add_motion
+
+    timeline = make_timeline()
+    edit = build_edit(
+        timeline, MEDIA, source_durations_s={"SegmentVideo[2]": 1.0}, captions="clips"
+    )
+    edl = otio.adapters.write_to_string(edit, adapter_name="cmx_3600")
+    back = otio.adapters.read_from_string(edl, adapter_name="cmx_3600", rate=30).tracks[0]
+    assert [
+        (item.range_in_parent().start_time.to_frames(), item.range_in_parent().duration.to_frames(),
+         [type(effect).__name__ for effect in item.effects])
+        for item in back
+    ][2:] == [(120, 60, ["LinearTimeWarp"]), (180, 30, ["FreezeFrame"])]
+
+    text = add_motion(
+        otio.adapters.write_to_string(edit, adapter_name="fcpx_xml"), timeline,
+        images={}, speeds={"SegmentVideo[2] (segment 2)": 0.5},
+        holds={"SegmentVideo[2] (held)": 29}, music={},
+    )
+    root = ElementTree.fromstring(text)
+    played = root.find(".//spine/clip[@name='SegmentVideo[2] (segment 2)']/timeMap")
+    held = root.find(".//spine/clip[@name='SegmentVideo[2] (held)']/timeMap")
+    assert played is not None and held is not None
+    assert [p.attrib["value"] for p in played] == ["0s", "1s"]  # 2 s of clip, 1 s of source
+    assert [p.attrib["value"] for p in held] == ["29/30s", "29/30s"]
+    assert text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n')
+    otio.adapters.read_from_string(text, adapter_name="fcpx_xml")  # the adapter still reads it
