@@ -10,6 +10,7 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.errors import ConfigError, MovieBuildError, StoreError
@@ -75,6 +76,12 @@ class RemoteServer:
                 f"cannot reach {self.url}: {reason}",
                 hint="check the URL and that `moviebuild serve` runs there",
             ) from None
+
+    def download(self, path: str) -> bytes:
+        """The bytes of ``GET path`` (a zip, a file); problems raise as ``request``'s do."""
+        with self._open("GET", path, None, {}) as response:
+            data: bytes = response.read()
+        return data
 
     def events(self, movie_id: str, after: int = 0) -> Iterator[BuildEvent]:
         """The movie's events after ``after``, as they happen (an endless stream); events of a
@@ -202,6 +209,20 @@ class RemoteMovie:
 
     def delete(self) -> None:
         self.server.request("DELETE", self._path)
+
+    def export_edit(self, format: str, *, bundle: Path) -> list[Path]:
+        """The current revision for an editor (``otio``, ``fcpxml``, ``edl``), unpacked into
+        the ``bundle`` folder with its captions and media; the files written."""
+        import io
+        import zipfile
+
+        data = self.server.download(f"{self._path}/export/{format}")
+        bundle.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [name for name in archive.namelist() if not name.endswith("/")]
+            # zipfile drops ".." and leading slashes, so nothing lands outside the bundle.
+            archive.extractall(bundle)
+        return [bundle / name for name in names]
 
 
 def report_of(build: BuildDocument) -> BuildReport:

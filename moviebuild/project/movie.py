@@ -29,6 +29,7 @@ from moviebuild.project.executor import ProviderExecutor
 if TYPE_CHECKING:
     from typing import Unpack
 
+    from moviebuild.project.editor_export import EditExport
     from moviebuild.project.options import BuildOptions
     from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
     from moviebuild.project.state import Linker, MovieState
@@ -299,6 +300,15 @@ class Movie:
         from moviebuild.project.history import checkout_revision, parse_revision
 
         checkout_revision(self, parse_revision(revision), force=force)
+
+    def export_edit(
+        self, format: str, *, out_path: Path | None = None, bundle: Path | None = None
+    ) -> EditExport:
+        """The current revision for an editor: ``otio``, ``fcpxml`` or ``edl`` (docs/export.md),
+        beside ``out/``'s media, at ``out_path``, or in a ``bundle`` folder with its media."""
+        from moviebuild.project.editor_export import export_edit
+
+        return export_edit(self, format, out_path=out_path, bundle=bundle)
 
 
 def _text_artifact(graph: Graph, text_id: str) -> NodeId:

@@ -46,7 +46,9 @@ def workflow_id(ref: MovieRef, build_id: str) -> str:
 
 def summary_document(build: BuildDocument, answer: dict[str, Any]) -> BuildDocument:
     """``build`` with the workers' answer: the build's ``BuildReport`` (as ``model_dump``), or
-    the error that stopped it."""
+    the error that stopped it, or that it was cancelled before it started."""
+    if answer.get("status") == "cancelled":
+        return build.model_copy(update={"status": "cancelled", "finished": now_text()})
     if answer.get("error") is not None or "outcome" not in answer:
         return failed_document(build, str(answer.get("error") or "the build gave no report"))
     return finished_document(build, BuildReport.model_validate(answer))
@@ -180,7 +182,8 @@ class ClusterBuildBackend:
             del self._following[ref]
 
     def cancel(self, ref: MovieRef, build_id: str) -> bool:
-        """Cancel the build's workflow; its record turns ``cancelled`` at the next poll."""
+        """Cancel the build's workflow; its record turns ``cancelled`` once its worker has
+        released the movie (the build is followed, so ``running`` names it, until then)."""
         if self.running(ref) != build_id:
             return False
         asyncio.get_running_loop().run_in_executor(None, self._cancel, workflow_id(ref, build_id))
@@ -237,7 +240,15 @@ class ClusterBuildBackend:
                 except MovieBuildError as exc:  # the next poll reads on from the same line
                     log.warning("could not read the journal of build %s: %s", workflow,
                                 exc.message)
-            if found is not None and found.state == "cancelled":
+            # Cancelled only once the worker let the movie go: its calls in flight are journaled
+            # and a build posted now does not meet this one's lock.
+            if (
+                found is not None
+                and found.state == "cancelled"
+                and await asyncio.to_thread(self._released, workflow)
+            ):
+                for kind, data in await asyncio.to_thread(replay.new_events):
+                    events.append(kind, data)
                 return build.model_copy(update={"status": "cancelled", "finished": now_text()})
             if found is not None and found.state == "finished":
                 build = summary_document(build, found.answer or {})
@@ -246,6 +257,14 @@ class ClusterBuildBackend:
                     events.append(kind, data)
                 return build
             await asyncio.sleep(self.poll_s)
+
+    def _released(self, workflow: str) -> bool:
+        try:
+            return not self.cluster.holding(workflow)
+        except Exception as exc:
+            log.warning("could not ask whether build %s let its movie go (%s); asking again",
+                        workflow, exc)
+            return False
 
     def _ticket_folder(self, ref: MovieRef) -> str:
         folder = ref.folder.resolve()

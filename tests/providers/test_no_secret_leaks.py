@@ -84,7 +84,7 @@ def test_a_movie_built_on_every_network_adapter_completes_and_stores_no_key(
     monkeypatch.setenv(TIMEOUT_ENV, "30")
     caplog.set_level(logging.DEBUG)
     result = _build(movie_folder)
-    assert result.complete, result.summary()
+    assert result.complete, result.to_json()
     ran = result.ran
     assert ran["StartingImageProducer"] == 1 and ran["ImageToVideoProducer"] == 1
     assert ran["TimelineAssembler"] == 1
@@ -112,7 +112,7 @@ def test_an_engine_retry_resumes_the_prediction_instead_of_paying_again(
     replicate = all_emulators["replicate"]
     replicate.faults.add("poll", FaultKind.SERVER_ERROR)
     result = _build(movie_folder)
-    assert result.complete, result.summary()
+    assert result.complete, result.to_json()
     assert replicate.counters["submissions"] == 1
 
 
