@@ -118,6 +118,7 @@ class BuildSession:
         revision = self.store.next_revision()
         outcomes, interrupted = await run_scheduler(
             self.snapshot,
+            self.plan.identities(),
             self.store,
             self.lookup,
             revision,
@@ -131,6 +132,47 @@ class BuildSession:
         )
         return outcomes, interrupted, revision
 
+    async def drive(
+        self,
+        options: BuildOptions,
+        *,
+        in_thread: bool,
+        wrap_executor: ExecutorWrapper | None = None,
+    ) -> BuildReport:
+        """Run this session to its report, the one drive of every door: finish at once when up
+        to date, else run the stale jobs, then finish. The session is closed (its lock
+        released) however it ends. ``in_thread``: finishing (revision, ``out/``) runs in a
+        worker thread, so the loop serves other work meanwhile (servers, workers)."""
+        import asyncio
+
+        if self.up_to_date is not None:
+            outcomes, interrupted, revision = self.up_to_date, False, None
+        else:
+            try:
+                outcomes, interrupted, revision = await self.run(
+                    on_event=event_sink(options.get("on_event")),
+                    stop=options.get("stop"),
+                    clock=options.get("clock"),
+                    adapters=options.get("adapters"),
+                    retry=options.get("retry"),
+                    pools=options.get("pools"),
+                    wrap_executor=wrap_executor,
+                )
+            except BaseException:
+                self.close()
+                raise
+        if in_thread:
+            return await asyncio.to_thread(self.finish, outcomes, interrupted, revision)
+        return self.finish(outcomes, interrupted, revision)
+
+    def drive_blocking(self, options: BuildOptions) -> BuildReport:
+        """``drive`` for code without a running loop; starts none when nothing is stale."""
+        if self.up_to_date is not None:
+            return self.finish(self.up_to_date)
+        import asyncio
+
+        return asyncio.run(self.drive(options, in_thread=False))
+
     def finish(
         self,
         outcomes: Mapping[NodeId, JobOutcome],
@@ -141,8 +183,10 @@ class BuildSession:
         with self._exit:
             self.notices.extend(self.lookup.notices)
             timeline_digest = _timeline_digest(outcomes)
-            self.notices.extend(build_notices(self.snapshot, self.store, timeline_digest))
-            spent = outcomes_cost_usd(outcomes.values(), self.snapshot)
+            self.notices.extend(
+                build_notices(self.snapshot, self.plan, self.store, timeline_digest)
+            )
+            spent = outcomes_cost_usd(outcomes, self.plan, self.snapshot.moviefile)
             current, wrote = self.lookup.revision, False
             if interrupted or not matches_current(outcomes, self.lookup):
                 current = revision or self.store.next_revision()
@@ -244,28 +288,19 @@ def build_movie(
 ) -> BuildReport:
     """Build ``movie`` with ``changes`` (see ``BuildOptions``); a build with nothing to do
     starts no event loop."""
-    session = BuildSession(movie, changes, options.get("budget_usd"))
-    if session.up_to_date is not None:
-        return session.finish(session.up_to_date)
-    import asyncio
-
-    return asyncio.run(_run_and_finish(session, options, in_thread=False))
+    return BuildSession(movie, changes, options.get("budget_usd")).drive_blocking(options)
 
 
 async def build_movie_async(
     movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
-    """``build_movie`` inside a running event loop (servers, workers).
-
-    Reading the inputs, planning, writing the revision and refreshing the folder run in a worker
-    thread, so the loop keeps serving other work meanwhile; provider calls run on the loop.
-    """
+    """``build_movie`` inside a running event loop (servers, workers): reading the inputs,
+    planning, writing the revision and refreshing the folder run in a worker thread, so the
+    loop keeps serving other work meanwhile; provider calls run on the loop."""
     import asyncio
 
     session = await asyncio.to_thread(BuildSession, movie, changes, options.get("budget_usd"))
-    if session.up_to_date is not None:
-        return await asyncio.to_thread(session.finish, session.up_to_date)
-    return await _run_and_finish(session, options, in_thread=True)
+    return await session.drive(options, in_thread=True)
 
 
 def event_sink(on_event: EventCallback | None) -> EventSink:
@@ -277,25 +312,3 @@ def event_sink(on_event: EventCallback | None) -> EventSink:
         on_event(from_engine(event))
 
     return sink
-
-
-async def _run_and_finish(
-    session: BuildSession, options: BuildOptions, *, in_thread: bool
-) -> BuildReport:
-    import asyncio
-
-    try:
-        outcomes, interrupted, revision = await session.run(
-            on_event=event_sink(options.get("on_event")),
-            stop=options.get("stop"),
-            clock=options.get("clock"),
-            adapters=options.get("adapters"),
-            retry=options.get("retry"),
-            pools=options.get("pools"),
-        )
-    except BaseException:
-        session.close()
-        raise
-    if in_thread:
-        return await asyncio.to_thread(session.finish, outcomes, interrupted, revision)
-    return session.finish(outcomes, interrupted, revision)
