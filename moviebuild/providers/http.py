@@ -45,6 +45,12 @@ DEFAULT_TIMEOUT_S = 300.0
 #: The whole of one exchange (connect to last byte), so a drip-fed body cannot hold a build.
 DEADLINE_ENV = "MOVIEBUILD_HTTP_DEADLINE_S"
 DEFAULT_DEADLINE_S = 900.0
+#: A body slower than this on average (bytes per second, once the window below has passed) is
+#: given up on as a transient failure, so a slow drip is cut in seconds, not at the deadline.
+MIN_RATE_ENV = "MOVIEBUILD_HTTP_MIN_RATE_BPS"
+DEFAULT_MIN_RATE_BPS = 4096.0
+RATE_WINDOW_ENV = "MOVIEBUILD_HTTP_RATE_WINDOW_S"
+DEFAULT_RATE_WINDOW_S = 30.0
 MAX_DOWNLOAD_BYTES: dict[str, int] = {"image": 50 << 20, "audio": 50 << 20, "video": 200 << 20}
 #: An API answer (JSON) larger than this is refused; image APIs answering base64 get more.
 MAX_JSON_BYTES = 8 << 20
@@ -87,6 +93,8 @@ class ProviderSession:
         self._key = key
         self._auth = endpoint.auth_headers(key)
         self.deadline_s = env_float(DEADLINE_ENV, DEFAULT_DEADLINE_S)
+        self.min_rate_bps = env_float(MIN_RATE_ENV, DEFAULT_MIN_RATE_BPS)
+        self.rate_window_s = env_float(RATE_WINDOW_ENV, DEFAULT_RATE_WINDOW_S)
         self.transient = TransientRetry(base_delay_s=env_float(POLL_INTERVAL_ENV, 1.0))
         self.allow_loopback = loopback_allowed()
         self._session: aiohttp.ClientSession | None = None
@@ -202,16 +210,38 @@ class ProviderSession:
         return reply
 
     async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str) -> bytes:
-        """The body, refused as soon as it is known to exceed ``cap`` bytes."""
-        if int(response.headers.get("content-length") or 0) > cap:
+        """The body, refused as soon as it is known to exceed ``cap`` bytes, and given up on
+        (retryable) when it arrives slower than ``min_rate_bps`` on average once
+        ``rate_window_s`` has passed: each read must end by the time the bytes so far (plus
+        one) are due at that rate."""
+        length = response.headers.get("content-length") or "0"
+        if length.isascii() and length.isdigit() and int(length) > cap:
             raise self._too_big(url, cap)
-        chunks, size = [], 0
-        async for chunk in response.content.iter_chunked(1 << 16):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            due = start + max(self.rate_window_s, (size + 1) / self.min_rate_bps)
+            try:
+                async with asyncio.timeout_at(due):
+                    chunk = await response.content.readany()
+            except TimeoutError:
+                raise self._too_slow(url, size, loop.time() - start) from None
+            if not chunk:
+                return b"".join(chunks)
             size += len(chunk)
             if size > cap:
                 raise self._too_big(url, cap)
             chunks.append(chunk)
-        return b"".join(chunks)
+
+    def _too_slow(self, url: str, size: int, elapsed_s: float) -> ProviderError:
+        return self.error(
+            f"{display_url(url)} sent {size} bytes in {elapsed_s:.0f} s, slower than "
+            f"{self.min_rate_bps:g} bytes/s", retryable=True,
+            hint=f"the provider or the network is stalling; lower {MIN_RATE_ENV} or raise "
+                 f"{RATE_WINDOW_ENV} if this connection is really this slow",
+        )
 
     def transport_error(self, exc: BaseException, url: str) -> ProviderError:
         """Timeouts and dropped or refused connections are worth another attempt."""
