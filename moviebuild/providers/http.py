@@ -138,10 +138,12 @@ class ProviderSession:
             hint=self.scrub(hint) if hint else None,
         )
 
-    def refused(self, message: str, prompt: str | None,
-                reply: Reply | None = None) -> ProviderError:
-        """The provider will not do this with this prompt: the user must edit it."""
-        return self.error(message, retryable=False, reply=reply, hint=_edit_hint(prompt))
+    def refused(self, message: str, prompt: str | None, reply: Reply | None = None,
+                suggestion: str | None = None) -> ProviderError:
+        """The provider will not do this with this prompt: the user must edit it (the hint
+        quotes the provider's suggested rewording when it gave one)."""
+        return self.error(message, retryable=False, reply=reply,
+                          hint=_edit_hint(prompt, suggestion))
 
     def unexpected(self, reply: Reply, what: str) -> ProviderError:
         return self.error(f"unexpected answer from {display_url(reply.url)}: {what}",
@@ -262,7 +264,7 @@ class ProviderSession:
         verdict = classify_reply(reply, provider=self.endpoint.name,
                                  key_env=self.endpoint.key_env)
         if verdict.refusal:
-            return self.refused(verdict.message, prompt, reply)
+            return self.refused(verdict.message, prompt, reply, verdict.suggestion)
         return self.error(verdict.message, retryable=verdict.retryable, reply=reply,
                           retry_after_s=verdict.retry_after_s, hint=verdict.hint)
 
@@ -362,12 +364,13 @@ def _safe_cause(exc: BaseException) -> BaseException | None:
     return None if isinstance(exc, aiohttp.ClientResponseError) else exc
 
 
-def _edit_hint(prompt: str | None) -> str:
+def _edit_hint(prompt: str | None, suggestion: str | None = None) -> str:
     quoted = quote_prompt(prompt)
+    offer = f'; the provider suggests instead: "{quote_prompt(suggestion)}"' if suggestion else ""
     if not quoted:
-        return "check the request's settings (model, params) in the Moviefile"
+        return "check the request's settings (model, params) in the Moviefile" + offer
     return (f'edit this prompt (under prompts/ or in the Moviefile), or the model settings if '
-            f'the message names one, and build again: "{quoted}"')
+            f'the message names one, and build again: "{quoted}"{offer}')
 
 
 async def check_reachable(endpoint: ProviderEndpoint, *, timeout_s: float = 3.0) -> dict[str, str]:
