@@ -45,8 +45,8 @@ DEFAULT_TIMEOUT_S = 300.0
 #: The whole of one exchange (connect to last byte), so a drip-fed body cannot hold a build.
 DEADLINE_ENV = "MOVIEBUILD_HTTP_DEADLINE_S"
 DEFAULT_DEADLINE_S = 900.0
-#: A body slower than this on average (bytes per second, once the window below has passed) is
-#: given up on as a transient failure, so a slow drip is cut in seconds, not at the deadline.
+#: A download slower than this on average (bytes per second, once the window below has passed)
+#: is given up on as a transient failure, so a slow drip is cut in seconds, not at the deadline.
 MIN_RATE_ENV = "MOVIEBUILD_HTTP_MIN_RATE_BPS"
 DEFAULT_MIN_RATE_BPS = 4096.0
 RATE_WINDOW_ENV = "MOVIEBUILD_HTTP_RATE_WINDOW_S"
@@ -211,11 +211,13 @@ class ProviderSession:
             raise self.classify(reply, prompt)
         return reply
 
-    async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str) -> bytes:
-        """The body, refused as soon as it is known to exceed ``cap`` bytes, and given up on
-        (retryable) when it arrives slower than ``min_rate_bps`` on average once
-        ``rate_window_s`` has passed: each read must end by the time the bytes so far (plus
-        one) are due at that rate."""
+    async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str, *,
+                           min_rate: bool = False) -> bytes:
+        """The body, refused as soon as it is known to exceed ``cap`` bytes. With ``min_rate``
+        (downloads of media already made) it is given up on (retryable) when it arrives slower
+        than ``min_rate_bps`` on average once ``rate_window_s`` has passed: each read must end
+        by the time the bytes so far (plus one) are due at that rate. An API answer is not held
+        to it: a paid call's body may start only when the provider has finished its work."""
         length = response.headers.get("content-length") or "0"
         if length.isascii() and length.isdigit() and int(length) > cap:
             raise self._too_big(url, cap)
@@ -226,7 +228,7 @@ class ProviderSession:
         while True:
             due = start + max(self.rate_window_s, (size + 1) / self.min_rate_bps)
             try:
-                async with asyncio.timeout_at(due):
+                async with asyncio.timeout_at(due if min_rate else None):
                     chunk = await response.content.readany()
             except TimeoutError:
                 raise self._too_slow(url, size, loop.time() - start) from None
@@ -296,7 +298,7 @@ class ProviderSession:
                             body = await response.content.read(4096)
                             raise self.classify(Reply(response.status, headers, body, hop), None)
                         self._check_type(headers.get("content-type", ""), kind, hop)
-                        return await self._read_capped(response, cap, hop)
+                        return await self._read_capped(response, cap, hop, min_rate=True)
         except RefusedAddress as exc:
             raise self.error(f"refusing to download {display_url(hop)}: {exc}",
                              retryable=False) from None
