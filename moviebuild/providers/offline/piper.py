@@ -26,9 +26,9 @@ _PHONEMIZE_LOCK = threading.Lock()
 """Piper phonemizes through espeak-ng, whose state is global."""
 _LOAD_LOCK = threading.Lock()
 _NOISE_OP = "RandomNormalLike"
-_NOISE_BLOCK = 1 << 16
-"""Noise is drawn in blocks of this many values, so a call's noise does not depend on how
-much another call needed."""
+_NOISE_PER_ID = (4_096, 65_536)
+"""Noise values drawn per phoneme id: enough for 21 frames of 192 channels (0.25 s a phoneme),
+then, if the model asks for more, for 341 frames (piper's longest pause is well under that)."""
 # Phonemes that are not part of a word: sentence start and end, and punctuation.
 _NOT_SPOKEN = frozenset("^$_,.!?;:—–-…\"'()«»¡¿")
 # Marks that belong to a word but are no sound of their own (stress, length, palatalisation).
@@ -100,17 +100,16 @@ def piper_speak(
     import numpy as np
 
     voice, noise = _loaded(model)
-    rng = np.random.default_rng(seed)
     pcm: list[bytes] = []
     chunks = []
     try:
         with _PHONEMIZE_LOCK:
             sentence_phonemes = voice.phonemize(text)
-        for phonemes in sentence_phonemes:
+        for number, phonemes in enumerate(sentence_phonemes):
             if not phonemes:
                 continue
             ids = voice.phonemes_to_ids(phonemes)
-            audio, samples_per_id = _run(voice, noise, rng, ids, length_scale, speaker)
+            audio, samples_per_id = _run(voice, noise, (seed, number), ids, length_scale, speaker)
             data = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
             pcm.append(data)
             chunks.append(_alignments(voice, phonemes, ids, samples_per_id, len(data) // 2))
@@ -125,12 +124,15 @@ def piper_speak(
 
 
 def _run(
-    voice: Any, noise: list[str], rng: Any, ids: list[int], length_scale: float,
+    voice: Any, noise: list[str], seed: tuple[int, int], ids: list[int], length_scale: float,
     speaker: int | None,
 ) -> tuple[Any, Any]:
     """Audio (peak-normalised, as piper does) and samples per phoneme id for one sentence, as
-    piper's phoneme_ids_to_audio computes them, with this call's noise fed in."""
+    piper's phoneme_ids_to_audio computes them, with the sentence's noise fed in: drawn from a
+    generator seeded by the take and the sentence's number (again, and more of it, in the rare
+    case that the model needs more than the first draw)."""
     import numpy as np
+    import onnxruntime
 
     config = voice.config
     feeds = {
@@ -142,11 +144,16 @@ def _run(
     }
     if config.num_speakers > 1:
         feeds["sid"] = np.array([speaker or 0], dtype=np.int64)
-    # Enough noise for the most frames piper could make from these ids, drawn in whole blocks.
-    blocks = -(-len(ids) * 192 * 64 // _NOISE_BLOCK)
-    for name in noise:
-        feeds[name] = rng.standard_normal(blocks * _NOISE_BLOCK, dtype=np.float32)
-    result = voice.session.run(None, feeds)
+    for per_id in _NOISE_PER_ID:
+        rng = np.random.default_rng(seed)
+        for name in noise:
+            feeds[name] = rng.standard_normal(len(ids) * per_id, dtype=np.float32)
+        try:
+            result = voice.session.run(None, feeds)
+            break
+        except onnxruntime.capi.onnxruntime_pybind11_state.Fail:  # the noise was too short
+            if per_id == _NOISE_PER_ID[-1]:
+                raise
     audio = result[0].squeeze()
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     audio = audio / peak if peak >= 1e-8 else np.zeros_like(audio)
@@ -192,6 +199,7 @@ def _loaded_cached(model: PiperModel) -> tuple[Any, list[str]]:
     # count keeps every sum in the same order in every process.
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    options.log_severity_level = 4  # a noise draw too short is retried, not an error to print
     session = onnxruntime.InferenceSession(
         graph.SerializeToString(), sess_options=options, providers=["CPUExecutionProvider"]
     )
