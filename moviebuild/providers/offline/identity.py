@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from moviebuild.config.enums import Role
 
-TEXT_WRITER_VERSION = 2
-"""offline/text.py: 2 varies the closing sentence of each segment."""
+TEXT_WRITER_VERSION = 3
+"""offline/text.py: 2 varies the closing sentence of each segment. 3 writes Spanish, German,
+French and Japanese scripts in their language."""
 IMAGE_DRAWING_VERSION = 2
 """offline/image.py: 2 draws a storyboard card (headline in the title-safe area, no prompt band)."""
 VIDEO_VERSION = 2
