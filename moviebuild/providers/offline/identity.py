@@ -7,6 +7,8 @@ so computing keys stays cheap.
 
 from __future__ import annotations
 
+from typing import Any
+
 from moviebuild.config.enums import Role
 
 TEXT_WRITER_VERSION = 3
@@ -46,9 +48,14 @@ def offline_implementation(role: Role, *, language: str, voice: str) -> dict[str
     return found
 
 
-def offline_engines(language: str = "en") -> dict[str, str | None]:
+OFFLINE_LANGUAGES = ("en", "es", "de", "fr", "ja")
+"""The languages the offline voices are meant to speak (``moviebuild doctor`` lists each)."""
+
+
+def offline_engines(language: str = "en") -> dict[str, Any]:
     """The programs the offline provider uses on this machine, for ``moviebuild doctor``: the
-    speech engine for ``language`` and its voice model, and ffmpeg's path and version."""
+    speech engine for ``language`` and its voice model, the engine and voice model for each of
+    OFFLINE_LANGUAGES (``speech_by_language``), and ffmpeg's path and version."""
     from moviebuild.errors import MediaError
     from moviebuild.media.ffmpeg import find_ffmpeg, run_ffmpeg
     from moviebuild.providers.offline.speech import speech_implementation
@@ -60,9 +67,16 @@ def offline_engines(language: str = "en") -> dict[str, str | None]:
         version = version.splitlines()[0].split(" Copyright")[0] if version else None
     except MediaError:
         ffmpeg = version = None
+    by_language = {}
+    for code in OFFLINE_LANGUAGES:
+        found = speech_implementation(language=code, voice="narrator")
+        by_language[code] = " ".join(
+            part for part in (found["speech engine"], found.get("voice model")) if part
+        )
     return {
         "speech_engine": speech["speech engine"],
         "voice_model": speech.get("voice model"),
+        "speech_by_language": by_language,
         "ffmpeg": ffmpeg,
         "ffmpeg_version": version,
     }
