@@ -227,6 +227,10 @@ class Scheduler:
             outcome.attempts += 1
             await pool.acquire(self.priority[job.id])
             try:
+                if self.stop.is_set():
+                    # Stopped while this job waited for its slot (Ctrl-C, a failed store
+                    # write): no new call starts; the scheduler cancels this task as it ends.
+                    await asyncio.get_running_loop().create_future()
                 if outcome.attempts == 1:
                     self.recorder.job_started(job, fingerprint.key)
                     request = JobRequest(
