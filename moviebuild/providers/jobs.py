@@ -81,6 +81,24 @@ class RemoteJobs:
         if durably:
             context.remember({"provider": self.provider})
 
+    def creating(self, context: CallContext, fingerprint: str) -> None:
+        """Journal that a create of ``fingerprint`` is about to be sent: if its answer is lost
+        (a crash, a worker taken for dead), the next run looks for the job it made before
+        paying for another."""
+        context.remember({"provider": self.provider, "creating": time.time(),
+                          "fingerprint": fingerprint})
+
+    def created_since(self, context: CallContext, fingerprint: str) -> float | None:
+        """When an earlier run sent a create of ``fingerprint`` whose job id it never
+        journaled (Unix time), if it did."""
+        data = context.recall
+        if data.get("provider", self.provider) != self.provider or data.get("prediction_id"):
+            return None
+        if data.get("fingerprint") != fingerprint:
+            return None
+        sent = data.get("creating")
+        return float(sent) if isinstance(sent, int | float) else None
+
 
 async def poll_until_done(
     poll: Callable[[], Awaitable[T | None]],
