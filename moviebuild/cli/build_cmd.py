@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -34,21 +35,61 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+#: Seconds a build may take to stop after Ctrl-C or SIGTERM (MOVIEBUILD_STOP_GRACE_S).
+STOP_GRACE_S = 10.0
+
+
+def stop_grace_s() -> float:
+    text = os.environ.get("MOVIEBUILD_STOP_GRACE_S", "").strip()
+    try:
+        value = float(text) if text else STOP_GRACE_S
+    except ValueError:
+        raise ConfigError(f"MOVIEBUILD_STOP_GRACE_S={text!r} is not a number of seconds") from None
+    return value if 0 <= value < float("inf") else STOP_GRACE_S
+
+
+def _exit_now(why: str) -> None:
+    """Leave at once, the way a kill would: the journal keeps every finished job, a temp file
+    or the lock left behind is cleaned up or taken over by the next build."""
+    sys.stderr.write(
+        f"error: {why}; exited without waiting\n"
+        "hint: finished work is kept in the journal; run moviebuild again to continue\n"
+    )
+    sys.stderr.flush()
+    os._exit(130)
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by Ctrl-C or SIGTERM while the block runs (the build then stops new calls)."""
+    """An event set by Ctrl-C or SIGTERM while the block runs (the build then stops new calls).
+
+    The build has ``MOVIEBUILD_STOP_GRACE_S`` (10 s) to stop; a build still waiting then (on a
+    store or a server that does not answer) exits 130 anyway, as does a second signal.
+    """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
+    grace_s = stop_grace_s()
+    timers: list[threading.Timer] = []
 
     def handle(_signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            _exit_now("stopped again before the build had stopped")
         stop.set()
+        timer = threading.Timer(
+            grace_s, _exit_now, (f"the build did not stop within {grace_s:g} s of the signal",)
+        )
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop
     finally:
+        for timer in timers:
+            timer.cancel()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 

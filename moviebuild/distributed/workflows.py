@@ -110,13 +110,22 @@ async def build_workflow(request: dict[str, Any]) -> dict[str, Any]:
 async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     ticket = JobTicket.from_json(request)
     started = time.monotonic()
-    refusal = await asyncio.to_thread(_refusal, ticket)
+    incarnation = process.fence.incarnation if process.fence is not None else 0
+    refusal = await asyncio.to_thread(_refusal, ticket, incarnation)
     if refusal is not None:
         log.info("job %s not started: %s", ticket.job, refusal)
         return JobAnswer(error=refusal, not_started=True).to_json()
+
+    async def ready() -> None:
+        # Checked again just before the provider is called (after reading the inputs), with
+        # no thread hop between the check and the call: a pause in between is all it misses.
+        fence = process.fence
+        while fence is not None and not fence.holds(incarnation):
+            await asyncio.to_thread(fence.wait, incarnation, f"calling {ticket.job}")
+
     process.jobs_running += 1
     try:
-        answer = await run_ticket(ticket)
+        answer = await run_ticket(ticket, ready)
     finally:
         process.jobs_running -= 1
         process.jobs_done += 1
@@ -128,14 +137,14 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     return answer.to_json()
 
 
-def _refusal(ticket: JobTicket) -> str | None:
+def _refusal(ticket: JobTicket, incarnation: int) -> str | None:
     """Why the call of ``ticket`` must not start, if it must not: this worker was taken for
     dead, its build was cancelled, or its build no longer holds the movie."""
     fence, leases, dispatcher = process.fence, process.leases, process.dispatcher
     if fence is None or leases is None or dispatcher is None or not ticket.build_id:
         return None  # a ticket from an older release: no lease to check
     try:
-        fence.wait(fence.incarnation, f"calling {ticket.job}")
+        fence.wait(incarnation, f"calling {ticket.job}")
     except LeaseLost as exc:
         return exc.message
     if _cancelled(dispatcher, ticket.build_id):
