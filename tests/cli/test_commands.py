@@ -159,3 +159,22 @@ def test_checkout_refuses_edits_no_revision_has_built(movie_folder: MovieFactory
     assert forced.exit_code == 0, forced.output
     assert "voice: alice" in (folder / "Moviefile.yaml").read_text()
     assert "my own picture" not in (folder / "prompts" / "segment-02" / "image-1.txt").read_text()
+
+
+def test_redo_says_when_it_also_builds_pending_edits(movie_folder: MovieFactory) -> None:
+    folder = movie_folder()
+    run_build(folder)
+    quiet = invoke("-C", str(folder), "redo", "TextToImageProducer[1][1]", "--json")
+    assert quiet.exit_code == 0, quiet.output
+    assert "pending" not in quiet.stderr
+    (folder / "prompts" / "segment-03" / "image-2.txt").write_text("a red lighthouse\n")
+    redone = invoke("-C", str(folder), "redo", "TextToImageProducer[1][1]", "--json")
+    assert redone.exit_code == 0, redone.output
+    assert redone.stderr.startswith(
+        "redo also builds what is pending: 2 jobs "
+        "(override: SegmentImagePrompt[3][2], upstream-will-change)"
+    )
+    report = json.loads(redone.stdout)
+    assert {job["id"] for job in report["jobs"]} >= {
+        "TextToImageProducer[1][1]", "TextToImageProducer[3][2]"
+    }
