@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import ConfigError, StoreError
@@ -12,6 +12,9 @@ from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
+
+if TYPE_CHECKING:
+    from moviebuild.project.revision_changes import RevisionChanges
 from moviebuild.store.gc import (
     delete_blobs,
     delete_temp_files,
@@ -40,12 +43,18 @@ def parse_revision(text: int | str) -> int:
 
 
 def revision_log(movie: Movie) -> list[RevisionEntry]:
+    """Every revision, oldest first, with what changed since the one before it."""
+    from moviebuild.project.revision_changes import revision_changes
+
     with _require_store(movie) as store:
         head = store.read_head()
         entries = []
+        previous: RevisionRecord | None = None
         for rev in store.list_revisions():
             record = read_revision(store, rev)
             summary = record.summary
+            changes = revision_changes(None, previous, record).summary()
+            previous = record
             entries.append(
                 RevisionEntry(
                     revision=rev,
@@ -59,6 +68,7 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
                     blocked=len(summary.blocked),
                     interrupted=record.interrupted,
                     spent_usd=summary.cost_usd,
+                    changes=changes,
                 )
             )
     return entries
@@ -95,6 +105,15 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
         "overrides": overrides,
         "artifacts": artifacts,
     }
+
+
+def describe_diff(movie: Movie, first: int | str, second: int | str) -> RevisionChanges:
+    """What ``second`` changed since ``first``, as people read it (see revision_changes.py)."""
+    from moviebuild.project.revision_changes import revision_changes
+
+    with _require_store(movie) as store:
+        old, new = _revision(store, parse_revision(first)), _revision(store, parse_revision(second))
+        return revision_changes(store, old, new)
 
 
 def _revision(store: Store, rev: int) -> RevisionRecord:
