@@ -83,12 +83,14 @@ class RemoteServer:
             data: bytes = response.read()
         return data
 
-    def events(self, movie_id: str, after: int = 0) -> Iterator[BuildEvent]:
-        """The movie's events after ``after``, as they happen (an endless stream); events of a
-        type this version does not know are left out."""
+    def events(
+        self, movie_id: str, after: int = 0, *, build: str | None = None
+    ) -> Iterator[BuildEvent]:
+        """The movie's events after ``after`` (only ``build``'s, when given), as they happen
+        (an endless stream); events of a type this version does not know are left out."""
         from moviebuild.project.events import read_event
 
-        path = f"/v1/movies/{movie_id}/events"
+        path = f"/v1/movies/{movie_id}/events" + (f"?build={build}" if build else "")
         with self._open("GET", path, None, {"Last-Event-ID": str(after)}) as response:
             for raw in response:
                 line = raw.decode("utf-8").rstrip("\n")
@@ -173,9 +175,7 @@ class RemoteMovie:
         self, build_id: str, after: int = 0, on_event: EventCallback | None = None
     ) -> BuildDocument:
         """Follow the events until ``build_id`` finishes; returns the server's record of it."""
-        for event in self.server.events(self.id, after):
-            if event.build != build_id:
-                continue
+        for event in self.server.events(self.id, after, build=build_id):
             if on_event is not None:
                 on_event(event)
             if event.type == "build-finished":

@@ -87,6 +87,10 @@ _QUERY: dict[str, list[dict[str, Any]]] = {
                                                               "pattern": "^[0-9]{1,11}$"}},
         {"name": "until", "in": "query", "schema": {"type": "string",
                                                     "enum": ["build-finished"]}},
+        {"name": "build", "in": "query", "schema": {"type": "string",
+                                                    "pattern": "^b[0-9]{1,9}$"}},
+        {"name": "after", "in": "query", "schema": {"type": "string",
+                                                    "pattern": "^[0-9]{1,11}$"}},
     ],
     "/v1/assets/{tenant}/{movie}/{digest}": [
         {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"}},
