@@ -3,10 +3,10 @@ job workflow on the queue of its provider pool, and its answer comes back by dig
 
 The build's own scheduler still decides every job (the key re-derived from its inputs' actual
 bytes, so early cutoff holds), admits it through the movie's pools, journals its start and end and
-retries 429/5xx: a retry is a new job workflow, so the queue's limiter counts it. Internal jobs
-(the timeline) run in the build's process. A call's workflow id is the build's id, the job, its
-key and the attempt, so a build that runs again after a crash attaches to the calls it started
-instead of paying for them again.
+retries 429/5xx: a retry is a new job workflow, so the queue's limiter counts it. Local jobs
+(the timeline, offline engines) run in the build's process, in the worker's local slots. A
+call's workflow id is the build's id, the job, its key and the attempt, so a build that runs again
+after a crash attaches to the calls it started instead of paying for them again.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
-from moviebuild.distributed.queues import pool_queue
+from moviebuild.distributed.limits import LOCAL_ADAPTERS, ClusterLimits
+from moviebuild.distributed.local import LocalSlots, default_slots
+from moviebuild.distributed.queues import pool_queue, tenant_of
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
@@ -42,9 +44,14 @@ class Dispatcher:
     every call this process waits on (one query per interval, not one per call); builds await
     from their own event loops."""
 
-    def __init__(self, client: DBOSClient, settings: ClusterSettings) -> None:
+    def __init__(
+        self, client: DBOSClient, settings: ClusterSettings, local_slots: int | None = None
+    ) -> None:
         self.client = client
         self.settings = settings
+        #: The operator's limits as this worker last read them (``upkeep`` refreshes them).
+        self.limits = ClusterLimits()
+        self.local = LocalSlots(local_slots or default_slots())
         self._lock = threading.Lock()
         self._waiting: dict[str, list[Future[JobAnswer]]] = {}
         self._wake = threading.Event()
@@ -54,9 +61,16 @@ class Dispatcher:
         )
         self._poller.start()
 
-    async def call(self, ticket: JobTicket, workflow_id: str, queue: str) -> JobAnswer:
+    def use_limits(self, limits: ClusterLimits) -> None:
+        """Route the next calls by ``limits`` (the operator's, as ``upkeep`` last read them)."""
+        self.limits = limits
+
+    async def call(
+        self, ticket: JobTicket, workflow_id: str, queue: str, tenant: str
+    ) -> JobAnswer:
         options: EnqueueOptions = {
             "queue_name": queue,
+            "queue_partition_key": tenant,
             "workflow_name": JOB_WORKFLOW,
             "workflow_id": workflow_id,
             "app_version": self.settings.version,
@@ -144,15 +158,20 @@ class DispatchingExecutor:
 
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         job = request.job
-        if job.role is Role.INTERNAL or request.key is None:
-            return await self.inner.execute(request)
+        identity = self.identity(job)
+        if job.role is Role.INTERNAL or request.key is None or identity.adapter in LOCAL_ADAPTERS:
+            # Local work (offline engines, the timeline) runs here, in this worker's slots.
+            async with self.dispatcher.local.slot():
+                return await self.inner.execute(request)
         self._attempts[job.id] += 1
-        queue = pool_queue(self.identity(job).pool)
+        # The operator's pools decide the queue (the Moviefile's pool names only its own
+        # build's admission), and the build's tenant is the queue partition (fair share).
+        queue = pool_queue(self.dispatcher.limits.pool_for(identity.adapter, job.role))
         ticket = await asyncio.to_thread(
             make_ticket, request, self.inner.moviefile, self.store, self.revision
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
-        answer = await self.dispatcher.call(ticket, workflow_id, queue)
+        answer = await self.dispatcher.call(ticket, workflow_id, queue, tenant_of(self.build_id))
         answer.raise_error()
         return await asyncio.to_thread(self._read_outputs, answer)
 

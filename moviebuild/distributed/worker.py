@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("moviebuild.worker")
 
+#: Connections of a worker's dispatcher (enqueuing calls, polling for their answers).
+DISPATCH_CONNECTIONS = 2
+
 
 @dataclass
 class Worker:
@@ -32,6 +35,7 @@ class Worker:
     executor_id: str = ""
     grace_s: float = 30.0
     root: Path | None = None
+    local_slots: int | None = None
 
     def __post_init__(self) -> None:
         self.executor_id = self.executor_id or f"worker-{uuid.uuid4().hex[:12]}"
@@ -43,7 +47,8 @@ class Worker:
         runtime.import_dbos()
         from moviebuild.distributed.dispatch import Dispatcher
         from moviebuild.distributed.heartbeat import WorkerTable
-        from moviebuild.distributed.queues import ensure_build_queue, register_default_pools
+        from moviebuild.distributed.queues import ensure_build_queue
+        from moviebuild.distributed.upkeep import Upkeep
         from moviebuild.distributed.workflows import process
 
         settings = self.settings
@@ -58,10 +63,18 @@ class Worker:
         table = await loop.run_in_executor(beats, WorkerTable, settings.database_url)
         await loop.run_in_executor(beats, table.join, self.executor_id, settings.version)
         runtime.launch(settings, self.executor_id)
-        process.dispatcher = Dispatcher(runtime.make_client(settings), settings)
+        # The dispatcher's own connections: enqueuing calls and the one thread that polls for
+        # their answers.
+        dispatcher = Dispatcher(
+            runtime.make_client(settings, DISPATCH_CONNECTIONS), settings, self.local_slots
+        )
+        process.dispatcher = dispatcher
         process.root = self.root
         await ensure_build_queue(settings.poll_interval_s)
-        await asyncio.to_thread(register_default_pools, settings.poll_interval_s)
+        # The operator's limits, applied to the pool queues now and re-read every few seconds.
+        upkeep = Upkeep(settings, self.executor_id, dispatcher.use_limits, dispatcher.client)
+        await asyncio.to_thread(upkeep.sync)
+        upkeep.start()
         log.info("worker %s up (version %s)", self.executor_id, settings.version)
         try:
             while not stop.is_set():
@@ -75,6 +88,7 @@ class Worker:
             await loop.run_in_executor(beats, runtime.shutdown, self.grace_s)
             beating.cancel()
         finally:
+            upkeep.stop()
             process.dispatcher.close()
             await loop.run_in_executor(beats, self._beat, table, "stopped")
             table.close()

@@ -24,7 +24,6 @@ from dbos import DBOS
 
 from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
 from moviebuild.distributed.job import JobTicket, run_ticket
-from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import ConfigError, MovieBuildError
@@ -198,9 +197,6 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
             return DispatchingExecutor(executor, store, rev, build_id, dispatcher)
 
         try:
-            register_plan_pools(
-                session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
-            )
             async def run_until_cancelled() -> tuple[dict[NodeId, JobOutcome], bool, int]:
                 stop = asyncio.Event()
                 watching = asyncio.create_task(_watch_cancel(build_id, dispatcher, stop))

@@ -25,6 +25,7 @@ from tests.distributed.cluster import (
     create_database,
     final_jobs,
     job_lines,
+    set_limit,
     write_movie,
 )
 
@@ -43,6 +44,7 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
     postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = create_database(postgres_server)
+    set_limit(database, "replicate", 2, 30)  # the operator's; the Moviefiles ask the same
     root, local = tmp_path / "movies", tmp_path / "local"
     for number in range(MOVIES):
         write_movie(root / f"m{number}", number, providers=PROVIDERS, limits=LIMITS)
