@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
-from moviebuild.distributed.limits import LOCAL_ADAPTERS, ClusterLimits
+from moviebuild.distributed.limits import LOCAL_ADAPTERS
 from moviebuild.distributed.local import LocalSlots, default_slots
-from moviebuild.distributed.queues import pool_queue, tenant_of
+from moviebuild.distributed.queues import PoolQueues, tenant_of
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
@@ -49,8 +49,8 @@ class Dispatcher:
     ) -> None:
         self.client = client
         self.settings = settings
-        #: The operator's limits as this worker last read them (``upkeep`` refreshes them).
-        self.limits = ClusterLimits()
+        #: The pool queues, routed by the operator's limits (``upkeep`` refreshes them).
+        self.queues = PoolQueues(settings.poll_interval_s)
         self.local = LocalSlots(local_slots or default_slots())
         self._lock = threading.Lock()
         self._waiting: dict[str, list[Future[JobAnswer]]] = {}
@@ -60,10 +60,6 @@ class Dispatcher:
             target=self._poll, name="moviebuild-answers", daemon=True
         )
         self._poller.start()
-
-    def use_limits(self, limits: ClusterLimits) -> None:
-        """Route the next calls by ``limits`` (the operator's, as ``upkeep`` last read them)."""
-        self.limits = limits
 
     async def call(
         self, ticket: JobTicket, workflow_id: str, queue: str, tenant: str
@@ -166,7 +162,9 @@ class DispatchingExecutor:
         self._attempts[job.id] += 1
         # The operator's pools decide the queue (the Moviefile's pool names only its own
         # build's admission), and the build's tenant is the queue partition (fair share).
-        queue = pool_queue(self.dispatcher.limits.pool_for(identity.adapter, job.role))
+        queue = await asyncio.to_thread(
+            self.dispatcher.queues.queue_for, identity.adapter, job.role
+        )
         ticket = await asyncio.to_thread(
             make_ticket, request, self.inner.moviefile, self.store, self.revision
         )

@@ -118,17 +118,19 @@ class ClusterLimits:
         specific = f"{adapter}:{role.value}"
         return specific if specific in self.operator else adapter
 
+    def limits_of(self, pool: str) -> PoolLimits:
+        """``pool``'s limits in force: the operator's, else the adapter's default."""
+        found = self.operator.get(pool)
+        if found is not None:
+            return found
+        spec = default_limits(pool)
+        return PoolLimits(pool, spec.concurrent, spec.requests_per_minute, "default")
+
     def pools(self) -> list[PoolLimits]:
-        """Every pool with a queue: each account adapter (default limits unless set) and each
-        ``adapter:role`` the operator set."""
-        found = dict(self.operator)
-        for adapter in ACCOUNT_ADAPTERS:
-            if adapter not in found:
-                spec = default_limits(adapter)
-                found[adapter] = PoolLimits(
-                    adapter, spec.concurrent, spec.requests_per_minute, "default"
-                )
-        return [found[name] for name in sorted(found)]
+        """Every pool a call can go to: each account adapter (default limits unless set) and
+        each ``adapter:role`` the operator set."""
+        names = set(self.operator) | set(ACCOUNT_ADAPTERS)
+        return [self.limits_of(name) for name in sorted(names)]
 
 
 class LimitsTable:

@@ -4,8 +4,10 @@ limits hold across every worker together; and the queue of builds, which any wor
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from moviebuild.config.enums import Role
 from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 
 BUILD_QUEUE = "moviebuild-builds"
@@ -49,28 +51,57 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
     await DBOS.register_queue_async(BUILD_QUEUE, polling_interval_sec=poll_interval_s)
 
 
-def apply_limits(
-    limits: ClusterLimits, poll_interval_s: float, applied: dict[str, PoolLimits]
-) -> list[str]:
-    """Register each pool's queue with the limits in force where they differ from ``applied``
-    (what this process registered last, updated in place); the pools changed.
+class PoolQueues:
+    """The pool queues of this process, registered with the limits in force.
 
+    A pool's queue is registered the first time a build of this process calls the pool (so a
+    worker polls only the queues in use, not one per adapter it knows), and again whenever the
+    operator's limits change; every pool the operator set is kept current by every worker.
     Queues live in the database and every worker reloads a queue's row on each poll, so one
-    registration reaches every worker. Only the operator's table (or the defaults) decides:
-    no Moviefile registers a queue."""
-    from dbos import DBOS
+    registration reaches every worker. Only the operator's table (or the defaults) decides: no
+    Moviefile registers a queue.
+    """
 
-    changed = []
-    for pool in limits.pools():
-        name = pool_queue(pool.pool)
-        known = applied.get(name)
+    def __init__(self, poll_interval_s: float) -> None:
+        self.poll_interval_s = poll_interval_s
+        self.limits = ClusterLimits()
+        self._applied: dict[str, PoolLimits] = {}
+        self._lock = threading.Lock()
+
+    def queue_for(self, adapter: str, role: Role) -> str:
+        """The queue of the pool that a call of ``adapter`` for ``role`` goes to (registered)."""
+        pool = self.limits.pool_for(adapter, role)
+        if pool not in self._applied:
+            with self._lock:
+                self._apply(self.limits.limits_of(pool))
+        return pool_queue(pool)
+
+    def update(self, limits: ClusterLimits) -> list[str]:
+        """Route by ``limits`` from now on and register the queues whose limits changed; the
+        pools registered."""
+        with self._lock:
+            self.limits = limits
+            return [
+                pool.pool
+                for pool in limits.pools()
+                if (pool.pool in limits.operator or pool.pool in self._applied)
+                and self._apply(pool)
+            ]
+
+    def registered(self) -> dict[str, PoolLimits]:
+        return dict(self._applied)
+
+    def _apply(self, pool: PoolLimits) -> bool:
+        from dbos import DBOS
+
+        known = self._applied.get(pool.pool)
         if known is not None and (known.concurrent, known.per_minute) == (
             pool.concurrent, pool.per_minute
         ):
-            continue
+            return False
         DBOS.register_queue(
-            name, **queue_options(pool, poll_interval_s), on_conflict="always_update"
+            pool_queue(pool.pool), **queue_options(pool, self.poll_interval_s),
+            on_conflict="always_update",
         )
-        applied[name] = pool
-        changed.append(pool.pool)
-    return changed
+        self._applied[pool.pool] = pool
+        return True

@@ -52,6 +52,11 @@ def dbos_config(settings: ClusterSettings, executor_id: str) -> dict[str, Any]:
         # The most connections DBOS keeps for this worker's queue threads, workflows and
         # steps (they wait for one beyond that); its LISTEN connection is one more.
         "sys_db_pool_size": settings.db_connections,
+        # Named in pg_stat_activity, so an operator sees which worker holds which connection.
+        "db_engine_kwargs": {
+            "connect_args": {"application_name": f"moviebuild-worker-{executor_id}"[:63]},
+            "pool_timeout": 30, "max_overflow": 0, "pool_pre_ping": True,
+        },
     }
 
 

@@ -1,6 +1,6 @@
-"""A worker's upkeep thread: every few seconds it reads the operator's limits, registers the pool
-queues whose limits changed and hands the snapshot to the dispatcher (which routes calls by it);
-about once an hour it trims finished workflows older than the retention.
+"""A worker's upkeep thread: every few seconds it reads the operator's limits and hands them to
+the pool queues (which register what changed and route calls by them); about once an hour it
+trims finished workflows older than the retention.
 
 A thread of its own, with its own connection, so that neither the event loop nor a busy build
 delays a limit the operator set. A database that blinks is logged and asked again at the next
@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from moviebuild.distributed.limits import ClusterLimits, LimitsTable, PoolLimits
+from moviebuild.distributed.limits import ClusterLimits, LimitsTable
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.errors import MovieBuildError
 
@@ -55,7 +55,7 @@ class Upkeep:
         self,
         settings: ClusterSettings,
         executor_id: str,
-        on_limits: Callable[[ClusterLimits], None],
+        on_limits: Callable[[ClusterLimits], list[str]],
         client: DBOSClient,
     ) -> None:
         self.settings = settings
@@ -63,28 +63,29 @@ class Upkeep:
         self.on_limits = on_limits
         self.client = client
         self._table: LimitsTable | None = None
-        self._applied: dict[str, PoolLimits] = {}
+        self._synced = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_trim = time.monotonic() + 60.0
 
     def sync(self) -> ClusterLimits:
         """Read the operator's limits, apply what changed, hand them on (raises on failure)."""
-        from moviebuild.distributed.queues import apply_limits
+        limits = self._connection().read()
+        changed = self.on_limits(limits)
+        if changed and self._synced:
+            log.info("limits applied: %s", ", ".join(
+                f"{p.pool} {p.concurrent}" for p in limits.pools() if p.pool in changed
+            ))
+        self._synced = True
+        return limits
 
+    def _connection(self) -> LimitsTable:
         if self._table is None:
             self._table = LimitsTable(
                 self.settings.database_url,
                 application_name=f"moviebuild-upkeep-{self.executor_id}"[:63],
             )
-        limits = self._table.read()
-        changed = apply_limits(limits, self.settings.poll_interval_s, self._applied)
-        self.on_limits(limits)
-        if changed:
-            log.info("limits applied: %s", ", ".join(
-                f"{p.pool} {p.concurrent}" for p in limits.pools() if p.pool in changed
-            ))
-        return limits
+        return self._table
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="moviebuild-upkeep", daemon=True)
@@ -109,20 +110,21 @@ class Upkeep:
                 self._next_trim = time.monotonic() + self.settings.trim_every_s
                 self.trim()
 
-    def trim(self) -> int:
+    def trim(self, now: datetime.datetime | None = None) -> int:
         """Trim finished workflows older than the retention, unless another worker is at it."""
-        if self.settings.retain_days <= 0 or self._table is None:
+        if self.settings.retain_days <= 0:
             return 0
-        older_than = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+        older_than = (now or datetime.datetime.now(datetime.UTC)) - datetime.timedelta(
             days=self.settings.retain_days
         )
         try:
-            if not self._table.try_lock(_TRIM_LOCK):
+            table = self._connection()
+            if not table.try_lock(_TRIM_LOCK):
                 return 0
             try:
                 deleted = trim_finished(self.client, older_than)
             finally:
-                self._table.unlock(_TRIM_LOCK)
+                table.unlock(_TRIM_LOCK)
         except Exception as exc:
             self._forget_connection()
             log.warning("could not trim finished workflows: %s", _reason(exc))

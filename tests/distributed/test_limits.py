@@ -119,8 +119,8 @@ def test_no_moviefile_raises_the_operators_limit_and_workers_apply_it_within_sec
         workers = [WorkerProcess(database, root, env, tmp_path) for _ in range(2)]
         backend = ClusterBackend(ClusterSettings(database, poll_interval_s=0.05))
         try:
-            _wait_for(lambda: _queue_limit(backend) == 8, 60, "the default limit applied")
-            # The operator lowers the limit while the workers run: no restart, no Moviefile.
+            _wait_for(lambda: len(backend.workers()) == 2, 60, "two workers up")
+            # The operator sets the limit while the workers run: no restart, no Moviefile.
             code, said = run("limits", "set", "replicate", "--concurrent", "3",
                              "--database", database)
             assert code == 0, said
