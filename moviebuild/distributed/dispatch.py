@@ -166,7 +166,7 @@ class DispatchingExecutor:
             self.dispatcher.queues.queue_for, identity.adapter, job.role
         )
         ticket = await asyncio.to_thread(
-            make_ticket, request, self.inner.moviefile, self.store, self.revision
+            make_ticket, request, self.inner.moviefile, self.store, self.revision, self.build_id
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
         answer = await self.dispatcher.call(ticket, workflow_id, queue, tenant_of(self.build_id))

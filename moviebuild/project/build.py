@@ -45,13 +45,20 @@ if TYPE_CHECKING:
     from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
+    from moviebuild.store.lock import LockLease
 
 class BuildSession:
     """The part of a build that needs no event loop: everything but running the scheduler."""
 
     def __init__(
-        self, movie: Movie, changes: Changes | None, budget_usd: float | None
+        self,
+        movie: Movie,
+        changes: Changes | None,
+        budget_usd: float | None,
+        lock_lease: LockLease | None = None,
     ) -> None:
+        """``lock_lease``: the lease a build on workers holds the movie under (the store lock
+        of an older epoch is then taken over, see ``store.lock``)."""
         self.movie = movie
         self._exit = ExitStack()
         self.snapshot: Snapshot = movie.read_snapshot(changes)
@@ -61,7 +68,7 @@ class BuildSession:
             self._plan(EmptyResults(), budget_usd)
         try:
             self.store: Store = self._exit.enter_context(movie.open_store())
-            lock = self._exit.enter_context(self.store.lock())
+            lock = self._exit.enter_context(self.store.lock(lock_lease))
             self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
             self.lookup = StoreResults(self.store)
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():

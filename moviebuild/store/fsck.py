@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from moviebuild.errors import StoreError
+from moviebuild.errors import NewerFormatError, StoreError
 from moviebuild.store.blobs import DAMAGED_DIR
 from moviebuild.store.files import is_local_fs, join
 from moviebuild.store.gc import delete_temp_files, find_temp_files
@@ -101,6 +101,7 @@ def check_store(store: Store, *, repair: bool) -> FsckReport:
 
 
 def _check_contents(store: Store, report: FsckReport, *, repair: bool) -> None:
+    _refuse_newer_revisions(store)
     found = report.findings
     blobs = _check_objects(store, report, repair)
     good_revisions = _check_revisions(store, report, repair, blobs)
@@ -113,6 +114,22 @@ def _check_contents(store: Store, report: FsckReport, *, repair: bool) -> None:
     if repair:
         delete_temp_files(store)
         store.fold_journals()
+
+
+def _refuse_newer_revisions(store: Store) -> None:
+    """A NewerFormatError before anything is checked or moved: a revision a newer moviebuild
+    wrote is not damaged, and setting it aside would roll HEAD back over real work."""
+    for rev in store.list_revisions():
+        try:
+            store.read_manifest(rev)
+        except NewerFormatError as exc:
+            raise NewerFormatError(
+                f"{exc.message}; fsck changed nothing",
+                hint="upgrade moviebuild (pip install --upgrade moviebuild), then run fsck "
+                     "again",
+            ) from None
+        except StoreError:
+            continue  # damaged: the checks below find and report it
 
 
 def _check_lock(store: Store, report: FsckReport) -> None:
