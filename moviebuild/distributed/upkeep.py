@@ -64,6 +64,7 @@ class Upkeep:
         self.client = client
         self._table: LimitsTable | None = None
         self._synced = False
+        self._failing = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_trim = time.monotonic() + 60.0
@@ -105,7 +106,14 @@ class Upkeep:
                 self.sync()
             except Exception as exc:  # the database blinked: the next round asks again
                 self._forget_connection()
-                log.warning("could not read the cluster's limits: %s", _reason(exc))
+                if not self._failing:  # once per outage, not every round
+                    log.warning("could not read the cluster's limits (trying again every "
+                                "%.0f s): %s", self.settings.limits_every_s, _reason(exc))
+                self._failing = True
+                continue
+            if self._failing:
+                log.info("the cluster's limits are read again")
+                self._failing = False
             if time.monotonic() >= self._next_trim:
                 self._next_trim = time.monotonic() + self.settings.trim_every_s
                 self.trim()
