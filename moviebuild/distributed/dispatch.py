@@ -21,18 +21,21 @@ from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
-from moviebuild.distributed.limits import LOCAL_ADAPTERS
+from moviebuild.distributed.limits import LOCAL_ADAPTERS, ClusterLimits
 from moviebuild.distributed.local import LocalSlots, default_slots
 from moviebuild.distributed.queues import PoolQueues, tenant_of
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
+from moviebuild.engine.pools import Pool
+from moviebuild.engine.pools import PoolLimits as EnginePoolLimits
 from moviebuild.graph import Job, NodeId, parse_node_id
 
 if TYPE_CHECKING:
     from dbos import DBOSClient, EnqueueOptions
 
     from moviebuild.project.executor import ProviderExecutor
+    from moviebuild.project.movie import Snapshot
     from moviebuild.store import Store
 
 JOB_WORKFLOW = "moviebuild.job"
@@ -123,6 +126,33 @@ def _answer(status: Any) -> JobAnswer:
         error=f"the call's workflow ended {status.status.lower()}: {status.error}",
         retryable=False,
     )
+
+
+def admission_pools(snapshot: Snapshot, cluster: ClusterLimits) -> dict[str, Pool]:
+    """A build's own admission on workers, one pool per provider pool its jobs use: the
+    cluster's limits, lowered where its Moviefile asks for less (a Moviefile never raises them).
+    Local pools (offline, internal) are left to the Moviefile, as in a local build."""
+    from moviebuild.engine.clock import RealClock
+    from moviebuild.project.executor import ProviderExecutor
+
+    moviefile = snapshot.moviefile
+    executor = ProviderExecutor(moviefile)
+    clock = RealClock()
+    pools: dict[str, Pool] = {}
+    for job in snapshot.graph.jobs.values():
+        name = executor.identity(job).pool
+        adapter = name.split(":", 1)[0]
+        if adapter in LOCAL_ADAPTERS or name in pools:
+            continue
+        cluster_limits = cluster.limits_of(name if name in cluster.operator else adapter)
+        asked = moviefile.limits.get(name) or moviefile.limits.get(adapter)
+        concurrent, rpm = cluster_limits.concurrent, cluster_limits.per_minute
+        if asked is not None:
+            concurrent = min(concurrent, asked.concurrent)
+            if asked.requests_per_minute is not None:
+                rpm = min(rpm or asked.requests_per_minute, asked.requests_per_minute)
+        pools[name] = Pool(name, EnginePoolLimits(concurrent, rpm), clock)
+    return pools
 
 
 class DispatchingExecutor:

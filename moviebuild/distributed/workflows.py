@@ -27,7 +27,12 @@ from typing import Any
 
 from dbos import DBOS
 
-from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
+from moviebuild.distributed.dispatch import (
+    JOB_WORKFLOW,
+    Dispatcher,
+    DispatchingExecutor,
+    admission_pools,
+)
 from moviebuild.distributed.fence import Fence
 from moviebuild.distributed.guarded import GuardedExecutor
 from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
@@ -324,6 +329,7 @@ def _build(
                     clock=None,
                     adapters=None,
                     retry=None,
+                    pools=admission_pools(session.snapshot, dispatcher.queues.limits),
                     wrap_executor=dispatching,
                 )
             finally:

@@ -5,18 +5,21 @@ provider (``adapter:role`` only where the operator limits that role on its own).
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from moviebuild.config.enums import Role
-from moviebuild.distributed.dispatch import DispatchingExecutor
+from moviebuild.distributed.dispatch import DispatchingExecutor, admission_pools
 from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 from moviebuild.distributed.local import LocalSlots
 from moviebuild.distributed.queues import queue_options, tenant_of
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
 from moviebuild.graph import Job, NodeId, parse_node_id
+from moviebuild.project.movie import Movie
+from tests.distributed.cluster import FAKE, write_movie
 
 
 def _job(name: str, role: Role) -> Job:
@@ -90,3 +93,30 @@ def test_a_pool_queue_is_partitioned_by_tenant_within_the_pools_limits() -> None
                        "limiter": {"limit": 60, "period": 60.0}, "polling_interval_sec": 0.5}
     assert tenant_of("acme/movie-1/b7") == "acme"
     assert tenant_of("build-m0") == "-"
+
+
+@pytest.mark.parametrize(
+    ("asks", "operator", "admitted"),
+    [
+        ({"replicate": {"concurrent": 12}}, 3, (3, None)),  # a Moviefile never raises it
+        ({"replicate": {"concurrent": 2, "requests_per_minute": 30}}, 3, (2, 30)),  # but lowers
+        ({}, 20, (20, None)),  # silent: the cluster's, not the adapter's default of 8
+        ({}, None, (8, 600)),  # nobody set it: the adapter's default
+    ],
+)
+def test_a_builds_own_admission_is_the_clusters_lowered_by_its_moviefile(
+    tmp_path: Path, asks: dict[str, Any], operator: int | None, admitted: tuple[int, int | None]
+) -> None:
+    folder = write_movie(tmp_path / "m", 1, limits=asks,
+                         providers={**FAKE, "image": {"adapter": "replicate"}})
+    snapshot = Movie.open(folder).snapshot
+    cluster = ClusterLimits(
+        {} if operator is None else {"replicate": PoolLimits("replicate", operator, None,
+                                                             "operator")}
+    )
+
+    pools = admission_pools(snapshot, cluster)
+
+    limits = pools["replicate"].limits
+    assert (limits.concurrent, limits.requests_per_minute) == admitted
+    assert "fake" in pools and "internal" not in pools, "local pools stay the Moviefile's"
