@@ -7,6 +7,7 @@ from moviebuild.cli.checkout_cmd import checkout
 from moviebuild.cli.diff_cmd import diff
 from moviebuild.cli.doctor_cmd import doctor
 from moviebuild.cli.explain_cmd import explain
+from moviebuild.cli.export_cmd import export
 from moviebuild.cli.fsck_cmd import fsck
 from moviebuild.cli.gc_cmd import gc
 from moviebuild.cli.graph_cmd import graph
@@ -39,6 +40,7 @@ ALL = [
     gc,
     fsck,
     render,
+    export,
     doctor,
     preview,
     serve,

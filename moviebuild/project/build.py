@@ -69,7 +69,11 @@ class BuildSession:
         try:
             self.store: Store = self._exit.enter_context(movie.open_store())
             lock = self._exit.enter_context(self.store.lock(lock_lease))
+            # Runs before the lock is released: this build's journal is folded while it holds it.
+            self._exit.callback(self.store.close_journals)
             self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
+            # What killed builds left unfolded would be re-read by every later build.
+            self.store.fold_journals()
             self.lookup = StoreResults(self.store)
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
                 self._plan(self.lookup, budget_usd)

@@ -199,6 +199,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     """The application with every route; ``server.resume_unfinished`` runs at startup."""
     from moviebuild.server import (
         build_routes,
+        export_routes,
         movie_routes,
         stream_routes,
         studio_routes,
@@ -219,6 +220,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     webhook_routes.add_routes(app.router)
     studio_routes.add_routes(app.router)
     worker_routes.add_routes(app.router)
+    export_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         server.logs.home = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ from moviebuild.config.numbers import ascii_number
 from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import not_found, problem
 from moviebuild.server.events import EventLog
+from moviebuild.server.ranges import ranged_response
 from moviebuild.server.root import is_valid_name
 
 KEEPALIVE_S = 15.0
@@ -109,8 +110,10 @@ async def get_asset(request: web.Request) -> web.Response:
         raise not_found("no such asset")
     data, ext = found
     content_type = mimetypes.types_map.get(f".{ext}", "application/octet-stream")
-    return web.Response(
-        body=data,
-        content_type=content_type,
-        headers={"Cache-Control": "private, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    # Ranges let a browser's <audio> and <video> seek (the studio's player moves them).
+    return ranged_response(
+        request,
+        data,
+        content_type,
+        {"Cache-Control": "private, max-age=3600", "Access-Control-Allow-Origin": "*"},
     )

@@ -39,8 +39,8 @@ def list_numbered(fs: Any, folder: str, name: re.Pattern[str]) -> list[int]:
     with transport_errors(f"could not list {folder}"):
         try:
             names = fs.ls(folder, detail=False, refresh=True)
-        except FileNotFoundError:
-            return []
+        except (FileNotFoundError, NotADirectoryError):
+            return []  # a file in the folder's place holds nothing; fsck --repair sets it aside
     matches = (name.fullmatch(path.rsplit("/", 1)[-1]) for path in names)
     return sorted({int(match[1]) for match in matches if match})
 

@@ -141,8 +141,16 @@ class Store:
         return self._journal.read_journal(rev)
 
     def fold_journals(self) -> int:
-        """Fold journal records left as separate objects by killed builds (object stores)."""
+        """Fold journal records left as separate objects by killed builds (object stores);
+        the caller holds the lock. Returns how many journals were folded."""
         return self._journal.fold_journals()
+
+    def close_journals(self) -> None:
+        """Close the journal writers opened by ``append_journal`` (on object stores this folds
+        their records into one object each): done before the lock is released."""
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
+            writer.close()
 
     def list_journals(self) -> list[int]:
         """Revisions that have a journal, ascending."""
@@ -187,10 +195,10 @@ class Store:
 
     def close(self) -> None:
         """Close the journal writers opened by ``append_journal``; keep what was verified."""
-        writers, self._writers = self._writers, {}
-        for writer in writers.values():
-            writer.close()
-        self.blobs.save()
+        try:
+            self.close_journals()
+        finally:
+            self.blobs.save()
 
     def __enter__(self) -> Store:
         return self
