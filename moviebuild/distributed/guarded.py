@@ -49,15 +49,24 @@ class GuardedExecutor:
         if self.holding:
             await _never()
         self.in_flight += 1
+        counted = True
         try:
             return await self.inner.execute(request)
         except CallNotStarted as exc:
             if self.holding or self.fence.lost(self.incarnation):
-                await _never()  # the build stops; this call was never made
+                # The build stops; this call was never made, so it is not in flight (a cancel
+                # waits for the calls in flight, and would otherwise wait for this one forever).
+                counted = False
+                self._not_in_flight()
+                await _never()
             raise ProviderError(exc.message, retryable=True) from None
         finally:
-            self.in_flight -= 1
-            self._changed.set()
+            if counted:
+                self._not_in_flight()
+
+    def _not_in_flight(self) -> None:
+        self.in_flight -= 1
+        self._changed.set()
 
     def hold(self) -> None:
         """Start no more calls (the build was cancelled)."""
