@@ -54,9 +54,10 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
 class PoolQueues:
     """The pool queues of this process, registered with the limits in force.
 
-    A pool's queue is registered the first time a build of this process calls the pool (so a
-    worker polls only the queues in use, not one per adapter it knows), and again whenever the
-    operator's limits change; every pool the operator set is kept current by every worker.
+    A pool's queue is registered the first time a build of this process calls the pool (so the
+    cluster has, and every worker polls, only the queues of pools in use, not one per adapter
+    moviebuild knows), and again whenever the operator's limits change; every pool the operator
+    set is kept current by every worker.
     Queues live in the database and every worker reloads a queue's row on each poll, so one
     registration reaches every worker. Only the operator's table (or the defaults) decides: no
     Moviefile registers a queue.
