@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.numbers import ASCII_INT
 
 _DATABASE = click.option(
     "--database", envvar="MOVIEBUILD_DATABASE", required=True, metavar="URL",
@@ -21,9 +22,9 @@ def limits() -> None:
 
 @limits.command("set")
 @click.argument("provider")
-@click.option("--concurrent", type=int, required=True,
+@click.option("--concurrent", type=ASCII_INT, required=True,
               help="Calls in flight at once across every worker (1 or more).")
-@click.option("--per-minute", type=int, default=None,
+@click.option("--per-minute", type=ASCII_INT, default=None,
               help="Calls started in any 60 seconds across every worker (default: no rate limit).")
 @_DATABASE
 @json_option

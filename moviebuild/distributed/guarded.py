@@ -49,24 +49,16 @@ class GuardedExecutor:
         if self.holding:
             await _never()
         self.in_flight += 1
-        counted = True
         try:
             return await self.inner.execute(request)
         except CallNotStarted as exc:
-            if self.holding or self.fence.lost(self.incarnation):
-                # The build stops; this call was never made, so it is not in flight (a cancel
-                # waits for the calls in flight, and would otherwise wait for this one forever).
-                counted = False
-                self._not_in_flight()
-                await _never()
-            raise ProviderError(exc.message, retryable=True) from None
+            refused = exc
         finally:
-            if counted:
-                self._not_in_flight()
-
-    def _not_in_flight(self) -> None:
-        self.in_flight -= 1
-        self._changed.set()
+            self.in_flight -= 1
+            self._changed.set()
+        if self.holding or self.fence.lost(self.incarnation):
+            await _never()  # the build stops; this call was never made
+        raise ProviderError(refused.message, retryable=True)
 
     def hold(self) -> None:
         """Start no more calls (the build was cancelled)."""
