@@ -36,6 +36,7 @@ from tests.distributed.cluster import (
     FAKE,
     WorkerProcess,
     create_database,
+    outcome,
     set_limit,
     write_movie,
 )
@@ -143,7 +144,7 @@ def run(
             return [a.answer or {} for a in answers]
 
         summaries = asyncio.run(wait())
-        statuses = [str(s.get("status")) for s in summaries]
+        statuses = [str(outcome(s)) for s in summaries]
         makespan = time.monotonic() - started
         cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
         writes = database_writes(database) - writes_before
@@ -155,7 +156,7 @@ def run(
         backend.close()
     if statuses != ["complete"] * movies:
         failed = [s.get("failed") or s.get("error") for s in summaries
-                  if s.get("status") != "complete"]
+                  if outcome(s) != "complete"]
         raise SystemExit(f"builds did not complete: {failed}")
     jobs = movies * JOBS_PER_MOVIE
     bound = lower_bound_s(movies, scale)

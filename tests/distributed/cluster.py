@@ -42,6 +42,14 @@ def set_limit(database_url: str, pool: str, concurrent: int, per_minute: int | N
         table.set(pool, concurrent, per_minute)
 
 
+def outcome(answer: dict[str, Any] | None) -> str | None:
+    """How a build the workers answered ended: its report's ``outcome`` (complete, incomplete,
+    interrupted), or ``failed`` / ``cancelled`` when it gave no report."""
+    if not answer:
+        return None
+    return str(answer.get("outcome") or answer.get("status"))
+
+
 def write_movie(folder: Path, number: int, **fields: Any) -> Path:
     data: dict[str, Any] = {
         "inquiry": f"Tell me about lighthouse number {number}",

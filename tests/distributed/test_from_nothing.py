@@ -17,7 +17,7 @@ import pytest
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
-from tests.distributed.cluster import WorkerProcess, write_movie
+from tests.distributed.cluster import WorkerProcess, outcome, write_movie
 
 pytestmark = pytest.mark.cluster
 
@@ -67,7 +67,7 @@ def test_a_cluster_from_nothing_as_the_docs_say(postgres_server: str, tmp_path: 
         code = worker.stop()
     listed = subprocess.run(operate[4], shell=True, env=env, capture_output=True, text=True)
 
-    assert answer.answer and answer.answer["status"] == "complete", worker.log_text()
+    assert outcome(answer.answer) == "complete", worker.log_text()
     assert code == 0
     assert listed.returncode == 0, listed.stderr
     rows = {line.split()[0]: line.split()[1:] for line in listed.stdout.splitlines()}

@@ -15,7 +15,7 @@ import pytest
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
-from tests.distributed.cluster import WorkerProcess, create_database, write_movie
+from tests.distributed.cluster import WorkerProcess, create_database, outcome, write_movie
 
 pytestmark = pytest.mark.cluster
 
@@ -54,7 +54,7 @@ def test_a_worker_keeps_to_its_connections_while_it_builds(
 
         async def wait() -> list[str]:
             answers = await asyncio.gather(*(backend.wait(b, 150) for b in ids))
-            return [str(a.answer and a.answer["status"]) for a in answers]
+            return [str(outcome(a.answer)) for a in answers]
 
         statuses = asyncio.run(wait())
     finally:
