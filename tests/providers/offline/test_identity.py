@@ -21,7 +21,7 @@ OFFLINE_IMAGES = {**FAKE_MEDIA, "image": {"adapter": "offline"}}
 
 
 def _to_run(folder: Path) -> dict[str, Reason | None]:
-    return {str(p.job.id): p.reason for p in Movie.open(folder).plan().to_run()}
+    return {str(p.job.id): p.reason for p in Movie.open(folder).make_plan().to_run()}
 
 
 def test_speech_identity_names_the_engine_and_the_piper_voice_model(
