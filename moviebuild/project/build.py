@@ -162,7 +162,7 @@ class BuildSession:
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
-            timeline = self._refresh_folder()
+            timeline = self._refresh_folder(current)
             return build_report(
                 self.plan,
                 outcomes,
@@ -222,7 +222,7 @@ class BuildSession:
             ),
         )
 
-    def _refresh_folder(self) -> str | None:
+    def _refresh_folder(self, revision: int | None) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
         pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
         from moviebuild.project.export import export_outputs
@@ -232,7 +232,7 @@ class BuildSession:
         if not self.store.is_local:
             from moviebuild.project.head_sync import note_held_revision
 
-            note_held_revision(self.movie.folder, result.revision)
+            note_held_revision(self.movie.folder, revision)
         if self.snapshot.new_overrides:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
         for artifact_id in self.snapshot.reset:
