@@ -27,12 +27,16 @@ from typing import Any
 
 from dbos import DBOS
 
-from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
+from moviebuild.distributed.dispatch import (
+    JOB_WORKFLOW,
+    Dispatcher,
+    DispatchingExecutor,
+    admission_pools,
+)
 from moviebuild.distributed.fence import Fence
 from moviebuild.distributed.guarded import GuardedExecutor
 from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
 from moviebuild.distributed.lease import Lease, LeaseLost, Leases
-from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
 from moviebuild.project.build import BuildSession
@@ -313,10 +317,6 @@ def _build(
         return guarded[-1]
 
     try:
-        register_plan_pools(
-            session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
-        )
-
         async def run_until_stopped() -> BuildReport:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -328,8 +328,11 @@ def _build(
             unsubscribe = fence.on_end(on_end)
             watching = asyncio.create_task(_watch(build_id, dispatcher, guarded, stop))
             try:
+                pools = admission_pools(session.snapshot, dispatcher.queues.limits)
                 return await session.drive(
-                    {"stop": stop}, in_thread=False, wrap_executor=dispatching
+                    {"stop": stop, "pools": pools},
+                    in_thread=False,
+                    wrap_executor=dispatching,
                 )
             finally:
                 watching.cancel()
