@@ -84,18 +84,15 @@ def revision_changes(
     if old is None:
         return changes
     changes.settings = setting_changes(old.moviefile, new.moviefile)
+    before_outputs, after_outputs = old.outputs(), new.outputs()
     for artifact_id in sorted(set(old.overrides) | set(new.overrides)):
         before, after = old.overrides.get(artifact_id), new.overrides.get(artifact_id)
         if (before and before.digest) != (after and after.digest):
-            changes.edits.append(
-                TextChange(
-                    str(artifact_id),
-                    before.text if before else None,
-                    after.text if after else None,
-                )
-            )
+            # The text an edit replaced (or that replaced a handed-back edit) was generated.
+            was = before.text if before else _text(store, before_outputs.get(artifact_id))
+            now = after.text if after else _text(store, after_outputs.get(artifact_id))
+            changes.edits.append(TextChange(str(artifact_id), was, now))
     edited = {str(a) for a in new.overrides} | {str(a) for a in old.overrides}
-    before_outputs, after_outputs = old.outputs(), new.outputs()
     for artifact_id in sorted(set(before_outputs) | set(after_outputs)):
         was, now = before_outputs.get(artifact_id), after_outputs.get(artifact_id)
         if was == now:
@@ -111,8 +108,8 @@ def revision_changes(
     return changes
 
 
-def _text(store: Store, digest: str | None) -> str | None:
-    if digest is None:
+def _text(store: Store | None, digest: str | None) -> str | None:
+    if store is None or digest is None:
         return None
     try:
         return store.blobs.get_blob(digest).decode("utf-8", errors="replace")

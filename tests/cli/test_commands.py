@@ -204,6 +204,7 @@ def test_log_and_diff_say_what_changed_as_people_read_it(movie_folder: MovieFact
     lines = diff.output.splitlines()
     assert lines[:2] == ["settings", "  voice: alice -> bob"]
     assert "edited texts" in lines and "    + a red lighthouse" in lines
+    assert "    - (none)" not in lines, "an edit shows the generated text it replaced"
     assert "  changed out/segment-03/image-2.png" in lines
     assert "  changed out/segment-02/narration.mp3" in lines
     assert not any("xxh" in line or "'" in line for line in lines), "no digests, no reprs"
