@@ -785,11 +785,16 @@ export interface RevisionDocument {
 	revision: number;
 }
 /**
- * One revision, as ``log`` lists them: when, calls per producer, reuse, failures, cost.
+ * One revision, as ``log`` lists them: when, calls per producer, reuse, failures, cost,
+ * and what changed since the revision before.
  */
 export interface RevisionEntry {
 	blocked: number;
 	calls: number;
+	/**
+	 * what changed since the revision before: Moviefile settings (voice: alice -> bob), edited texts, redone jobs
+	 */
+	changes: string[];
 	created: string;
 	current: boolean;
 	failed: number;
