@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -176,6 +177,38 @@ def link_file(folder: Path, relative: str, source: Path) -> bool:
                 os.unlink(temp, dir_fd=dir_fd)
             raise _os_error(folder, relative, "write", exc) from exc
         return True
+
+
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS)
+
+
+def copy_file(folder: Path, relative: str, source: Path) -> None:
+    """Replace ``folder/relative`` atomically with a copy of ``source``: a copy-on-write clone
+    where the file system has them (no space used until either changes), else a plain copy.
+    Never a hard link, so changing one never changes the other."""
+    *dirs, name = _parts(relative)
+    with _open_dir(folder, dirs, create=True) as dir_fd:
+        assert dir_fd is not None
+        _check_target(folder, relative, name, dir_fd)
+        temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
+        try:
+            fd = os.open(
+                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
+            )
+            with os.fdopen(fd, "wb") as handle, open(source, "rb") as original:
+                try:
+                    import fcntl
+
+                    fcntl.ioctl(handle.fileno(), _FICLONE, original.fileno())
+                except (OSError, ImportError):
+                    shutil.copyfileobj(original, handle, 1 << 20)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp, dir_fd=dir_fd)
+            raise _os_error(folder, relative, "write", exc) from exc
 
 
 def same_file(folder: Path, relative: str, source: Path) -> bool:
