@@ -1,5 +1,5 @@
-"""``moviebuild`` / ``moviebuild build``: build with progress, then a summary; ``--json`` prints
-only the summary. Ctrl-C stops new calls and exits 130; failed jobs exit 1."""
+"""``moviebuild`` / ``moviebuild build``: build with progress, then the ``BuildReport`` rendered;
+``--json`` prints only the report. Ctrl-C stops new calls and exits 130; failed jobs exit 1."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli
 from moviebuild.cli.progress import Progress
+from moviebuild.cli.reports import render_build
 from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
 from moviebuild.project.changes import Changes
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
@@ -93,46 +94,33 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(signum, handler)
 
 
-def run_build(context: CliContext, changes: Changes) -> BuildResult:
+def run_build(context: CliContext, changes: Changes) -> BuildReport:
     """Build, print progress and the summary; raises the exit-code exceptions when unfinished."""
     movie = context.open_movie()
     progress = Progress(plain=context.as_json or not sys.stdout.isatty(), quiet=context.as_json)
     with stop_on_signals() as stop, progress:
-        result = movie.build(
+        report = movie.build(
             changes, on_event=progress, budget_usd=context.budget_usd, stop=stop
         )
+    print_build(context, report, progress.elapsed_s())
+    return report
+
+
+def print_build(context: CliContext, report: BuildReport, elapsed_s: float | None) -> None:
+    """Print ``report`` (from a local movie or a server); raises the exit-code exceptions when
+    the build did not finish."""
     if context.as_json:
-        context.echo_json(result.summary())
+        context.echo_json(report.model_dump(mode="json"))
     else:
-        print_summary(result, progress.elapsed_s())
-    if result.interrupted:
+        click.echo(render_build(report, elapsed_s))
+    if report.interrupted:
         raise Interrupted(
             "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
         )
-    if not result.complete:
-        raise BuildIncomplete([str(o.job_id) for o in result.failed()], map(str, result.blocked()))
-    return result
-
-
-def print_summary(result: BuildResult, elapsed_s: float) -> None:
-    for message in result.messages:
-        click.echo(message)
-    ran = result.ran()
-    what = ", ".join(f"{name} {count}" for name, count in sorted(ran.items())) or "nothing"
-    state = {"interrupted": "interrupted", "complete": "built"}.get(result.status, "incomplete")
-    click.echo(
-        f"{state}: revision {result.revision} in {elapsed_s:.1f} s; ran {what}; "
-        f"reused {result.reused()} ({sum(ran.values())} jobs, about ${result.cost_usd:.2f})"
-    )
-    for failed in result.failed():
-        kind = "retryable" if failed.retryable else "needs attention"
-        click.echo(f"  failed {failed.job_id} ({kind}): {failed.error}")
-        if failed.hint:
-            click.echo(f"    hint: {failed.hint}")
-    if result.blocked():
-        click.echo(f"  blocked: {', '.join(map(str, result.blocked()))}")
-    if result.timeline_path:
-        click.echo(f"timeline: {result.timeline_path}")
+    if not report.complete:
+        raise BuildIncomplete(
+            [job.id for job in report.failed()], [job.id for job in report.blocked()]
+        )
 
 
 @click.command("build")

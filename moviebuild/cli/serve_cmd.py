@@ -6,11 +6,12 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
+from moviebuild.cli.numbers import AsciiFloatRange, AsciiIntRange
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8080, show_default=True, type=AsciiIntRange(0, 65535))
 @click.option(
     "--root",
     default="moviebuild-root",
@@ -22,15 +23,15 @@ from moviebuild.cli.context import CliContext, pass_cli
     help="With an S3 root: where movie folders are cached [default: in the user's cache dir].",
 )
 @click.option(
-    "--grace", "grace_s", default=10.0, show_default=True, type=click.FloatRange(0),
+    "--grace", "grace_s", default=10.0, show_default=True, type=AsciiFloatRange(0),
     help="Seconds in-flight provider calls get to finish when stopping.",
 )
 @click.option(
-    "--max-builds-per-tenant", default=4, show_default=True, type=click.IntRange(1),
+    "--max-builds-per-tenant", default=4, show_default=True, type=AsciiIntRange(1),
     help="Concurrent builds one tenant may run (429 beyond).",
 )
 @click.option(
-    "--max-streams-per-tenant", default=32, show_default=True, type=click.IntRange(1),
+    "--max-streams-per-tenant", default=32, show_default=True, type=AsciiIntRange(1),
     help="Event streams (GET .../events) one tenant may hold open (429 beyond).",
 )
 @click.option(
@@ -48,11 +49,13 @@ from moviebuild.cli.context import CliContext, pass_cli
     "mount this --root as theirs.",
 )
 @click.option(
-    "--poll", "poll_s", default=0.5, show_default=True, type=click.FloatRange(0.01),
+    "--poll", "poll_s", default=0.5, show_default=True, type=AsciiFloatRange(0.01),
     help="With --database: seconds between looks at each running build.",
 )
 @click.option("--app-version", default="", help="With --database: the workers' application "
               "version (default: this release).")
+@click.option("--db-connections", default=4, show_default=True, type=AsciiIntRange(1),
+              help="With --database: most connections the server keeps to it.")
 @pass_cli
 def serve(
     _context: CliContext,
@@ -68,6 +71,7 @@ def serve(
     database: str | None,
     poll_s: float,
     app_version: str,
+    db_connections: int,
 ) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process, or
     on workers with --database."""
@@ -94,7 +98,9 @@ def serve(
         from moviebuild.server.cluster_backend import cluster_factory
 
         import_dbos()
-        settings = ClusterSettings(database, app_version, poll_interval_s=poll_s)
+        settings = ClusterSettings(
+            database, app_version, poll_interval_s=poll_s, db_connections=db_connections
+        )
         factory = cluster_factory(ClusterBackend(settings), Path(root))
         click.echo(f"builds run on the workers of {redact(database)} ({settings.version})")
     asyncio.run(
