@@ -158,27 +158,6 @@ def write_file(folder: Path, relative: str, data: bytes, *, mode: int = 0o644) -
             raise _os_error(folder, relative, "write", exc) from exc
 
 
-def link_file(folder: Path, relative: str, source: Path) -> bool:
-    """Make ``folder/relative`` a hard link to ``source`` (atomically); False if linking is
-    impossible (another file system), so the caller copies instead."""
-    *dirs, name = _parts(relative)
-    with _open_dir(folder, dirs, create=True) as dir_fd:
-        assert dir_fd is not None
-        _check_target(folder, relative, name, dir_fd)
-        temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
-        try:
-            os.link(source, temp, dst_dir_fd=dir_fd)
-        except OSError:
-            return False
-        try:
-            os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp, dir_fd=dir_fd)
-            raise _os_error(folder, relative, "write", exc) from exc
-        return True
-
-
 _FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS)
 
 
@@ -209,20 +188,6 @@ def copy_file(folder: Path, relative: str, source: Path) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=dir_fd)
             raise _os_error(folder, relative, "write", exc) from exc
-
-
-def same_file(folder: Path, relative: str, source: Path) -> bool:
-    """True when ``folder/relative`` (not followed if a link) is the very file ``source``."""
-    *dirs, name = _parts(relative)
-    try:
-        with _open_dir(folder, dirs, create=False) as dir_fd:
-            if dir_fd is None:
-                return False
-            here = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        there = os.stat(source)
-    except (OSError, ConfigError):
-        return False
-    return stat.S_ISREG(here.st_mode) and os.path.samestat(here, there)
 
 
 def remove_file(folder: Path, relative: str) -> None:
