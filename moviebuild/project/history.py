@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from moviebuild.config.numbers import ascii_number
+from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
@@ -79,8 +80,8 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
         before, after = old.overrides.get(artifact_id), new.overrides.get(artifact_id)
         if (before and before.digest) != (after and after.digest):
             overrides[str(artifact_id)] = {
-                "old": before.text if before else None,
-                "new": after.text if after else None,
+                "old": (before.file or before.text) if before else None,
+                "new": (after.file or after.text) if after else None,
             }
     old_art, new_art = old.outputs(), new.outputs()
     artifacts = {
@@ -108,12 +109,13 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
     from; empty when some revision was built from exactly these inputs."""
     snapshot = movie.read_snapshot()
     fields = snapshot.moviefile.model_dump(mode="json")
-    texts = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    # Compared by digest: a text edit and your own media file alike.
+    texts = {a: content_digest(v) for a, v in snapshot.overrides.items()}
     head = store.read_head()
     nearest: RevisionRecord | None = None
     for rev in store.list_revisions():
         record = read_revision(store, rev)
-        built = {a: o.text for a, o in record.overrides.items()}
+        built = {a: o.digest for a, o in record.overrides.items()}
         if dict(record.moviefile) == fields and built == texts:
             return []
         if rev == head:
@@ -125,9 +127,9 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
         for name in sorted(set(fields) | set(nearest.moviefile))
         if fields.get(name) != nearest.moviefile.get(name)
     ]
-    built = {a: o.text for a, o in nearest.overrides.items()}
+    built = {a: o.digest for a, o in nearest.overrides.items()}
     found += [
-        f"edit of {artifact_id}"
+        f"{'your file for' if artifact_id in snapshot.media else 'edit of'} {artifact_id}"
         for artifact_id in sorted(set(texts) | set(built))
         if texts.get(artifact_id) != built.get(artifact_id)
     ]
@@ -162,11 +164,23 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
         edits: dict[NodeId, str] = {
             a: o.text
             for a, o in record.overrides.items()
-            if a.name != "MusicPrompt" or not restored.moviefile.music_prompt
+            if o.file is None and (a.name != "MusicPrompt" or not restored.moviefile.music_prompt)
         }
         write_slots(movie.folder, edits)
+        _restore_own_media(movie, store, record)
         movie.read_snapshot()
         export_outputs(movie, store)
+
+
+def _restore_own_media(movie: Movie, store: Store, record: RevisionRecord) -> None:
+    """Your own media files under ``prompts/`` as ``record`` used them (from the store)."""
+    from moviebuild.project.own_media import OwnMedia, place_file, remove_slot_files, slot_files
+
+    own = {a: o for a, o in record.overrides.items() if o.file is not None}
+    remove_slot_files(movie.folder, [a for a in slot_files(movie.folder) if a not in own])
+    for artifact_id, override in own.items():
+        data = store.blobs.get_blob(override.digest)
+        place_file(movie.folder, OwnMedia(artifact_id, override.file or "", data))
 
 
 def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
