@@ -18,4 +18,4 @@ def reset(context: CliContext, target: str) -> None:
     if not done:
         click.echo(f"{target}: nothing is pinned there")
         return
-    click.echo(f"reset {', '.join(done)}; the next build uses the generated text")
+    click.echo(f"reset {', '.join(done)}; the next build uses the generator's output again")

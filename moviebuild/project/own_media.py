@@ -128,12 +128,16 @@ def _a(kind: str | None) -> str:
 
 
 def read_own_media(folder: Path, graph: Graph) -> dict[NodeId, OwnMedia]:
-    """The verified media pinning slots of ``graph`` from files under ``prompts/``; files for
-    slots the movie does not have (a segment since removed) are left alone."""
+    """The verified media pinning slots of ``graph`` from files under ``prompts/``. A file for
+    a slot the movie does not have is an error: a picture silently unused is worse."""
     found = {}
     for artifact_id, paths in slot_files(folder).items():
         if artifact_id not in graph.artifacts:
-            continue
+            raise ConfigError(
+                f"{folder / paths[0]}: this movie has no {artifact_id}, so the file is unused",
+                hint="delete it or move it out of prompts/, or change the Moviefile so the "
+                "slot exists (segments, images_per_segment, use_video, music)",
+            )
         if len(paths) > 1:
             raise ConfigError(
                 f"{artifact_id} has {len(paths)} files: {', '.join(paths)}",
@@ -177,6 +181,8 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
     if cached is not None:
         return cached
     try:
+        if kind == "image" and not data.startswith(_IMAGE_MAGIC) and data[8:12] != b"WEBP":
+            raise MediaError(f"it is not a PNG, JPEG or WebP image ({_looks_like(data)})")
         verified = verified_media(data, kind)
     except MediaError as exc:
         raise ConfigError(
@@ -186,6 +192,19 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
         ) from None
     _VERIFIED[digest] = verified
     return verified
+
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def _looks_like(data: bytes) -> str:
+    if not data:
+        return "the file is empty"
+    try:
+        text = data[:200].decode("utf-8")
+    except UnicodeDecodeError:
+        return f"it starts with the bytes {data[:8].hex(' ')}"
+    return f"it holds text: {text.strip()[:40]!r}"
 
 
 def media_artifact(graph: Graph, text_id: str) -> NodeId:
