@@ -141,3 +141,25 @@ def test_a_slot_given_twice_and_an_unknown_slot_are_refused(
     movie = Movie.open(folder)
     with pytest.raises(Exception, match="not a media slot of this movie"):
         movie.plan(Changes(files={"SegmentNarration[1]": tmp_path / "x.png"}))
+
+
+def test_checkout_puts_your_file_back_and_diff_names_it(movie_folder: MovieFactory) -> None:
+    folder = movie_folder(images_per_segment=2)
+    run_build(folder)
+    (folder / SLOT).write_bytes(png())
+    assert run_build(folder).revision == 2
+    reset_slots(Movie.open(folder), SLOT)
+    assert run_build(folder).revision == 3
+    assert not (folder / SLOT).exists()
+    movie = Movie.open(folder)
+    from moviebuild.project.history import diff_revisions
+
+    assert diff_revisions(movie, 2, 3)["overrides"] == {
+        "SegmentImage[3][2]": {"old": SLOT, "new": None}
+    }
+    movie.checkout(2)
+    assert (folder / SLOT).read_bytes() == png()
+    assert (folder / "out/segment-03/image-2.png").read_bytes() == png()
+    adapter = fake()
+    run_build(folder, adapter)
+    assert sum(adapter.calls.values()) == 0
