@@ -121,10 +121,6 @@ def cli(
 
     changes = changes_from_options(assignments, file_assignments)
     if context.server:
-        if file_assignments:
-            raise click.UsageError(
-                "--set-file works on a movie folder; with --server, upload the file instead"
-            )
         from moviebuild.cli.remote import run_remote_build, show_remote_plan
 
         if dry_run:
