@@ -12,6 +12,7 @@ does not plan or record anything (movie.py and build.py do).
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,9 +39,10 @@ _SLOTS: dict[str, tuple[MediaKind, str, tuple[str, ...]]] = {
 _ARITY = {"SegmentImage": 2, "StartingImage": 1, "SegmentVideo": 1, "SegmentAudio": 1,
           "MusicTrack": 0}
 _ALL_EXTENSIONS = frozenset(e for _, _, exts in _SLOTS.values() for e in exts)
-#: Verified files by the SHA-256 of their bytes: a status or a plan reads each file once per
-#: process, however often it asks.
-_VERIFIED: dict[str, bytes] = {}
+#: Verified files by the SHA-256 of their bytes, the most recent first out: a status or a plan
+#: decodes each file once, however often it asks; bounded, as a server lives long.
+_VERIFIED: OrderedDict[str, bytes] = OrderedDict()
+_VERIFIED_MAX_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
     digest = hashlib.sha256(data).hexdigest()
     cached = _VERIFIED.get(digest)
     if cached is not None:
+        _VERIFIED.move_to_end(digest)
         return cached
     try:
         if kind == "image" and not data.startswith(_IMAGE_MAGIC) and data[8:12] != b"WEBP":
@@ -191,6 +194,8 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
             "it to let the generator make this one",
         ) from None
     _VERIFIED[digest] = verified
+    while sum(len(v) for v in _VERIFIED.values()) > _VERIFIED_MAX_BYTES and len(_VERIFIED) > 1:
+        _VERIFIED.popitem(last=False)
     return verified
 
 
