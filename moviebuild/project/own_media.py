@@ -280,6 +280,21 @@ def _store_extension(artifact_id: NodeId) -> str:
     return {"image": "png", "audio": "mp3", "video": "mp4"}[media_kind(artifact_id) or "image"]
 
 
+def remove_named_file(folder: Path, target: str) -> list[str]:
+    """Delete ``target`` (``prompts/segment-03/image-2.png``) when it is a media file named after
+    a slot; the artifact ids reset, or empty. It does not open the movie, so a broken file can
+    be reset even though the movie does not open while it is there."""
+    relative = target.removeprefix("./")
+    if not relative.startswith(f"{PROMPTS_DIR}/"):
+        relative = f"{PROMPTS_DIR}/{relative}"
+    stem, dot, ext = relative.removeprefix(f"{PROMPTS_DIR}/").rpartition(".")
+    artifact_id = _slot_of_stem(stem) if dot and ext.lower() in _ALL_EXTENSIONS else None
+    if artifact_id is None or read_file(folder, relative, max_bytes=0) is None:
+        return []
+    remove_file(folder, relative)
+    return [str(artifact_id)]
+
+
 def remove_slot_files(folder: Path, artifact_ids: Iterable[NodeId]) -> list[str]:
     """Delete the files pinning ``artifact_ids`` (the slots go back to their generators);
     returns the paths removed. The bytes stay in the store's revisions."""

@@ -265,16 +265,16 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
     Returns the ids reset. The generated text last written replaces the edit on disk; your own
     media file in a slot is deleted (its bytes stay in the revisions that used it).
     """
-    from moviebuild.project.own_media import remove_slot_files, slot_files
+    from moviebuild.project.own_media import remove_named_file, remove_slot_files, slot_files
 
+    removed = remove_named_file(movie.folder, target)
+    if removed:
+        return removed
     state = PromptState.load(movie.folder)
     edits = read_edits(movie.folder)
     media = slot_files(movie.folder)
     relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
-    own = [a for a, paths in media.items() if f"{PROMPTS_DIR}/{relative}" in paths]
-    if own:
-        remove_slot_files(movie.folder, own)
-        return [str(a) for a in own]
+    own: list[NodeId] = []
     if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
         chosen = [a for a in edits if slot_file(a) == relative]
     else:

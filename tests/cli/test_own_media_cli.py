@@ -86,7 +86,10 @@ def test_a_broken_file_is_an_error_naming_it(movie_folder: MovieFactory, tmp_pat
     assert result.exit_code == 2
     assert "prompts/segment-02/video.mp4: not a usable video for SegmentVideo[2]" in result.output
     assert "Traceback" not in result.output
-    (folder / "prompts/segment-02/video.mp4").rename(folder / "prompts/segment-02/image-1.png")
+    reset = invoke("-C", str(folder), "reset", "prompts/segment-02/video.mp4")
+    assert reset.exit_code == 0 and "reset SegmentVideo[2]" in reset.output
+    assert invoke("-C", str(folder), "--dry-run").exit_code == 0
+    (folder / "prompts/segment-02/image-1.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     result = invoke("-C", str(folder), "--dry-run")
     assert result.exit_code == 2
     assert "image-1.png: this movie has no SegmentImage[2][1], so the file is unused" in (
