@@ -19,6 +19,9 @@ def explain(context: CliContext, target: str) -> None:
     if context.as_json:
         context.echo_json(answer)
         return
+    if answer["action"] == "skip":
+        click.echo(f"{answer['id']} does not run: every output is pinned by your edit or file")
+        return
     if answer["action"] != "run":
         click.echo(f"{answer['id']} is up to date ({answer['action']}; key {answer['key']})")
         return
