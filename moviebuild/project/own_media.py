@@ -11,6 +11,7 @@ does not plan or record anything (movie.py and build.py do).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -18,7 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from moviebuild.errors import ConfigError, GraphError, MediaError, SourceLocation, did_you_mean
+from moviebuild.errors import (
+    ConfigError,
+    GraphError,
+    MediaError,
+    SourceLocation,
+    StoreError,
+    did_you_mean,
+)
 from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.folder_files import list_files, read_file, remove_file, write_file
 
@@ -27,6 +35,8 @@ if TYPE_CHECKING:
     from moviebuild.providers.http import MediaKind
 
 PROMPTS_DIR = "prompts"
+#: Verified files by the SHA-256 of the file given, under the movie folder.
+CACHE_DIR = ".moviebuild/cache/own-media"
 
 #: Artifact name -> (kind, file stem in its segment folder, accepted extensions).
 _SLOTS: dict[str, tuple[MediaKind, str, tuple[str, ...]]] = {
@@ -147,7 +157,8 @@ def read_own_media(folder: Path, graph: Graph) -> dict[NodeId, OwnMedia]:
                 hint="keep one of them and delete the others",
             )
         data = _read_capped(folder, paths[0], media_kind(artifact_id))
-        found[artifact_id] = OwnMedia(artifact_id, paths[0], verify(data, artifact_id, paths[0]))
+        verified = verify(data, artifact_id, paths[0], folder)
+        found[artifact_id] = OwnMedia(artifact_id, paths[0], verified)
     return found
 
 
@@ -171,9 +182,11 @@ def too_large(where: str, kind: MediaKind | None, cap: int) -> ConfigError:
     )
 
 
-def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
+def verify(data: bytes, artifact_id: NodeId, where: str, folder: Path | None = None) -> bytes:
     """``data`` decoded and checked as the slot's kind, in the store's format; a ConfigError
-    naming ``where`` when it is not a usable file of that kind."""
+    naming ``where`` when it is not a usable file of that kind. With the movie ``folder``, the
+    result is kept under ``.moviebuild/cache/own-media`` so later commands skip the decoding
+    (a WAV's conversion takes seconds)."""
     from moviebuild.providers.media_format import verified_media
 
     kind = media_kind(artifact_id)
@@ -183,6 +196,12 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
     if cached is not None:
         _VERIFIED.move_to_end(digest)
         return cached
+    cache_name = f"{CACHE_DIR}/{digest}.{_store_extension(artifact_id)}"
+    if folder is not None:
+        with contextlib.suppress(ConfigError, StoreError):
+            stored = read_file(folder, cache_name)
+            if stored:
+                return _remember(digest, stored)
     try:
         if kind == "image" and not data.startswith(_IMAGE_MAGIC) and data[8:12] != b"WEBP":
             raise MediaError(f"it is not a PNG, JPEG or WebP image ({_looks_like(data)})")
@@ -193,6 +212,14 @@ def verify(data: bytes, artifact_id: NodeId, where: str) -> bytes:
             hint=f"give a real {kind} file ({', '.join(extensions(artifact_id))}), or delete "
             "it to let the generator make this one",
         ) from None
+    if folder is not None:
+        # A cache that cannot be written (a read-only folder) only costs the next decoding.
+        with contextlib.suppress(ConfigError, StoreError):
+            write_file(folder, cache_name, verified)
+    return _remember(digest, verified)
+
+
+def _remember(digest: str, verified: bytes) -> bytes:
     _VERIFIED[digest] = verified
     while sum(len(v) for v in _VERIFIED.values()) > _VERIFIED_MAX_BYTES and len(_VERIFIED) > 1:
         _VERIFIED.popitem(last=False)

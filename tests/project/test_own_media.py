@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from moviebuild.errors import ConfigError
+from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
 from moviebuild.project.prompts import reset_slots
@@ -163,3 +164,20 @@ def test_checkout_puts_your_file_back_and_diff_names_it(movie_folder: MovieFacto
     adapter = fake()
     run_build(folder, adapter)
     assert sum(adapter.calls.values()) == 0
+
+
+def test_a_verified_file_is_kept_so_later_commands_skip_decoding(
+    movie_folder: MovieFactory,
+) -> None:
+    from moviebuild.project import own_media
+
+    folder = movie_folder()
+    (folder / "prompts/segment-01").mkdir(parents=True)
+    photo = folder / "prompts/segment-01/image-1.jpg"
+    Image.new("RGB", (32, 18), (1, 2, 3)).save(photo, "JPEG")
+    first = Movie.open(folder).overrides()[NodeId("SegmentImage", (1, 1))]
+    kept = list((folder / own_media.CACHE_DIR).iterdir())
+    assert [p.read_bytes() for p in kept] == [first]
+    own_media._VERIFIED.clear()
+    kept[0].write_bytes(png())  # what is kept is what is used: the memo on disk is read back
+    assert Movie.open(folder).overrides()[NodeId("SegmentImage", (1, 1))] == png()
