@@ -25,7 +25,13 @@ from moviebuild.errors import ConfigError, GraphError, MoviefileNotFound, did_yo
 from moviebuild.graph import Graph, NodeId, expand_graph, parse_node_id
 from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.project.own_media import OwnMedia, media_artifact, read_given_file, read_own_media
+from moviebuild.project.own_media import (
+    OwnMedia,
+    media_artifact,
+    read_given_file,
+    read_own_media,
+    slot_path,
+)
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -181,9 +187,12 @@ class Movie:
         for artifact_id, media in own.items():
             overrides[artifact_id] = media.data
         redo = tuple(graph.resolve(parse_node_id(t)).id for t in changes.redo)
+        given = {id(m) for m in new_files}
         snapshot = Snapshot(
             text, moviefile, graph, overrides, redo, new_overrides or None, patched_text, reset,
-            {a: m.source for a, m in own.items()}, tuple(new_files),
+            # A given file is recorded where the build keeps it.
+            {a: slot_path(m)[0] if id(m) in given else m.source for a, m in own.items()},
+            tuple(new_files),
         )
         self._snapshot = snapshot
         return snapshot

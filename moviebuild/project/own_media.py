@@ -286,20 +286,26 @@ def read_given_file(artifact_id: NodeId, value: Path | str | bytes) -> OwnMedia:
     return OwnMedia(artifact_id, where, verify(data, artifact_id, where), data if ext else None)
 
 
-def place_file(folder: Path, media: OwnMedia) -> str:
-    """Put ``media`` in its slot under ``prompts/`` (the original bytes when known, else the
-    verified ones), replacing any other file of that slot; returns the path written."""
+def slot_path(media: OwnMedia) -> tuple[str, bytes]:
+    """Where ``place_file`` keeps ``media`` (relative to the movie folder) and the bytes it
+    writes: the original with its own extension when known, else the verified ones."""
     stem = slot_stem(media.artifact)
     assert stem is not None
     original = media.original
     ext = Path(media.source).suffix.lstrip(".").lower() if original is not None else ""
-    if ext not in extensions(media.artifact):
-        ext, original = _store_extension(media.artifact), None
-    relative = f"{PROMPTS_DIR}/{stem}.{ext}"
+    if original is None or ext not in extensions(media.artifact):
+        return f"{PROMPTS_DIR}/{stem}.{_store_extension(media.artifact)}", media.data
+    return f"{PROMPTS_DIR}/{stem}.{ext}", original
+
+
+def place_file(folder: Path, media: OwnMedia) -> str:
+    """Put ``media`` in its slot under ``prompts/``, replacing any other file of that slot;
+    returns the path written."""
+    relative, data = slot_path(media)
     for existing in slot_files(folder).get(media.artifact, []):
         if existing != relative:
             remove_file(folder, existing)
-    write_file(folder, relative, original if original is not None else media.data)
+    write_file(folder, relative, data)
     return relative
 
 

@@ -94,6 +94,14 @@ def test_a_file_given_to_the_api_is_kept_in_its_slot_as_given(
     assert report.complete
     assert adapter.calls["TextToImageProducer[2][1]"] == 0
     assert (folder / "prompts/segment-02/image-1.jpg").read_bytes() == photo.read_bytes()
+    with Movie.open(folder).open_store() as store:
+        from moviebuild.project.results import StoreResults
+
+        manifest = StoreResults(store).manifest
+        assert manifest is not None
+        assert manifest.overrides[NodeId("SegmentImage", (2, 1))].file == (
+            "prompts/segment-02/image-1.jpg"
+        )
     with Image.open(folder / "out/segment-02/image-1.png") as stored:
         assert stored.format == "PNG" and stored.size == (64, 36)
     adapter = fake()
