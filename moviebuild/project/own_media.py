@@ -28,7 +28,13 @@ from moviebuild.errors import (
     did_you_mean,
 )
 from moviebuild.graph import NodeId, parse_node_id
-from moviebuild.project.folder_files import list_files, read_file, remove_file, write_file
+from moviebuild.project.folder_files import (
+    file_exists,
+    list_files,
+    read_file,
+    remove_file,
+    write_file,
+)
 
 if TYPE_CHECKING:
     from moviebuild.graph import Graph
@@ -111,13 +117,19 @@ def slot_files(folder: Path) -> dict[NodeId, list[str]]:
     the movie folder). A media file named after no slot, or with the wrong kind of extension for
     its slot, is a ConfigError naming it."""
     found: dict[NodeId, list[str]] = {}
-    for relative in list_files(folder, PROMPTS_DIR, regular_only=True):
+    for relative in list_files(folder, PROMPTS_DIR):
         stem, dot, ext = relative.rpartition(".")
         ext = ext.lower()
         if not dot or ext not in _ALL_EXTENSIONS:
             continue
         artifact_id = _slot_of_stem(stem)
         path = f"{PROMPTS_DIR}/{relative}"
+        if not file_exists(folder, path):
+            raise ConfigError(
+                f"{folder / path} is a symbolic link (or not a regular file); moviebuild never "
+                "reads through a link under prompts/",
+                hint="copy the file there instead of linking it",
+            )
         if artifact_id is None:
             raise ConfigError(
                 f"{folder / path}: a media file named after no slot",

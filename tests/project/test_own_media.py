@@ -189,3 +189,15 @@ def test_a_verified_file_is_kept_so_later_commands_skip_decoding(
     own_media._VERIFIED.clear()
     kept[0].write_bytes(png())  # what is kept is what is used: the memo on disk is read back
     assert Movie.open(folder).overrides()[NodeId("SegmentImage", (1, 1))] == png()
+
+
+def test_a_linked_media_file_is_refused_not_followed(
+    movie_folder: MovieFactory, tmp_path: Path
+) -> None:
+    folder = movie_folder()
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(png())
+    (folder / "prompts/segment-01").mkdir(parents=True)
+    (folder / "prompts/segment-01/image-1.png").symlink_to(outside)
+    with pytest.raises(ConfigError, match=r"image-1\.png is a symbolic link"):
+        Movie.open(folder)
