@@ -27,12 +27,16 @@ from typing import Any
 
 from dbos import DBOS
 
-from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
+from moviebuild.distributed.dispatch import (
+    JOB_WORKFLOW,
+    Dispatcher,
+    DispatchingExecutor,
+    admission_pools,
+)
 from moviebuild.distributed.fence import Fence
 from moviebuild.distributed.guarded import GuardedExecutor
 from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
 from moviebuild.distributed.lease import Lease, LeaseLost, Leases
-from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
@@ -317,10 +321,6 @@ def _build(
         return guarded[-1]
 
     try:
-        register_plan_pools(
-            session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
-        )
-
         async def run_until_stopped() -> tuple[dict[NodeId, JobOutcome], bool, int]:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -338,6 +338,7 @@ def _build(
                     clock=None,
                     adapters=None,
                     retry=None,
+                    pools=admission_pools(session.snapshot, dispatcher.queues.limits),
                     wrap_executor=dispatching,
                 )
             finally:

@@ -83,8 +83,8 @@ class BuildSession:
             self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
             # What killed builds left unfolded would be re-read by every later build.
             self.store.fold_journals()
+            self.lookup = self._start_from_head(movie, changes)
             self._store_own_media()
-            self.lookup = StoreResults(self.store)
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
                 self._plan(self.lookup, budget_usd)
             if self.snapshot.patched_text is not None:
@@ -104,6 +104,18 @@ class BuildSession:
         for artifact_id in self.snapshot.media:
             kind = self.snapshot.graph.artifacts[artifact_id].kind
             self.store.blobs.put_blob(self.snapshot.overrides[artifact_id], EXTENSIONS[kind])
+
+    def _start_from_head(self, movie: Movie, changes: Changes | None) -> StoreResults:
+        """The results of the store's HEAD, the folder brought to it first when another
+        machine built since (a store that is not in the folder)."""
+        if self.store.is_local:
+            return StoreResults(self.store)
+        from moviebuild.project.head_sync import follow_head
+
+        head = self.store.read_head()
+        if follow_head(movie, self.store, head):
+            self.snapshot = movie.read_snapshot(changes)
+        return StoreResults(self.store, revision=head)
 
     def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
         self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
@@ -160,7 +172,7 @@ class BuildSession:
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
-            timeline = self._refresh_folder()
+            timeline = self._refresh_folder(current)
             return build_report(
                 self.plan,
                 outcomes,
@@ -222,7 +234,7 @@ class BuildSession:
             ),
         )
 
-    def _refresh_folder(self) -> str | None:
+    def _refresh_folder(self, revision: int | None) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
         pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
         from moviebuild.project.export import export_outputs
@@ -230,6 +242,10 @@ class BuildSession:
         from moviebuild.project.prompts import pin_slots, reset_slots
 
         exported = export_outputs(self.movie, store=self.store)
+        if not self.store.is_local:
+            from moviebuild.project.head_sync import note_held_revision
+
+            note_held_revision(self.movie.folder, revision)
         if self.snapshot.new_overrides:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
         for media in self.snapshot.new_files:

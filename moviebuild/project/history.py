@@ -8,7 +8,6 @@ from typing import Any
 from moviebuild.config.numbers import ascii_number
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
-from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
@@ -139,13 +138,10 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
 def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
     """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
     calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
-    from moviebuild.config.load import MOVIEFILE_NAME
-    from moviebuild.project.export import export_outputs
-    from moviebuild.project.folder_files import write_file
-    from moviebuild.project.prompts import PromptState, write_prompt_files, write_slots
+    from moviebuild.project.head_sync import note_held_revision, write_revision_to_folder
 
     with _require_store(movie) as store, store.lock():
-        record = _revision(store, rev)
+        _revision(store, rev)
         if not force:
             unbuilt = unbuilt_edits(movie, store)
             if unbuilt:
@@ -155,32 +151,9 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
                     hint="build them first (`moviebuild`), or `checkout --force` to drop them",
                 )
         store.write_head(rev)
-        if record.moviefile_text:
-            write_file(movie.folder, MOVIEFILE_NAME, record.moviefile_text.encode("utf-8"))
-        PromptState({}, {}).save(movie.folder)
-        restored = movie.read_snapshot()
-        outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
-        write_prompt_files(movie, store, outputs)
-        edits: dict[NodeId, str] = {
-            a: o.text
-            for a, o in record.overrides.items()
-            if o.file is None and (a.name != "MusicPrompt" or not restored.moviefile.music_prompt)
-        }
-        write_slots(movie.folder, edits)
-        _restore_own_media(movie, store, record)
-        movie.read_snapshot()
-        export_outputs(movie, store)
-
-
-def _restore_own_media(movie: Movie, store: Store, record: RevisionRecord) -> None:
-    """Your own media files under ``prompts/`` as ``record`` used them (from the store)."""
-    from moviebuild.project.own_media import OwnMedia, place_file, remove_slot_files, slot_files
-
-    own = {a: o for a, o in record.overrides.items() if o.file is not None}
-    remove_slot_files(movie.folder, [a for a in slot_files(movie.folder) if a not in own])
-    for artifact_id, override in own.items():
-        data = store.blobs.get_blob(override.digest)
-        place_file(movie.folder, OwnMedia(artifact_id, override.file or "", data))
+        write_revision_to_folder(movie, store, rev)
+        if not store.is_local:
+            note_held_revision(movie.folder, rev)
 
 
 def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
