@@ -201,3 +201,26 @@ def test_a_linked_media_file_is_refused_not_followed(
     (folder / "prompts/segment-01/image-1.png").symlink_to(outside)
     with pytest.raises(ConfigError, match=r"image-1\.png is a symbolic link"):
         Movie.open(folder)
+
+
+def test_set_file_pins_a_slot_for_the_movie_object_and_none_hands_it_back(
+    movie_folder: MovieFactory,
+) -> None:
+    folder = movie_folder()
+    movie = Movie.open(folder)
+    movie.set_file("MusicTrack", _wav_bytes())
+    assert "MusicProducer" not in {j.producer for j in movie.plan().jobs}
+    movie.set_file("MusicTrack", None)
+    assert "MusicProducer" in {j.producer for j in movie.plan().jobs}
+
+
+def _wav_bytes() -> bytes:
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(b"\x00\x01" * 8000)
+    return out.getvalue()
