@@ -26,6 +26,9 @@ def explain(context: CliContext, target: str) -> None:
             f"writes it); it is read by {answer['id']}"
             + "".join(f", {other}" for other in answer["also_read_by"])
         )
+    if answer["action"] == "skip":
+        click.echo(f"{answer['id']} does not run: every output is pinned by your edit or file")
+        return
     if answer["action"] != "run":
         click.echo(f"{answer['id']} is up to date ({answer['action']}; key {answer['key']})")
         return

@@ -84,6 +84,7 @@ class BuildSession:
             # What killed builds left unfolded would be re-read by every later build.
             self.store.fold_journals()
             self.lookup = self._start_from_head(movie, changes)
+            self._store_own_media()
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
                 self._plan(self.lookup, budget_usd)
             if self.snapshot.patched_text is not None:
@@ -94,6 +95,15 @@ class BuildSession:
         except BaseException:
             self._exit.close()
             raise
+
+    def _store_own_media(self) -> None:
+        """Your own media become blobs like generated ones: ``out/``, renders and revisions
+        read them from the store."""
+        from moviebuild.project.recorder import EXTENSIONS
+
+        for artifact_id in self.snapshot.media:
+            kind = self.snapshot.graph.artifacts[artifact_id].kind
+            self.store.blobs.put_blob(self.snapshot.overrides[artifact_id], EXTENSIONS[kind])
 
     def _start_from_head(self, movie: Movie, changes: Changes | None) -> StoreResults:
         """The results of the store's HEAD, the folder brought to it first when another
@@ -246,7 +256,9 @@ class BuildSession:
             moviefile=snapshot.moviefile.model_dump(mode="json"),
             moviefile_text=snapshot.moviefile_text,
             overrides={
-                a: OverrideRecord(content_digest(v), v.decode("utf-8"))
+                a: OverrideRecord(content_digest(v), "", snapshot.media[a])
+                if a in snapshot.media
+                else OverrideRecord(content_digest(v), v.decode("utf-8"))
                 for a, v in snapshot.overrides.items()
             },
             interrupted=interrupted,
@@ -270,6 +282,7 @@ class BuildSession:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
         pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
         from moviebuild.project.export import export_outputs
+        from moviebuild.project.own_media import place_file
         from moviebuild.project.prompts import pin_slots, reset_slots
 
         exported = export_outputs(self.movie, store=self.store)
@@ -279,6 +292,8 @@ class BuildSession:
             note_held_revision(self.movie.folder, revision)
         if self.snapshot.new_overrides:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
+        for media in self.snapshot.new_files:
+            place_file(self.movie.folder, media)
         for artifact_id in self.snapshot.reset:
             reset_slots(self.movie, str(artifact_id))
         self.notices.extend(exported.notices)

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError
 from moviebuild.project.folder_files import read_file, write_file
 from moviebuild.project.movie import Movie
@@ -83,15 +84,16 @@ def edits_since(movie: Movie, record: RevisionRecord) -> list[str]:
     """The folder's inputs (Moviefile fields, prompt edits) that differ from ``record``'s."""
     snapshot = movie.read_snapshot()
     fields = snapshot.moviefile.model_dump(mode="json")
-    texts = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    # Compared by digest: a text edit and your own media file alike.
+    texts = {a: content_digest(v) for a, v in snapshot.overrides.items()}
     found = [
         f"Moviefile {name}"
         for name in sorted(set(fields) | set(record.moviefile))
         if fields.get(name) != record.moviefile.get(name)
     ]
-    built = {a: o.text for a, o in record.overrides.items()}
+    built = {a: o.digest for a, o in record.overrides.items()}
     found += [
-        f"edit of {artifact_id}"
+        f"{'your file for' if artifact_id in snapshot.media else 'edit of'} {artifact_id}"
         for artifact_id in sorted(set(texts) | set(built))
         if texts.get(artifact_id) != built.get(artifact_id)
     ]
@@ -111,14 +113,27 @@ def write_revision_to_folder(movie: Movie, store: Store, rev: int) -> None:
     if record.moviefile_text:
         write_file(movie.folder, MOVIEFILE_NAME, record.moviefile_text.encode("utf-8"))
     PromptState({}, {}).save(movie.folder)
+    # Before the snapshot is read: a file of yours for a slot the revision lacks would refuse it.
+    _restore_own_media(movie, store, record)
     restored = movie.read_snapshot()
     outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
     write_prompt_files(movie, store, outputs)
     edits: dict[NodeId, str] = {
         a: o.text
         for a, o in record.overrides.items()
-        if a.name != "MusicPrompt" or not restored.moviefile.music_prompt
+        if o.file is None and (a.name != "MusicPrompt" or not restored.moviefile.music_prompt)
     }
     write_slots(movie.folder, edits)
     movie.read_snapshot()
     export_outputs(movie, store)
+
+
+def _restore_own_media(movie: Movie, store: Store, record: RevisionRecord) -> None:
+    """Your own media files under ``prompts/`` as ``record`` used them (from the store)."""
+    from moviebuild.project.own_media import OwnMedia, place_file, remove_slot_files, slot_files
+
+    own = {a: o for a, o in record.overrides.items() if o.file is not None}
+    remove_slot_files(movie.folder, [a for a in slot_files(movie.folder) if a not in own])
+    for artifact_id, override in own.items():
+        data = store.blobs.get_blob(override.digest)
+        place_file(movie.folder, OwnMedia(artifact_id, override.file or "", data))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.numbers import ascii_number
+from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
@@ -88,8 +89,8 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
         before, after = old.overrides.get(artifact_id), new.overrides.get(artifact_id)
         if (before and before.digest) != (after and after.digest):
             overrides[str(artifact_id)] = {
-                "old": before.text if before else None,
-                "new": after.text if after else None,
+                "old": (before.file or before.text) if before else None,
+                "new": (after.file or after.text) if after else None,
             }
     old_art, new_art = old.outputs(), new.outputs()
     artifacts = {
@@ -126,12 +127,13 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
     from; empty when some revision was built from exactly these inputs."""
     snapshot = movie.read_snapshot()
     fields = snapshot.moviefile.model_dump(mode="json")
-    texts = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    # Compared by digest: a text edit and your own media file alike.
+    texts = {a: content_digest(v) for a, v in snapshot.overrides.items()}
     head = store.read_head()
     nearest: RevisionRecord | None = None
     for rev in store.list_revisions():
         record = read_revision(store, rev)
-        built = {a: o.text for a, o in record.overrides.items()}
+        built = {a: o.digest for a, o in record.overrides.items()}
         if dict(record.moviefile) == fields and built == texts:
             return []
         if rev == head:
@@ -143,9 +145,9 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
         for name in sorted(set(fields) | set(nearest.moviefile))
         if fields.get(name) != nearest.moviefile.get(name)
     ]
-    built = {a: o.text for a, o in nearest.overrides.items()}
+    built = {a: o.digest for a, o in nearest.overrides.items()}
     found += [
-        f"edit of {artifact_id}"
+        f"{'your file for' if artifact_id in snapshot.media else 'edit of'} {artifact_id}"
         for artifact_id in sorted(set(texts) | set(built))
         if texts.get(artifact_id) != built.get(artifact_id)
     ]

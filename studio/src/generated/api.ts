@@ -87,6 +87,7 @@ export interface ApiSchemas {
 	MovieSummary: MovieSummary;
 	Moviefile: Moviefile1;
 	MusicClip: MusicClip;
+	OwnMediaState: OwnMediaState;
 	PlanCost: PlanCost;
 	PlanProviderCost: PlanProviderCost;
 	PlanReport: PlanReport;
@@ -590,12 +591,32 @@ export interface MovieState {
 	inquiry: string;
 	jobs: JobState[];
 	notices: string[];
+	/**
+	 * media slots pinned by your own files
+	 */
+	own_media: OwnMediaState[];
 	prompts: PromptState[];
 	revision: number | null;
 	status: 'unbuilt' | 'complete' | 'incomplete' | 'interrupted';
 	timeline: Timeline | null;
 	title: string | null;
 	up_to_date: boolean;
+}
+/**
+ * A media slot pinned by your own file (``source`` is always "yours"): its producer does
+ * not run, and downstream jobs use the file's bytes until you reset it or delete the file.
+ */
+export interface OwnMediaState {
+	/**
+	 * your file, relative to the movie folder
+	 */
+	file: string;
+	/**
+	 * artifact id, e.g. SegmentImage[3][2]
+	 */
+	id: string;
+	kind: 'image' | 'audio' | 'video';
+	source: 'yours';
 }
 /**
  * One editable text. ``source``: generated (the producer's text) or edited (the user's text,
