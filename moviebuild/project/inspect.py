@@ -67,13 +67,16 @@ def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str
     """Why the job named by ``target`` (a job or artifact id, or a file under ``prompts/`` or
     ``out/``) would run, with old and new text when what changed is a text. An edited text
     (pinned by the user) is explained by the job that reads it, which is what reruns; its
-    generator is named, and the other jobs reading it are listed."""
+    generator is named, and the other jobs reading it are listed. (A media file of the user's
+    is explained by its generator, which it keeps from running.)"""
     snapshot = movie.read_snapshot()
     graph = snapshot.graph
     node_id = resolve_target(graph, target)
     edited: dict[str, Any] = {}
     readers = [j for j in graph.jobs.values() if node_id in j.consumes]
-    if node_id in graph.artifacts and node_id in snapshot.overrides and readers:
+    artifact = graph.artifacts.get(node_id)
+    is_edit = artifact is not None and artifact.kind == "text" and node_id in snapshot.overrides
+    if is_edit and readers:
         job = readers[0]
         edited = {
             "edited": str(node_id),
