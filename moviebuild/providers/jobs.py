@@ -84,6 +84,11 @@ class RemoteJobs:
         context.remember({"provider": self.provider, "creating": time.time(),
                           "fingerprint": fingerprint})
 
+    def not_created(self, context: CallContext) -> None:
+        """The provider answered the create with a refusal (4xx): nothing was made, so nothing
+        is to be looked for."""
+        context.remember({"provider": self.provider, "creating": None})
+
     def created_since(self, context: CallContext, fingerprint: str) -> float | None:
         """When an earlier run sent a create of ``fingerprint`` whose job id it never
         journaled (Unix time), if it did."""
