@@ -51,6 +51,9 @@ def worker(
     logger = logging.getLogger("moviebuild.worker")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    providers = logging.getLogger("moviebuild.providers")
+    providers.addHandler(handler)
+    providers.setLevel(logging.INFO)
     settings = ClusterSettings(
         database, app_version, poll_s, heartbeat_s, dead_after_s
     )

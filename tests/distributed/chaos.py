@@ -106,6 +106,8 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
                      for w in workers}
         most_in_flight = replicate.max_in_flight
         predictions = replicate.counters["submissions"]
+        cancels = replicate.counters["cancels"]
+        logs = "".join(w.log_text() for w in workers)
         os.environ.update(env)  # the local builds call the same emulator
         fake_calls = len(calls.read_text().splitlines())
         equal = 0
@@ -128,6 +130,10 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
         "predictions_created": predictions,
         "predictions_created_twice": predictions - images,
         "fake_calls_beyond_jobs": fake_calls - fake_jobs,
+        "predictions_cancelled": cancels,
+        "creates_logged_as_possibly_paid_twice": logs.count("may be paid twice"),
+        "lost_creates_found": logs.count("created by an earlier run"),
+        "predictions_resumed": logs.count("resuming replicate prediction"),
         "max_predictions_in_flight": most_in_flight,
         "limit": LIMIT,
         "worker_exit_codes": codes,
