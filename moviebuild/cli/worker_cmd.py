@@ -21,7 +21,9 @@ from moviebuild.cli.context import CliContext, pass_cli
 @click.option("--heartbeat", "heartbeat_s", type=float, default=2.0, show_default=True,
               help="Seconds between heartbeats.")
 @click.option("--dead-after", "dead_after_s", type=float, default=15.0, show_default=True,
-              help="Seconds of silence after which a worker is dead and its work recovered.")
+              help="Seconds of silence after which a worker is dead and its work recovered. A "
+              "worker whose beats are not confirmed for half of it starts no call until they "
+              "are.")
 @click.option("--poll", "poll_s", type=float, default=0.1, show_default=True,
               help="Seconds between looks at the queues.")
 @click.option("--app-version", default="", help="Application version (default: the release).")

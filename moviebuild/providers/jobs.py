@@ -48,6 +48,12 @@ class RemoteJob:
         return cls(provider, str(data["prediction_id"]), dict(urls))
 
 
+def announces_create(data: Mapping[str, Any]) -> bool:
+    """Whether a remembered record says a create is about to be sent (``RemoteJobs.creating``):
+    the last moment a caller may still refuse the call."""
+    return bool(data.get("creating"))
+
+
 class RemoteJobs:
     """The jobs this adapter instance submitted and has not finished downloading.
 
