@@ -39,7 +39,7 @@ from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
 from moviebuild.graph import NodeId
 from moviebuild.project.build import BuildSession
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.store import Store
 from moviebuild.store.lock import LockLease
 
@@ -174,12 +174,12 @@ def _cancelled(dispatcher: Dispatcher, build_id: str) -> bool:
     return bool(found) and found[0].status == "CANCELLED"
 
 
-async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> BuildResult:
+async def _in_daemon_thread(work: Callable[[], BuildReport], name: str) -> BuildReport:
     """Run ``work`` on a daemon thread: a worker that drains and exits does not wait for the
     builds it runs (they wait on calls); they stay pending in DBOS and a live worker recovers
     them, exactly as after a crash."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[BuildResult] = loop.create_future()
+    future: asyncio.Future[BuildReport] = loop.create_future()
 
     def run() -> None:
         try:
@@ -196,7 +196,7 @@ async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> Build
 
 
 def _settle(
-    future: asyncio.Future[BuildResult], result: BuildResult | None, exc: BaseException | None
+    future: asyncio.Future[BuildReport], result: BuildReport | None, exc: BaseException | None
 ) -> None:
     if future.done():
         return
@@ -246,7 +246,7 @@ class _CancelledBeforeStart(Exception):
 
 def run_leased(
     ticket: BuildTicket, build_id: str, dispatcher: Dispatcher
-) -> BuildResult:
+) -> BuildReport:
     """Take the movie's lease (waiting for another build of it), build under it, release it."""
     fence, leases = process.fence, process.leases
     assert fence is not None and leases is not None
@@ -300,7 +300,7 @@ def _build(
     folder: Path,
     lease: Lease,
     incarnation: int,
-) -> BuildResult:
+) -> BuildReport:
     fence, leases = process.fence, process.leases
     assert fence is not None and leases is not None
     # Planning is CPU work: one build plans at a time, so the first builds start calling
@@ -359,9 +359,10 @@ def _build(
 
 
 async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
-    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
+    """One build of ``ticket.folder`` through project/build.py: its ``BuildReport`` (as
+    ``model_dump``), or its error."""
     try:
-        result = await _in_daemon_thread(
+        report = await _in_daemon_thread(
             lambda: run_leased(ticket, build_id, dispatcher), f"build-{build_id}"
         )
     except _CancelledBeforeStart:
@@ -370,7 +371,6 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}
-    summary = result.summary()
-    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, summary["status"],
-             summary["revision"])
-    return summary
+    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, report.outcome,
+             report.revision)
+    return report.model_dump(mode="json")

@@ -1,8 +1,10 @@
-"""Cost of a plan or a build from the price table: only jobs that run cost anything."""
+"""Cost of a plan or a build from the price table (only jobs that run cost anything), and the
+chosen providers whose key is not in the environment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.moviefile import READABLE_FIELDS, Moviefile
@@ -50,12 +52,26 @@ def outcomes_cost_usd(outcomes: Iterable[JobOutcome], snapshot: Snapshot) -> dic
     return jobs_cost_usd(ran, snapshot.moviefile)
 
 
-def check_budget(costs: Mapping[str, float], budget_usd: float | None) -> None:
-    """BudgetExceeded when the estimate of the stale work is above ``budget_usd``."""
-    total = sum(costs.values())
+def check_budget(total: float, budget_usd: float | None) -> None:
+    """BudgetExceeded when ``total``, the estimate of the stale work, is above ``budget_usd``."""
     if budget_usd is not None and total > budget_usd:
         raise BudgetExceeded(
             f"the estimated cost ${total:.2f} is over the budget ${budget_usd:.2f}",
             hint="raise --budget, choose cheaper models, or build fewer changes at once "
             "(`moviebuild --dry-run` itemises the cost)",
         )
+
+
+def missing_keys(plan: Plan, environ: dict[str, str] | None = None) -> list[str]:
+    """A warning per provider the stale jobs call whose key is not in the environment."""
+    from moviebuild.providers.endpoints import ENDPOINTS
+
+    environ = dict(os.environ) if environ is None else environ
+    warnings = []
+    for adapter in sorted(plan.calls_per_provider()):
+        endpoint = ENDPOINTS.get(adapter)
+        if endpoint is not None and not environ.get(endpoint.key_env):
+            warnings.append(
+                f"{adapter} is chosen but {endpoint.key_env} is not set; its calls will fail"
+            )
+    return warnings

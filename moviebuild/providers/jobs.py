@@ -80,8 +80,12 @@ class RemoteJobs:
         self._open[(context.job_id, fingerprint)] = job
         context.remember(job.to_memory())
 
-    def forget(self, context: CallContext, fingerprint: str) -> None:
+    def forget(self, context: CallContext, fingerprint: str, *, durably: bool = False) -> None:
+        """Stop resuming the job here; ``durably`` also in the journal (a record naming no job),
+        so neither the engine's next attempt nor a build after a crash resumes it."""
         self._open.pop((context.job_id, fingerprint), None)
+        if durably:
+            context.remember({"provider": self.provider})
 
     def creating(self, context: CallContext, fingerprint: str) -> None:
         """Journal that a create of ``fingerprint`` is about to be sent: if its answer is lost

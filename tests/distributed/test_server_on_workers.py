@@ -176,7 +176,7 @@ def test_cancelling_a_build_on_a_worker_stops_it_after_its_calls_in_flight(
     made = [j for j, e in manifest["jobs"].items()
             if j.startswith("TextToImageProducer") and e["status"] == "done"]
     monkeypatch.setenv("MOVIEBUILD_FAKE_CONFIG", str(fake_config))
-    planned = [p.job.id for p in Movie.open(folder).plan().jobs
+    planned = [p.job.id for p in Movie.open(folder).make_plan().jobs
                if str(p.job.id).startswith("TextToImageProducer")]
     assert manifest["interrupted"] is True, logs
     assert 0 < len(made) < len(planned), (made, planned)

@@ -117,8 +117,10 @@ class FalEmulator(Emulator):
         return job if job is not None and job.app == app else None
 
     def _complete(self, job: QueuedRequest) -> None:
-        job.status = "COMPLETED"
+        # COMPLETED only once the result exists: a poll between the two would otherwise read a
+        # finished request without a result (a content refusal) on a slow machine.
         if job.will_fail:
+            job.status = "COMPLETED"
             return
         prompt = str(job.input.get("prompt", ""))
         if job.kind == "video":
@@ -136,6 +138,7 @@ class FalEmulator(Emulator):
                      "height": height}
             job.result = {"images": [image], "seed": 42, "prompt": prompt,
                           "has_nsfw_concepts": [False], "timings": {"inference": 0.01}}
+        job.status = "COMPLETED"
 
     def _file(self, data: bytes, content_type: str, name: str) -> dict[str, Any]:
         return {"url": self.publish(data, content_type, name), "content_type": content_type,
