@@ -107,7 +107,7 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
             return [a.answer or {} for a in answers]
 
         summaries = asyncio.run(wait())
-        statuses = [str(s.get("status")) for s in summaries]
+        statuses = [str(s.get("outcome")) for s in summaries]
         makespan = time.monotonic() - started
         cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
         writes = database_writes(database) - writes_before
@@ -117,8 +117,8 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
             process.stop()
         backend.close()
     if statuses != ["complete"] * movies:
-        failed = [s.get("failed") or s.get("error") for s in summaries
-                  if s.get("status") != "complete"]
+        failed = [s.get("jobs") or s.get("error") for s in summaries
+                  if s.get("outcome") != "complete"]
         raise SystemExit(f"builds did not complete: {failed}")
     jobs = movies * JOBS_PER_MOVIE
     bound = lower_bound_s(movies, scale)

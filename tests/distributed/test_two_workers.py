@@ -82,7 +82,7 @@ def test_six_movies_on_two_workers_equal_local_builds_within_the_pool_limits(
             Movie.open(local / f"m{number}").build()
         logs = [worker.log_text() for worker in workers]
 
-    assert [a.answer and a.answer["status"] for a in answers] == ["complete"] * MOVIES, logs
+    assert [a.answer and a.answer.get("outcome") for a in answers] == ["complete"] * MOVIES, logs
     assert codes == [0, 0], logs
     for number in range(MOVIES):
         assert final_jobs(root / f"m{number}") == final_jobs(local / f"m{number}")
