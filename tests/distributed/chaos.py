@@ -63,7 +63,7 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
                "MOVIEBUILD_FAKE_CONFIG": str(fake_config)}
         workers = [WorkerProcess(database, root, env, work, executor_id=f"w{n}",
                                  dead_after_s=DEAD_AFTER_S) for n in range(3)]
-        server = ServerProcess(database, root, env, work)
+        server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies)
         images = movies * 2 * 2
         try:
             server.wait_ready()
@@ -95,7 +95,7 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
             server.process.send_signal(signal.SIGKILL)
             server.process.wait()
             events.append(f"SIGKILL server at {created_count()} images")
-            server = ServerProcess(database, root, env, work)
+            server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies)
             server.wait_ready()
             http = Http(server.base_url, token)
             records = _wait_for_builds(http, builds, 300)
