@@ -4,33 +4,31 @@ chosen providers whose key is not in the environment."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.moviefile import READABLE_FIELDS, Moviefile
 from moviebuild.engine.decide import Action
 from moviebuild.engine.outcome import JobOutcome
-from moviebuild.engine.plan import Plan
+from moviebuild.engine.plan import Plan, PlannedJob
 from moviebuild.errors import BudgetExceeded
-from moviebuild.graph import Job
-from moviebuild.project.executor import ProviderExecutor
+from moviebuild.graph import NodeId
 from moviebuild.providers.prices import job_cost_usd
 
 if TYPE_CHECKING:
-    from moviebuild.project.movie import Snapshot
+    pass
 
 
 def _fields(moviefile: Moviefile) -> dict[str, Any]:
     return {name: moviefile.field_value(name) for name in READABLE_FIELDS}
 
 
-def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile) -> dict[str, float]:
-    """Estimated cost per provider of running ``jobs`` once each."""
-    executor = ProviderExecutor(moviefile)
+def planned_cost_usd(planned: Iterable[PlannedJob], moviefile: Moviefile) -> dict[str, float]:
+    """Estimated cost per provider of running each of ``planned`` once, by its identity."""
     fields = _fields(moviefile)
     totals: dict[str, float] = {}
-    for job in jobs:
-        identity = executor.identity(job)
+    for p in planned:
+        identity, job = p.identity, p.job
         cost = job_cost_usd(job.producer, job.role, identity.adapter, identity.model, fields)
         if cost:
             totals[identity.adapter] = totals.get(identity.adapter, 0.0) + cost
@@ -39,17 +37,18 @@ def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile) -> dict[str, float]
 
 def plan_cost_usd(plan: Plan, moviefile: Moviefile) -> dict[str, float]:
     """Estimated cost per provider of the stale work in ``plan`` (reused jobs cost nothing)."""
-    return jobs_cost_usd((p.job for p in plan.to_run()), moviefile)
+    return planned_cost_usd(plan.to_run(), moviefile)
 
 
-def outcomes_cost_usd(outcomes: Iterable[JobOutcome], snapshot: Snapshot) -> dict[str, float]:
-    """Estimated cost of the calls a build made (retries of the same job not counted)."""
+def outcomes_cost_usd(
+    outcomes: Mapping[NodeId, JobOutcome], plan: Plan, moviefile: Moviefile
+) -> dict[str, float]:
+    """Estimated cost of the calls a build of ``plan`` made (retries of a job not counted)."""
     ran = [
-        snapshot.graph.jobs[o.job_id]
-        for o in outcomes
-        if o.action is Action.RUN and o.job_id in snapshot.graph.jobs
+        p for p in plan.jobs
+        if (o := outcomes.get(p.job.id)) is not None and o.action is Action.RUN
     ]
-    return jobs_cost_usd(ran, snapshot.moviefile)
+    return planned_cost_usd(ran, moviefile)
 
 
 def check_budget(total: float, budget_usd: float | None) -> None:
