@@ -26,6 +26,7 @@ from tests.distributed.cluster import (
     WorkerProcess,
     create_database,
     final_jobs,
+    set_limit,
 )
 from tests.distributed.postgres import Postgres
 from tests.server.harness import Http
@@ -51,6 +52,7 @@ def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
 
 def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
     database = create_database(postgres.url)
+    set_limit(database, "replicate", LIMIT)  # the operator's limit of the account
     root, local = work / "root", work / "local"
     token = TokenBook(LocalRoot(root)).create("acme")[1]
     calls = work / "fake-calls.log"
@@ -107,6 +109,8 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
         most_in_flight = replicate.max_in_flight
         predictions = replicate.counters["submissions"]
         cancels = replicate.counters["cancels"]
+        made = [f"{p.id} {p.status} polls={p.polls} {p.created_at} {p.input.get('prompt')}"
+                for p in replicate.predictions.values()]
         logs = "".join(w.log_text() for w in workers)
         os.environ.update(env)  # the local builds call the same emulator
         fake_calls = len(calls.read_text().splitlines())
@@ -138,6 +142,7 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
         "limit": LIMIT,
         "worker_exit_codes": codes,
         "events": events,
+        "predictions": made if predictions > images else [],
     }
 
 
