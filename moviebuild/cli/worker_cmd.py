@@ -22,7 +22,9 @@ from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
 @click.option("--heartbeat", "heartbeat_s", type=ASCII_FLOAT, default=2.0, show_default=True,
               help="Seconds between heartbeats.")
 @click.option("--dead-after", "dead_after_s", type=ASCII_FLOAT, default=15.0, show_default=True,
-              help="Seconds of silence after which a worker is dead and its work recovered.")
+              help="Seconds of silence after which a worker is dead and its work recovered. A "
+              "worker whose beats are not confirmed for half of it starts no call until they "
+              "are.")
 @click.option("--poll", "poll_s", type=AsciiFloatRange(min=0.001), default=0.5,
               show_default=True, help="Seconds between looks at each queue and for answers.")
 @click.option("--local-slots", type=AsciiIntRange(min=1), default=None,
@@ -62,6 +64,9 @@ def worker(
     logger = logging.getLogger("moviebuild.worker")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    providers = logging.getLogger("moviebuild.providers")
+    providers.addHandler(handler)
+    providers.setLevel(logging.INFO)
     settings = ClusterSettings(
         database, app_version, poll_s, heartbeat_s, dead_after_s,
         db_connections=db_connections, retain_days=retain_days,

@@ -164,15 +164,19 @@ def make_ticket(
 
 
 async def run_ticket(
-    ticket: JobTicket, ready: Callable[[], Awaitable[None]] | None = None
+    ticket: JobTicket,
+    ready: Callable[[], Awaitable[None]] | None = None,
+    guard: Callable[[], None] | None = None,
 ) -> JobAnswer:
     """Make the call of ``ticket``; provider failures come back as an answer, not an exception.
-    ``ready`` is awaited just before the provider is called and may refuse by raising a
+    ``ready`` is awaited just before the adapter is called, and ``guard`` around the journal
+    line an adapter writes just before it sends a create; either may refuse by raising a
     MovieBuildError (nothing is paid then: the answer says ``not_started``)."""
     import asyncio
 
     from moviebuild.project.executor import ProviderExecutor
     from moviebuild.project.recorder import StoreRecorder
+    from moviebuild.providers.jobs import announces_create
     from moviebuild.providers.requests import CallContext
     from moviebuild.store import open_store
 
@@ -185,7 +189,12 @@ async def run_ticket(
 
         def context_for(job: Job, key: str | None) -> CallContext:
             def remember(data: Mapping[str, Any]) -> None:
+                sending = guard is not None and announces_create(data)
+                if sending and guard is not None:
+                    guard()
                 recorder.remember_provider_job(job, ticket.key, data)
+                if sending and guard is not None:
+                    guard()  # the journal write may have been slow
 
             return CallContext(job_id=str(job.id), recall=recalled, remember=remember)
 
@@ -198,7 +207,11 @@ async def run_ticket(
             except MovieBuildError as exc:
                 store.close()
                 return JobAnswer(error=exc.message, not_started=True)
-        produced = await executor.execute(request)
+        try:
+            produced = await executor.execute(request)
+        except _Refused as exc:
+            store.close()
+            return JobAnswer(error=exc.message, not_started=True)
         outputs = await asyncio.to_thread(recorder.store_outputs, job, produced)
         store.close()
         return JobAnswer(outputs=outputs)
@@ -213,6 +226,15 @@ async def run_ticket(
         # keeps the traceback, and the rest of the movie goes on.
         log.exception("job %s of %s failed unexpectedly", ticket.job, ticket.store_url)
         return JobAnswer(error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+class _Refused(MovieBuildError):
+    """``guard`` refused a create before it was sent."""
+
+
+def refuse(message: str) -> None:
+    """What a ``guard`` raises to refuse a create before it is sent."""
+    raise _Refused(message)
 
 
 @functools.lru_cache(maxsize=32)

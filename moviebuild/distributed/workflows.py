@@ -35,7 +35,7 @@ from moviebuild.distributed.dispatch import (
 )
 from moviebuild.distributed.fence import Fence
 from moviebuild.distributed.guarded import GuardedExecutor
-from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
+from moviebuild.distributed.job import JobAnswer, JobTicket, refuse, run_ticket
 from moviebuild.distributed.lease import Lease, LeaseLost, Leases
 from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
@@ -127,9 +127,16 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
         while fence is not None and not fence.holds(incarnation):
             await asyncio.to_thread(fence.wait, incarnation, f"calling {ticket.job}")
 
+    def guard() -> None:
+        # Around the journal line written just before a create is sent: a worker paused
+        # after ``ready`` wakes up here with its fence expired and sends nothing.
+        fence = process.fence
+        if fence is not None and not fence.holds(incarnation):
+            refuse(f"this worker's fence ran out before {ticket.job} was sent")
+
     process.jobs_running += 1
     try:
-        answer = await run_ticket(ticket, ready)
+        answer = await run_ticket(ticket, ready, guard)
     finally:
         process.jobs_running -= 1
         process.jobs_done += 1

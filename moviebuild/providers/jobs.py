@@ -48,6 +48,12 @@ class RemoteJob:
         return cls(provider, str(data["prediction_id"]), dict(urls))
 
 
+def announces_create(data: Mapping[str, Any]) -> bool:
+    """Whether a remembered record says a create is about to be sent (``RemoteJobs.creating``):
+    the last moment a caller may still refuse the call."""
+    return bool(data.get("creating"))
+
+
 class RemoteJobs:
     """The jobs this adapter instance submitted and has not finished downloading.
 
@@ -87,6 +93,11 @@ class RemoteJobs:
         paying for another."""
         context.remember({"provider": self.provider, "creating": time.time(),
                           "fingerprint": fingerprint})
+
+    def not_created(self, context: CallContext) -> None:
+        """The provider answered the create with a refusal (4xx): nothing was made, so nothing
+        is to be looked for."""
+        context.remember({"provider": self.provider, "creating": None})
 
     def created_since(self, context: CallContext, fingerprint: str) -> float | None:
         """When an earlier run sent a create of ``fingerprint`` whose job id it never

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,9 @@ from moviebuild.providers.requests import (
 _MODEL = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?::(?P<version>[0-9a-f]{8,}))?$")
 _VERSION_ONLY = re.compile(r"^[0-9a-f]{64}$")
 _RUNNING = frozenset({"starting", "processing", "queued"})
+#: Answers to a create that are read here: made (200, 201) or refused (4xx, nothing made). A 5xx
+#: or a lost answer may have made a prediction: it is looked for before the next create.
+_CREATE_ANSWERS = (200, 201, *range(400, 500))
 #: How many pages of recent predictions are searched for a create whose answer was lost.
 _LIST_PAGES = 5
 #: Clocks of this machine and Replicate's may disagree by this much.
@@ -129,7 +132,9 @@ class ReplicateAdapter(PollingAdapter):
                     self._jobs.remember(context, fingerprint, job)
                 else:
                     self._jobs.creating(context, fingerprint)
-                    prediction, job = await self._create(http, model, payload, prompt)
+                    prediction, job = await self._create(
+                        http, model, payload, prompt, lambda: self._jobs.not_created(context)
+                    )
                     self._jobs.remember(context, fingerprint, job)
                 prediction = await self._wait(http, job, prediction)
                 if prediction.get("status") != "succeeded":
@@ -146,7 +151,8 @@ class ReplicateAdapter(PollingAdapter):
         raise AssertionError("unreachable: the second round always submits")
 
     async def _create(self, http: ProviderSession, model: str, payload: dict[str, Any],
-                      prompt: str | None) -> tuple[dict[str, Any], RemoteJob]:
+                      prompt: str | None,
+                      refused: Callable[[], None]) -> tuple[dict[str, Any], RemoteJob]:
         match = _MODEL.match(model)
         if _VERSION_ONLY.match(model) or (match and match["version"]):
             url = f"{http.base_url}/predictions"
@@ -157,7 +163,11 @@ class ReplicateAdapter(PollingAdapter):
         else:
             raise http.error(f"'{model}' is not a Replicate model (owner/name[:version])",
                              retryable=False, hint="write the model as it appears on replicate.com")
-        reply = await http.call("POST", url, json_body=body, prompt=prompt)
+        reply = await http.call("POST", url, json_body=body, prompt=prompt,
+                                accept=_CREATE_ANSWERS)
+        if reply.status >= 400:
+            refused()  # a 4xx answer (a 429 too) made nothing: no prediction to look for
+            raise http.classify(reply, prompt)
         prediction = http.json_object(reply)
         urls = prediction.get("urls")
         get_url = urls.get("get") if isinstance(urls, Mapping) else None

@@ -175,7 +175,7 @@ class ServerProcess:
     """``moviebuild serve --database`` as a subprocess on a free port of 127.0.0.1."""
 
     def __init__(self, database_url: str, root: Path, env: dict[str, str], log_folder: Path,
-                 *, poll_s: float = 0.2) -> None:
+                 *, poll_s: float = 0.2, max_builds_per_tenant: int = 8) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log_folder / "serve.log"
@@ -183,7 +183,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "moviebuild", "serve", "--database", database_url,
                  "--root", str(root), "--port", str(self.port), "--poll", str(poll_s),
-                 "--grace", "2", "--max-builds-per-tenant", "8"],
+                 "--grace", "2", "--max-builds-per-tenant", str(max_builds_per_tenant)],
                 env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
             )
 
