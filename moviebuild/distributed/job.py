@@ -255,16 +255,20 @@ def _blueprints() -> BlueprintSet:
 
 
 def _recall(store: Store, revision: int, key: str) -> dict[str, Any]:
-    """What an earlier run of this call journaled about its provider-side job, if anything."""
+    """What an earlier run of this call journaled about its provider-side job, if anything:
+    in the ticket's revision, else in the latest earlier one that has it (a recovered build
+    writes a new revision, and its retry of a call started before must still find the job)."""
     from moviebuild.project.records import ProviderJobRecorded, read_events
 
-    found: dict[str, Any] = {}
-    if revision in store.list_journals():
-        events, _ = read_events(store, revision)
+    for rev in sorted((r for r in store.list_journals() if r <= revision), reverse=True):
+        found: dict[str, Any] = {}
+        events, _ = read_events(store, rev)
         for event in events:
             if isinstance(event, ProviderJobRecorded) and event.key == key:
                 found = dict(event.data)
-    return found
+        if found:
+            return found
+    return {}
 
 
 def _read_inputs(store: Store, ticket: JobTicket) -> dict[NodeId, bytes]:

@@ -136,12 +136,15 @@ class Leases:
                 hint="another worker took the build over; nothing more is written by this one",
             )
 
-    def holds(self, build_id: str) -> bool:
-        """Whether build ``build_id`` holds a movie's lease on a live worker (a call of a build
-        that does not is not started)."""
+    def holds(self, build_id: str, *, live: bool = True) -> bool:
+        """Whether build ``build_id`` holds a movie's lease (``live``: on a live worker). A
+        call asks with ``live=False``: a call of a build whose worker died belongs to that
+        build's recovery, which attaches to it; only a build that let its movie go (finished,
+        cancelled) or lost it to another build has its calls refused."""
+        alive = f"AND {_OWNER_LIVE}" if live else ""
         rows = self.db.execute_retrying(
             f"""SELECT 1 FROM moviebuild.leases l
-                WHERE build_id = %s AND owner IS NOT NULL AND {_OWNER_LIVE}""",
+                WHERE build_id = %s AND owner IS NOT NULL {alive}""",
             (build_id,), what="checking a build lease",
         )
         return bool(rows)

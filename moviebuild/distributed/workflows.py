@@ -160,7 +160,7 @@ def _refusal(ticket: JobTicket, incarnation: int) -> str | None:
         return exc.message
     if _cancelled(dispatcher, ticket.build_id):
         return f"build {ticket.build_id} was cancelled before this call started"
-    if not leases.holds(ticket.build_id):
+    if not leases.holds(ticket.build_id, live=False):
         return f"build {ticket.build_id} no longer holds its movie"
     return None
 
