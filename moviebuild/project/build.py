@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.engine.clock import Clock, RealClock
+from moviebuild.engine.decide import Action
 from moviebuild.engine.events import EventSink, ignore_events
 from moviebuild.engine.interfaces import ResultLookup
 from moviebuild.engine.keys import content_digest
@@ -25,10 +27,11 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
-from moviebuild.project.cost import check_budget, outcomes_cost_usd, plan_cost_usd
+from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
 from moviebuild.project.movie import EmptyResults, Movie, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
+    BudgetStop,
     JobRecord,
     OverrideRecord,
     RevisionRecord,
@@ -37,6 +40,8 @@ from moviebuild.project.records import (
 )
 from moviebuild.project.result import BuildResult, matches_current, planned_outcomes
 from moviebuild.project.results import StoreResults
+from moviebuild.project.spending import BuildSpending
+from moviebuild.providers.prices import PRICE_TABLE_VERSION, answer_size
 
 if TYPE_CHECKING:
     import asyncio
@@ -53,6 +58,8 @@ class BuildSession:
         self, movie: Movie, changes: Changes | None, budget_usd: float | None
     ) -> None:
         self.movie = movie
+        self.budget_usd = budget_usd
+        self.budget_reached = False
         self._exit = ExitStack()
         self.snapshot: Snapshot = movie.read_snapshot(changes)
         first_build = not movie.store_exists()
@@ -77,8 +84,10 @@ class BuildSession:
 
     def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
         self.plan: Plan = self.movie.plan(snapshot=self.snapshot, lookup=lookup)
-        self.estimate_usd = plan_cost_usd(self.plan, self.snapshot.moviefile)
+        self.pricing = job_pricing(self.snapshot.moviefile, (p.job for p in self.plan.to_run()))
+        self.estimate_usd = plan_cost_usd(self.plan, self.snapshot.moviefile, self.pricing.learned)
         check_budget(self.estimate_usd, budget_usd)
+        self.spending = BuildSpending(self.pricing, budget_usd)
 
     async def run(
         self,
@@ -92,11 +101,12 @@ class BuildSession:
         wrap_executor: ExecutorWrapper | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
         """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision.
-        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py)."""
+        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py).
+        ``budget_reached`` says afterwards whether the budget stopped new calls."""
         from moviebuild.project.run import run_scheduler
 
         revision = self.store.next_revision()
-        outcomes, interrupted = await run_scheduler(
+        outcomes, interrupted, self.budget_reached = await run_scheduler(
             self.snapshot,
             self.store,
             self.lookup,
@@ -108,6 +118,7 @@ class BuildSession:
             retry=retry,
             pools=pools,
             wrap_executor=wrap_executor,
+            spending=self.spending,
         )
         return outcomes, interrupted, revision
 
@@ -127,10 +138,9 @@ class BuildSession:
                 build_notices(self.snapshot, self.store, result.timeline_digest)
             )
             result.estimate_usd = round(sum(self.estimate_usd.values()), 4)
-            result.cost_usd = round(
-                sum(outcomes_cost_usd(outcomes.values(), self.snapshot).values()), 4
-            )
-            if interrupted or not matches_current(outcomes, self.lookup):
+            self._settle_costs(result)
+            stopped = interrupted or result.budget is not None
+            if stopped or not matches_current(outcomes, self.lookup):
                 revision = revision or self.store.next_revision()
                 write_revision(self.store, revision, self._record(result))
                 self.store.write_head(revision)
@@ -140,6 +150,42 @@ class BuildSession:
 
     def close(self) -> None:
         self._exit.close()
+
+    def _settle_costs(self, result: BuildResult) -> None:
+        """The build's money: per provider, the calls' estimate, bill and what reuse saved;
+        where the budget stopped it, what is left; and the token history updated."""
+        from moviebuild.project.usage_history import model_notices, record_calls
+
+        result.costs = build_costs(result.outcomes.values(), self.snapshot, self.pricing.learned)
+        result.cost_usd = round(sum(c.billed_usd for c in result.costs.values()), 6)
+        result.saved_usd = round(sum(c.saved_usd for c in result.costs.values()), 6)
+        if self.budget_reached and self.budget_usd is not None:
+            graph = self.snapshot.graph
+            left = [job for job_id, job in graph.jobs.items() if job_id not in result.outcomes]
+            result.budget = BudgetStop(
+                self.budget_usd, self.spending.spent_usd,
+                dict(sorted(Counter(job.producer for job in left).items())),
+                sum(self.pricing.estimate_usd(job) for job in left),
+            )
+            self.notices.append(str(result.budget))
+        calls = list(self._calls(result))
+        self.notices.extend(model_notices(calls))
+        record_calls(calls)
+
+    def _calls(self, result: BuildResult) -> Iterator[dict[str, Any]]:
+        """One history line per paid call this build made (counts and model names only)."""
+        graph = self.snapshot.graph
+        for outcome in result.outcomes.values():
+            if outcome.action is not Action.RUN or not outcome.usage:
+                continue
+            job = graph.jobs[outcome.job_id]
+            identity = self.pricing.identity(job)
+            size = answer_size(job.producer, self.pricing.fields)
+            for usage in outcome.usage:
+                yield {"adapter": identity.adapter, "model": identity.model or "",
+                       "endpoint": identity.endpoint or "", "producer": job.producer,
+                       "size": size, "reported_model": usage.get("model"),
+                       **dict(usage.get("units") or {})}
 
     def _record(self, result: BuildResult) -> RevisionRecord:
         snapshot = self.snapshot
@@ -166,6 +212,9 @@ class BuildSession:
                 blocked=tuple(result.blocked()),
                 cost_usd=result.cost_usd,
                 notices=tuple(self.notices),
+                costs=result.costs,
+                price_table=PRICE_TABLE_VERSION,
+                budget=result.budget,
             ),
         )
 

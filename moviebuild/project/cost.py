@@ -1,53 +1,91 @@
-"""Cost of a plan or a build from the price table: only jobs that run cost anything."""
+"""Cost of a plan or a build from the price table: the estimate of the stale work (with token
+counts learned from earlier calls), and a build's figures per provider: the estimate of the
+calls that ran, what the providers reported they billed, and what reuse saved.
+
+A call whose provider reported nothing counts at its estimate when it succeeded and at nothing
+when it failed. Reused jobs cost nothing; their price at today's table is what reuse saved.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from moviebuild.config.moviefile import READABLE_FIELDS, Moviefile
+from moviebuild.config.enums import Role
+from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action
+from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.errors import BudgetExceeded
-from moviebuild.graph import Job
+from moviebuild.graph import Graph, Job
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.providers.prices import job_cost_usd
+from moviebuild.project.records import ProviderCost
+from moviebuild.project.spending import JobPricing
+from moviebuild.providers.prices import FREE_ADAPTERS, Learned
 
 if TYPE_CHECKING:
     from moviebuild.project.movie import Snapshot
 
 
-def _fields(moviefile: Moviefile) -> dict[str, Any]:
-    return {name: moviefile.field_value(name) for name in READABLE_FIELDS}
-
-
-def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile) -> dict[str, float]:
-    """Estimated cost per provider of running ``jobs`` once each."""
+def job_pricing(moviefile: Moviefile, jobs: Iterable[Job] = (),
+                learned: Learned | None = None) -> JobPricing:
+    """Pricing for ``moviefile``'s jobs; the token history is read only when one of ``jobs``
+    is a paid LLM call (so offline dry runs read no file)."""
     executor = ProviderExecutor(moviefile)
-    fields = _fields(moviefile)
+    if learned is None and any(
+        job.role is Role.TEXT and executor.identity(job).adapter not in FREE_ADAPTERS
+        for job in jobs
+    ):
+        from moviebuild.project.usage_history import learned_estimates
+
+        learned = learned_estimates()
+    return JobPricing(moviefile, executor.identity, learned)
+
+
+def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile,
+                  learned: Learned | None = None) -> dict[str, float]:
+    """Estimated cost per provider of running ``jobs`` once each."""
+    jobs = list(jobs)
+    pricing = job_pricing(moviefile, jobs, learned)
     totals: dict[str, float] = {}
     for job in jobs:
-        identity = executor.identity(job)
-        cost = job_cost_usd(job.producer, job.role, identity.adapter, identity.model, fields)
+        cost = pricing.estimate_usd(job)
         if cost:
-            totals[identity.adapter] = totals.get(identity.adapter, 0.0) + cost
+            adapter = pricing.identity(job).adapter
+            totals[adapter] = totals.get(adapter, 0.0) + cost
     return totals
 
 
-def plan_cost_usd(plan: Plan, moviefile: Moviefile) -> dict[str, float]:
+def plan_cost_usd(plan: Plan, moviefile: Moviefile,
+                  learned: Learned | None = None) -> dict[str, float]:
     """Estimated cost per provider of the stale work in ``plan`` (reused jobs cost nothing)."""
-    return jobs_cost_usd((p.job for p in plan.to_run()), moviefile)
+    return jobs_cost_usd((p.job for p in plan.to_run()), moviefile, learned)
 
 
-def outcomes_cost_usd(outcomes: Iterable[JobOutcome], snapshot: Snapshot) -> dict[str, float]:
-    """Estimated cost of the calls a build made (retries of the same job not counted)."""
-    ran = [
-        snapshot.graph.jobs[o.job_id]
-        for o in outcomes
-        if o.action is Action.RUN and o.job_id in snapshot.graph.jobs
-    ]
-    return jobs_cost_usd(ran, snapshot.moviefile)
+def build_costs(outcomes: Iterable[JobOutcome], snapshot: Snapshot,
+                learned: Learned | None = None) -> dict[str, ProviderCost]:
+    """Per provider: the estimate of the calls that ran, their bill, what reuse saved."""
+    outcomes = [o for o in outcomes if o.job_id in snapshot.graph.jobs]
+    graph: Graph = snapshot.graph
+    pricing = job_pricing(snapshot.moviefile, (graph.jobs[o.job_id] for o in outcomes), learned)
+    figures: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        job = graph.jobs[outcome.job_id]
+        adapter = pricing.identity(job).adapter
+        if adapter in FREE_ADAPTERS or outcome.action is Action.SKIP or outcome.action is None:
+            continue
+        estimate = pricing.estimate_usd(job)
+        entry = figures.setdefault(adapter, [0.0, 0.0, 0.0])
+        if outcome.action is Action.REUSE:
+            entry[2] += estimate
+            continue
+        entry[0] += estimate
+        if outcome.billed_usd is not None:
+            entry[1] += outcome.billed_usd
+        elif outcome.status is JobStatus.DONE:
+            entry[1] += estimate
+    return {name: ProviderCost(*values) for name, values in sorted(figures.items())}
 
 
 def check_budget(costs: Mapping[str, float], budget_usd: float | None) -> None:

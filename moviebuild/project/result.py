@@ -17,15 +17,18 @@ from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
-from moviebuild.project.records import FailureRecord
+from moviebuild.project.records import BudgetStop, FailureRecord, ProviderCost
 from moviebuild.project.results import StoreResults
+from moviebuild.providers.prices import PRICE_TABLE_VERSION
 
 
 @dataclass
 class BuildResult:
     """What a build did. ``revision`` is the current revision afterwards (None if none exists);
-    ``estimate_usd`` the plan's estimate, ``cost_usd`` the estimate of the calls that ran;
-    ``messages`` the notices for the user."""
+    ``estimate_usd`` the plan's estimate, ``cost_usd`` what the calls that ran billed (as
+    their providers reported it, at the price table's prices), ``costs`` the same per provider
+    with the estimate and what reuse saved; ``budget`` is set when the budget stopped the
+    build; ``messages`` the notices for the user."""
 
     revision: int | None
     outcomes: dict[NodeId, JobOutcome]
@@ -36,6 +39,9 @@ class BuildResult:
     timeline_path: Path | None = None
     estimate_usd: float = 0.0
     cost_usd: float = 0.0
+    saved_usd: float = 0.0
+    costs: dict[str, ProviderCost] = field(default_factory=dict)
+    budget: BudgetStop | None = None
 
     def __post_init__(self) -> None:
         if self.timeline_digest is None:
@@ -67,7 +73,8 @@ class BuildResult:
 
     @property
     def complete(self) -> bool:
-        return not self.interrupted and not self.failed() and not self.blocked()
+        return (not self.interrupted and not self.failed() and not self.blocked()
+                and self.budget is None)
 
     @property
     def status(self) -> str:
@@ -91,6 +98,11 @@ class BuildResult:
             "blocked": [str(b) for b in self.blocked()],
             "timeline": str(self.timeline_path) if self.timeline_path else None,
             "cost_usd": self.cost_usd,
+            "estimate_usd": self.estimate_usd,
+            "saved_usd": self.saved_usd,
+            "costs": {name: cost.to_json() for name, cost in self.costs.items()},
+            "price_table": PRICE_TABLE_VERSION,
+            "budget": self.budget.to_json() if self.budget else None,
             "notices": list(self.messages),
         }
 
