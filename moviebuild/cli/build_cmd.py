@@ -69,7 +69,8 @@ def run_build(context: CliContext, changes: Changes) -> BuildResult:
             "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
         )
     if not result.complete:
-        raise BuildIncomplete([str(o.job_id) for o in result.failed()], map(str, result.blocked()))
+        raise BuildIncomplete([str(o.job_id) for o in result.failed()], map(str, result.blocked()),
+                              budget=str(result.budget) if result.budget else None)
     return result
 
 
@@ -81,8 +82,19 @@ def print_summary(result: BuildResult, elapsed_s: float) -> None:
     state = {"interrupted": "interrupted", "complete": "built"}.get(result.status, "incomplete")
     click.echo(
         f"{state}: revision {result.revision} in {elapsed_s:.1f} s; ran {what}; "
-        f"reused {result.reused()} ({sum(ran.values())} jobs, about ${result.cost_usd:.2f})"
+        f"reused {result.reused()} ({sum(ran.values())} jobs)"
     )
+    if result.costs:
+        estimated = sum(c.estimated_usd for c in result.costs.values())
+        click.echo(
+            f"cost: billed ${result.cost_usd:.4f}, estimated ${estimated:.4f} "
+            f"(difference ${result.cost_usd - estimated:+.4f}); reuse saved "
+            f"${result.saved_usd:.4f}; prices of {result.price_table}"
+        )
+        if len(result.costs) > 1:
+            for name, cost in result.costs.items():
+                click.echo(f"  {name}: billed ${cost.billed_usd:.4f}, estimated "
+                           f"${cost.estimated_usd:.4f}, saved ${cost.saved_usd:.4f}")
     for failed in result.failed():
         kind = "retryable" if failed.retryable else "needs attention"
         click.echo(f"  failed {failed.job_id} ({kind}): {failed.error}")

@@ -55,3 +55,8 @@ def status(context: CliContext) -> None:
         click.echo(f"  pinned  {entry['id']} by your edit in {entry['file']}{note}")
     if state.cost.estimated_usd:
         click.echo(f"building now would cost about ${state.cost.estimated_usd:.2f}")
+    if state.cost.total_spent_usd:
+        click.echo(f"spent on this movie: ${state.cost.total_spent_usd:.2f} over every revision "
+                   "(`moviebuild cost` itemises it)")
+    if state.cost.budget:
+        click.echo(state.cost.budget)

@@ -2,8 +2,8 @@
 counts learned from earlier calls), and a build's figures per provider: the estimate of the
 calls that ran, what the providers reported they billed, and what reuse saved.
 
-A call whose provider reported nothing counts at its estimate when it succeeded and at nothing
-when it failed. Reused jobs cost nothing; their price at today's table is what reuse saved.
+A call's bill is recorded with its outcome (``spending.BuildSpending``). Reused jobs cost
+nothing; their price at today's table is what reuse saved.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action
-from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.errors import BudgetExceeded
@@ -81,10 +80,7 @@ def build_costs(outcomes: Iterable[JobOutcome], snapshot: Snapshot,
             entry[2] += estimate
             continue
         entry[0] += estimate
-        if outcome.billed_usd is not None:
-            entry[1] += outcome.billed_usd
-        elif outcome.status is JobStatus.DONE:
-            entry[1] += estimate
+        entry[1] += outcome.billed_usd or 0.0
     return {name: ProviderCost(*values) for name, values in sorted(figures.items())}
 
 

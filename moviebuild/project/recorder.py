@@ -59,7 +59,7 @@ class StoreRecorder:
         """Journal the job's end with what its provider reported it billed."""
         if self.spending is not None:
             outcome.usage = [u.to_json() for u in self.spending.usage(job)]
-            outcome.billed_usd = self.spending.billed_usd(job)
+            outcome.billed_usd = self.spending.billed_usd(job, outcome)
         with self._writing():
             append_event(self.store, self.revision, JobEnded(JobRecord.from_outcome(outcome)))
 

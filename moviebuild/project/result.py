@@ -42,6 +42,7 @@ class BuildResult:
     saved_usd: float = 0.0
     costs: dict[str, ProviderCost] = field(default_factory=dict)
     budget: BudgetStop | None = None
+    price_table: str = PRICE_TABLE_VERSION
 
     def __post_init__(self) -> None:
         if self.timeline_digest is None:
@@ -101,7 +102,7 @@ class BuildResult:
             "estimate_usd": self.estimate_usd,
             "saved_usd": self.saved_usd,
             "costs": {name: cost.to_json() for name, cost in self.costs.items()},
-            "price_table": PRICE_TABLE_VERSION,
+            "price_table": self.price_table,
             "budget": self.budget.to_json() if self.budget else None,
             "notices": list(self.messages),
         }

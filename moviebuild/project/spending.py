@@ -68,10 +68,17 @@ class BuildSpending:
         with self._lock:
             return list(self._usage.get(job.id, ()))
 
-    def billed_usd(self, job: Job) -> float | None:
-        """The bill of ``job``'s reported calls; None when nothing was reported."""
+    def billed_usd(self, job: Job, outcome: JobOutcome) -> float | None:
+        """The bill of ``job``'s reported calls. A paid call that reported nothing counts at
+        its estimate when it succeeded and at nothing when it failed (providers do not bill
+        refusals); None for free jobs."""
         usages = self.usage(job)
-        return self.pricing.billed_usd(job, usages) if usages else None
+        if usages:
+            return self.pricing.billed_usd(job, usages)
+        estimate = self.pricing.estimate_usd(job)
+        if not estimate:
+            return None
+        return estimate if outcome.status is JobStatus.DONE else 0.0
 
     @property
     def spent_usd(self) -> float:
@@ -89,11 +96,9 @@ class BuildSpending:
         return True
 
     def ended(self, job: Job, outcome: JobOutcome) -> None:
-        """Count what ``job`` billed; a call that reported nothing counts at its estimate when
-        it succeeded and at nothing when it failed (providers do not bill refusals)."""
-        billed = self.billed_usd(job)
+        billed = outcome.billed_usd
+        if billed is None:
+            billed = self.billed_usd(job, outcome)
         with self._lock:
-            estimate = self._in_flight.pop(job.id, 0.0)
-            if billed is None:
-                billed = estimate if outcome.status is JobStatus.DONE else 0.0
-            self._spent_usd += billed
+            self._in_flight.pop(job.id, None)
+            self._spent_usd += billed or 0.0
