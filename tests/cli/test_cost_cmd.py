@@ -52,3 +52,37 @@ def test_cost_lists_each_revision_and_status_the_total(tmp_path: Path) -> None:
     assert abs(state["cost"]["total_spent_usd"] - data["total_usd"]) < 1e-6
     assert state["cost"]["saved_usd"] > 0 and state["cost"]["price_table"]
     assert "spent on this movie" in _invoke(folder, "status")
+
+
+def test_gc_keeps_every_revisions_media_unless_told_and_says_what_paid_media_would_go(
+    tmp_path: Path,
+) -> None:
+    from moviebuild.project.changes import Changes
+
+    folder = tmp_path / "movie"
+    write_moviefile(folder, duration=20, images_per_segment=1, providers=PAID)
+    fake = FakeAdapter(clock=ManualClock())
+    adapters = {"openai": fake, "elevenlabs": fake}
+    Movie.open(folder).build(adapters=adapters, clock=fake.clock)
+    second = Movie.open(folder).build(Changes(overrides={"SegmentImagePrompt[1][1]": "A fox."}),
+                                      adapters=adapters, clock=fake.clock)
+    image_cost = second.costs["openai"].billed_usd
+    assert image_cost > 0
+
+    everything = json.loads(_invoke(folder, "gc", "--dry-run", "--json"))
+    assert everything["unreferenced"] == 0 and everything["paid_usd"] == 0
+
+    dry = json.loads(_invoke(folder, "gc", "--dry-run", "--keep-revisions", "1", "--json"))
+    # Revision 1's picture of segment 1 would go with its price (and the generated prompt the
+    # edit replaced, whose call cost a fraction of a cent).
+    assert dry["kept_revisions"] == [2] and dry["paid_blobs"] == 2
+    assert image_cost <= dry["paid_usd"] < image_cost + 0.001
+    assert "paid media that cost $" in _invoke(folder, "gc", "--dry-run", "--keep-revisions", "1")
+    objects = folder / ".moviebuild" / "objects"
+    before = len(list(objects.rglob("*.*")))
+    _invoke(folder, "gc", "--keep-revisions", "1")
+    assert len(list(objects.rglob("*.*"))) == before - dry["unreferenced"]
+    assert json.loads(_invoke(folder, "cost", "--json"))["revisions"][0]["revision"] == "r1"
+    _register()
+    refused = CliRunner().invoke(cli, ["-C", str(folder), "gc", "--keep-revisions", "0"])
+    assert refused.exit_code != 0 and "keep at least 1" in refused.output
