@@ -3,6 +3,7 @@ keys, so pointing OPENAI_BASE_URL at another server makes exactly the OpenAI job
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,3 +77,26 @@ def test_changing_openai_base_url_makes_exactly_the_openai_jobs_stale(
     assert second.served["chat"] == len(openai_jobs)
     # The other server answered with the same words, so nothing downstream ran again.
     assert sum(fake.calls.values()) == calls_before
+
+
+def test_a_provider_answering_a_name_with_another_model_is_a_notice(
+    tmp_path: Path, two_openai_servers: tuple[OpenAIEmulator, ...],
+) -> None:
+    first, _ = two_openai_servers
+    providers = {**PROVIDERS, "text": {"adapter": "openai", "model": "gpt-4o-mini"}}
+    fake = FakeAdapter(clock=ManualClock())
+    one = tmp_path / "one"
+    write_moviefile(one, duration=10, images_per_segment=1, providers=providers)
+    built = Movie.open(one).build(adapters={"fake": fake}, clock=fake.clock)
+    assert not [m for m in built.messages if "answered as" in m]
+    record = json.loads((one / ".moviebuild" / "revisions" / "1.json").read_text())
+    assert record["jobs"]["ScriptProducer"]["usage"][0]["model"] == "gpt-4o-mini-2024-07-18"
+
+    first.served_models["gpt-4o-mini"] = "gpt-4o-mini-2025-01-01"
+    two = tmp_path / "two"
+    write_moviefile(two, duration=10, images_per_segment=1, providers=providers,
+                    inquiry="How tides work")
+    result = Movie.open(two).build(adapters={"fake": fake}, clock=fake.clock)
+    notices = [m for m in result.messages if "answered as" in m]
+    assert len(notices) == 1
+    assert "gpt-4o-mini-2025-01-01, not gpt-4o-mini-2024-07-18" in notices[0]
