@@ -4,7 +4,8 @@ Starts moto (in process, authentication on) on 127.0.0.1 behind a proxy that cou
 request and byte. For a 30 s and a 300 s movie (5 images per segment, fake providers): create it
 through the root and build it, then, as a second host with an empty cache would: list the
 tenant's movies, read the revision for the listing, restore the movie folder from S3 (its
-Moviefile, then a checkout of HEAD), read its state, and build it again (nothing may run).
+Moviefile, then a checkout of HEAD), read its state, and build it again (nothing may run);
+then leave what three SIGKILLed builds leave in the journal and build twice more.
 Prints requests by method, bytes up and down and seconds per step.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
 from moviebuild.server.s3root import S3Root
 from moviebuild.testing.clock import ManualClock
@@ -71,6 +73,18 @@ def bench_movie(duration: int, server: S3Server, proxy: S3Proxy, work: Path) -> 
     before = sum(fake.calls.values())
     result = step(proxy, "no-op build (host 2)", lambda: Movie.open(restored).build(**options))
     print(f"  no-op build ran {sum(fake.calls.values()) - before} calls, {result.ran()}")
+
+    store = Movie.open(restored).open_store()
+    for _kill in range(3):
+        # What a build SIGKILLed after journaling 10 records leaves: record objects, unfolded.
+        writer = store.open_journal(store.next_revision())
+        for number in range(10):
+            writer.append({"event": "note", "number": number})
+    edit = Changes(overrides={"SegmentImagePrompt[2][1]": "A lighthouse at dawn"})
+    step(proxy, "edit after 3 killed builds", lambda: Movie.open(restored).build(edit, **options))
+    step(proxy, "no-op build after that", lambda: Movie.open(restored).build(**options))
+    redo = Changes(redo=["TextToImageProducer[3][1]"])
+    step(proxy, "a new take after that", lambda: Movie.open(restored).build(redo, **options))
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.errors import ConfigError, MovieBuildError, StoreError
@@ -81,6 +82,12 @@ class RemoteServer:
                 f"cannot reach {self.url}: {reason}",
                 hint="check the URL and that `moviebuild serve` runs there",
             ) from None
+
+    def download(self, path: str) -> bytes:
+        """The bytes of ``GET path`` (a zip, a file); problems raise as ``request``'s do."""
+        with self._open("GET", path, None, {}) as response:
+            data: bytes = response.read()
+        return data
 
     def events(self, movie_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
         """The movie's events after ``after``, as they happen (an endless stream)."""
@@ -199,6 +206,20 @@ class RemoteMovie:
 
     def delete(self) -> None:
         self.server.request("DELETE", self._path)
+
+    def export_edit(self, format: str, *, bundle: Path) -> list[Path]:
+        """The current revision for an editor (``otio``, ``fcpxml``, ``edl``), unpacked into
+        the ``bundle`` folder with its captions and media; the files written."""
+        import io
+        import zipfile
+
+        data = self.server.download(f"{self._path}/export/{format}")
+        bundle.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [name for name in archive.namelist() if not name.endswith("/")]
+            # zipfile drops ".." and leading slashes, so nothing lands outside the bundle.
+            archive.extractall(bundle)
+        return [bundle / name for name in names]
 
 
 def _body(changes: Changes | None, *, dry_run: bool = False) -> dict[str, Any]:

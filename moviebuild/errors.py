@@ -6,6 +6,7 @@
     ├── GraphError                  unknown or malformed node ids ("did you mean")      exit 2
     ├── StoreError                  the store cannot be read or written                  exit 3
     │   ├── StoreFormatError        an on-disk format this version cannot read           exit 3
+    │   │   └── NewerFormatError    ... because a newer moviebuild wrote it (upgrade)     exit 3
     │   └── LockHeld                another build holds the movie's lock                 exit 3
     ├── ProviderError               a provider call failed (retryable, retry_after_s)    exit 1
     ├── MediaError                  ffmpeg missing or a media file could not be made     exit 1
@@ -88,6 +89,10 @@ class StoreError(MovieBuildError):
 
 class StoreFormatError(StoreError):
     """An on-disk file has a format version this moviebuild cannot read."""
+
+
+class NewerFormatError(StoreFormatError):
+    """An on-disk file was written by a newer moviebuild: not damaged, only unreadable here."""
 
 
 class LockHeld(StoreError):

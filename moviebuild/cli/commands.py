@@ -8,6 +8,7 @@ from moviebuild.cli.cost_cmd import cost
 from moviebuild.cli.diff_cmd import diff
 from moviebuild.cli.doctor_cmd import doctor
 from moviebuild.cli.explain_cmd import explain
+from moviebuild.cli.export_cmd import export
 from moviebuild.cli.fsck_cmd import fsck
 from moviebuild.cli.gc_cmd import gc
 from moviebuild.cli.graph_cmd import graph
@@ -40,6 +41,7 @@ ALL = [
     gc,
     fsck,
     render,
+    export,
     doctor,
     preview,
     serve,

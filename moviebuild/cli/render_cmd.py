@@ -12,7 +12,7 @@ import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli
 
-_FRAMES = re.compile(r"^(\d+)-(\d+)$")
+_FRAMES = re.compile(r"^([0-9]{1,9})-([0-9]{1,9})$")
 
 
 def _parse_frames(

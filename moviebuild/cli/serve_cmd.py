@@ -30,6 +30,15 @@ from moviebuild.cli.context import CliContext, pass_cli
     help="Concurrent builds one tenant may run (429 beyond).",
 )
 @click.option(
+    "--max-streams-per-tenant", default=32, show_default=True, type=click.IntRange(1),
+    help="Event streams (GET .../events) one tenant may hold open (429 beyond).",
+)
+@click.option(
+    "--allow-loopback-webhooks", is_flag=True,
+    help="Local development only: webhooks may reach this machine (127.0.0.1, localhost, ::1), "
+    "also over plain http. Private and link-local addresses stay refused.",
+)
+@click.option(
     "--public-url", default=None, metavar="URL",
     help="How clients reach this server (behind a proxy); asset links start with it.",
 )
@@ -53,6 +62,8 @@ def serve(
     cache: str | None,
     grace_s: float,
     max_builds_per_tenant: int,
+    max_streams_per_tenant: int,
+    allow_loopback_webhooks: bool,
     public_url: str | None,
     database: str | None,
     poll_s: float,
@@ -89,7 +100,9 @@ def serve(
     asyncio.run(
         run(
             movie_root, host, port, grace_s=grace_s,
-            max_builds_per_tenant=max_builds_per_tenant, public_url=public_url,
+            max_builds_per_tenant=max_builds_per_tenant,
+            max_streams_per_tenant=max_streams_per_tenant,
+            allow_loopback_webhooks=allow_loopback_webhooks, public_url=public_url,
             backend_factory=factory,
         )
     )

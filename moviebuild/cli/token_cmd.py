@@ -35,11 +35,13 @@ def create(context: CliContext, tenant: str | None, admin: bool, daily_budget: f
            root: str) -> None:
     """Make a token for TENANT and print it (this once)."""
     from moviebuild.server.root import open_root
-    from moviebuild.server.tokens import TokenBook
+    from moviebuild.server.tokens import ADMIN_TENANT, TokenBook
 
     if tenant is None and not admin:
         raise click.UsageError("name the TENANT the token is for (or pass --admin)")
-    entry, secret = TokenBook(open_root(root)).create(tenant or "admin", admin=admin,
+    # An empty name is a name (refused as one), never the admin default.
+    name = ADMIN_TENANT if tenant is None else tenant
+    entry, secret = TokenBook(open_root(root)).create(name, admin=admin,
                                                        daily_budget_usd=daily_budget)
     if context.as_json:
         context.echo_json(

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from dbos import DBOSClient
 
     from moviebuild.distributed.heartbeat import WorkerRow
+    from moviebuild.distributed.lease import Leases
 
 _UNFINISHED = ("ENQUEUED", "PENDING", "DELAYED")
 
@@ -51,6 +52,7 @@ class ClusterBackend:
         from moviebuild.distributed import runtime
 
         self.settings = settings
+        self._leases: Leases | None = None
         self.client = client or runtime.make_client(settings)
         self.client.register_queue(
             BUILD_QUEUE, polling_interval_sec=settings.poll_interval_s, on_conflict="never_update"
@@ -101,12 +103,30 @@ class ClusterBackend:
         self.client.cancel_workflow(build_id)
         return True
 
+    def holding(self, build_id: str) -> bool:
+        """Whether the build still holds its movie on a live worker: a cancelled build is over
+        only once its worker let the movie go (its calls in flight finished and its interrupted
+        revision is written)."""
+        if self._leases is None:
+            from moviebuild.distributed.heartbeat import create_schema
+            from moviebuild.distributed.lease import Leases
+            from moviebuild.distributed.pg import Database
+
+            database = Database(self.settings.database_url)
+            create_schema(database)
+            self._leases = Leases(database)
+        return self._leases.holds(build_id)
+
     async def wait(self, build_id: str, timeout_s: float) -> BuildStatus:
-        """Poll until the build finishes (tests and benchmarks)."""
+        """Poll until the build finishes (a cancelled one: until its worker let go; tests and
+        benchmarks)."""
         deadline = asyncio.get_running_loop().time() + timeout_s
         while True:
             found = await asyncio.to_thread(self.status, build_id)
-            if found is not None and found.state in ("finished", "cancelled"):
+            if found is not None and found.state == "cancelled":
+                if not await asyncio.to_thread(self.holding, build_id):
+                    return found
+            elif found is not None and found.state == "finished":
                 return found
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"build {build_id} did not finish in {timeout_s:.0f} s")
@@ -123,4 +143,6 @@ class ClusterBackend:
             table.close()
 
     def close(self) -> None:
+        if self._leases is not None:
+            self._leases.db.close()
         self.client.destroy()

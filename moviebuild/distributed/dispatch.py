@@ -149,7 +149,7 @@ class DispatchingExecutor:
         self._attempts[job.id] += 1
         queue = pool_queue(self.identity(job).pool)
         ticket = await asyncio.to_thread(
-            make_ticket, request, self.inner.moviefile, self.store, self.revision
+            make_ticket, request, self.inner.moviefile, self.store, self.revision, self.build_id
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
         answer = await self.dispatcher.call(ticket, workflow_id, queue)

@@ -16,6 +16,8 @@ from typing import Any
 
 import psycopg
 
+from moviebuild.distributed.pg import Database
+
 _SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS moviebuild;
 CREATE TABLE IF NOT EXISTS moviebuild.workers (
@@ -30,13 +32,19 @@ CREATE TABLE IF NOT EXISTS moviebuild.workers (
     jobs_done bigint NOT NULL DEFAULT 0,
     recovered_by text
 );
+ALTER TABLE moviebuild.workers ADD COLUMN IF NOT EXISTS incarnation bigint NOT NULL DEFAULT 1;
+ALTER TABLE moviebuild.workers ADD COLUMN IF NOT EXISTS claimed_at timestamptz;
 """
+
+#: States of a worker that may act: it beats (``running``) or finishes its calls (``draining``).
+LIVE_STATES = ("running", "draining")
 
 
 @dataclass(frozen=True)
 class WorkerRow:
     """``state``: running (beating), draining (SIGTERM, finishing its calls), stopped (exited),
-    recovered (found dead or stopped; ``recovered_by`` took its workflows)."""
+    recovering (found dead or stopped; ``recovered_by`` is handing its workflows back to their
+    queues), recovered (done; a worker that was only slow then rejoins as running)."""
 
     executor_id: str
     host: str
@@ -63,65 +71,106 @@ class WorkerRow:
 
 
 class WorkerTable:
-    """One connection to the workers table (autocommit: every statement stands alone)."""
+    """The workers table over one reconnecting connection (``pg.Database``): a statement that
+    meets a restarted database raises ``psycopg.Error`` and the next one reconnects."""
 
     def __init__(self, database_url: str) -> None:
         from moviebuild.distributed.runtime import ClusterError, redact
 
+        self.db = Database(database_url)
         try:
-            self._conn = psycopg.connect(database_url, autocommit=True, connect_timeout=10)
+            self.db.connect()
         except psycopg.Error as exc:
             raise ClusterError(
                 f"could not reach the database {redact(database_url)}: {exc}",
                 hint="check that PostgreSQL runs and the URL (user, host, port, database) is right",
             ) from None
-        with self._conn.cursor() as cursor:
-            # Workers starting together would race on CREATE ... IF NOT EXISTS.
-            cursor.execute("SELECT pg_advisory_lock(72410016)")
-            try:
-                cursor.execute(_SCHEMA)
-            finally:
-                cursor.execute("SELECT pg_advisory_unlock(72410016)")
+        create_schema(self.db)
 
     def close(self) -> None:
-        self._conn.close()
+        self.db.close()
 
-    def join(self, executor_id: str, app_version: str) -> None:
-        self._conn.execute(
+    def join(self, executor_id: str, app_version: str) -> int:
+        """Write this worker's row as running; its incarnation (one more at every join, so a
+        worker that rejoins after being claimed is not taken for what it was before)."""
+        rows = self.db.execute(
             """INSERT INTO moviebuild.workers (executor_id, host, pid, app_version, state)
                VALUES (%s, %s, %s, %s, 'running')
                ON CONFLICT (executor_id) DO UPDATE SET host = EXCLUDED.host,
                  pid = EXCLUDED.pid, app_version = EXCLUDED.app_version, started = now(),
-                 last_seen = now(), state = 'running', recovered_by = NULL""",
+                 last_seen = now(), state = 'running', recovered_by = NULL, claimed_at = NULL,
+                 incarnation = moviebuild.workers.incarnation + 1
+               RETURNING incarnation""",
             (executor_id, socket.gethostname(), os.getpid(), app_version),
         )
+        return int(rows[0][0])
 
-    def beat(self, executor_id: str, jobs_running: int, jobs_done: int, state: str) -> None:
-        self._conn.execute(
+    def beat(
+        self, executor_id: str, incarnation: int, jobs_running: int, jobs_done: int, state: str
+    ) -> str | None:
+        """Refresh the row of this incarnation; its state afterwards (``recovering`` or
+        ``recovered`` when another worker claimed it meanwhile, None when the row is gone or
+        belongs to a newer incarnation)."""
+        rows = self.db.execute(
             """UPDATE moviebuild.workers SET last_seen = now(), jobs_running = %s,
-                 jobs_done = %s, state = %s WHERE executor_id = %s""",
-            (jobs_running, jobs_done, state, executor_id),
+                 jobs_done = %s, state = %s
+               WHERE executor_id = %s AND incarnation = %s AND state IN ('running', 'draining')
+               RETURNING state""",
+            (jobs_running, jobs_done, state, executor_id, incarnation),
         )
+        if rows:
+            return str(rows[0][0])
+        found = self.db.execute(
+            "SELECT state FROM moviebuild.workers WHERE executor_id = %s AND incarnation = %s",
+            (executor_id, incarnation),
+        )
+        return str(found[0][0]) if found else None
 
     def claim_dead(self, executor_id: str, app_version: str, dead_after_s: float) -> list[str]:
         """Mark workers of this version that stopped, or are silent for ``dead_after_s``, as
-        recovered by ``executor_id``; their ids. One UPDATE, so two live workers never both
-        claim the same dead one."""
-        rows = self._conn.execute(
-            """UPDATE moviebuild.workers SET state = 'recovered', recovered_by = %s
+        ``recovering`` by ``executor_id``; their ids. One UPDATE, so two live workers never both
+        claim the same dead one. A claim whose claimer went silent before it finished the
+        recovery (still ``recovering`` after ``dead_after_s``) is claimed again: recovery is
+        idempotent."""
+        rows = self.db.execute(
+            """UPDATE moviebuild.workers SET state = 'recovering', recovered_by = %s,
+                 claimed_at = now()
                WHERE app_version = %s AND executor_id <> %s AND (state = 'stopped'
                  OR (state IN ('running', 'draining')
-                     AND last_seen < now() - make_interval(secs => %s)))
+                     AND last_seen < now() - make_interval(secs => %s))
+                 OR (state = 'recovering'
+                     AND claimed_at < now() - make_interval(secs => %s)))
                RETURNING executor_id""",
-            (executor_id, app_version, executor_id, dead_after_s),
-        ).fetchall()
+            (executor_id, app_version, executor_id, dead_after_s, dead_after_s),
+        )
         return [row[0] for row in rows]
 
+    def recovered(self, executor_ids: list[str], by: str) -> None:
+        """Their workflows are back on their queues: a claimed worker that still lives may
+        rejoin now (not before, or the recovery would take its new work too)."""
+        self.db.execute(
+            """UPDATE moviebuild.workers SET state = 'recovered'
+               WHERE executor_id = ANY(%s) AND state = 'recovering' AND recovered_by = %s""",
+            (executor_ids, by),
+        )
+
     def workers(self) -> list[WorkerRow]:
-        rows = self._conn.execute(
+        rows = self.db.execute(
             """SELECT executor_id, host, pid, app_version, state,
                  extract(epoch FROM now() - last_seen)::float8, jobs_running, jobs_done,
                  recovered_by
                FROM moviebuild.workers ORDER BY started, executor_id"""
-        ).fetchall()
+        )
         return [WorkerRow(*row) for row in rows]
+
+
+def create_schema(db: Database) -> None:
+    """The workers table and the leases table, created once (under an advisory lock: workers
+    starting together would race on ``CREATE ... IF NOT EXISTS``)."""
+    from moviebuild.distributed.lease import LEASE_SCHEMA
+
+    db.execute("SELECT pg_advisory_lock(72410016)")
+    try:
+        db.execute(_SCHEMA + LEASE_SCHEMA)
+    finally:
+        db.execute("SELECT pg_advisory_unlock(72410016)")

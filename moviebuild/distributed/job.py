@@ -34,7 +34,9 @@ log = logging.getLogger("moviebuild.worker")
 @dataclass(frozen=True)
 class JobTicket:
     """A decided call. ``inputs`` maps artifact ids to a stored blob's digest, ``texts`` to the
-    text of an input that is not in the store (a user's override)."""
+    text of an input that is not in the store (a user's override). ``build_id``: the build that
+    sent it (a call of a build that was cancelled or no longer holds its movie is not started).
+    """
 
     store_url: str
     revision: int
@@ -45,10 +47,12 @@ class JobTicket:
     fields: Mapping[str, Any]
     inputs: Mapping[str, str] = field(default_factory=dict)
     texts: Mapping[str, str] = field(default_factory=dict)
+    build_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "version": TICKET_VERSION,
+            "build": self.build_id,
             "store": self.store_url,
             "revision": self.revision,
             "moviefile": self.moviefile_json,
@@ -79,17 +83,25 @@ class JobTicket:
             fields=value["fields"],
             inputs=value.get("inputs", {}),
             texts=value.get("texts", {}),
+            build_id=str(value.get("build") or ""),
         )
+
+
+class CallNotStarted(ProviderError):
+    """The call was refused before it reached the provider: its build was cancelled, or no
+    longer holds its movie. Nothing was paid."""
 
 
 @dataclass(frozen=True)
 class JobAnswer:
-    """What a call made (artifact id -> digest of the stored blob), or why it failed."""
+    """What a call made (artifact id -> digest of the stored blob), or why it failed;
+    ``not_started``: refused before any provider was called."""
 
     outputs: Mapping[str, str] = field(default_factory=dict)
     error: str | None = None
     retryable: bool = False
     retry_after_s: float | None = None
+    not_started: bool = False
 
     def to_json(self) -> dict[str, Any]:
         if self.error is None:
@@ -98,6 +110,7 @@ class JobAnswer:
             "error": self.error,
             "retryable": self.retryable,
             "retry_after_s": self.retry_after_s,
+            "not_started": self.not_started,
         }
 
     @classmethod
@@ -107,11 +120,14 @@ class JobAnswer:
                 error=str(value["error"]),
                 retryable=bool(value.get("retryable")),
                 retry_after_s=value.get("retry_after_s"),
+                not_started=bool(value.get("not_started")),
             )
         return cls(outputs=dict(value["outputs"]))
 
     def raise_error(self) -> None:
         """Raise the failure as the ProviderError the scheduler classifies (retry or not)."""
+        if self.not_started:
+            raise CallNotStarted(self.error or "not started", retryable=False)
         if self.error is not None:
             raise ProviderError(
                 self.error, retryable=self.retryable, retry_after_s=self.retry_after_s
@@ -119,7 +135,7 @@ class JobAnswer:
 
 
 def make_ticket(
-    request: JobRequest, moviefile: Moviefile, store: Store, revision: int
+    request: JobRequest, moviefile: Moviefile, store: Store, revision: int, build_id: str = ""
 ) -> JobTicket:
     """The ticket of ``request``; its inputs go by digest when the store holds their bytes."""
     from moviebuild.engine.keys import content_digest
@@ -143,6 +159,7 @@ def make_ticket(
         fields=json.loads(json.dumps(dict(request.fields))),
         inputs=inputs,
         texts=texts,
+        build_id=build_id,
     )
 
 

@@ -1,5 +1,6 @@
 """A ``moviebuild worker`` process: it runs build and job workflows from every queue, writes its
-heartbeat row, and recovers the workflows of workers that went silent.
+heartbeat row from a thread of its own (``fence.Beats``), and recovers the workflows of workers
+that went silent. A database that restarts is waited for, never a reason to exit.
 
 On SIGTERM (``stop`` set) it stops taking work, gives running workflows ``grace_s`` to finish,
 and marks itself stopped, so a live worker recovers at once whatever was left (a build waiting on
@@ -9,19 +10,14 @@ calls is moved, not lost).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from moviebuild.distributed.settings import ClusterSettings
-
-if TYPE_CHECKING:
-    from moviebuild.distributed.heartbeat import WorkerTable
 
 log = logging.getLogger("moviebuild.worker")
 
@@ -42,7 +38,10 @@ class Worker:
 
         runtime.import_dbos()
         from moviebuild.distributed.dispatch import Dispatcher
+        from moviebuild.distributed.fence import Beats, Fence
         from moviebuild.distributed.heartbeat import WorkerTable
+        from moviebuild.distributed.lease import Leases
+        from moviebuild.distributed.pg import Database
         from moviebuild.distributed.queues import ensure_build_queue, register_default_pools
         from moviebuild.distributed.workflows import process
 
@@ -51,55 +50,52 @@ class Worker:
         # event loop; a short switch interval hands the GIL back to whoever has I/O done sooner.
         sys.setswitchinterval(0.001)
         await asyncio.to_thread(_load_build_code)
-        # Heartbeats get their own thread: DBOS takes over the loop's default executor and
-        # shuts it down with itself, and the last beat comes after that.
-        beats = ThreadPoolExecutor(2, thread_name_prefix="moviebuild-heartbeat")
-        loop = asyncio.get_running_loop()
-        table = await loop.run_in_executor(beats, WorkerTable, settings.database_url)
-        await loop.run_in_executor(beats, table.join, self.executor_id, settings.version)
-        runtime.launch(settings, self.executor_id)
-        process.dispatcher = Dispatcher(runtime.make_client(settings), settings)
+        table = await asyncio.to_thread(WorkerTable, settings.database_url)
+        fence = Fence(valid_s=settings.dead_after_s / 2)
+        beats = Beats(
+            table, fence, self.executor_id, settings.version,
+            heartbeat_s=settings.heartbeat_s, dead_after_s=settings.dead_after_s,
+            counts=lambda: (process.jobs_running, process.jobs_done),
+            recover=self._recover,
+        )
+        # The first beat before the first dequeue, from the heartbeat thread's own connection.
+        await asyncio.to_thread(beats.join)
+        beats.start()
+        leases = Leases(Database(settings.database_url))
+        process.fence, process.leases, process.executor_id = fence, leases, self.executor_id
         process.root = self.root
+        try:
+            runtime.launch(settings, self.executor_id)
+        except BaseException:
+            beats.stop("stopped")
+            raise
+        process.dispatcher = Dispatcher(runtime.make_client(settings), settings)
         await ensure_build_queue(settings.poll_interval_s)
         await asyncio.to_thread(register_default_pools, settings.poll_interval_s)
         log.info("worker %s up (version %s)", self.executor_id, settings.version)
+        # DBOS takes over the loop's default executor and shuts it down with itself: what
+        # comes after runs on a thread of its own.
+        leaving = ThreadPoolExecutor(1, thread_name_prefix="moviebuild-leaving")
+        loop = asyncio.get_running_loop()
         try:
-            while not stop.is_set():
-                await loop.run_in_executor(beats, self._beat, table, "running")
-                await loop.run_in_executor(beats, self._recover, table)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), settings.heartbeat_s)
+            await stop.wait()
             log.info("worker %s draining (grace %.0f s)", self.executor_id, self.grace_s)
-            await loop.run_in_executor(beats, self._beat, table, "draining")
-            beating = loop.create_task(self._beat_while_draining(table, beats))
-            await loop.run_in_executor(beats, runtime.shutdown, self.grace_s)
-            beating.cancel()
+            beats.state = "draining"
+            await loop.run_in_executor(leaving, beats.beat_once)
+            await loop.run_in_executor(leaving, runtime.shutdown, self.grace_s)
         finally:
             process.dispatcher.close()
-            await loop.run_in_executor(beats, self._beat, table, "stopped")
+            await loop.run_in_executor(leaving, beats.stop, "stopped")
             table.close()
-            beats.shutdown()
+            leases.db.close()
+            leaving.shutdown()
         log.info("worker %s stopped", self.executor_id)
 
-    def _beat(self, table: WorkerTable, state: str) -> None:
-        from moviebuild.distributed.workflows import process
-
-        table.beat(self.executor_id, process.jobs_running, process.jobs_done, state)
-
-    async def _beat_while_draining(self, table: WorkerTable, beats: ThreadPoolExecutor) -> None:
-        while True:
-            await asyncio.sleep(self.settings.heartbeat_s)
-            await asyncio.get_running_loop().run_in_executor(beats, self._beat, table, "draining")
-
-    def _recover(self, table: WorkerTable) -> None:
+    def _recover(self, dead: list[str]) -> None:
         from moviebuild.distributed import runtime
 
-        dead = table.claim_dead(
-            self.executor_id, self.settings.version, self.settings.dead_after_s
-        )
-        if dead:
-            count = runtime.recover_workflows_of(dead)
-            log.info("recovered %d workflows of %s", count, ", ".join(dead))
+        count = runtime.recover_workflows_of(dead)
+        log.info("recovered %d workflows of %s", count, ", ".join(dead))
 
 
 def _load_build_code() -> None:

@@ -6,6 +6,11 @@ A build workflow has no DBOS steps on purpose: its scheduler starts calls in the
 finish, which no replay could reproduce. A build that runs again after its worker died plans
 again from the store instead: finished jobs are found by key, calls it had started are found by
 their workflow ids. Only the call itself is paid once.
+
+A build first takes its movie's lease (``lease``), waiting while another live build holds it, and
+builds under it: the store lock carries the lease's epoch, every journal line waits for the
+worker's fence, and the revision and HEAD are written only while the lease's epoch is still the
+build's. A call starts only while its build holds the lease and is not cancelled.
 """
 
 from __future__ import annotations
@@ -23,19 +28,27 @@ from typing import Any
 from dbos import DBOS
 
 from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
-from moviebuild.distributed.job import JobTicket, run_ticket
+from moviebuild.distributed.fence import Fence
+from moviebuild.distributed.guarded import GuardedExecutor
+from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
+from moviebuild.distributed.lease import Lease, LeaseLost, Leases
 from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
 from moviebuild.engine.outcome import JobOutcome
-from moviebuild.errors import ConfigError, MovieBuildError
+from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
 from moviebuild.graph import NodeId
+from moviebuild.project.build import BuildSession
 from moviebuild.project.executor import ProviderExecutor
 from moviebuild.project.result import BuildResult
 from moviebuild.store import Store
+from moviebuild.store.lock import LockLease
 
 BUILD_WORKFLOW = "moviebuild.build"
 _planning = threading.Lock()
 BUILD_TICKET_VERSION = 1
+#: How long a build waits for a movie lock taken outside the cluster (a local build) before it
+#: fails with the lock's holder as the reason.
+LOCK_WAIT_S = 60.0
 
 log = logging.getLogger("moviebuild.worker")
 
@@ -73,10 +86,14 @@ class BuildTicket:
 
 
 class _Process:
-    """What the workflows of this process share: the dispatcher, and counts for the heartbeat."""
+    """What the workflows of this process share: the dispatcher, the worker's fence and its
+    leases, and counts for the heartbeat."""
 
     dispatcher: Dispatcher | None = None
     root: Path | None = None
+    executor_id = ""
+    fence: Fence | None = None
+    leases: Leases | None = None
     jobs_done = 0
     jobs_running = 0
 
@@ -95,6 +112,10 @@ async def build_workflow(request: dict[str, Any]) -> dict[str, Any]:
 async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     ticket = JobTicket.from_json(request)
     started = time.monotonic()
+    refusal = await asyncio.to_thread(_refusal, ticket)
+    if refusal is not None:
+        log.info("job %s not started: %s", ticket.job, refusal)
+        return JobAnswer(error=refusal, not_started=True).to_json()
     process.jobs_running += 1
     try:
         answer = await run_ticket(ticket)
@@ -107,6 +128,34 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
         ticket.store_url,
     )
     return answer.to_json()
+
+
+def _refusal(ticket: JobTicket) -> str | None:
+    """Why the call of ``ticket`` must not start, if it must not: this worker was taken for
+    dead, its build was cancelled, or its build no longer holds the movie."""
+    fence, leases, dispatcher = process.fence, process.leases, process.dispatcher
+    if fence is None or leases is None or dispatcher is None or not ticket.build_id:
+        return None  # a ticket from an older release: no lease to check
+    try:
+        fence.wait(fence.incarnation, f"calling {ticket.job}")
+    except LeaseLost as exc:
+        return exc.message
+    if _cancelled(dispatcher, ticket.build_id):
+        return f"build {ticket.build_id} was cancelled before this call started"
+    if not leases.holds(ticket.build_id):
+        return f"build {ticket.build_id} no longer holds its movie"
+    return None
+
+
+def _cancelled(dispatcher: Dispatcher, build_id: str) -> bool:
+    """Whether ``build_id``'s workflow is cancelled (False while the database cannot say)."""
+    try:
+        found = dispatcher.client.list_workflows(
+            workflow_ids=[build_id], load_input=False, load_output=False
+        )
+    except Exception:
+        return False
+    return bool(found) and found[0].status == "CANCELLED"
 
 
 async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> BuildResult:
@@ -155,75 +204,153 @@ def movie_folder(folder: str, root: Path | None) -> Path:
     return path
 
 
-async def _watch_cancel(build_id: str, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
-    """Set ``stop`` once the build's workflow is cancelled (``ClusterBackend.cancel``): the
-    scheduler then starts no new call, lets those in flight finish and writes an interrupted
-    revision, as a cancelled local build does. A build workflow has no DBOS steps, so DBOS
-    itself never interrupts it."""
+async def _watch(
+    build_id: str, dispatcher: Dispatcher, guarded: list[GuardedExecutor], stop: asyncio.Event
+) -> None:
+    """Stop the build once its workflow is cancelled (``ClusterBackend.cancel``): no new call
+    starts, the calls in flight finish and are journaled, then the scheduler stops and an
+    interrupted revision is written, as a cancelled local build does. A build workflow has no
+    DBOS steps, so DBOS itself never interrupts it."""
     interval_s = max(0.5, dispatcher.settings.poll_interval_s)
     while True:
         await asyncio.sleep(interval_s)
-        try:
-            found = await asyncio.to_thread(
-                dispatcher.client.list_workflows,
-                workflow_ids=[build_id], load_input=False, load_output=False,
-            )
-        except Exception:  # the database blinked; the next look asks again
-            continue
-        if found and found[0].status == "CANCELLED":
+        if await asyncio.to_thread(_cancelled, dispatcher, build_id):
             log.info("build %s cancelled: stopping after the calls in flight", build_id)
+            for executor in guarded:
+                executor.hold()
+            for executor in guarded:
+                await executor.drained()
             stop.set()
             return
 
 
-async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
-    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
-    from moviebuild.project.build import BuildSession
+class _CancelledBeforeStart(Exception):
+    """The build was cancelled while it waited for its movie."""
+
+
+def run_leased(
+    ticket: BuildTicket, build_id: str, dispatcher: Dispatcher
+) -> BuildResult:
+    """Take the movie's lease (waiting for another build of it), build under it, release it."""
+    fence, leases = process.fence, process.leases
+    assert fence is not None and leases is not None
+    incarnation = fence.incarnation
+    fence.wait(incarnation, f"starting build {build_id}")
+    folder = movie_folder(ticket.folder, process.root)
+    movie_key = str(folder.relative_to(process.root)) if process.root else str(folder)
+    lease = leases.wait_take(
+        movie_key, build_id, process.executor_id, lambda: incarnation, poll_s=1.0,
+        give_up=lambda: fence.lost(incarnation) or _cancelled(dispatcher, build_id),
+        sleep=time.sleep,
+    )
+    if lease is None:
+        fence.wait(incarnation, f"starting build {build_id}")  # raises LeaseLost if lost
+        raise _CancelledBeforeStart
+    try:
+        if _cancelled(dispatcher, build_id):
+            raise _CancelledBeforeStart
+        return _build(ticket, build_id, dispatcher, folder, lease, incarnation)
+    finally:
+        leases.release(lease)
+
+
+def _open_session(
+    folder: Path, ticket: BuildTicket, lease: Lease, leases: Leases
+) -> BuildSession:
+    """The build's session under ``lease``; a lock held outside the cluster is waited for."""
     from moviebuild.project.changes import Changes
     from moviebuild.project.movie import Movie
 
     changes = Changes(config=ticket.config, overrides=ticket.overrides, redo=ticket.redo)
-
-    def build() -> BuildResult:
-        # Planning is CPU work: one build plans at a time, so the first builds start calling
-        # while the others plan. Then the build's scheduler runs on a loop of its own, so its
-        # journal writes (fsynced per line) never hold up the job workflows of this worker.
-        with _planning:
-            movie = Movie.open(movie_folder(ticket.folder, process.root))
-            session = BuildSession(movie, changes, ticket.budget_usd)
-        if session.up_to_date is not None:
-            return session.finish(session.up_to_date)
-
-        def dispatching(executor: ProviderExecutor, store: Store, rev: int) -> JobExecutor:
-            return DispatchingExecutor(executor, store, rev, build_id, dispatcher)
-
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
         try:
-            register_plan_pools(
-                session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
-            )
-            async def run_until_cancelled() -> tuple[dict[NodeId, JobOutcome], bool, int]:
-                stop = asyncio.Event()
-                watching = asyncio.create_task(_watch_cancel(build_id, dispatcher, stop))
-                try:
-                    return await session.run(
-                        on_event=lambda _event: None,
-                        stop=stop,
-                        clock=None,
-                        adapters=None,
-                        retry=None,
-                        wrap_executor=dispatching,
-                    )
-                finally:
-                    watching.cancel()
+            with _planning:
+                movie = Movie.open(folder)
+                return BuildSession(
+                    movie, changes, ticket.budget_usd, LockLease(lease.movie, lease.epoch)
+                )
+        except LockHeld:
+            leases.check(lease)  # a newer epoch holds the lock: this build was taken over
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
 
-            outcomes, interrupted, revision = asyncio.run(run_until_cancelled())
-        except BaseException:
-            session.close()
-            raise
-        return session.finish(outcomes, interrupted, revision)
+
+def _build(
+    ticket: BuildTicket,
+    build_id: str,
+    dispatcher: Dispatcher,
+    folder: Path,
+    lease: Lease,
+    incarnation: int,
+) -> BuildResult:
+    fence, leases = process.fence, process.leases
+    assert fence is not None and leases is not None
+    # Planning is CPU work: one build plans at a time, so the first builds start calling
+    # while the others plan. Then the build's scheduler runs on a loop of its own, so its
+    # journal writes (fsynced per line) never hold up the job workflows of this worker.
+    session = _open_session(folder, ticket, lease, leases)
+
+    def guard(kind: str) -> None:
+        fence.wait(incarnation, f"writing the {kind}")
+        if kind != "journal":
+            leases.check(lease)
+
+    session.store.write_guard = guard
+    if session.up_to_date is not None:
+        return session.finish(session.up_to_date)
+    guarded: list[GuardedExecutor] = []
+
+    def dispatching(executor: ProviderExecutor, store: Store, rev: int) -> JobExecutor:
+        inner = DispatchingExecutor(executor, store, rev, build_id, dispatcher)
+        guarded.append(GuardedExecutor(inner, fence, incarnation))
+        return guarded[-1]
 
     try:
-        result = await _in_daemon_thread(build, f"build-{build_id}")
+        register_plan_pools(
+            session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
+        )
+
+        async def run_until_stopped() -> tuple[dict[NodeId, JobOutcome], bool, int]:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+
+            def on_end(ended: int) -> None:
+                if ended == incarnation:
+                    loop.call_soon_threadsafe(stop.set)
+
+            unsubscribe = fence.on_end(on_end)
+            watching = asyncio.create_task(_watch(build_id, dispatcher, guarded, stop))
+            try:
+                return await session.run(
+                    on_event=lambda _event: None,
+                    stop=stop,
+                    clock=None,
+                    adapters=None,
+                    retry=None,
+                    wrap_executor=dispatching,
+                )
+            finally:
+                watching.cancel()
+                unsubscribe()
+
+        outcomes, interrupted, revision = asyncio.run(run_until_stopped())
+    except BaseException:
+        session.close()
+        raise
+    return session.finish(outcomes, interrupted, revision)
+
+
+async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
+    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
+    try:
+        result = await _in_daemon_thread(
+            lambda: run_leased(ticket, build_id, dispatcher), f"build-{build_id}"
+        )
+    except _CancelledBeforeStart:
+        log.info("build %s of %s cancelled before it started", build_id, ticket.folder)
+        return {"status": "cancelled", "revision": None}
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from moviebuild.config.blueprint import split_indexed_name
+from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import GraphError
 
 
@@ -43,10 +44,11 @@ def parse_node_id(text: str) -> NodeId:
     name, parts = split
     numbers = []
     for part in parts:
-        if not part.isdigit() or int(part) < 1:
+        number = ascii_number(part, max_digits=9)
+        if number is None or number < 1:
             raise GraphError(
-                f"'{text}': index '{part}' must be a whole number from 1",
+                f"'{text}': index '{part}' must be a whole number from 1 (digits 0-9)",
                 hint="segments and images are numbered from 1",
             )
-        numbers.append(int(part))
+        numbers.append(number)
     return NodeId(name, tuple(numbers))

@@ -50,13 +50,20 @@ if TYPE_CHECKING:
     from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
+    from moviebuild.store.lock import LockLease
 
 class BuildSession:
     """The part of a build that needs no event loop: everything but running the scheduler."""
 
     def __init__(
-        self, movie: Movie, changes: Changes | None, budget_usd: float | None
+        self,
+        movie: Movie,
+        changes: Changes | None,
+        budget_usd: float | None,
+        lock_lease: LockLease | None = None,
     ) -> None:
+        """``lock_lease``: the lease a build on workers holds the movie under (the store lock
+        of an older epoch is then taken over, see ``store.lock``)."""
         self.movie = movie
         self.budget_usd = budget_usd
         self.budget_reached = False
@@ -68,8 +75,12 @@ class BuildSession:
             self._plan(EmptyResults(), budget_usd)
         try:
             self.store: Store = self._exit.enter_context(movie.open_store())
-            lock = self._exit.enter_context(self.store.lock())
+            lock = self._exit.enter_context(self.store.lock(lock_lease))
+            # Runs before the lock is released: this build's journal is folded while it holds it.
+            self._exit.callback(self.store.close_journals)
             self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
+            # What killed builds left unfolded would be re-read by every later build.
+            self.store.fold_journals()
             self.lookup = StoreResults(self.store)
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
                 self._plan(self.lookup, budget_usd)

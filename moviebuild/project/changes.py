@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import ConfigError
 
 
@@ -54,10 +55,9 @@ def merge_patch(data: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any
 
 
 def _normal_key(key: Any, existing: Mapping[Any, Any]) -> Any:
-    if isinstance(key, str) and key.isdigit():
-        number = int(key)
-        if number in existing or key not in existing:
-            return number
+    number = ascii_number(key, max_digits=9) if isinstance(key, str) else None
+    if number is not None and (number in existing or key not in existing):
+        return number
     return key
 
 

@@ -134,8 +134,9 @@ def file_exists(folder: Path, relative: str) -> bool:
     return mode is not None and stat.S_ISREG(mode)
 
 
-def write_file(folder: Path, relative: str, data: bytes) -> None:
-    """Replace ``folder/relative`` with ``data`` atomically: readers see the old or new bytes."""
+def write_file(folder: Path, relative: str, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace ``folder/relative`` with ``data`` atomically: readers see the old or new bytes.
+    The file is created with ``mode`` (less the umask), so it never exists with wider rights."""
     *dirs, name = _parts(relative)
     with _open_dir(folder, dirs, create=True) as dir_fd:
         assert dir_fd is not None
@@ -143,7 +144,7 @@ def write_file(folder: Path, relative: str, data: bytes) -> None:
         temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
         try:
             fd = os.open(
-                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
+                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd
             )
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -258,3 +259,12 @@ def write_text_atomically(path: Path, text: str) -> None:
     never through a link in its last component."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_file(path.parent, path.name, text.encode("utf-8"))
+
+
+def write_secret_atomically(path: Path, text: str) -> None:
+    """``write_text_atomically`` for a secret (a token book, a signing key, a webhook secret):
+    the file is 0600 from its first byte (never written wide and narrowed after), and the
+    folder holding it is made 0700, so only the server's user can read or list them."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    write_file(path.parent, path.name, text.encode("utf-8"), mode=0o600)

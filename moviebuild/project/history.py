@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
@@ -31,8 +32,9 @@ def parse_revision(text: int | str) -> int:
     if isinstance(text, int) and not isinstance(text, bool) and text >= 1:
         return text
     digits = str(text).strip().removeprefix("r").removeprefix("R")
-    if digits.isascii() and digits.isdigit() and int(digits) >= 1:
-        return int(digits)
+    number = ascii_number(digits, max_digits=9)
+    if number is not None and number >= 1:
+        return number
     raise ConfigError(
         f"'{text}' is not a revision", hint="name one as `moviebuild log` prints it, e.g. r3"
     )

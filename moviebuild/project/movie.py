@@ -27,6 +27,7 @@ from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
 
 if TYPE_CHECKING:
+    from moviebuild.project.editor_export import EditExport
     from moviebuild.project.history import RevisionEntry
     from moviebuild.project.result import BuildResult
     from moviebuild.project.state import Linker, MovieState
@@ -285,6 +286,15 @@ class Movie:
         from moviebuild.project.history import checkout_revision, parse_revision
 
         checkout_revision(self, parse_revision(revision), force=force)
+
+    def export_edit(
+        self, format: str, *, out_path: Path | None = None, bundle: Path | None = None
+    ) -> EditExport:
+        """The current revision for an editor: ``otio``, ``fcpxml`` or ``edl`` (docs/export.md),
+        beside ``out/``'s media, at ``out_path``, or in a ``bundle`` folder with its media."""
+        from moviebuild.project.editor_export import export_edit
+
+        return export_edit(self, format, out_path=out_path, bundle=bundle)
 
 
 def _text_artifact(graph: Graph, text_id: str) -> NodeId:

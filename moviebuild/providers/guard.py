@@ -1,6 +1,7 @@
 """Which URLs a download may touch: the scheme and address checks applied to every redirect hop,
 and a resolver that refuses names resolving to loopback, link-local or private addresses. It
-fetches nothing; ``http.py`` asks it before each hop and hands its resolver to aiohttp.
+fetches nothing; ``http.py`` (provider downloads) and the server's webhook deliveries ask it before
+each hop and hand its resolver to aiohttp, so the address checked is the address connected to.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp.resolver import DefaultResolver
 #: Test setting: "1" lets downloads reach 127.0.0.1 over plain http (the emulators serve files
 #: there). Never set it for real builds: a provider's answer could then reach this machine.
 ALLOW_LOOPBACK_ENV = "MOVIEBUILD_ALLOW_LOOPBACK_DOWNLOADS"
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 class RefusedAddress(Exception):
@@ -32,12 +34,19 @@ def address_allowed(address: str, *, allow_loopback: bool) -> bool:
         ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one (mapped, 6to4, NAT64) is judged as that address.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     if ip.is_loopback:
         return allow_loopback
-    return not (ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
-                or ip.is_unspecified)
+    # is_global also excludes shared (100.64/10, carrier NAT) and benchmarking ranges.
+    return ip.is_global and not (ip.is_private or ip.is_link_local or ip.is_multicast
+                                 or ip.is_reserved or ip.is_unspecified)
 
 
 def refusal_reason(url: str, *, allow_loopback: bool) -> str | None:
@@ -67,8 +76,8 @@ class GuardedResolver(AbstractResolver):
     """DNS resolution that drops loopback, link-local and private answers, so a public-looking
     name cannot lead a download to this machine or its network (e.g. 169.254.169.254)."""
 
-    def __init__(self, *, allow_loopback: bool) -> None:
-        self._inner = DefaultResolver()
+    def __init__(self, *, allow_loopback: bool, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner or DefaultResolver()
         self._allow_loopback = allow_loopback
 
     async def resolve(self, host: str, port: int = 0,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from moviebuild.server.links import LinkSigner
 from moviebuild.server.root import MovieRoot, is_valid_name
 from moviebuild.server.state_cache import StateCache
 from moviebuild.server.tokens import TokenBook
+from moviebuild.server.webhooks import ResolverFactory, WebhookSender
 
 log = logging.getLogger("moviebuild.server")
 
@@ -44,15 +46,19 @@ BackendFactory = Callable[[EventLogs, list[BuildListener]], BuildBackend]
 @dataclass
 class Server:
     """What every request shares. ``max_builds_per_tenant``: concurrent builds one tenant may
-    run (429 beyond); ``grace_s``: how long calls in flight may finish when stopping;
-    ``accepting`` turns false when the server is stopping."""
+    run (429 beyond); ``max_streams_per_tenant``: event streams one tenant may hold open (429
+    beyond); ``grace_s``: how long calls in flight may finish when stopping; ``accepting`` turns
+    false when the server is stopping."""
 
     root: MovieRoot
     tokens: TokenBook
     signer: LinkSigner
     logs: EventLogs
     backend: BuildBackend
+    webhooks: WebhookSender
     max_builds_per_tenant: int = 4
+    max_streams_per_tenant: int = 32
+    open_streams: Counter[str] = field(default_factory=Counter)
     accepting: bool = True
     states: StateCache = field(default_factory=StateCache)
     grace_s: float = 10.0
@@ -156,16 +162,22 @@ def make_server(
     base_url: str = "",
     build_options: dict[str, Any] | None = None,
     max_builds_per_tenant: int = 4,
+    max_streams_per_tenant: int = 32,
     backend: BuildBackend | None = None,
     backend_factory: BackendFactory | None = None,
+    allow_loopback_webhooks: bool = False,
+    webhook_resolver: ResolverFactory | None = None,
 ) -> Server:
     """The server's shared state. The builds run on ``backend``, or on what ``backend_factory``
-    makes from the event logs and the build listeners (webhooks), or in this process."""
-    from moviebuild.server.webhooks import WebhookSender
-
+    makes from the event logs and the build listeners (webhooks), or in this process. Webhooks
+    may reach this machine only with ``allow_loopback_webhooks`` (local development);
+    ``webhook_resolver`` replaces their DNS (tests)."""
     logs = EventLogs()
     clock = (build_options or {}).get("clock")
-    webhooks = WebhookSender(root.tenant_folder, clock.sleep if clock else asyncio.sleep)
+    webhooks = WebhookSender(
+        root.tenant_folder, clock.sleep if clock else asyncio.sleep,
+        allow_loopback=allow_loopback_webhooks, resolver_factory=webhook_resolver,
+    )
     listeners: list[BuildListener] = [webhooks]
     if backend is None and backend_factory is not None:
         backend = backend_factory(logs, listeners)
@@ -177,6 +189,8 @@ def make_server(
         backend=backend
         or InProcessBackend(logs, build_options=build_options, listeners=listeners),
         max_builds_per_tenant=max_builds_per_tenant,
+        max_streams_per_tenant=max_streams_per_tenant,
+        webhooks=webhooks,
     )
     return server
 
@@ -185,6 +199,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     """The application with every route; ``server.resume_unfinished`` runs at startup."""
     from moviebuild.server import (
         build_routes,
+        export_routes,
         movie_routes,
         stream_routes,
         studio_routes,
@@ -205,6 +220,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     webhook_routes.add_routes(app.router)
     studio_routes.add_routes(app.router)
     worker_routes.add_routes(app.router)
+    export_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         server.logs.home = asyncio.get_running_loop()

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from moviebuild.config.numbers import ascii_number
+from moviebuild.config.yamlpos import MAX_DEPTH
 from moviebuild.errors import ConfigError, MovieBuildError
 from moviebuild.server.models import Problem
 
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_KEY: web.AppKey[int] = web.AppKey("max_body_bytes", int)
+
+#: How deeply a request body may nest: a Moviefile's own limit, plus the body's envelope
+#: (``$.moviefile``, ``$.config``) and room for the loader to name the offending key itself.
+MAX_BODY_DEPTH = MAX_DEPTH + 4
 
 #: Keys a server movie may not set: its store is the server's to place.
 SERVER_OWNED_KEYS = ("store",)
@@ -62,12 +68,39 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise problem(400, "invalid-json", "the request body is not JSON") from None
+    except RecursionError:
+        raise _too_deep() from None
+    if _deeper_than(data, MAX_BODY_DEPTH):
+        raise _too_deep()
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = json_path(first["loc"])
         raise problem(422, "invalid", f"{where}: {first['msg']}", where=where) from None
+
+
+def _too_deep() -> web.HTTPException:
+    return problem(
+        422, "invalid", f"$: the body nests deeper than {MAX_BODY_DEPTH} levels",
+        hint=f"a Moviefile nests at most {MAX_DEPTH} levels", where="$",
+    )
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and objects in ``data`` nest more than ``limit`` levels (walked without
+    recursion, so any depth json.loads returned is safe to measure)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        children = (value.values() if isinstance(value, dict)
+                    else value if isinstance(value, list) else ())
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -85,8 +118,6 @@ def check_moviefile(data: dict[str, Any], prefix: tuple[str, ...]) -> tuple[str,
 
     from moviebuild.config.blueprint import load_blueprints
     from moviebuild.config.load import parse_moviefile
-    from moviebuild.config.yamlpos import load_positioned_yaml
-
     _refuse_server_owned(data, prefix)
     segments = data.get("segments")
     if isinstance(segments, dict):
@@ -103,16 +134,28 @@ def check_moviefile(data: dict[str, Any], prefix: tuple[str, ...]) -> tuple[str,
         location = exc.location
         path: tuple[Any, ...] = ()
         if location is not None and location.line is not None:
-            positions = load_positioned_yaml(text, "moviefile").positions
-            on_line = [key for key, (line, _c) in positions.items() if line == location.line]
-            path = max(on_line, key=len, default=())
+            path = _path_on_line(text, location.line)
         where = json_path((*prefix, *path))
         message = f"{where}: {exc.detail}"
         raise problem(422, "invalid", message, hint=exc.hint, where=where) from None
 
 
+def _path_on_line(text: str, line_number: int) -> tuple[Any, ...]:
+    """The longest key path starting on ``line_number``; () when the text cannot be read with
+    positions (it nests too deeply: the error at hand says so)."""
+    from moviebuild.config.yamlpos import load_positioned_yaml
+
+    try:
+        positions = load_positioned_yaml(text, "moviefile").positions
+    except ConfigError:
+        return ()
+    on_line = [key for key, (line, _c) in positions.items() if line == line_number]
+    return max(on_line, key=len, default=())
+
+
 def _number(key: str) -> int | str:
-    return int(key) if key.isascii() and key.isdigit() and len(key) < 6 else key
+    number = ascii_number(key, max_digits=5)
+    return key if number is None else number
 
 
 def _refuse_server_owned(data: dict[str, Any], prefix: tuple[str, ...]) -> None:

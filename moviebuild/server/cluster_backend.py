@@ -189,7 +189,8 @@ class ClusterBuildBackend:
             del self._following[ref]
 
     def cancel(self, ref: MovieRef, build_id: str) -> bool:
-        """Cancel the build's workflow; its record turns ``cancelled`` at the next poll."""
+        """Cancel the build's workflow; its record turns ``cancelled`` once its worker has
+        released the movie (the build is followed, so ``running`` names it, until then)."""
         if self.running(ref) != build_id:
             return False
         asyncio.get_running_loop().run_in_executor(None, self._cancel, workflow_id(ref, build_id))
@@ -246,7 +247,15 @@ class ClusterBuildBackend:
                 except MovieBuildError as exc:  # the next poll reads on from the same line
                     log.warning("could not read the journal of build %s: %s", workflow,
                                 exc.message)
-            if found is not None and found.state == "cancelled":
+            # Cancelled only once the worker let the movie go: its calls in flight are journaled
+            # and a build posted now does not meet this one's lock.
+            if (
+                found is not None
+                and found.state == "cancelled"
+                and await asyncio.to_thread(self._released, workflow)
+            ):
+                for kind, data in await asyncio.to_thread(replay.new_events):
+                    events.append(kind, data)
                 return build.model_copy(update={"status": "cancelled", "finished": now_text()})
             if found is not None and found.state == "finished":
                 build = summary_document(build, found.answer or {})
@@ -254,6 +263,14 @@ class ClusterBuildBackend:
                     events.append(kind, data)
                 return build
             await asyncio.sleep(self.poll_s)
+
+    def _released(self, workflow: str) -> bool:
+        try:
+            return not self.cluster.holding(workflow)
+        except Exception as exc:
+            log.warning("could not ask whether build %s let its movie go (%s); asking again",
+                        workflow, exc)
+            return False
 
     def _ticket_folder(self, ref: MovieRef) -> str:
         folder = ref.folder.resolve()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import quote
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.graph import NodeId
 
 _DIGEST = re.compile(r"[0-9a-f]{32}")
@@ -53,9 +54,10 @@ class LinkSigner:
         self, tenant: str, movie_id: str, digest: str, expires: str, signature: str
     ) -> bool:
         """Whether a link's parts are valid and unexpired (every failure looks the same)."""
-        if not _DIGEST.fullmatch(digest) or not expires.isdigit() or len(expires) > 12:
+        when = ascii_number(expires, max_digits=12)
+        if not _DIGEST.fullmatch(digest) or when is None:
             return False
-        expected = self._signature(tenant, movie_id, digest, int(expires))
+        expected = self._signature(tenant, movie_id, digest, when)
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             return False
-        return int(expires) >= self._now()
+        return when >= self._now()

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
@@ -113,12 +114,12 @@ async def list_movies(request: web.Request) -> web.Response:
     server = server_of(request)
     tenant = tenant_of(request)
     text = request.query.get("limit", str(PAGE_SIZE))
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE):
+    limit = ascii_number(text, max_digits=6)
+    if limit is None or not 1 <= limit <= MAX_PAGE_SIZE:
         raise problem(
             400, "bad-request", f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}",
             where="limit",
         )
-    limit = int(text)
     cursor = request.query.get("cursor", "")
     ids = [m for m in server.root.list_movies(tenant) if m > cursor]
     page, rest = ids[:limit], ids[limit:]
@@ -210,8 +211,7 @@ async def get_revisions(request: web.Request) -> web.Response:
 
 
 def _revision_number(text: str) -> int | None:
-    digits = text.removeprefix("r")
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
+    return ascii_number(text.removeprefix("r"), max_digits=9)
 
 
 async def get_revision(request: web.Request) -> web.Response:

@@ -51,6 +51,9 @@ OPERATIONS: list[_Op] = [
      None, {200: m.RevisionDocument, 404: m.Problem}),
     ("post", _MOVIE + "/checkout", "Make an earlier revision current again (calls nothing)",
      m.CheckoutRequest, {200: MovieState, 404: m.Problem, 409: m.Problem, 422: m.Problem}),
+    ("get", _MOVIE + "/export/{format}",
+     "The current revision for an editor: a zip of the OTIO, FCPXML or EDL file, its captions "
+     "(SubRip) and its media", None, {200: None, 404: m.Problem, 409: m.Problem}),
     ("get", "/v1/assets/{tenant}/{movie}/{digest}", "An asset by signed link (no token)", None,
      {200: None, 404: m.Problem}),
     ("put", "/v1/webhook", "Send every movie's build-finished events to a URL (signed)",
@@ -70,6 +73,7 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "build": {"type": "string"},
     "rev": {"type": "string", "description": "3 or r3"},
     "digest": {"type": "string"},
+    "format": {"type": "string", "enum": ["otio", "fcpxml", "edl"]},
 }
 
 _QUERY: dict[str, list[dict[str, Any]]] = {
@@ -93,6 +97,7 @@ _QUERY: dict[str, list[dict[str, Any]]] = {
 _CONTENT_TYPES = {
     _MOVIE + "/events": "text/event-stream",
     "/v1/assets/{tenant}/{movie}/{digest}": "application/octet-stream",
+    _MOVIE + "/export/{format}": "application/zip",
 }
 
 

@@ -8,7 +8,6 @@ of a path.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import shutil
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from moviebuild.errors import ConfigError
-from moviebuild.project.folder_files import write_text_atomically
+from moviebuild.project.folder_files import write_secret_atomically, write_text_atomically
 
 #: Tenant names and movie ids: lower-case letters, digits and dashes, starting with one of the
 #: first two. Nothing else ever reaches the file system (no ``..``, slashes, NUL or dots).
@@ -165,17 +164,13 @@ class LocalRoot(TenantFolders):
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def write_tokens(self, text: str) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(self.path / "tokens.json", text)
-        os.chmod(self.path / "tokens.json", 0o600)
+        write_secret_atomically(self.path / "tokens.json", text)
 
     def signing_key(self) -> bytes:
         """The key that signs asset links, made on first use; links survive restarts."""
         path = self.path / "signing.key"
         if not path.is_file():
-            self.path.mkdir(parents=True, exist_ok=True)
-            write_text_atomically(path, secrets.token_hex(32))
-            os.chmod(path, 0o600)
+            write_secret_atomically(path, secrets.token_hex(32))
         return bytes.fromhex(path.read_text(encoding="utf-8").strip())
 
 

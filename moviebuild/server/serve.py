@@ -23,6 +23,8 @@ async def serve(
     *,
     grace_s: float = 10.0,
     max_builds_per_tenant: int = 4,
+    max_streams_per_tenant: int = 32,
+    allow_loopback_webhooks: bool = False,
     public_url: str | None = None,
     ready: asyncio.Event | None = None,
     backend_factory: BackendFactory | None = None,
@@ -42,7 +44,8 @@ async def serve(
         links_base = base_url
     server = make_server(
         root, base_url=links_base, max_builds_per_tenant=max_builds_per_tenant,
-        backend_factory=backend_factory,
+        max_streams_per_tenant=max_streams_per_tenant, backend_factory=backend_factory,
+        allow_loopback_webhooks=allow_loopback_webhooks,
     )
     server.grace_s = grace_s
     app = make_app(server)

@@ -9,8 +9,11 @@ import mimetypes
 
 from aiohttp import web
 
+from moviebuild.config.numbers import ascii_number
 from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import not_found, problem
+from moviebuild.server.events import EventLog
+from moviebuild.server.ranges import ranged_response
 from moviebuild.server.root import is_valid_name
 
 KEEPALIVE_S = 15.0
@@ -24,9 +27,10 @@ def add_routes(router: web.UrlDispatcher) -> None:
 def _last_event_id(request: web.Request) -> int:
     text = request.headers.get("Last-Event-ID") or request.query.get("after") or "0"
     text = text.strip()
-    if not (text.isascii() and text.isdigit() and len(text) < 12):
+    number = ascii_number(text, max_digits=11)
+    if number is None:
         raise problem(400, "bad-request", "Last-Event-ID must be an event id (a whole number)")
-    return int(text)
+    return number
 
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
@@ -37,6 +41,24 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
     last = _last_event_id(request)
     until = request.query.get("until")
     log = server.logs.for_folder(ref.records)
+    tenant = ref.tenant
+    if server.open_streams[tenant] >= server.max_streams_per_tenant:
+        raise problem(
+            429, "too-many-streams",
+            f"this tenant already has {server.max_streams_per_tenant} event streams open",
+            hint="close a stream you no longer read (one per movie is enough), then retry",
+            headers={"Retry-After": str(int(KEEPALIVE_S))},
+        )
+    server.open_streams[tenant] += 1
+    try:
+        return await _stream(request, log, last, until)
+    finally:
+        server.open_streams[tenant] -= 1
+
+
+async def _stream(request: web.Request, log: EventLog, last: int,
+                  until: str | None) -> web.StreamResponse:
+    server = server_of(request)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
@@ -88,8 +110,10 @@ async def get_asset(request: web.Request) -> web.Response:
         raise not_found("no such asset")
     data, ext = found
     content_type = mimetypes.types_map.get(f".{ext}", "application/octet-stream")
-    return web.Response(
-        body=data,
-        content_type=content_type,
-        headers={"Cache-Control": "private, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    # Ranges let a browser's <audio> and <video> seek (the studio's player moves them).
+    return ranged_response(
+        request,
+        data,
+        content_type,
+        {"Cache-Control": "private, max-age=3600", "Access-Control-Allow-Origin": "*"},
     )

@@ -18,6 +18,10 @@ from moviebuild.errors import ConfigError, StoreFormatError
 from moviebuild.server.root import MovieRoot, check_tenant
 
 TOKENS_FORMAT_VERSION = 1
+#: The tenant of admin tokens made without a name.
+ADMIN_TENANT = "admin"
+#: Tenants only admin tokens may name: a tenant's token must not share the admin's movies.
+RESERVED_TENANTS = (ADMIN_TENANT,)
 _PREFIX = "mbt_"
 
 
@@ -96,6 +100,12 @@ class TokenBook:
         """A new token for ``tenant`` (an admin token with ``admin``, the tenant's daily budget
         with ``daily_budget_usd``): its entry and the token itself (shown once)."""
         check_tenant(tenant)
+        if tenant in RESERVED_TENANTS and not admin:
+            raise ConfigError(
+                f"{tenant!r} is reserved for admin tokens",
+                hint=f"name the tenant otherwise, or make an admin token: "
+                     f"moviebuild token create --admin {tenant}",
+            )
         self.refresh()
         token_id = secrets.token_hex(4)
         token = f"{_PREFIX}{token_id}_{secrets.token_urlsafe(32)}"

@@ -10,7 +10,7 @@ from aiohttp import web
 from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import answer, problem, read_body
 from moviebuild.server.models import Webhook, WebhookRequest
-from moviebuild.server.webhooks import check_url, save_webhook, webhook_path
+from moviebuild.server.webhooks import save_webhook, webhook_path
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -31,7 +31,7 @@ def _movie_folder(request: web.Request) -> Path:
 
 async def _put(request: web.Request, folder: Path) -> web.Response:
     body = await read_body(request, WebhookRequest)
-    why = check_url(body.url)
+    why = await server_of(request).webhooks.refusal(body.url)
     if why is not None:
         raise problem(422, "invalid", f"$.url: {why}", where="$.url")
     hook = save_webhook(folder, body.url)

@@ -269,7 +269,10 @@ class BlobStore:
     def _list_shard(self, key: str) -> dict[str, _Object]:
         folder = join(self._objects, key)
         entries: list[dict[str, Any]] = []
-        with transport_errors(f"could not list {folder}"), contextlib.suppress(FileNotFoundError):
+        with (
+            transport_errors(f"could not list {folder}"),
+            contextlib.suppress(FileNotFoundError, NotADirectoryError),
+        ):
             entries = self._fs.ls(folder, detail=True, refresh=True)
         return _index_objects(entries)
 

@@ -82,7 +82,12 @@ def create_object(fs: Any, path: str, data: bytes, **conditions: str) -> None:
 
 def _write_local(path: str, data: bytes, *, overwrite: bool, mode: int) -> None:
     directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except FileExistsError as exc:
+        # A file where the folder belongs: not "the target exists", which callers take as a
+        # refused exclusive create.
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", exc.filename) from exc
     temp = os.path.join(directory, TEMP_PREFIX + uuid.uuid4().hex)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from moviebuild.errors import StoreError
+from moviebuild.errors import NewerFormatError, StoreError
 from moviebuild.store.blobs import DAMAGED_DIR
 from moviebuild.store.files import is_local_fs, join
 from moviebuild.store.gc import delete_temp_files, find_temp_files
@@ -33,6 +35,7 @@ class FindingKind(StrEnum):
     STALE_LOCK = "stale-lock"
     HELD_LOCK = "held-lock"
     MISSING_BLOB = "missing-blob"
+    WRONG_KIND = "wrong-kind"
 
 
 NOTES = {FindingKind.HELD_LOCK, FindingKind.MISSING_BLOB}
@@ -88,9 +91,15 @@ def check_store(store: Store, *, repair: bool) -> FsckReport:
     """Check everything in ``store``; with ``repair``, under the movie's lock, fix what can be."""
     report = FsckReport()
     if not repair:
-        _check_lock(store, report)
+        _check_shapes(store, report, repair=False)
+        if not any(f.where == store.lock().path for f in report.findings):
+            _check_lock(store, report)
         _check_contents(store, report, repair=False)
         return report
+    lock_path = store.lock().path
+    if _kind(lock_path) == "directory":
+        # No build can hold a lock that is a folder, and the repair needs the lock.
+        _wrong_kind(store, report, lock_path, "a folder", "the lock file", repair=True)
     with store.lock() as lock:
         if lock.takeover_message:
             report.findings.append(
@@ -101,10 +110,14 @@ def check_store(store: Store, *, repair: bool) -> FsckReport:
 
 
 def _check_contents(store: Store, report: FsckReport, *, repair: bool) -> None:
+    _refuse_newer_revisions(store)
     found = report.findings
+    if repair:
+        _check_shapes(store, report, repair=True)
     blobs = _check_objects(store, report, repair)
     good_revisions = _check_revisions(store, report, repair, blobs)
-    _check_head(store, found, repair, good_revisions)
+    head_moved = any(f.where == join(store.root, "HEAD") and f.repaired for f in found)
+    _check_head(store, found, repair, good_revisions, head_moved)
     _check_journals(store, report, repair)
     for path in find_temp_files(store):
         found.append(
@@ -113,6 +126,91 @@ def _check_contents(store: Store, report: FsckReport, *, repair: bool) -> None:
     if repair:
         delete_temp_files(store)
         store.fold_journals()
+
+
+def _refuse_newer_revisions(store: Store) -> None:
+    """A NewerFormatError before anything is checked or moved: a revision a newer moviebuild
+    wrote is not damaged, and setting it aside would roll HEAD back over real work."""
+    for rev in store.list_revisions():
+        try:
+            store.read_manifest(rev)
+        except NewerFormatError as exc:
+            raise NewerFormatError(
+                f"{exc.message}; fsck changed nothing",
+                hint="upgrade moviebuild (pip install --upgrade moviebuild), then run fsck "
+                     "again",
+            ) from None
+        except StoreError:
+            continue  # damaged: the checks below find and report it
+
+
+#: What each entry of a local store is: the files and folders at its top, then per folder the
+#: names that must be files (a pattern) or folders. Names not listed are not moviebuild's.
+_TOP_FILES = {"HEAD", "lock"}
+_TOP_FOLDERS = {"objects", "journal", "revisions", "damaged", "cache"}
+_MUST_BE_FILES = {
+    "revisions": re.compile(r"[1-9][0-9]*\.json"),
+    "journal": re.compile(r"[1-9][0-9]*\.jsonl"),
+}
+_SHARD = re.compile(r"[0-9a-f]{2}")
+
+
+def _kind(path: str) -> str | None:
+    """``file``, ``directory`` or None (absent) for a local path, links not followed."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    return "directory" if stat.S_ISDIR(mode) else "file"
+
+
+def _check_shapes(store: Store, report: FsckReport, *, repair: bool) -> None:
+    """Find entries of a local store that have the wrong kind (a file where a folder belongs,
+    a folder where a blob, a manifest, HEAD or the lock belongs): every build that meets one
+    fails, so repairing sets it aside."""
+    if not is_local_fs(store.fs):
+        return  # object stores have keys, not folders: a key and a prefix may share a name
+    root = store.root
+    for name in sorted(_TOP_FILES):
+        if _kind(join(root, name)) == "directory":
+            what = f"the {name} file"
+            if name == "HEAD" and repair:
+                what += " (HEAD is written again, naming the newest readable revision)"
+            _wrong_kind(store, report, join(root, name), "a folder", what, repair)
+    for name in sorted(_TOP_FOLDERS):
+        if _kind(join(root, name)) == "file":
+            _wrong_kind(store, report, join(root, name), "a file", f"the {name}/ folder", repair)
+    for folder, pattern in _MUST_BE_FILES.items():
+        for entry in _entries(join(root, folder)):
+            if pattern.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                what = "a revision" if folder == "revisions" else "a journal"
+                _wrong_kind(store, report, entry.path, "a folder", what, repair)
+    for entry in _entries(join(root, "objects")):
+        if not _SHARD.fullmatch(entry.name):
+            continue
+        if not entry.is_dir(follow_symlinks=False):
+            _wrong_kind(store, report, entry.path, "a file", "a folder of blobs", repair)
+            continue
+        for inner in _entries(entry.path):
+            if inner.is_dir(follow_symlinks=False):
+                _wrong_kind(store, report, inner.path, "a folder", "a blob file", repair)
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return sorted(found, key=lambda entry: entry.name)
+    except OSError:
+        return []
+
+
+def _wrong_kind(
+    store: Store, report: FsckReport, path: str, found: str, belongs: str, repair: bool
+) -> None:
+    detail = f"{found} where {belongs} belongs; every build that needs it fails"
+    if repair:
+        detail += f"; moved to {_set_aside(store, [path])}"
+    report.findings.append(Finding(FindingKind.WRONG_KIND, path, detail, repaired=repair))
 
 
 def _check_lock(store: Store, report: FsckReport) -> None:
@@ -178,13 +276,18 @@ def _check_revisions(
     return good
 
 
-def _check_head(store: Store, found: list[Finding], repair: bool, good: list[int]) -> None:
+def _check_head(
+    store: Store, found: list[Finding], repair: bool, good: list[int], moved: bool
+) -> None:
     where = join(store.root, "HEAD")
     try:
         head = store.read_head()
     except StoreError as exc:
         problem = exc.message
     else:
+        if moved and head is None and good:
+            store.write_head(good[-1])
+            return  # the wrong-kind finding that moved it says so
         if head is None or head in good:
             return
         problem = f"HEAD names revision {head}, which is missing or damaged"

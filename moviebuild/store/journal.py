@@ -248,6 +248,8 @@ class Journal:
         self._folder = join(root, "journal")
         self._objects = is_object_store(fs)
         self._listing: dict[int, list[str]] | None = None
+        # Set by fold_journals (under the lock): the next list_journals may use its listing.
+        self._listing_fresh = False
 
     def journal_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s journal."""
@@ -257,7 +259,7 @@ class Journal:
         """A writer appending to revision ``rev``'s journal (created when missing)."""
         path = self.journal_path(rev)
         known_new = self._objects and self._listing is not None and rev not in self._listing
-        self._listing = None
+        self._listing, self._listing_fresh = None, False
         return JournalWriter(self._fs, path, known_new=known_new)
 
     def read_journal(self, rev: int) -> list[dict[str, Any]]:
@@ -279,15 +281,22 @@ class Journal:
         if not self._objects:
             return 0
         self.list_journals()
-        unfolded = [rev for rev, records in (self._listing or {}).items() if records]
+        listing = dict(self._listing or {})
+        unfolded = [rev for rev, records in listing.items() if records]
         for rev in unfolded:
             self.open_journal(rev).close()
+            listing[rev] = []
+        # Only the lock holder writes journals, so what it just listed and folded is current.
+        self._listing, self._listing_fresh = listing, True
         return len(unfolded)
 
     def list_journals(self) -> list[int]:
         """The revision numbers that have a journal, ascending."""
         if not self._objects:
             return list_numbered(self._fs, self._folder, _JOURNAL_NAME)
+        if self._listing_fresh and self._listing is not None:
+            self._listing_fresh = False
+            return sorted(self._listing)
         # One listing for every journal and record object; read_journal reuses it.
         names: list[str] = []
         action = f"could not list {self._folder}"

@@ -38,17 +38,32 @@ def lease_s() -> float:
 
 
 @dataclass(frozen=True)
+class LockLease:
+    """A lease held elsewhere (a cluster's database) under which a build takes the lock:
+    ``name`` (the movie) and ``epoch``, which grows at every taking. A lock written under an
+    older epoch of the same lease is stale whatever its process: its build was taken over."""
+
+    name: str
+    epoch: int
+
+
+@dataclass(frozen=True)
 class LockHolder:
-    """Who wrote a lock file: process ``pid`` on ``host``, since ``started`` (UTC)."""
+    """Who wrote a lock file: process ``pid`` on ``host``, since ``started`` (UTC), and the
+    lease it builds under, if any."""
 
     pid: int
     host: str
     started: datetime
+    lease: LockLease | None = None
 
     def encode(self) -> bytes:
         """The lock file's bytes."""
         started = self.started.isoformat()
-        return json.dumps({"pid": self.pid, "host": self.host, "started": started}).encode()
+        fields: dict[str, Any] = {"pid": self.pid, "host": self.host, "started": started}
+        if self.lease is not None:
+            fields["lease"] = {"name": self.lease.name, "epoch": self.lease.epoch}
+        return json.dumps(fields).encode()
 
     @staticmethod
     def decode(data: bytes) -> LockHolder | None:
@@ -56,14 +71,16 @@ class LockHolder:
         try:
             fields = json.loads(data)
             started = datetime.fromisoformat(fields["started"])
-            holder = LockHolder(fields["pid"], fields["host"], started)
+            lease = fields.get("lease")
+            lease = LockLease(str(lease["name"]), int(lease["epoch"])) if lease else None
+            holder = LockHolder(fields["pid"], fields["host"], started, lease)
         except (ValueError, TypeError, KeyError):
             return None
         if type(holder.pid) is not int or not isinstance(holder.host, str):
             return None
         if holder.started.tzinfo is None:
             return None
-        return LockHolder(holder.pid, holder.host, holder.started.astimezone(UTC))
+        return LockHolder(holder.pid, holder.host, holder.started.astimezone(UTC), holder.lease)
 
 
 class MovieLock:
@@ -74,11 +91,15 @@ class MovieLock:
     ``If-None-Match: *`` (any 412 means "held"), and a stale lock is replaced by a PUT with
     ``If-Match`` its ETag, so of two takers only one wins. Other fsspec file systems (memory)
     check then write. After a takeover, ``takeover_message`` says whose lock was taken.
+
+    Under a ``lease``, a lock of the same lease and an older epoch is taken over at once (its
+    build was handed to this one), and one of a newer epoch is held (this build was).
     """
 
-    def __init__(self, fs: Any, path: str) -> None:
+    def __init__(self, fs: Any, path: str, lease: LockLease | None = None) -> None:
         self._fs = fs
         self._path = path
+        self._lease = lease
         self._mine: bytes | None = None
         self.takeover_message: str | None = None
 
@@ -96,7 +117,9 @@ class MovieLock:
         """Take the lock now, or raise ``LockHeld`` naming the live holder; returns self."""
         if self._mine is not None:
             raise StoreError(f"{self._path} is already held by this build")
-        mine = LockHolder(os.getpid(), socket.gethostname(), datetime.now(UTC)).encode()
+        mine = LockHolder(
+            os.getpid(), socket.gethostname(), datetime.now(UTC), self._lease
+        ).encode()
         with transport_errors(f"could not take the lock {self._path}"):
             for _attempt in range(_ATTEMPTS):
                 if self._create(mine):
@@ -109,7 +132,9 @@ class MovieLock:
                     self._mine = mine  # our own PUT, retried after a lost answer
                     return self
                 holder = LockHolder.decode(existing)
-                if holder is not None and _is_alive(holder):
+                if holder is not None and self._superseded(holder) is False:
+                    raise _lock_held(holder, self._path)
+                if holder is not None and self._superseded(holder) is None and _is_alive(holder):
                     raise _lock_held(holder, self._path)
                 if self._replace_stale(existing, mine):
                     self._mine = mine
@@ -119,6 +144,14 @@ class MovieLock:
             f"could not take the lock {self._path}: other builds keep taking it",
             hint="check for other moviebuild processes working on this movie, then try again",
         )
+
+    def _superseded(self, holder: LockHolder) -> bool | None:
+        """Whether ``holder`` built under an older epoch of this lock's lease (None: the
+        lease does not decide, liveness does)."""
+        theirs, mine = holder.lease, self._lease
+        if theirs is None or mine is None or theirs.name != mine.name:
+            return None
+        return theirs.epoch < mine.epoch
 
     def release(self) -> None:
         """Remove the lock if this object still holds it; releasing twice does nothing."""
@@ -261,6 +294,11 @@ def _lock_held(holder: LockHolder, path: str) -> LockHeld:
 def _takeover_message(holder: LockHolder | None, path: str) -> str:
     if holder is None:
         return f"took over the unreadable lock file {path}"
+    if holder.lease is not None:
+        return (
+            f"took over the lock of process {holder.pid} on host {holder.host} (lease epoch "
+            f"{holder.lease.epoch}): its build was handed on"
+        )
     since = f"{holder.started:%Y-%m-%d %H:%M:%S} UTC"
     if holder.host != socket.gethostname():
         return (

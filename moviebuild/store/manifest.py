@@ -1,16 +1,18 @@
 """Revision manifests (``revisions/<rev>.json``) and ``HEAD``: versioned, written atomically,
-never overwritten. It owns the envelope ``{"format_version": ..., **payload}`` and its checks; what
-the payload means belongs to the engine.
+never overwritten. It owns the envelope ``{"format_version": ..., "written_by": "moviebuild X.Y",
+**payload}`` and its checks; what the payload means belongs to the engine.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
+from importlib import metadata
 from typing import Any
 
-from moviebuild.errors import StoreError, StoreFormatError
+from moviebuild.errors import NewerFormatError, StoreError, StoreFormatError
 from moviebuild.store.files import join, write_atomically
 from moviebuild.store.transport import transport_errors
 
@@ -37,24 +39,51 @@ def list_numbered(fs: Any, folder: str, name: re.Pattern[str]) -> list[int]:
     with transport_errors(f"could not list {folder}"):
         try:
             names = fs.ls(folder, detail=False, refresh=True)
-        except FileNotFoundError:
-            return []
+        except (FileNotFoundError, NotADirectoryError):
+            return []  # a file in the folder's place holds nothing; fsck --repair sets it aside
     matches = (name.fullmatch(path.rsplit("/", 1)[-1]) for path in names)
     return sorted({int(match[1]) for match in matches if match})
 
 
+#: Envelope keys beside the payload.
+_ENVELOPE = ("format_version", "written_by")
+
+
+@functools.cache
+def writer() -> str:
+    """Who writes manifests: ``moviebuild X.Y.Z`` (recorded so a reader can name the release
+    it would need)."""
+    try:
+        return f"moviebuild {metadata.version('moviebuild')}"
+    except metadata.PackageNotFoundError:
+        return "moviebuild (unknown version)"
+
+
+def newer_writer(document: Any, current: int) -> str | None:
+    """Who wrote ``document`` when its format is newer than ``current`` (``a newer moviebuild``
+    when it does not say), else None."""
+    if not isinstance(document, dict):
+        return None
+    version = document.get("format_version")
+    if type(version) is not int or version <= current:
+        return None
+    written_by = document.get("written_by")
+    return written_by[:80] if isinstance(written_by, str) and written_by else "a newer moviebuild"
+
+
 def check_format_version(document: Any, current: int, what: str) -> dict[str, Any]:
-    """``document`` minus its ``format_version`` when that is ``current``; else a clear error."""
+    """``document`` minus its envelope when its format is ``current``; else a clear error."""
     if not isinstance(document, dict) or type(document.get("format_version")) is not int:
         raise StoreFormatError(
             f"{what} has no format_version, so it was not written by moviebuild",
             hint=REPAIR_HINT,
         )
     version: int = document["format_version"]
-    if version > current:
-        raise StoreFormatError(
-            f"{what} was written by a newer moviebuild (format {version}; "
-            f"this one reads {current})",
+    newer = newer_writer(document, current)
+    if newer is not None:
+        raise NewerFormatError(
+            f"{what} was written by {newer} (format {version}; {writer()} reads "
+            f"{current}); upgrade",
             hint="upgrade moviebuild: pip install --upgrade moviebuild",
         )
     if version < current:
@@ -63,7 +92,7 @@ def check_format_version(document: Any, current: int, what: str) -> dict[str, An
             f"{current}) and no conversion exists yet",
             hint="use the moviebuild release that wrote it, or move the file out of the store",
         )
-    return {key: value for key, value in document.items() if key != "format_version"}
+    return {key: value for key, value in document.items() if key not in _ENVELOPE}
 
 
 class Revisions:
@@ -86,9 +115,9 @@ class Revisions:
     def write_manifest(self, rev: int, payload: Mapping[str, Any]) -> None:
         """Write revision ``rev`` once; a second write of the same revision is a StoreError."""
         path = self.manifest_path(rev)
-        if "format_version" in payload:
-            raise StoreError(f"revision {rev}: the payload may not set format_version itself")
-        document = {"format_version": MANIFEST_FORMAT_VERSION, **payload}
+        if any(key in payload for key in _ENVELOPE):
+            raise StoreError(f"revision {rev}: the payload may not set {'/'.join(_ENVELOPE)}")
+        document = {"format_version": MANIFEST_FORMAT_VERSION, "written_by": writer(), **payload}
         try:
             text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:

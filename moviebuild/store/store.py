@@ -6,7 +6,7 @@ What the JSON it carries means is the engine's business.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,7 +15,7 @@ from moviebuild.errors import StoreError, StoreFormatError
 from moviebuild.store.blobs import BlobStore
 from moviebuild.store.files import is_local_fs, join, write_atomically
 from moviebuild.store.journal import Journal, JournalWriter
-from moviebuild.store.lock import MovieLock
+from moviebuild.store.lock import LockLease, MovieLock
 from moviebuild.store.manifest import Revisions, check_format_version
 from moviebuild.store.transport import open_filesystem, transport_errors
 
@@ -53,6 +53,10 @@ class Store:
     """One movie's store: ``blobs``, per-revision journals and manifests, ``HEAD`` and the lock.
 
     Journal writers opened through ``append_journal`` are kept open until ``close``.
+    ``write_guard``, when set, is called with ``"journal"``, ``"revision"`` or ``"head"`` before
+    each such write and may refuse it by raising a StoreError (a build on workers that lost its
+    lease). Blobs are not guarded: they are named by their content, so an extra one changes
+    nothing.
     """
 
     def __init__(self, fs: Any, root: str, *, cache_dir: str | None = None) -> None:
@@ -62,6 +66,7 @@ class Store:
         self._journal = Journal(fs, root)
         self._revisions = Revisions(fs, root)
         self._writers: dict[int, JournalWriter] = {}
+        self.write_guard: Callable[[str], None] | None = None
 
     @property
     def url(self) -> str:
@@ -124,6 +129,8 @@ class Store:
 
     def append_journal(self, rev: int, record: Mapping[str, Any]) -> None:
         """Append one record to revision ``rev``'s journal, durably."""
+        if self.write_guard is not None:
+            self.write_guard("journal")
         writer = self._writers.get(rev)
         if writer is None:
             writer = self._writers[rev] = self._journal.open_journal(rev)
@@ -134,8 +141,16 @@ class Store:
         return self._journal.read_journal(rev)
 
     def fold_journals(self) -> int:
-        """Fold journal records left as separate objects by killed builds (object stores)."""
+        """Fold journal records left as separate objects by killed builds (object stores);
+        the caller holds the lock. Returns how many journals were folded."""
         return self._journal.fold_journals()
+
+    def close_journals(self) -> None:
+        """Close the journal writers opened by ``append_journal`` (on object stores this folds
+        their records into one object each): done before the lock is released."""
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
+            writer.close()
 
     def list_journals(self) -> list[int]:
         """Revisions that have a journal, ascending."""
@@ -145,6 +160,8 @@ class Store:
 
     def write_manifest(self, rev: int, payload: Mapping[str, Any]) -> None:
         """Write revision ``rev``'s manifest once (StoreError if it exists)."""
+        if self.write_guard is not None:
+            self.write_guard("revision")
         self._revisions.write_manifest(rev, payload)
 
     def read_manifest(self, rev: int) -> dict[str, Any]:
@@ -161,6 +178,8 @@ class Store:
 
     def write_head(self, rev: int) -> None:
         """Make the written revision ``rev`` current."""
+        if self.write_guard is not None:
+            self.write_guard("head")
         self._revisions.write_head(rev)
 
     def next_revision(self) -> int:
@@ -169,16 +188,17 @@ class Store:
         used = [*self.list_revisions(), *self.list_journals(), *([head] if head else [])]
         return max(used, default=0) + 1
 
-    def lock(self) -> MovieLock:
-        """A new, not yet acquired, lock for this movie (use ``with store.lock():``)."""
-        return MovieLock(self._fs, join(self._root, "lock"))
+    def lock(self, lease: LockLease | None = None) -> MovieLock:
+        """A new, not yet acquired, lock for this movie (use ``with store.lock():``), taken
+        under ``lease`` when the build holds one (see ``MovieLock``)."""
+        return MovieLock(self._fs, join(self._root, "lock"), lease)
 
     def close(self) -> None:
         """Close the journal writers opened by ``append_journal``; keep what was verified."""
-        writers, self._writers = self._writers, {}
-        for writer in writers.values():
-            writer.close()
-        self.blobs.save()
+        try:
+            self.close_journals()
+        finally:
+            self.blobs.save()
 
     def __enter__(self) -> Store:
         return self

@@ -155,6 +155,13 @@ def store_error_from(action: str, exc: BaseException) -> StoreError | None:
                 "again: finished work is kept",
             )
         reason = exc.strerror or _first_line(exc) or name
+        if exc.errno in (errno.ENOTDIR, errno.EISDIR):
+            return StoreError(
+                f"{action}: {reason}",
+                hint="an entry of the store has the wrong kind (a file where a folder belongs, "
+                "or the reverse): `moviebuild fsck --repair` sets it aside, then run moviebuild "
+                "again",
+            )
         return StoreError(f"{action}: {reason}", hint="check the store's location and permissions")
     return None
 

@@ -17,8 +17,9 @@ const check = process.argv.includes('--check');
 const out = check ? await mkdtemp(path.join(tmpdir(), 'studio-')) : committed;
 
 // The composition's sources live in remotion/src; their packages must be the studio's own
-// copies (one React, one Remotion), whether or not remotion/node_modules exists.
-const SHARED = /^(react|react-dom|remotion|@remotion\/player|ajv)(\/.*)?$/;
+// copies (one React, one ajv), whether or not remotion/node_modules exists. The studio imports
+// only remotion/src files that use no Remotion package (geometry, captions, measure, props).
+const SHARED = /^(react|react-dom|ajv)(\/.*)?$/;
 const oneCopy = {
 	name: 'one-copy',
 	setup(pluginBuild) {

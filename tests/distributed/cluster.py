@@ -59,7 +59,7 @@ class WorkerProcess:
         *,
         executor_id: str = "",
         heartbeat_s: float = 0.5,
-        dead_after_s: float = 2.0,
+        dead_after_s: float = 10.0,
         grace_s: float = 5.0,
         poll_s: float = 0.05,
     ) -> None:

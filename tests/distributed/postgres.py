@@ -3,6 +3,8 @@ into a temporary folder, ``postgres`` on a free port of 127.0.0.1, stopped and r
 
 As root, the server runs as the ``postgres`` user (PostgreSQL refuses to run as root). Where it
 cannot start, ``PostgresUnavailable`` says why; the tests fail with that reason, never skip.
+``throwaway_cluster`` hands out the cluster itself, which a test can stop and start again under
+running workers.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -60,16 +63,56 @@ def _as_server_user() -> tuple[list[str], int | None, int | None]:
     return ["runuser", "-u", "postgres", "--"], entry.pw_uid, entry.pw_gid
 
 
+class Postgres:
+    """A cluster in ``folder`` on ``port``: ``start``, ``stop`` (fast shutdown, as a restart or a
+    failover does to its clients) and ``start`` again on the same port and data."""
+
+    def __init__(self, folder: Path, port: int, timeout_s: float) -> None:
+        self.folder, self.port, self.timeout_s = folder, port, timeout_s
+        self.bin_dir = find_bin_dir()
+        self.prefix = _as_server_user()[0]
+        self.server: subprocess.Popen[bytes] | None = None
+        self.url = f"postgresql://moviebuild@127.0.0.1:{port}/postgres"
+
+    def start(self) -> None:
+        log = self.folder / "server.log"
+        with log.open("ab") as log_file:
+            self.server = subprocess.Popen(
+                [*self.prefix, str(self.bin_dir / "postgres"), "-D", str(self.folder / "data"),
+                 "-p", str(self.port), "-h", "127.0.0.1", "-k", str(self.folder),
+                 "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off", "-c", "max_connections=300"],
+                stdout=subprocess.DEVNULL, stderr=log_file,
+            )
+        _wait_ready(self.port, self.server, log, self.timeout_s)
+
+    def stop(self) -> None:
+        """Stop now, dropping every connection (SIGINT: PostgreSQL's fast shutdown)."""
+        if self.server is None:
+            return
+        # The postmaster itself: as root the child is runuser, which does not pass SIGINT on.
+        pid_file = self.folder / "data" / "postmaster.pid"
+        try:
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+        except (OSError, ValueError, IndexError):
+            self.server.send_signal(signal.SIGINT)
+        try:
+            self.server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+        self.server = None
+
+
 @contextlib.contextmanager
-def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
-    """Start a fresh cluster; yields a ``postgresql://`` URL of its ``postgres`` database."""
+def throwaway_cluster(timeout_s: float = 30.0) -> Iterator[Postgres]:
+    """Start a fresh cluster (stopped and removed afterwards)."""
     bin_dir = find_bin_dir()
     prefix, uid, gid = _as_server_user()
     folder = Path(tempfile.mkdtemp(prefix="moviebuild-pg-"))
     data = folder / "data"
     if uid is not None and gid is not None:
         os.chown(folder, uid, gid)
-    log = folder / "server.log"
     result = subprocess.run(
         [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "moviebuild",
          "--auth=trust", "--no-sync", "-E", "UTF8"],
@@ -78,27 +121,20 @@ def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
     if result.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[-800:]}")
-    port = _free_port()
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [*prefix, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-             "-h", "127.0.0.1", "-k", str(folder), "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=300"],
-            stdout=subprocess.DEVNULL, stderr=log_file,
-        )
-    url = f"postgresql://moviebuild@127.0.0.1:{port}/postgres"
+    cluster = Postgres(folder, _free_port(), timeout_s)
     try:
-        _wait_ready(port, server, log, timeout_s)
-        yield url
+        cluster.start()
+        yield cluster
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
+    """Start a fresh cluster; yields a ``postgresql://`` URL of its ``postgres`` database."""
+    with throwaway_cluster(timeout_s) as cluster:
+        yield cluster.url
 
 
 def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:

@@ -68,7 +68,9 @@ def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 
 def test_a_build_finished_event_is_signed_and_retried_until_delivered(tmp_path: Path) -> None:
-    with receiving(failures=1) as (receiver, url), running_server(tmp_path / "root") as running:
+    with receiving(failures=1) as (receiver, url), running_server(
+        tmp_path / "root", allow_loopback_webhooks=True
+    ) as running:
         http = running.as_tenant("acme")
         answer = http.call("PUT", "/v1/webhook", {"url": url})
         assert answer.status == 200, answer.body
@@ -89,7 +91,7 @@ def test_a_build_finished_event_is_signed_and_retried_until_delivered(tmp_path: 
 
 
 def test_webhooks_need_https_and_stay_within_the_tenant(tmp_path: Path) -> None:
-    with running_server(tmp_path / "root") as running:
+    with running_server(tmp_path / "root", allow_loopback_webhooks=True) as running:
         alice, bob = running.as_tenant("alice"), running.as_tenant("bob")
         answer = alice.call("PUT", "/v1/webhook", {"url": "http://example.com/hook"})
         assert answer.status == 422 and answer.json()["where"] == "$.url"

@@ -33,6 +33,7 @@ class ScriptedCluster:
         self.started: dict[str, BuildTicket] = {}
         self.cancelled: list[str] = []
         self.closed = False
+        self.holding_answers: deque[bool] = deque()
 
     def start(self, build_id: str, ticket: BuildTicket) -> None:
         self.started[build_id] = ticket
@@ -49,6 +50,9 @@ class ScriptedCluster:
     def cancel(self, build_id: str) -> bool:
         self.cancelled.append(build_id)
         return True
+
+    def holding(self, build_id: str) -> bool:
+        return self.holding_answers.popleft() if self.holding_answers else False
 
     def workers(self) -> list[WorkerRow]:
         return []
@@ -89,6 +93,8 @@ def test_a_build_on_workers_is_recorded_and_streamed_from_its_workflow(tmp_path:
 
 def test_cancelling_a_build_on_workers_cancels_its_workflow(tmp_path: Path) -> None:
     cluster = ScriptedCluster("running")
+    # The worker still holds the movie for three looks after the cancel (calls in flight).
+    cluster.holding_answers.extend([True, True, True])
     with running_server(tmp_path, backend_factory=on(cluster, tmp_path)) as running:
         http = running.as_tenant("acme")
         created = http.post("/v1/movies", {"moviefile": moviefile()}).json()
@@ -102,6 +108,7 @@ def test_cancelling_a_build_on_workers_cancels_its_workflow(tmp_path: Path) -> N
     assert cancelled.status == 202
     assert cluster.cancelled == [f"acme/{movie_id}/{build_id}"]
     assert events[-1]["status"] == record["status"] == "cancelled"
+    assert not cluster.holding_answers, "cancelled only once the worker let the movie go"
 
 
 class UnreachableCluster(ScriptedCluster):

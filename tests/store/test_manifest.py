@@ -10,6 +10,7 @@ import pytest
 
 from moviebuild.errors import StoreError, StoreFormatError
 from moviebuild.store import MANIFEST_FORMAT_VERSION, Revisions, Store, open_store
+from moviebuild.store.manifest import writer
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def test_a_manifest_reads_back_as_written_inside_a_versioned_envelope(store: Sto
 
     assert store.read_manifest(1) == PAYLOAD
     on_disk = json.loads(store.fs.cat_file(f"{store.root}/revisions/1.json"))
-    assert on_disk == {"format_version": MANIFEST_FORMAT_VERSION, **PAYLOAD}
+    assert on_disk == {"format_version": MANIFEST_FORMAT_VERSION, "written_by": writer(), **PAYLOAD}
 
 
 def test_a_written_revision_is_never_overwritten(store: Store) -> None:

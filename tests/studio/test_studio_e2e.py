@@ -318,3 +318,61 @@ def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_im
     expect(page.get_by_test_id("compare-verdict")).to_have_text(
         f"{image}: the same file in r1 and r3"
     )
+
+
+def test_the_player_plays_the_timeline_with_captions_above_its_controls(
+    page: Any, studio: Running, screenshots: Path
+) -> None:
+    movie = studio.api.call("POST", "/v1/movies", {"moviefile": small_moviefile(
+        "Tell me about the first radio")})["id"]
+    sign_in(page, studio, movie)
+    wait_for_revision(page, 1)
+    timeline = studio.api.call("GET", f"/v1/movies/{movie}")["timeline"]
+    fps = timeline["fps"]
+    stage = page.locator(".player-stage")
+    expect(stage).to_have_attribute("data-frame", "0")
+    # No Remotion in the page: the player is plain elements, one <audio> per narration and music.
+    assert page.evaluate("Object.keys(window).filter((k) => /remotion/i.test(k))") == []
+    audio = page.locator(".player-stage audio")
+    assert audio.count() == len(timeline["tracks"]["narration"]) + len(timeline["tracks"]["music"])
+
+    # Seek into the second caption: it is drawn inside the picture, above the controls.
+    caption = timeline["tracks"]["captions"][1]
+    frame = round((caption["start_s"] + caption["end_s"]) / 2 * fps)
+    page.get_by_label("Position").fill(str(frame))
+    expect(stage).to_have_attribute("data-frame", str(frame))
+    box = page.get_by_test_id("caption").bounding_box()
+    picture = stage.bounding_box()
+    controls = page.locator(".player-controls").bounding_box()
+    assert box is not None and picture is not None and controls is not None
+    assert picture["y"] <= box["y"] and box["y"] + box["height"] <= picture["y"] + picture["height"]
+    assert box["y"] + box["height"] <= controls["y"]
+    first_word = caption["words"][0]["text"] if caption.get("words") else caption["text"]
+    expect(page.get_by_test_id("caption")).to_contain_text(first_word)
+
+    # Play: the frame and the narration move on together; pause stops both.
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        "(least) => Number(document.querySelector('.player-stage').dataset.frame) >= least",
+        arg=frame + fps,
+    )
+    playing_audio = page.evaluate(
+        "[...document.querySelectorAll('.player-stage audio')]"
+        ".filter((a) => !a.paused && a.currentTime > 0).length"
+    )
+    assert playing_audio >= 1, "no narration or music played: " + str(page.evaluate(
+        "[...document.querySelectorAll('.player-stage audio')]"
+        ".map((a) => [a.paused, a.currentTime, a.readyState, a.error && a.error.message])"
+    ))
+    shoot(page, screenshots, "player-playing", ".player")
+    page.get_by_role("button", name="Pause").click()
+    expect(stage).to_have_attribute("data-playing", "no")
+    stopped = stage.get_attribute("data-frame")
+    page.wait_for_timeout(300)
+    assert stage.get_attribute("data-frame") == stopped
+    assert page.evaluate(
+        "[...document.querySelectorAll('.player-stage audio')].every((a) => a.paused)"
+    )
+    # Captions off: the box goes, the picture stays.
+    page.get_by_label("Captions").uncheck()
+    expect(page.get_by_test_id("caption")).to_have_count(0)
