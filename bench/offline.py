@@ -2,7 +2,8 @@
 
 Prints three numbers with their targets (2 cores):
 1. the wall time of a from-scratch offline build of a 30 x 5 movie (300 s, 5 images per
-   segment, 720p): target <= 60 s;
+   segment, 720p): target <= 60 s; and, in the same run, the same build with the placeholder
+   tone instead of speech: real speech takes at most 2.5 times as long;
 2. the preview render time of a 60 s movie (6 segments x 3 images) from an empty render cache,
    over the movie's duration: target <= 0.35;
 3. for a 120 s movie, the re-render after one image prompt's edit (prompts/segment-03/
@@ -38,17 +39,22 @@ EDITED_PROMPT = Path("prompts") / "segment-03" / "image-1.txt"
 RENDER_CACHE = Path(".moviebuild") / "cache" / "render"
 
 
+SPEECH_ENGINE = "MOVIEBUILD_OFFLINE_SPEECH"
 CPU_S = "cpu_s"
 """Where ``moviebuild`` adds the CPU seconds of the run to its JSON summary."""
 
 
-def moviebuild(folder: Path, *args: str) -> tuple[float, dict[str, Any]]:
+def moviebuild(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[float, dict[str, Any]]:
     """Run the CLI with --json in ``folder``; its wall time and its JSON summary, with the CPU
     seconds of the process and its children under ``CPU_S``."""
     command = [sys.executable, "-m", "moviebuild", "-C", str(folder), *args, "--json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
     elapsed = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -73,12 +79,28 @@ def full_render(folder: Path) -> tuple[float, dict[str, Any]]:
 
 
 def bench_build(root: Path) -> None:
+    tone_s, tone = moviebuild(
+        new_movie(root, "build-30x5-tone", 300, 5), env={SPEECH_ENGINE: "tone"}
+    )
     folder = new_movie(root, "build-30x5", 300, 5)
-    elapsed, summary = moviebuild(folder)
+    elapsed, summary = moviebuild(folder, env={SPEECH_ENGINE: ""})
     jobs = sum(summary["ran"].values())
+    engine = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "moviebuild", "-C", str(folder), "doctor", "--json"],
+            capture_output=True, text=True, check=False, env={**os.environ, SPEECH_ENGINE: ""},
+        ).stdout or "[]"
+    )  # fmt: skip
+    speech = next((row for row in engine if row.get("speech_engine")), {})
     print(
         f"1. offline build of a 30 x 5 movie (300 s, 720p), from scratch: {elapsed:.1f} s "
-        f"(target <= 60 s); {jobs} jobs, {summary[CPU_S]:.1f} CPU s"
+        f"(target <= 60 s); {jobs} jobs, {summary[CPU_S]:.1f} CPU s; speech "
+        f"{speech.get('speech_engine')} {speech.get('voice_model') or ''}".rstrip()
+    )
+    print(
+        f"   the same build with the placeholder tone: {tone_s:.1f} s ({tone[CPU_S]:.1f} CPU s); "
+        f"real speech / tone = {elapsed / tone_s:.2f} (target <= 2.5), in CPU s "
+        f"{summary[CPU_S] / tone[CPU_S]:.2f}"
     )
 
 

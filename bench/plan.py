@@ -41,7 +41,7 @@ def main() -> None:
             began = time.perf_counter()
             movie = Movie.open(root)
             opened = time.perf_counter()
-            plan = movie.plan()
+            plan = movie.make_plan()
             done = time.perf_counter()
             open_s.append(opened - began)
             plan_s.append(done - began)

@@ -72,7 +72,7 @@ def bench_movie(duration: int, server: S3Server, proxy: S3Proxy, work: Path) -> 
     step(proxy, "state", lambda: Movie.open(restored).state())
     before = sum(fake.calls.values())
     result = step(proxy, "no-op build (host 2)", lambda: Movie.open(restored).build(**options))
-    print(f"  no-op build ran {sum(fake.calls.values()) - before} calls, {result.ran()}")
+    print(f"  no-op build ran {sum(fake.calls.values()) - before} calls, {result.ran}")
 
     store = Movie.open(restored).open_store()
     for _kill in range(3):

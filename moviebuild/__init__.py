@@ -17,8 +17,13 @@ The public API is what ``__all__`` names::
 
     movie = moviebuild.open("civil-war")
     plan = movie.plan(moviebuild.Changes(overrides={"SegmentNarration[2]": "New words"}))
-    result = movie.build(moviebuild.Changes(config={"voice": "alice"}), budget_usd=2.50)
+    report = movie.build(moviebuild.Changes(config={"voice": "alice"}), budget_usd=2.50)
     state = movie.state()          # MovieState: revision, timeline with links, prompts, errors
+
+Every verb answers with one class, whichever door asks: ``plan`` a ``PlanReport``, ``build`` a
+``BuildReport`` (``on_event`` is called with ``BuildEvent``s), ``log`` ``RevisionEntry``s, and
+``state`` a ``MovieState``; errors are the ``MovieBuildError`` tree (``BudgetExceeded``,
+``ConfigError``, ...).
 
     server = moviebuild.connect("http://127.0.0.1:8080", token)   # the same verbs, remotely
     movie = server.movie("m-1f2e3d4c5b6a")
@@ -29,33 +34,97 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from moviebuild.errors import MovieBuildError
+from moviebuild.errors import (
+    BudgetExceeded,
+    BuildIncomplete,
+    ConfigError,
+    GraphError,
+    Interrupted,
+    LockHeld,
+    MediaError,
+    MovieBuildError,
+    MoviefileNotFound,
+    ProviderError,
+    StoreError,
+)
 
 if TYPE_CHECKING:
-    from moviebuild.client import RemoteServer
-    from moviebuild.engine.plan import Plan
+    from moviebuild.client import RemoteMovie, RemoteServer
     from moviebuild.project.changes import Changes
+    from moviebuild.project.events import (
+        BuildEvent,
+        BuildFinished,
+        BuildStarted,
+        JobBlocked,
+        JobFailed,
+        JobFinished,
+        JobRetrying,
+        JobReused,
+        JobSkipped,
+        JobStarted,
+        JobWaiting,
+    )
     from moviebuild.project.movie import Movie
-    from moviebuild.project.result import BuildResult
+    from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
     from moviebuild.project.state import MovieState
 
 __all__ = [
-    "BuildResult",
+    "BudgetExceeded",
+    "BuildEvent",
+    "BuildFinished",
+    "BuildIncomplete",
+    "BuildReport",
+    "BuildStarted",
     "Changes",
+    "ConfigError",
+    "GraphError",
+    "Interrupted",
+    "JobBlocked",
+    "JobFailed",
+    "JobFinished",
+    "JobRetrying",
+    "JobReused",
+    "JobSkipped",
+    "JobStarted",
+    "JobWaiting",
+    "LockHeld",
+    "MediaError",
     "Movie",
     "MovieBuildError",
     "MovieState",
-    "Plan",
+    "MoviefileNotFound",
+    "PlanReport",
+    "ProviderError",
+    "RemoteMovie",
+    "RemoteServer",
+    "RevisionEntry",
+    "StoreError",
     "connect",
     "open",
 ]
 
+_EVENTS = "moviebuild.project.events"
+_REPORTS = "moviebuild.project.reports"
 _LAZY = {
-    "BuildResult": "moviebuild.project.result",
+    "BuildEvent": _EVENTS,
+    "BuildFinished": _EVENTS,
+    "BuildStarted": _EVENTS,
+    "JobBlocked": _EVENTS,
+    "JobFailed": _EVENTS,
+    "JobFinished": _EVENTS,
+    "JobRetrying": _EVENTS,
+    "JobReused": _EVENTS,
+    "JobSkipped": _EVENTS,
+    "JobStarted": _EVENTS,
+    "JobWaiting": _EVENTS,
+    "BuildReport": _REPORTS,
+    "PlanReport": _REPORTS,
+    "RevisionEntry": _REPORTS,
     "Changes": "moviebuild.project.changes",
     "Movie": "moviebuild.project.movie",
     "MovieState": "moviebuild.project.state",
-    "Plan": "moviebuild.engine.plan",
+    "RemoteMovie": "moviebuild.client",
+    "RemoteServer": "moviebuild.client",
 }
 
 

@@ -9,7 +9,7 @@ import json
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,16 +17,10 @@ from moviebuild.errors import ConfigError, MovieBuildError, StoreError
 
 if TYPE_CHECKING:
     from moviebuild.project.changes import Changes
+    from moviebuild.project.events import BuildEvent, EventCallback
+    from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
     from moviebuild.project.state import MovieState
-    from moviebuild.server.models import (
-        BuildDocument,
-        MovieSummary,
-        PlanDocument,
-        RevisionEntryDocument,
-    )
-
-#: Called with each streamed event (``{"id", "type", "job", ...}``) while a build runs.
-EventCallback = Callable[[dict[str, Any]], None]
+    from moviebuild.server.models import BuildDocument, MovieSummary
 
 
 def connect(url: str | None = None, token: str | None = None) -> RemoteServer:
@@ -89,14 +83,19 @@ class RemoteServer:
             data: bytes = response.read()
         return data
 
-    def events(self, movie_id: str, after: int = 0) -> Iterator[dict[str, Any]]:
-        """The movie's events after ``after``, as they happen (an endless stream)."""
+    def events(self, movie_id: str, after: int = 0) -> Iterator[BuildEvent]:
+        """The movie's events after ``after``, as they happen (an endless stream); events of a
+        type this version does not know are left out."""
+        from moviebuild.project.events import read_event
+
         path = f"/v1/movies/{movie_id}/events"
         with self._open("GET", path, None, {"Last-Event-ID": str(after)}) as response:
             for raw in response:
                 line = raw.decode("utf-8").rstrip("\n")
                 if line.startswith("data: "):
-                    yield json.loads(line[len("data: "):])
+                    event = read_event(json.loads(line[len("data: "):]))
+                    if event is not None:
+                        yield event
 
     def create(
         self,
@@ -143,7 +142,8 @@ class RemoteMovie:
     def __repr__(self) -> str:
         return f"RemoteMovie({self.server.url!r}, {self.id!r})"
 
-    def plan(self, changes: Changes | None = None) -> PlanDocument:
+    def plan(self, changes: Changes | None = None) -> PlanReport:
+        """What a build with ``changes`` would do now (the server's dry run)."""
         from moviebuild.server.models import BuildAccepted
 
         answer = BuildAccepted.model_validate(
@@ -158,24 +158,27 @@ class RemoteMovie:
         *,
         on_event: EventCallback | None = None,
         budget_usd: float | None = None,
-    ) -> BuildDocument:
-        """Start a build with ``changes`` and wait for it; returns the finished build."""
+    ) -> BuildReport:
+        """Start a build with ``changes``, follow it (``on_event`` is called with each
+        ``BuildEvent``) and answer with its ``BuildReport``, as ``Movie.build`` does. A build
+        that could not run raises, as locally."""
         body = _body(changes)
         if budget_usd is not None:
             body["budget_usd"] = budget_usd
         answer = self.server.request("POST", self._path + "/builds", body)
-        return self.wait(answer["build"]["id"], answer.get("events_after", 0), on_event)
+        build = self.wait(answer["build"]["id"], answer.get("events_after", 0), on_event)
+        return report_of(build)
 
     def wait(
         self, build_id: str, after: int = 0, on_event: EventCallback | None = None
     ) -> BuildDocument:
-        """Follow the events until ``build_id`` finishes; returns its record."""
+        """Follow the events until ``build_id`` finishes; returns the server's record of it."""
         for event in self.server.events(self.id, after):
-            if event.get("build") != build_id:
+            if event.build != build_id:
                 continue
             if on_event is not None:
                 on_event(event)
-            if event["type"] == "build-finished":
+            if event.type == "build-finished":
                 break
         return self.get_build(build_id)
 
@@ -191,7 +194,7 @@ class RemoteMovie:
 
         return MovieState.model_validate(self.server.request("GET", self._path))
 
-    def log(self) -> list[RevisionEntryDocument]:
+    def log(self) -> list[RevisionEntry]:
         from moviebuild.server.models import RevisionList
 
         answer = self.server.request("GET", self._path + "/revisions")
@@ -220,6 +223,18 @@ class RemoteMovie:
             # zipfile drops ".." and leading slashes, so nothing lands outside the bundle.
             archive.extractall(bundle)
         return [bundle / name for name in names]
+
+
+def report_of(build: BuildDocument) -> BuildReport:
+    """The ``BuildReport`` of a finished server build; a build that ended without one (it could
+    not run) raises, as a local build raises."""
+    if build.report is not None:
+        return build.report
+    if build.status == "cancelled":
+        from moviebuild.errors import Interrupted
+
+        raise Interrupted(f"build {build.id} was cancelled", hint="run moviebuild again")
+    raise ConfigError(build.error or f"build {build.id} {build.status} without a report")
 
 
 def _body(changes: Changes | None, *, dry_run: bool = False) -> dict[str, Any]:

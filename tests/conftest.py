@@ -12,7 +12,7 @@ import yaml
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
 
@@ -64,7 +64,7 @@ def run_build(
     redo: Iterable[NodeId] = (),
     overrides: dict[str, str] | None = None,
     **options: Any,
-) -> BuildResult:
+) -> BuildReport:
     """Build ``folder`` through the public API with the fake adapter on a manual clock."""
     fake = fake or FakeAdapter(clock=ManualClock())
     changes = Changes(overrides=overrides or {}, redo=[str(job) for job in redo])

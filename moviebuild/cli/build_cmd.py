@@ -1,8 +1,9 @@
-"""``moviebuild`` / ``moviebuild build``: build with progress, then a summary; ``--json`` prints
-only the summary. Ctrl-C stops new calls and exits 130; failed jobs exit 1."""
+"""``moviebuild`` / ``moviebuild build``: build with progress, then the ``BuildReport`` rendered;
+``--json`` prints only the report. Ctrl-C stops new calls and exits 130; failed jobs exit 1."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -14,9 +15,10 @@ import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli
 from moviebuild.cli.progress import Progress
+from moviebuild.cli.reports import render_build
 from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
 from moviebuild.project.changes import Changes
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
@@ -33,77 +35,94 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+#: Seconds a build may take to stop after Ctrl-C or SIGTERM (MOVIEBUILD_STOP_GRACE_S).
+STOP_GRACE_S = 10.0
+
+
+def stop_grace_s() -> float:
+    text = os.environ.get("MOVIEBUILD_STOP_GRACE_S", "").strip()
+    try:
+        value = float(text) if text else STOP_GRACE_S
+    except ValueError:
+        raise ConfigError(f"MOVIEBUILD_STOP_GRACE_S={text!r} is not a number of seconds") from None
+    return value if 0 <= value < float("inf") else STOP_GRACE_S
+
+
+def _exit_now(why: str) -> None:
+    """Leave at once, the way a kill would: the journal keeps every finished job, a temp file
+    or the lock left behind is cleaned up or taken over by the next build."""
+    sys.stderr.write(
+        f"error: {why}; exited without waiting\n"
+        "hint: finished work is kept in the journal; run moviebuild again to continue\n"
+    )
+    sys.stderr.flush()
+    os._exit(130)
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by Ctrl-C or SIGTERM while the block runs (the build then stops new calls)."""
+    """An event set by Ctrl-C or SIGTERM while the block runs (the build then stops new calls).
+
+    The build has ``MOVIEBUILD_STOP_GRACE_S`` (10 s) to stop; a build still waiting then (on a
+    store or a server that does not answer) exits 130 anyway, as does a second signal.
+    """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
+    grace_s = stop_grace_s()
+    timers: list[threading.Timer] = []
 
     def handle(_signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            _exit_now("stopped again before the build had stopped")
         stop.set()
+        timer = threading.Timer(
+            grace_s, _exit_now, (f"the build did not stop within {grace_s:g} s of the signal",)
+        )
+        timer.daemon = True
+        timer.start()
+        timers.append(timer)
 
     previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield stop
     finally:
+        for timer in timers:
+            timer.cancel()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
 
-def run_build(context: CliContext, changes: Changes) -> BuildResult:
+def run_build(context: CliContext, changes: Changes) -> BuildReport:
     """Build, print progress and the summary; raises the exit-code exceptions when unfinished."""
     movie = context.open_movie()
     progress = Progress(plain=context.as_json or not sys.stdout.isatty(), quiet=context.as_json)
     with stop_on_signals() as stop, progress:
-        result = movie.build(
+        report = movie.build(
             changes, on_event=progress, budget_usd=context.budget_usd, stop=stop
         )
+    print_build(context, report, progress.elapsed_s())
+    return report
+
+
+def print_build(context: CliContext, report: BuildReport, elapsed_s: float | None) -> None:
+    """Print ``report`` (from a local movie or a server); raises the exit-code exceptions when
+    the build did not finish."""
     if context.as_json:
-        context.echo_json(result.summary())
+        context.echo_json(report.model_dump(mode="json"))
     else:
-        print_summary(result, progress.elapsed_s())
-    if result.interrupted:
+        click.echo(render_build(report, elapsed_s))
+    if report.interrupted:
         raise Interrupted(
             "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
         )
-    if not result.complete:
-        raise BuildIncomplete([str(o.job_id) for o in result.failed()], map(str, result.blocked()),
-                              budget=str(result.budget) if result.budget else None)
-    return result
-
-
-def print_summary(result: BuildResult, elapsed_s: float) -> None:
-    for message in result.messages:
-        click.echo(message)
-    ran = result.ran()
-    what = ", ".join(f"{name} {count}" for name, count in sorted(ran.items())) or "nothing"
-    state = {"interrupted": "interrupted", "complete": "built"}.get(result.status, "incomplete")
-    click.echo(
-        f"{state}: revision {result.revision} in {elapsed_s:.1f} s; ran {what}; "
-        f"reused {result.reused()} ({sum(ran.values())} jobs)"
-    )
-    if result.costs:
-        estimated = sum(c.estimated_usd for c in result.costs.values())
-        click.echo(
-            f"cost: billed ${result.cost_usd:.4f}, estimated ${estimated:.4f} "
-            f"(difference ${result.cost_usd - estimated:+.4f}); reuse saved "
-            f"${result.saved_usd:.4f}; prices of {result.price_table}"
+    if not report.complete:
+        budget = report.cost.budget
+        raise BuildIncomplete(
+            [job.id for job in report.failed()], [job.id for job in report.blocked()],
+            budget=budget.message if budget else None,
         )
-        if len(result.costs) > 1:
-            for name, cost in result.costs.items():
-                click.echo(f"  {name}: billed ${cost.billed_usd:.4f}, estimated "
-                           f"${cost.estimated_usd:.4f}, saved ${cost.saved_usd:.4f}")
-    for failed in result.failed():
-        kind = "retryable" if failed.retryable else "needs attention"
-        click.echo(f"  failed {failed.job_id} ({kind}): {failed.error}")
-        if failed.hint:
-            click.echo(f"    hint: {failed.hint}")
-    if result.blocked():
-        click.echo(f"  blocked: {', '.join(map(str, result.blocked()))}")
-    if result.timeline_path:
-        click.echo(f"timeline: {result.timeline_path}")
 
 
 @click.command("build")

@@ -21,7 +21,7 @@ def doctor_report(check_network: bool) -> list[dict[str, Any]]:
     ``base_url_env`` (None for the built-in default), ``reachable`` (yes / no / not-checked),
     ``auth`` (accepted / rejected / unknown / no key / not-checked) and ``detail``; the last row,
     ``provider: offline``, names the offline engines (``speech_engine``, ``voice_model``,
-    ``ffmpeg``, ``ffmpeg_version``)."""
+    ``speech_by_language``, ``ffmpeg``, ``ffmpeg_version``)."""
     from moviebuild.providers.endpoints import ENDPOINTS, display_url
     from moviebuild.providers.offline.identity import offline_engines
 
@@ -80,7 +80,10 @@ def _offline_line(row: dict[str, Any]) -> str:
     if row["speech_engine"] == "tone":
         speech += " - a placeholder tone, not speech: pip install 'moviebuild[voice]'"
     ffmpeg = f"{row['ffmpeg']} ({row['ffmpeg_version']})" if row["ffmpeg"] else "not found"
-    return f"offline engines: speech {speech}; ffmpeg {ffmpeg}"
+    languages = ", ".join(f"{code}: {found}" for code, found in row["speech_by_language"].items())
+    return f"offline engines: speech {speech}; ffmpeg {ffmpeg}\noffline speech by language: " + (
+        languages + " (tone: apt-get install espeak-ng, pip install 'moviebuild[voice]')"
+        if "tone" in languages else languages)
 
 
 @click.command()

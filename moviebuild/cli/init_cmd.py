@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from moviebuild.cli.numbers import ASCII_INT
 from moviebuild.config.load import MOVIEFILE_NAME
 from moviebuild.errors import ConfigError
 
@@ -70,7 +71,7 @@ def write_moviefile(folder: Path, *, inquiry: str, duration: int, force: bool) -
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--inquiry", required=True, help="What the movie is about.")
-@click.option("--duration", type=int, default=60, show_default=True, help="Seconds (x10).")
+@click.option("--duration", type=ASCII_INT, default=60, show_default=True, help="Seconds (x10).")
 @click.option("--force", is_flag=True, help="Overwrite an existing Moviefile.")
 def init(folder: Path, inquiry: str, duration: int, force: bool) -> None:
     """Write a commented Moviefile.yaml into FOLDER."""

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from moviebuild.cli.context import CliContext
+from moviebuild.cli.numbers import ASCII_FLOAT
 from moviebuild.errors import InternalError, MovieBuildError
 
 
@@ -74,7 +75,7 @@ def _budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -
 @click.option("--dry-run", is_flag=True, help="Show what a build would run, why, and its cost.")
 @click.option("--json", "as_json", is_flag=True, help="Print data for scripts instead of text.")
 @click.option(
-    "--budget", type=float, default=None, callback=_budget,
+    "--budget", type=ASCII_FLOAT, default=None, callback=_budget,
     help="Refuse to build above this cost (USD).",
 )
 @click.option(

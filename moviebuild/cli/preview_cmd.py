@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
+from moviebuild.cli.numbers import AsciiIntRange
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep the default unless you mean to share the movie.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", type=AsciiIntRange(0, 65535), default=8000, show_default=True,
               help="0 picks a free port.")
 @pass_cli
 def preview(context: CliContext, host: str, port: int) -> None:

@@ -11,14 +11,28 @@ from typing import Any
 
 import click
 
-from moviebuild.engine.events import BuildEvent, EventKind
+from moviebuild.project.events import (
+    BuildEvent,
+    BuildFinished,
+    BuildStarted,
+    JobBlocked,
+    JobEvent,
+    JobFailed,
+    JobFinished,
+    JobRetrying,
+    JobReused,
+    JobSkipped,
+    JobStarted,
+    JobWaiting,
+)
 
 _COLUMNS = ("done", "running", "waiting", "failed", "retries", "reused")
-_PLAIN_KINDS = (EventKind.FINISHED, EventKind.FAILED, EventKind.RETRYING, EventKind.BLOCKED)
+_PLAIN = ("job-finished", "job-failed", "job-retrying", "job-blocked")
 
 
 class Progress:
-    """Counts per producer: done, running, waiting, failed, retries; renders them for people."""
+    """Counts per producer: done, running, waiting, failed, retries; renders them for people.
+    Fed with ``BuildEvent``s, from a local build or a server's stream alike."""
 
     def __init__(self, plain: bool, quiet: bool) -> None:
         self.plain = plain
@@ -28,15 +42,17 @@ class Progress:
         self.live: Any = None
 
     def __call__(self, event: BuildEvent) -> None:
+        if isinstance(event, (BuildStarted, BuildFinished)):
+            return
         self._count(event)
         if self.quiet:
             return
         if self.plain:
-            if event.kind in _PLAIN_KINDS:
-                detail = f": {event.message}" if event.message else ""
-                click.echo(
-                    f"[{self.elapsed_s():6.1f}s] {event.kind.value:<8} {event.job_id}{detail}"
-                )
+            if event.type in _PLAIN:
+                message = getattr(event, "message", None)
+                detail = f": {message}" if message else ""
+                word = event.type.removeprefix("job-")
+                click.echo(f"[{self.elapsed_s():6.1f}s] {word:<8} {event.job}{detail}")
             return
         if self.live is None:
             from rich.live import Live
@@ -45,22 +61,21 @@ class Progress:
             self.live.start()
         self.live.update(self.table())
 
-    def _count(self, event: BuildEvent) -> None:
+    def _count(self, event: JobEvent) -> None:
         counts = self.state[event.producer]
-        kind = event.kind
-        if kind is EventKind.WAITING:
+        if isinstance(event, JobWaiting):
             counts["waiting"] += 1
-        elif kind is EventKind.STARTED and event.attempt == 1:
+        elif isinstance(event, JobStarted) and event.attempt == 1:
             counts["waiting"] -= 1
             counts["running"] += 1
-        elif kind in (EventKind.FINISHED, EventKind.FAILED):
+        elif isinstance(event, (JobFinished, JobFailed)):
             counts["running"] -= 1
-            counts["done" if kind is EventKind.FINISHED else "failed"] += 1
-        elif kind is EventKind.RETRYING:
+            counts["done" if isinstance(event, JobFinished) else "failed"] += 1
+        elif isinstance(event, JobRetrying):
             counts["retries"] += 1
-        elif kind in (EventKind.REUSED, EventKind.SKIPPED):
+        elif isinstance(event, (JobReused, JobSkipped)):
             counts["reused"] += 1
-        elif kind is EventKind.BLOCKED:
+        elif isinstance(event, JobBlocked):
             counts["blocked"] += 1
 
     def elapsed_s(self) -> float:

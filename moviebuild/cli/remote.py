@@ -1,15 +1,15 @@
 """The CLI against a server movie (``--server URL --movie ID``, or ``MOVIEBUILD_SERVER``,
 ``MOVIEBUILD_MOVIE`` and ``MOVIEBUILD_TOKEN``): ``--dry-run``, build and ``status`` through
-``moviebuild.connect``, printed like their local twins."""
+``moviebuild.connect``, whose reports are the local ones, printed by the same code."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from moviebuild.cli.context import CliContext
-from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
+from moviebuild.errors import ConfigError
 
 if TYPE_CHECKING:
     from moviebuild.client import RemoteMovie
@@ -28,43 +28,21 @@ def remote_movie(context: CliContext) -> RemoteMovie:
 
 
 def show_remote_plan(context: CliContext, changes: Changes) -> None:
-    plan = remote_movie(context).plan(changes)
-    if context.as_json:
-        context.echo_json(plan.model_dump(mode="json"))
-        return
-    click.echo(f"{len(plan.jobs)} jobs run, {plan.up_to_date} up to date")
-    for job in plan.jobs:
-        click.echo(f"  layer {job.layer}  {job.id:<36} {job.reason}")
-    calls = ", ".join(f"{k} {v}" for k, v in sorted(plan.calls_per_provider.items()))
-    if calls:
-        click.echo(f"calls per provider: {calls}")
-    click.echo(f"estimated cost: ${plan.cost_usd:.2f}")
+    from moviebuild.cli.dry_run import print_plan
+
+    print_plan(context, remote_movie(context).plan(changes))
 
 
 def run_remote_build(context: CliContext, changes: Changes) -> None:
-    movie = remote_movie(context)
+    from moviebuild.cli.build_cmd import print_build
+    from moviebuild.cli.progress import Progress
 
-    def show(event: dict[str, Any]) -> None:
-        if context.as_json or event["type"] not in ("job-finished", "job-failed"):
-            return
-        word = "done  " if event["type"] == "job-finished" else "FAILED"
-        click.echo(f"{word} {event['job']}" + (f": {event['message']}" if "message" in event
-                                               else ""))
-
-    build = movie.build(changes, on_event=show, budget_usd=context.budget_usd)
-    if context.as_json:
-        context.echo_json(build.model_dump(mode="json"))
-    else:
-        ran = ", ".join(f"{k} {v}" for k, v in sorted(build.ran.items())) or "nothing"
-        click.echo(f"{build.status}: revision {build.revision}; ran {ran}; reused {build.reused}")
-        if build.error:
-            click.echo(f"error: {build.error}")
-    if build.status in ("interrupted", "cancelled"):
-        raise Interrupted(f"build {build.id} was {build.status}", hint="run moviebuild again")
-    if build.status == "failed":
-        raise ConfigError(build.error or f"build {build.id} failed")
-    if build.status != "complete":
-        raise BuildIncomplete(build.failed, build.blocked)
+    progress = Progress(plain=True, quiet=context.as_json)
+    with progress:
+        report = remote_movie(context).build(
+            changes, on_event=progress, budget_usd=context.budget_usd
+        )
+    print_build(context, report, progress.elapsed_s())
 
 
 def show_remote_status(context: CliContext) -> None:

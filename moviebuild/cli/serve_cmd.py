@@ -6,11 +6,12 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
+from moviebuild.cli.numbers import AsciiFloatRange, AsciiIntRange
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8080, show_default=True, type=AsciiIntRange(0, 65535))
 @click.option(
     "--root",
     default="moviebuild-root",
@@ -22,15 +23,15 @@ from moviebuild.cli.context import CliContext, pass_cli
     help="With an S3 root: where movie folders are cached [default: in the user's cache dir].",
 )
 @click.option(
-    "--grace", "grace_s", default=10.0, show_default=True, type=click.FloatRange(0),
+    "--grace", "grace_s", default=10.0, show_default=True, type=AsciiFloatRange(0),
     help="Seconds in-flight provider calls get to finish when stopping.",
 )
 @click.option(
-    "--max-builds-per-tenant", default=4, show_default=True, type=click.IntRange(1),
+    "--max-builds-per-tenant", default=4, show_default=True, type=AsciiIntRange(1),
     help="Concurrent builds one tenant may run (429 beyond).",
 )
 @click.option(
-    "--max-streams-per-tenant", default=32, show_default=True, type=click.IntRange(1),
+    "--max-streams-per-tenant", default=32, show_default=True, type=AsciiIntRange(1),
     help="Event streams (GET .../events) one tenant may hold open (429 beyond).",
 )
 @click.option(
@@ -48,7 +49,7 @@ from moviebuild.cli.context import CliContext, pass_cli
     "mount this --root as theirs.",
 )
 @click.option(
-    "--poll", "poll_s", default=0.5, show_default=True, type=click.FloatRange(0.01),
+    "--poll", "poll_s", default=0.5, show_default=True, type=AsciiFloatRange(0.01),
     help="With --database: seconds between looks at each running build.",
 )
 @click.option("--app-version", default="", help="With --database: the workers' application "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
+from moviebuild.cli.numbers import ASCII_FLOAT
 
 
 @click.command()
@@ -16,13 +17,13 @@ from moviebuild.cli.context import CliContext, pass_cli
 @click.option("--id", "executor_id", envvar="DBOS__VMID", default="",
               help="This worker's executor id (default: a new one). A worker restarted with "
               "the same id resumes its own workflows at once.")
-@click.option("--grace", "grace_s", type=float, default=30.0, show_default=True,
+@click.option("--grace", "grace_s", type=ASCII_FLOAT, default=30.0, show_default=True,
               help="Seconds to finish running calls after SIGTERM.")
-@click.option("--heartbeat", "heartbeat_s", type=float, default=2.0, show_default=True,
+@click.option("--heartbeat", "heartbeat_s", type=ASCII_FLOAT, default=2.0, show_default=True,
               help="Seconds between heartbeats.")
-@click.option("--dead-after", "dead_after_s", type=float, default=15.0, show_default=True,
+@click.option("--dead-after", "dead_after_s", type=ASCII_FLOAT, default=15.0, show_default=True,
               help="Seconds of silence after which a worker is dead and its work recovered.")
-@click.option("--poll", "poll_s", type=float, default=0.1, show_default=True,
+@click.option("--poll", "poll_s", type=ASCII_FLOAT, default=0.1, show_default=True,
               help="Seconds between looks at the queues.")
 @click.option("--app-version", default="", help="Application version (default: the release).")
 @pass_cli

@@ -52,12 +52,13 @@ class GuardedExecutor:
         try:
             return await self.inner.execute(request)
         except CallNotStarted as exc:
-            if self.holding or self.fence.lost(self.incarnation):
-                await _never()  # the build stops; this call was never made
-            raise ProviderError(exc.message, retryable=True) from None
+            refused = exc
         finally:
             self.in_flight -= 1
             self._changed.set()
+        if self.holding or self.fence.lost(self.incarnation):
+            await _never()  # the build stops; this call was never made
+        raise ProviderError(refused.message, retryable=True)
 
     def hold(self) -> None:
         """Start no more calls (the build was cancelled)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -163,8 +163,12 @@ def make_ticket(
     )
 
 
-async def run_ticket(ticket: JobTicket) -> JobAnswer:
-    """Make the call of ``ticket``; provider failures come back as an answer, not an exception."""
+async def run_ticket(
+    ticket: JobTicket, ready: Callable[[], Awaitable[None]] | None = None
+) -> JobAnswer:
+    """Make the call of ``ticket``; provider failures come back as an answer, not an exception.
+    ``ready`` is awaited just before the provider is called and may refuse by raising a
+    MovieBuildError (nothing is paid then: the answer says ``not_started``)."""
     import asyncio
 
     from moviebuild.project.executor import ProviderExecutor
@@ -188,6 +192,12 @@ async def run_ticket(ticket: JobTicket) -> JobAnswer:
         executor = ProviderExecutor(moviefile, context_for=context_for)
         inputs = await asyncio.to_thread(_read_inputs, store, ticket)
         request = JobRequest(job, ticket.fields, inputs, ticket.take, ticket.key)
+        if ready is not None:
+            try:
+                await ready()
+            except MovieBuildError as exc:
+                store.close()
+                return JobAnswer(error=exc.message, not_started=True)
         produced = await executor.execute(request)
         outputs = await asyncio.to_thread(recorder.store_outputs, job, produced)
         store.close()

@@ -39,7 +39,7 @@ from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
 from moviebuild.graph import NodeId
 from moviebuild.project.build import BuildSession
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.store import Store
 from moviebuild.store.lock import LockLease
 
@@ -112,13 +112,22 @@ async def build_workflow(request: dict[str, Any]) -> dict[str, Any]:
 async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     ticket = JobTicket.from_json(request)
     started = time.monotonic()
-    refusal = await asyncio.to_thread(_refusal, ticket)
+    incarnation = process.fence.incarnation if process.fence is not None else 0
+    refusal = await asyncio.to_thread(_refusal, ticket, incarnation)
     if refusal is not None:
         log.info("job %s not started: %s", ticket.job, refusal)
         return JobAnswer(error=refusal, not_started=True).to_json()
+
+    async def ready() -> None:
+        # Checked again just before the provider is called (after reading the inputs), with
+        # no thread hop between the check and the call: a pause in between is all it misses.
+        fence = process.fence
+        while fence is not None and not fence.holds(incarnation):
+            await asyncio.to_thread(fence.wait, incarnation, f"calling {ticket.job}")
+
     process.jobs_running += 1
     try:
-        answer = await run_ticket(ticket)
+        answer = await run_ticket(ticket, ready)
     finally:
         process.jobs_running -= 1
         process.jobs_done += 1
@@ -130,14 +139,14 @@ async def job_workflow(request: dict[str, Any]) -> dict[str, Any]:
     return answer.to_json()
 
 
-def _refusal(ticket: JobTicket) -> str | None:
+def _refusal(ticket: JobTicket, incarnation: int) -> str | None:
     """Why the call of ``ticket`` must not start, if it must not: this worker was taken for
     dead, its build was cancelled, or its build no longer holds the movie."""
     fence, leases, dispatcher = process.fence, process.leases, process.dispatcher
     if fence is None or leases is None or dispatcher is None or not ticket.build_id:
         return None  # a ticket from an older release: no lease to check
     try:
-        fence.wait(fence.incarnation, f"calling {ticket.job}")
+        fence.wait(incarnation, f"calling {ticket.job}")
     except LeaseLost as exc:
         return exc.message
     if _cancelled(dispatcher, ticket.build_id):
@@ -158,12 +167,12 @@ def _cancelled(dispatcher: Dispatcher, build_id: str) -> bool:
     return bool(found) and found[0].status == "CANCELLED"
 
 
-async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> BuildResult:
+async def _in_daemon_thread(work: Callable[[], BuildReport], name: str) -> BuildReport:
     """Run ``work`` on a daemon thread: a worker that drains and exits does not wait for the
     builds it runs (they wait on calls); they stay pending in DBOS and a live worker recovers
     them, exactly as after a crash."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[BuildResult] = loop.create_future()
+    future: asyncio.Future[BuildReport] = loop.create_future()
 
     def run() -> None:
         try:
@@ -180,7 +189,7 @@ async def _in_daemon_thread(work: Callable[[], BuildResult], name: str) -> Build
 
 
 def _settle(
-    future: asyncio.Future[BuildResult], result: BuildResult | None, exc: BaseException | None
+    future: asyncio.Future[BuildReport], result: BuildReport | None, exc: BaseException | None
 ) -> None:
     if future.done():
         return
@@ -230,7 +239,7 @@ class _CancelledBeforeStart(Exception):
 
 def run_leased(
     ticket: BuildTicket, build_id: str, dispatcher: Dispatcher
-) -> BuildResult:
+) -> BuildReport:
     """Take the movie's lease (waiting for another build of it), build under it, release it."""
     fence, leases = process.fence, process.leases
     assert fence is not None and leases is not None
@@ -284,7 +293,7 @@ def _build(
     folder: Path,
     lease: Lease,
     incarnation: int,
-) -> BuildResult:
+) -> BuildReport:
     fence, leases = process.fence, process.leases
     assert fence is not None and leases is not None
     # Planning is CPU work: one build plans at a time, so the first builds start calling
@@ -343,9 +352,10 @@ def _build(
 
 
 async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:
-    """One build of ``ticket.folder`` through project/build.py; its summary, or its error."""
+    """One build of ``ticket.folder`` through project/build.py: its ``BuildReport`` (as
+    ``model_dump``), or its error."""
     try:
-        result = await _in_daemon_thread(
+        report = await _in_daemon_thread(
             lambda: run_leased(ticket, build_id, dispatcher), f"build-{build_id}"
         )
     except _CancelledBeforeStart:
@@ -354,7 +364,6 @@ async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) 
     except MovieBuildError as exc:
         log.warning("build %s of %s failed: %s", build_id, ticket.folder, exc.message)
         return {"status": "failed", "error": exc.message, "hint": exc.hint}
-    summary = result.summary()
-    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, summary["status"],
-             summary["revision"])
-    return summary
+    log.info("build %s of %s %s, revision %s", build_id, ticket.folder, report.outcome,
+             report.revision)
+    return report.model_dump(mode="json")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action, Decision, JobDecider
@@ -63,27 +62,6 @@ class Plan:
             cost = planned.job.latency_s if planned.action is Action.RUN else 0.0
             finish[planned.job.id] = start + cost
         return max(finish.values(), default=0.0)
-
-    def to_json(self) -> dict[str, Any]:
-        """The dry run's data: ``{"jobs": [...], "layers": K, "counts": {producer: N}}``."""
-        return {
-            "jobs": [
-                {
-                    "id": str(p.job.id),
-                    "producer": p.job.producer,
-                    "layer": p.layer,
-                    "reason": p.reason.kind.value if p.reason else None,
-                    "detail": p.reason.to_json() if p.reason else None,
-                    "provider": p.adapter,
-                }
-                for p in self.to_run()
-            ],
-            "layers": len(self.graph.layers),
-            "counts": self.run_counts(),
-            "reused": sum(1 for p in self.jobs if p.action is Action.REUSE),
-            "calls": self.calls_per_provider(),
-            "critical_path_s": round(self.critical_path_s(), 3),
-        }
 
 
 def make_plan(

@@ -237,6 +237,9 @@ class Scheduler:
         )
         pool = self.pools[self.executor.identity(job).pool]
         request = JobRequest(job, fingerprint.fields, {}, fingerprint.take, fingerprint.key)
+        loop = asyncio.get_running_loop()
+        limit_s = self.retry.job_deadline_s
+        deadline: float | None = None
         while True:
             outcome.attempts += 1
             await pool.acquire(self.priority[job.id])
@@ -244,6 +247,10 @@ class Scheduler:
                 pool.release()
                 return None
             try:
+                if self.stop.is_set():
+                    # Stopped while this job waited for its slot (Ctrl-C, a failed store
+                    # write): no new call starts; the scheduler cancels this task as it ends.
+                    await asyncio.get_running_loop().create_future()
                 if outcome.attempts == 1:
                     self.recorder.job_started(job, fingerprint.key)
                     request = JobRequest(
@@ -253,8 +260,13 @@ class Scheduler:
                         fingerprint.take,
                         fingerprint.key,
                     )
+                    deadline = None if limit_s is None else loop.time() + limit_s
                 self._emit(EventKind.STARTED, job, attempt=outcome.attempts)
-                produced = await self.executor.execute(request)
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        produced = await self.executor.execute(request)
+                except TimeoutError:
+                    raise self._past_deadline(job, limit_s) from None
                 self._check_outputs(job, produced)
                 outcome.outputs = self.recorder.store_outputs(job, produced)
                 outcome.status = JobStatus.DONE
@@ -267,6 +279,12 @@ class Scheduler:
                     self._emit(EventKind.FAILED, job, exc.message, outcome.attempts)
                     break
                 delay_s = self.retry.delay_s(outcome.attempts, exc.retry_after_s, self.rng)
+                if deadline is not None and loop.time() + delay_s >= deadline:
+                    if loop.time() < deadline:
+                        outcome.error = (f"{exc.message}; not tried again: the job's deadline "
+                                         f"({limit_s:g} s for all attempts) comes first")
+                    self._emit(EventKind.FAILED, job, outcome.error, outcome.attempts)
+                    break
                 self._emit(EventKind.RETRYING, job, exc.message, outcome.attempts, delay_s)
             except MovieBuildError as exc:
                 outcome.error, outcome.retryable = exc.message, False
@@ -294,6 +312,18 @@ class Scheduler:
             self.budget_reached = True
             self._emit(EventKind.WAITING, job, "budget reached: not started")
         return not self.budget_reached
+
+    @staticmethod
+    def _past_deadline(job: Job, limit_s: float | None) -> ProviderError:
+        # Retryable: the next build may try again (a provider job already submitted is
+        # remembered, so it is read, not paid for twice); this build does not.
+        return ProviderError(
+            f"{job.id}: no result within the job's deadline of {limit_s:g} s (every attempt "
+            "and wait together); the call was stopped",
+            retryable=True,
+            hint="the provider is stalling; build again later, or raise "
+            "MOVIEBUILD_JOB_DEADLINE_S if it is really this slow",
+        )
 
     def _read_inputs(self, inputs: Mapping[NodeId, str]) -> Mapping[NodeId, bytes]:
         return StoredInputs(inputs, self.decider.overrides, self.recorder.read_blob)

@@ -3,7 +3,7 @@
 Read the inputs once (a ``Snapshot``), open the store once and hold its lock from the plan to the
 refreshed movie folder, plan once (the same plan answers the budget and the "up to date"
 questions), run the scheduler only when something is stale, write the revision, refresh ``out/``
-and ``prompts/``, and answer with a ``BuildResult`` that carries the cost and the notices.
+and ``prompts/``, and answer with a ``BuildReport`` that carries the cost and the notices.
 
 A build in which nothing ran and nothing differs from the current revision writes no revision.
 Interrupted builds write theirs too, marked interrupted, so finished work shows.
@@ -20,33 +20,41 @@ from typing import TYPE_CHECKING, Any
 
 from moviebuild.engine.clock import Clock, RealClock
 from moviebuild.engine.decide import Action
+from moviebuild.engine.events import BuildEvent as EngineEvent
 from moviebuild.engine.events import EventSink, ignore_events
-from moviebuild.engine.interfaces import ResultLookup
+from moviebuild.engine.interfaces import JobStatus, ResultLookup
 from moviebuild.engine.keys import content_digest
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
+from moviebuild.project.events import EventCallback, from_engine
 from moviebuild.project.movie import EmptyResults, Movie, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
     BudgetStop,
+    FailureRecord,
     JobRecord,
     OverrideRecord,
+    ProviderCost,
     RevisionRecord,
     RevisionSummary,
     write_revision,
 )
-from moviebuild.project.result import BuildResult, matches_current, planned_outcomes
+from moviebuild.project.reports import BuildReport
+from moviebuild.project.reports_build import build_report
+from moviebuild.project.result import matches_current, planned_outcomes
 from moviebuild.project.results import StoreResults
 from moviebuild.project.spending import BuildSpending
 from moviebuild.providers.prices import PRICE_TABLE_VERSION, answer_size
 
 if TYPE_CHECKING:
     import asyncio
+    from typing import Unpack
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.options import BuildOptions
     from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
     from moviebuild.store import Store
@@ -94,10 +102,12 @@ class BuildSession:
             raise
 
     def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
-        self.plan: Plan = self.movie.plan(snapshot=self.snapshot, lookup=lookup)
+        self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
         self.pricing = job_pricing(self.snapshot.moviefile, (p.job for p in self.plan.to_run()))
-        self.estimate_usd = plan_cost_usd(self.plan, self.snapshot.moviefile, self.pricing.learned)
-        check_budget(self.estimate_usd, budget_usd)
+        self.estimate_usd: dict[str, float] = plan_cost_usd(
+            self.plan, self.snapshot.moviefile, self.pricing.learned
+        )
+        check_budget(sum(self.estimate_usd.values()), budget_usd)
         self.spending = BuildSpending(self.pricing, budget_usd)
 
     async def run(
@@ -138,55 +148,67 @@ class BuildSession:
         outcomes: Mapping[NodeId, JobOutcome],
         interrupted: bool = False,
         revision: int | None = None,
-    ) -> BuildResult:
+    ) -> BuildReport:
         """Write the revision (unless nothing changed), refresh the folder, release the lock."""
         with self._exit:
             self.notices.extend(self.lookup.notices)
-            result = BuildResult(
-                self.lookup.revision, dict(outcomes), interrupted, False, self.notices
+            timeline_digest = _timeline_digest(outcomes)
+            self.notices.extend(build_notices(self.snapshot, self.store, timeline_digest))
+            costs = build_costs(outcomes.values(), self.snapshot, self.pricing.learned)
+            budget = self._budget_stop(outcomes)
+            self._learn(outcomes)
+            current, wrote = self.lookup.revision, False
+            if interrupted or budget is not None or not matches_current(outcomes, self.lookup):
+                current = revision or self.store.next_revision()
+                record = self._record(outcomes, interrupted, timeline_digest, costs, budget)
+                write_revision(self.store, current, record)
+                self.store.write_head(current)
+                wrote = True
+            timeline = self._refresh_folder()
+            return build_report(
+                self.plan,
+                outcomes,
+                interrupted=interrupted,
+                revision=current,
+                wrote_revision=wrote,
+                estimate_usd=self.estimate_usd,
+                costs=costs,
+                budget=budget,
+                notices=self.notices,
+                timeline=timeline,
+                timeline_digest=timeline_digest,
             )
-            self.notices.extend(
-                build_notices(self.snapshot, self.store, result.timeline_digest)
-            )
-            result.estimate_usd = round(sum(self.estimate_usd.values()), 4)
-            self._settle_costs(result)
-            stopped = interrupted or result.budget is not None
-            if stopped or not matches_current(outcomes, self.lookup):
-                revision = revision or self.store.next_revision()
-                write_revision(self.store, revision, self._record(result))
-                self.store.write_head(revision)
-                result.revision, result.wrote_revision = revision, True
-            self._refresh_folder(result)
-        return result
 
     def close(self) -> None:
         self._exit.close()
 
-    def _settle_costs(self, result: BuildResult) -> None:
-        """The build's money: per provider, the calls' estimate, bill and what reuse saved;
-        where the budget stopped it, what is left; and the token history updated."""
+    def _budget_stop(self, outcomes: Mapping[NodeId, JobOutcome]) -> BudgetStop | None:
+        """Where the budget stopped the build: what it spent of what, and what is left."""
+        if not self.budget_reached or self.budget_usd is None:
+            return None
+        left = [job for job_id, job in self.snapshot.graph.jobs.items() if job_id not in outcomes]
+        budget = BudgetStop(
+            self.budget_usd,
+            self.spending.spent_usd,
+            dict(sorted(Counter(job.producer for job in left).items())),
+            sum(self.pricing.estimate_usd(job) for job in left),
+        )
+        self.notices.append(str(budget))
+        return budget
+
+    def _learn(self, outcomes: Mapping[NodeId, JobOutcome]) -> None:
+        """The token history learns this build's calls; a provider now answering a model name
+        with another model than before is a notice."""
         from moviebuild.project.usage_history import model_notices, record_calls
 
-        result.costs = build_costs(result.outcomes.values(), self.snapshot, self.pricing.learned)
-        result.cost_usd = round(sum(c.billed_usd for c in result.costs.values()), 6)
-        result.saved_usd = round(sum(c.saved_usd for c in result.costs.values()), 6)
-        if self.budget_reached and self.budget_usd is not None:
-            graph = self.snapshot.graph
-            left = [job for job_id, job in graph.jobs.items() if job_id not in result.outcomes]
-            result.budget = BudgetStop(
-                self.budget_usd, self.spending.spent_usd,
-                dict(sorted(Counter(job.producer for job in left).items())),
-                sum(self.pricing.estimate_usd(job) for job in left),
-            )
-            self.notices.append(str(result.budget))
-        calls = list(self._calls(result))
+        calls = list(self._calls(outcomes))
         self.notices.extend(model_notices(calls))
         record_calls(calls)
 
-    def _calls(self, result: BuildResult) -> Iterator[dict[str, Any]]:
+    def _calls(self, outcomes: Mapping[NodeId, JobOutcome]) -> Iterator[dict[str, Any]]:
         """One history line per paid call this build made (counts and model names only)."""
         graph = self.snapshot.graph
-        for outcome in result.outcomes.values():
+        for outcome in outcomes.values():
             if outcome.action is not Action.RUN or not outcome.usage:
                 continue
             job = graph.jobs[outcome.job_id]
@@ -198,13 +220,25 @@ class BuildSession:
                        "size": size, "reported_model": usage.get("model"),
                        **dict(usage.get("units") or {})}
 
-    def _record(self, result: BuildResult) -> RevisionRecord:
+    def _record(
+        self,
+        outcomes: Mapping[NodeId, JobOutcome],
+        interrupted: bool,
+        timeline_digest: str | None,
+        costs: Mapping[str, ProviderCost],
+        budget: BudgetStop | None,
+    ) -> RevisionRecord:
         snapshot = self.snapshot
         jobs = {
-            job_id: JobRecord.from_outcome(result.outcomes[job_id])
+            job_id: JobRecord.from_outcome(outcomes[job_id])
             for job_id in snapshot.graph.jobs
-            if job_id in result.outcomes
+            if job_id in outcomes
         }
+        ran = Counter(
+            o.job_id.name
+            for o in outcomes.values()
+            if o.action is Action.RUN and o.status is JobStatus.DONE
+        )
         return RevisionRecord(
             created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             moviefile=snapshot.moviefile.model_dump(mode="json"),
@@ -213,25 +247,29 @@ class BuildSession:
                 a: OverrideRecord(content_digest(v), v.decode("utf-8"))
                 for a, v in snapshot.overrides.items()
             },
-            interrupted=result.interrupted,
+            interrupted=interrupted,
             jobs=jobs,
-            timeline=result.timeline_digest,
+            timeline=timeline_digest,
             summary=RevisionSummary(
-                ran=result.ran(),
-                reused=result.reused(),
-                failed=tuple(result.failure_records()),
-                blocked=tuple(result.blocked()),
-                cost_usd=result.cost_usd,
+                ran=dict(ran),
+                reused=sum(1 for o in outcomes.values() if o.action is Action.REUSE),
+                failed=tuple(
+                    FailureRecord(o.job_id, o.error, o.retryable)
+                    for o in outcomes.values()
+                    if o.status is JobStatus.NEEDS_ATTENTION
+                ),
+                blocked=tuple(o.job_id for o in outcomes.values() if o.status is JobStatus.BLOCKED),
+                cost_usd=round(sum(c.billed_usd for c in costs.values()), 6),
                 notices=tuple(self.notices),
-                costs=result.costs,
+                costs=dict(costs),
                 price_table=PRICE_TABLE_VERSION,
-                budget=result.budget,
+                budget=budget,
             ),
         )
 
-    def _refresh_folder(self, result: BuildResult) -> None:
+    def _refresh_folder(self) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
-        pinned in ``prompts/``, as edits there would."""
+        pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
         from moviebuild.project.export import export_outputs
         from moviebuild.project.prompts import pin_slots, reset_slots
 
@@ -240,8 +278,15 @@ class BuildSession:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
         for artifact_id in self.snapshot.reset:
             reset_slots(self.movie, str(artifact_id))
-        result.timeline_path = exported.timeline
-        result.messages.extend(exported.notices)
+        self.notices.extend(exported.notices)
+        if exported.timeline is None:
+            return None
+        return exported.timeline.relative_to(self.movie.folder).as_posix()
+
+
+def _timeline_digest(outcomes: Mapping[NodeId, JobOutcome]) -> str | None:
+    assembler = outcomes.get(NodeId("TimelineAssembler"))
+    return assembler.outputs.get("Timeline") if assembler is not None else None
 
 
 def _write_moviefile(movie: Movie, text: str) -> None:
@@ -252,70 +297,58 @@ def _write_moviefile(movie: Movie, text: str) -> None:
 
 
 def build_movie(
-    movie: Movie,
-    changes: Changes | None = None,
-    *,
-    budget_usd: float | None = None,
-    **options: Any,
-) -> BuildResult:
-    """Build ``movie`` with ``changes``; a build with nothing to do starts no event loop.
-
-    Options: ``on_event`` (called with each ``BuildEvent``), ``stop`` (an ``asyncio.Event`` or a
-    ``threading.Event``, e.g. set by a signal handler: no new calls start, what finished is
-    recorded), ``pools`` (a registry shared across builds); ``clock``, ``adapters`` and
-    ``retry`` are for tests.
-    """
-    session = BuildSession(movie, changes, budget_usd)
+    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+) -> BuildReport:
+    """Build ``movie`` with ``changes`` (see ``BuildOptions``); a build with nothing to do
+    starts no event loop."""
+    session = BuildSession(movie, changes, options.get("budget_usd"))
     if session.up_to_date is not None:
         return session.finish(session.up_to_date)
     import asyncio
 
-    return asyncio.run(_run_and_finish(session, in_thread=False, **options))
+    return asyncio.run(_run_and_finish(session, options, in_thread=False))
 
 
 async def build_movie_async(
-    movie: Movie,
-    changes: Changes | None = None,
-    *,
-    budget_usd: float | None = None,
-    **options: Any,
-) -> BuildResult:
+    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+) -> BuildReport:
     """``build_movie`` inside a running event loop (servers, workers).
 
     Reading the inputs, planning, writing the revision and refreshing the folder run in a worker
     thread, so the loop keeps serving other work meanwhile; provider calls run on the loop.
-    ``pools`` is a registry shared across builds (a server's), so concurrent builds share each
-    provider's limits.
     """
     import asyncio
 
-    session = await asyncio.to_thread(BuildSession, movie, changes, budget_usd)
+    session = await asyncio.to_thread(BuildSession, movie, changes, options.get("budget_usd"))
     if session.up_to_date is not None:
         return await asyncio.to_thread(session.finish, session.up_to_date)
-    return await _run_and_finish(session, in_thread=True, **options)
+    return await _run_and_finish(session, options, in_thread=True)
+
+
+def event_sink(on_event: EventCallback | None) -> EventSink:
+    """The scheduler's sink that hands ``on_event`` each event in its published form."""
+    if on_event is None:
+        return ignore_events
+
+    def sink(event: EngineEvent) -> None:
+        on_event(from_engine(event))
+
+    return sink
 
 
 async def _run_and_finish(
-    session: BuildSession,
-    *,
-    in_thread: bool,
-    on_event: EventSink | None = None,
-    stop: asyncio.Event | threading.Event | None = None,
-    clock: Clock | None = None,
-    adapters: Mapping[str, Adapter] | None = None,
-    retry: RetryPolicy | None = None,
-    pools: PoolRegistry | None = None,
-) -> BuildResult:
+    session: BuildSession, options: BuildOptions, *, in_thread: bool
+) -> BuildReport:
     import asyncio
 
     try:
         outcomes, interrupted, revision = await session.run(
-            on_event=on_event or ignore_events,
-            stop=stop,
-            clock=clock,
-            adapters=adapters,
-            retry=retry,
-            pools=pools,
+            on_event=event_sink(options.get("on_event")),
+            stop=options.get("stop"),
+            clock=options.get("clock"),
+            adapters=options.get("adapters"),
+            retry=options.get("retry"),
+            pools=options.get("pools"),
         )
     except BaseException:
         session.close()

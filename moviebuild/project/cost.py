@@ -3,12 +3,14 @@ counts learned from earlier calls), and a build's figures per provider: the esti
 calls that ran, what the providers reported they billed, and what reuse saved.
 
 A call's bill is recorded with its outcome (``spending.BuildSpending``). Reused jobs cost
-nothing; their price at today's table is what reuse saved.
+nothing; their price at today's table is what reuse saved. Also: the chosen providers whose
+key is not in the environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from moviebuild.config.enums import Role
@@ -84,12 +86,26 @@ def build_costs(outcomes: Iterable[JobOutcome], snapshot: Snapshot,
     return {name: ProviderCost(*values) for name, values in sorted(figures.items())}
 
 
-def check_budget(costs: Mapping[str, float], budget_usd: float | None) -> None:
-    """BudgetExceeded when the estimate of the stale work is above ``budget_usd``."""
-    total = sum(costs.values())
+def check_budget(total: float, budget_usd: float | None) -> None:
+    """BudgetExceeded when ``total``, the estimate of the stale work, is above ``budget_usd``."""
     if budget_usd is not None and total > budget_usd:
         raise BudgetExceeded(
             f"the estimated cost ${total:.2f} is over the budget ${budget_usd:.2f}",
             hint="raise --budget, choose cheaper models, or build fewer changes at once "
             "(`moviebuild --dry-run` itemises the cost)",
         )
+
+
+def missing_keys(plan: Plan, environ: dict[str, str] | None = None) -> list[str]:
+    """A warning per provider the stale jobs call whose key is not in the environment."""
+    from moviebuild.providers.endpoints import ENDPOINTS
+
+    environ = dict(os.environ) if environ is None else environ
+    warnings = []
+    for adapter in sorted(plan.calls_per_provider()):
+        endpoint = ENDPOINTS.get(adapter)
+        if endpoint is not None and not environ.get(endpoint.key_env):
+            warnings.append(
+                f"{adapter} is chosen but {endpoint.key_env} is not set; its calls will fail"
+            )
+    return warnings

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from moviebuild.config.numbers import ascii_number
@@ -12,6 +11,7 @@ from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
+from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
 from moviebuild.store.gc import (
     delete_blobs,
@@ -40,44 +40,6 @@ def parse_revision(text: int | str) -> int:
     )
 
 
-@dataclass(frozen=True)
-class RevisionEntry:
-    """One line of ``log``."""
-
-    revision: int
-    created: str
-    current: bool
-    ran: dict[str, int]
-    reused: int
-    failed: int
-    blocked: int
-    interrupted: bool
-    cost_usd: float
-
-    @property
-    def name(self) -> str:
-        return f"r{self.revision}"
-
-    @property
-    def calls(self) -> int:
-        return sum(self.ran.values())
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "name": self.name,
-            "created": self.created,
-            "current": self.current,
-            "calls": self.calls,
-            "ran": self.ran,
-            "reused": self.reused,
-            "failed": self.failed,
-            "blocked": self.blocked,
-            "interrupted": self.interrupted,
-            "cost_usd": self.cost_usd,
-        }
-
-
 def revision_log(movie: Movie) -> list[RevisionEntry]:
     with _require_store(movie) as store:
         head = store.read_head()
@@ -88,14 +50,16 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
             entries.append(
                 RevisionEntry(
                     revision=rev,
+                    name=f"r{rev}",
                     created=record.created,
                     current=rev == head,
+                    calls=summary.calls,
                     ran=dict(summary.ran),
                     reused=summary.reused,
                     failed=len(summary.failed),
                     blocked=len(summary.blocked),
                     interrupted=record.interrupted,
-                    cost_usd=summary.cost_usd,
+                    spent_usd=summary.cost_usd,
                 )
             )
     return entries

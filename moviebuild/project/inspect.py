@@ -1,30 +1,14 @@
-"""Questions about a movie that call nothing: why one job would run (``explain``), which slots
-are pinned by edits, and which chosen providers have no key in the environment."""
+"""Questions about a movie that call nothing: why one job would run (``explain``) and which slots
+are pinned by edits."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from moviebuild.engine.plan import Plan
 from moviebuild.errors import GraphError, MovieBuildError
 from moviebuild.graph import Graph, NodeId, parse_node_id
 from moviebuild.project.movie import Movie
-
-
-def missing_keys(plan: Plan, environ: dict[str, str] | None = None) -> list[str]:
-    """A warning per provider the stale jobs call whose key is not in the environment."""
-    from moviebuild.providers.endpoints import ENDPOINTS
-
-    environ = dict(os.environ) if environ is None else environ
-    warnings = []
-    for adapter in sorted(plan.calls_per_provider()):
-        endpoint = ENDPOINTS.get(adapter)
-        if endpoint is not None and not environ.get(endpoint.key_env):
-            warnings.append(
-                f"{adapter} is chosen but {endpoint.key_env} is not set; its calls will fail"
-            )
-    return warnings
 
 
 def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
@@ -73,7 +57,7 @@ def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str
     snapshot = movie.read_snapshot()
     job = snapshot.graph.resolve(resolve_target(snapshot.graph, target))
     lookup = movie.results()
-    plan = plan or movie.plan(snapshot=snapshot, lookup=lookup)
+    plan = plan or movie.make_plan(snapshot=snapshot, lookup=lookup)
     planned = next(p for p in plan.jobs if p.job.id == job.id)
     previous = lookup.previous_record(job.id)
     answer: dict[str, Any] = {

@@ -27,14 +27,15 @@ from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from moviebuild.project.editor_export import EditExport
-    from moviebuild.project.history import RevisionEntry
-    from moviebuild.project.result import BuildResult
+    from moviebuild.project.options import BuildOptions
+    from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
     from moviebuild.project.state import Linker, MovieState
     from moviebuild.store import Store
 
 DEFAULT_STORE = ".moviebuild"
-BLOB_CACHE = Path(".moviebuild") / "cache" / "objects"
 BLOB_CACHE = Path(".moviebuild") / "cache" / "objects"
 
 
@@ -235,7 +236,15 @@ class Movie:
 
     # The API: plan, build, state, history.
 
-    def plan(
+    def plan(self, changes: Changes | None = None) -> PlanReport:
+        """What a build with ``changes`` would do now, and what it would cost; loads no
+        provider code, calls nothing."""
+        from moviebuild.project.reports_build import plan_report
+
+        snapshot = self.read_snapshot(changes)
+        return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+
+    def make_plan(
         self,
         changes: Changes | None = None,
         *,
@@ -243,7 +252,7 @@ class Movie:
         lookup: ResultLookup | None = None,
         snapshot: Snapshot | None = None,
     ) -> Plan:
-        """What a build with ``changes`` would do now; loads no provider code, calls nothing."""
+        """The engine's plan of a build with ``changes``: every job with its decision."""
         snapshot = snapshot or self.read_snapshot(changes)
         return make_plan(
             snapshot.graph,
@@ -254,13 +263,18 @@ class Movie:
             redo=[*snapshot.redo, *redo],
         )
 
-    def build(self, changes: Changes | None = None, **options: Any) -> BuildResult:
-        """Build now (see ``moviebuild.project.build.build_movie`` for the options)."""
+    def build(
+        self, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    ) -> BuildReport:
+        """Build now; ``options`` are ``BuildOptions`` (``on_event``, ``budget_usd``, ``stop``,
+        ``pools``; ``clock``, ``adapters``, ``retry`` for tests)."""
         from moviebuild.project.build import build_movie
 
         return build_movie(self, changes, **options)
 
-    async def build_async(self, changes: Changes | None = None, **options: Any) -> BuildResult:
+    async def build_async(
+        self, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    ) -> BuildReport:
         """``build`` for callers already inside an event loop (servers, workers)."""
         from moviebuild.project.build import build_movie_async
 

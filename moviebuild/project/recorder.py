@@ -25,7 +25,9 @@ EXTENSIONS = {"text": "txt", "audio": "mp3", "image": "png", "video": "mp4", "js
 class StoreRecorder:
     """Records a build in its store. The first failed write (a full disk, a lost store) is kept
     in ``write_error`` and ``on_write_error`` is called, so the build starts no new calls whose
-    results could not be kept; the build then ends with that error."""
+    results could not be kept; the build then ends with that error. Every later write fails at
+    once with that same error: against a store that stopped answering, each would otherwise
+    wait out its own timeouts before the build could end."""
 
     def __init__(
         self,
@@ -65,6 +67,8 @@ class StoreRecorder:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
+        if self.write_error is not None:
+            raise self.write_error
         try:
             yield
         except StoreError as exc:

@@ -24,8 +24,13 @@ from moviebuild.project.recorder import StoreRecorder
 from moviebuild.project.results import StoreResults
 from moviebuild.project.spending import BuildSpending
 from moviebuild.providers import catalog
+from moviebuild.providers.endpoints import env_float
 from moviebuild.providers.requests import Adapter, CallContext
 from moviebuild.store import Store
+
+#: Real seconds a job may take over all its attempts and waits (see RetryPolicy.job_deadline_s).
+JOB_DEADLINE_ENV = "MOVIEBUILD_JOB_DEADLINE_S"
+DEFAULT_JOB_DEADLINE_S = 1800.0
 
 #: Provider pools by name, shared by every build that is handed the same mapping (a server's
 #: movies then share each provider's limits; the first build to use a pool sets its limits).
@@ -114,7 +119,7 @@ async def run_scheduler(
         recorder,
         make_pools(snapshot, clock, pools),
         clock,
-        retry=retry,
+        retry=retry or default_retry(),
         events=on_event,
         stop=loop_stop,
         spending=spending,
@@ -127,6 +132,13 @@ async def run_scheduler(
     if recorder.write_error is not None:
         raise recorder.write_error  # what finished is in the journal; nothing more fits
     return dict(outcomes), scheduler.interrupted, scheduler.budget_reached
+
+
+def default_retry() -> RetryPolicy:
+    """The engine's retries with the job deadline from ``$MOVIEBUILD_JOB_DEADLINE_S`` (30 min by
+    default): a job stalled at a provider ends then, and its build (and a server's build slot)
+    with it."""
+    return RetryPolicy(job_deadline_s=env_float(JOB_DEADLINE_ENV, DEFAULT_JOB_DEADLINE_S))
 
 
 def _loop_event(

@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 def collect_state(movie: Movie, link: Linker | None) -> dict[str, Any]:
     snapshot = movie.read_snapshot()
     if not movie.store_exists():
-        plan = movie.plan(snapshot=snapshot)
+        plan = movie.make_plan(snapshot=snapshot)
         return _document(movie, plan, None, None, None, {}, [], link)
     from moviebuild.project.results import StoreResults
 
     with movie.open_store() as store:
         lookup = StoreResults(store)
-        plan = movie.plan(snapshot=snapshot, lookup=lookup)
+        plan = movie.make_plan(snapshot=snapshot, lookup=lookup)
         texts = _generated_texts(store, snapshot.graph, lookup.current_outputs())
         timeline = None
         if lookup.manifest is not None and lookup.manifest.timeline:

@@ -9,23 +9,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from moviebuild.providers.endpoints import env_float
-from moviebuild.providers.error_bodies import provider_message, retry_after_s
+from moviebuild.providers.endpoints import OPENAI, env_float
+from moviebuild.providers.error_bodies import provider_message, provider_suggestion, retry_after_s
 
 #: The longest a build waits when a provider asks it to (Retry-After and its relatives).
 MAX_RETRY_AFTER_ENV = "MOVIEBUILD_MAX_RETRY_AFTER_S"
 DEFAULT_MAX_RETRY_AFTER_S = 600.0
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-fal-request-id", "x-amzn-requestid")
-_REFUSAL_CODES = ("content_policy_violation", "content_filter", "safety", "moderation", "nsfw")
+#: ``bad_prompt`` / ``bad_composition_plan``: ElevenLabs music refusing a prompt (copyrighted
+#: material, https://elevenlabs.io/docs/cookbooks/music/quickstart#copyrighted-material).
+_REFUSAL_CODES = ("content_policy_violation", "content_filter", "safety", "moderation", "nsfw",
+                  "bad_prompt", "bad_composition_plan")
 _REFUSAL_WORDS = ("content policy", "safety system", "flagged", "nsfw", "sensitive",
-                  "content checker", "moderation")
+                  "content checker", "moderation", "terms of service")
 #: A rate limit may speak of a "quota per minute"; only these words mean money or plan limits.
 _BILLING_WORDS = ("insufficient_quota", "quota_exceeded", "exceeds your quota",
                   "exceeded your current quota", "exhausted balance", "billing",
                   "insufficient credit", "insufficient_credit", "credits remaining", "top up",
                   "payment required")
+_OPENAI_HOST = urlsplit(OPENAI.default_base_url).hostname
 _VERIFICATION_WORDS = ("must be verified", "verify organization", "organization verification")
 #: What OpenAI-compatible servers answer when they lack strict JSON-schema output.
 _UNSUPPORTED_FORMAT_WORDS = ("response_format", "json_schema")
@@ -54,6 +59,7 @@ class Verdict:
     retry_after_s: float | None = None
     hint: str | None = None
     refusal: bool = False
+    suggestion: str | None = None
 
 
 def max_retry_after_s() -> float:
@@ -86,6 +92,10 @@ def classify_reply(reply: Reply, *, provider: str, key_env: str) -> Verdict:
     text = f"HTTP {status}: {message}" if message else f"HTTP {status}"
     flag = reply.headers.get("x-fal-retryable") or reply.headers.get("x-fal-needs-retry")
     if is_unsupported_response_format(message) and status in (400, 422, 500, 501):
+        if urlsplit(reply.url).hostname == _OPENAI_HOST:
+            # OpenAI itself does strict JSON-schema output: it is refusing moviebuild's schema.
+            return Verdict(text + "; OpenAI refused the JSON schema moviebuild sent",
+                           retryable=False, hint=_OWN_SCHEMA_HINT)
         return Verdict(text + "; the server cannot do JSON-schema structured output",
                        retryable=False, hint=_UNSUPPORTED_FORMAT_HINT)
     if status == 402 or (status in (401, 403, 429) and is_billing(message, code)):
@@ -103,7 +113,8 @@ def classify_reply(reply: Reply, *, provider: str, key_env: str) -> Verdict:
     if status >= 500 or status in (408, 409, 425):
         return _wait_verdict(text, reply, message, retryable=flag != "false", throttled=False)
     if is_refusal(message, code):
-        return Verdict(f"refused by the content policy: {text}", retryable=False, refusal=True)
+        return Verdict(f"refused by the content policy: {text}", retryable=False, refusal=True,
+                       suggestion=provider_suggestion(reply.body))
     if status == 404:
         return Verdict(text, retryable=False, hint="check the model name and the base URL")
     return Verdict(text, retryable=False, hint=INVALID_REQUEST_HINT)
@@ -113,6 +124,10 @@ INVALID_REQUEST_HINT = (
     "the provider rejected the request itself, not the prompt: check the model and params in "
     "the Moviefile; if they are right, the server lacks a feature moviebuild uses or this is a "
     "moviebuild bug (report it with the request id)")
+_OWN_SCHEMA_HINT = (
+    "a moviebuild bug, not the Moviefile or the server: the JSON schema moviebuild sent breaks "
+    "OpenAI's strict structured-output rules; report it with the request id. Until it is fixed, "
+    "`params: {structured_output: json_object}` on this provider entry avoids the schema")
 _UNSUPPORTED_FORMAT_HINT = (
     "use a server with strict JSON-schema output (llama.cpp's llama-server, vLLM, Ollama), or "
     "set `params: {structured_output: json_object}` on this provider entry (see "

@@ -51,6 +51,27 @@ def provider_message(body: bytes) -> tuple[str, str | None]:
     return str(text or title or data.get("message") or data)[:500], str(code) if code else None
 
 
+def provider_suggestion(body: bytes) -> str | None:
+    """What the provider suggests writing instead, when its refusal says: ElevenLabs music's
+    ``detail.data.prompt_suggestion`` (a ``bad_prompt``) or ``composition_plan_suggestion`` (a
+    ``bad_composition_plan``, shown as compact JSON)."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    detail = data.get("detail") if isinstance(data, dict) else None
+    extra = detail.get("data") if isinstance(detail, dict) else None
+    if not isinstance(extra, dict):
+        return None
+    for name in ("prompt_suggestion", "composition_plan_suggestion"):
+        value = extra.get(name)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:500]
+        if isinstance(value, dict | list) and value:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))[:500]
+    return None
+
+
 def retry_after_s(headers: Mapping[str, str], message: str = "", *,
                   throttled: bool = True) -> float | None:
     """Seconds to wait from Retry-After (seconds or HTTP date) or retry-after-ms; for a 429

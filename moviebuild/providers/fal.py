@@ -122,9 +122,10 @@ class FalAdapter(PollingAdapter):
                 reply = await self._result(http, job, model, prompt)
                 if reply.status != 200:
                     # The request is over: fal replays its error on the result URL for up to an
-                    # hour, so it is forgotten and the next attempt (or this one, when it was
-                    # recalled) submits anew instead of resuming the same failure.
-                    self._jobs.forget(context, fingerprint)
+                    # hour, so it is forgotten (in the journal too) and the next attempt (or
+                    # this one, when it was recalled) submits anew instead of resuming the same
+                    # failure.
+                    self._jobs.forget(context, fingerprint, durably=True)
                     if resuming:
                         continue
                     if reply.status == 400 and b"cancel" in reply.body.lower():
@@ -191,16 +192,28 @@ class FalAdapter(PollingAdapter):
     async def _result(self, http: ProviderSession, job: RemoteJob, model: str,
                       prompt: str | None) -> Reply:
         """The result reply of a COMPLETED request: 200 with the output, or the request's own
-        failure. A gateway's 429/5xx (no ``X-Fal-Error-Type``) is retried on the free budget."""
+        failure. A gateway's 429/5xx (no ``X-Fal-Error-Type``) is retried on the free budget;
+        a 5xx that outlasts it is the request's own answer: fal does not retry an app's own 500
+        (https://fal.ai/docs/documentation/deployment/readiness-liveness, "500 ... Retried:
+        No"), so re-reading it again can never succeed."""
         url = self._job_url(http, job, model, "response")
+        unlabelled: list[Reply] = []
 
         async def fetch() -> Reply:
             reply = await http.call("GET", url, accept=_ANY_STATUS, prompt=prompt)
             if reply.status != 200 and not _request_failed(reply):
+                unlabelled.append(reply)
                 raise http.classify(reply, prompt)
             return reply
 
-        return await http.retrying(fetch, f"result of fal request {job.job_id}")
+        try:
+            return await http.retrying(fetch, f"result of fal request {job.job_id}")
+        except ProviderError:
+            if unlabelled and unlabelled[-1].status >= 500:
+                log.info("%s: fal request %s keeps answering HTTP %d; submitting anew",
+                         http.job_id, job.job_id, unlabelled[-1].status)
+                return unlabelled[-1]
+            raise
 
     def _job_url(self, http: ProviderSession, job: RemoteJob, model: str, which: str) -> str:
         url = job.urls.get(which, "")

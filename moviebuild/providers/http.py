@@ -45,6 +45,12 @@ DEFAULT_TIMEOUT_S = 300.0
 #: The whole of one exchange (connect to last byte), so a drip-fed body cannot hold a build.
 DEADLINE_ENV = "MOVIEBUILD_HTTP_DEADLINE_S"
 DEFAULT_DEADLINE_S = 900.0
+#: A download slower than this on average (bytes per second, once the window below has passed)
+#: is given up on as a transient failure, so a slow drip is cut in seconds, not at the deadline.
+MIN_RATE_ENV = "MOVIEBUILD_HTTP_MIN_RATE_BPS"
+DEFAULT_MIN_RATE_BPS = 4096.0
+RATE_WINDOW_ENV = "MOVIEBUILD_HTTP_RATE_WINDOW_S"
+DEFAULT_RATE_WINDOW_S = 30.0
 MAX_DOWNLOAD_BYTES: dict[str, int] = {"image": 50 << 20, "audio": 50 << 20, "video": 200 << 20}
 #: An API answer (JSON) larger than this is refused; image APIs answering base64 get more.
 MAX_JSON_BYTES = 8 << 20
@@ -87,6 +93,8 @@ class ProviderSession:
         self._key = key
         self._auth = endpoint.auth_headers(key)
         self.deadline_s = env_float(DEADLINE_ENV, DEFAULT_DEADLINE_S)
+        self.min_rate_bps = env_float(MIN_RATE_ENV, DEFAULT_MIN_RATE_BPS)
+        self.rate_window_s = env_float(RATE_WINDOW_ENV, DEFAULT_RATE_WINDOW_S)
         self.transient = TransientRetry(base_delay_s=env_float(POLL_INTERVAL_ENV, 1.0))
         self.allow_loopback = loopback_allowed()
         self._session: aiohttp.ClientSession | None = None
@@ -130,10 +138,12 @@ class ProviderSession:
             hint=self.scrub(hint) if hint else None,
         )
 
-    def refused(self, message: str, prompt: str | None,
-                reply: Reply | None = None) -> ProviderError:
-        """The provider will not do this with this prompt: the user must edit it."""
-        return self.error(message, retryable=False, reply=reply, hint=_edit_hint(prompt))
+    def refused(self, message: str, prompt: str | None, reply: Reply | None = None,
+                suggestion: str | None = None) -> ProviderError:
+        """The provider will not do this with this prompt: the user must edit it (the hint
+        quotes the provider's suggested rewording when it gave one)."""
+        return self.error(message, retryable=False, reply=reply,
+                          hint=_edit_hint(prompt, suggestion))
 
     def unexpected(self, reply: Reply, what: str) -> ProviderError:
         return self.error(f"unexpected answer from {display_url(reply.url)}: {what}",
@@ -201,17 +211,41 @@ class ProviderSession:
             raise self.classify(reply, prompt)
         return reply
 
-    async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str) -> bytes:
-        """The body, refused as soon as it is known to exceed ``cap`` bytes."""
-        if int(response.headers.get("content-length") or 0) > cap:
+    async def _read_capped(self, response: aiohttp.ClientResponse, cap: int, url: str, *,
+                           min_rate: bool = False) -> bytes:
+        """The body, refused as soon as it is known to exceed ``cap`` bytes. With ``min_rate``
+        (downloads of media already made) it is given up on (retryable) when it arrives slower
+        than ``min_rate_bps`` on average once ``rate_window_s`` has passed: each read must end
+        by the time the bytes so far (plus one) are due at that rate. An API answer is not held
+        to it: a paid call's body may start only when the provider has finished its work."""
+        length = response.headers.get("content-length") or "0"
+        if length.isascii() and length.isdigit() and int(length) > cap:
             raise self._too_big(url, cap)
-        chunks, size = [], 0
-        async for chunk in response.content.iter_chunked(1 << 16):
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            due = start + max(self.rate_window_s, (size + 1) / self.min_rate_bps)
+            try:
+                async with asyncio.timeout_at(due if min_rate else None):
+                    chunk = await response.content.readany()
+            except TimeoutError:
+                raise self._too_slow(url, size, loop.time() - start) from None
+            if not chunk:
+                return b"".join(chunks)
             size += len(chunk)
             if size > cap:
                 raise self._too_big(url, cap)
             chunks.append(chunk)
-        return b"".join(chunks)
+
+    def _too_slow(self, url: str, size: int, elapsed_s: float) -> ProviderError:
+        return self.error(
+            f"{display_url(url)} sent {size} bytes in {elapsed_s:.0f} s, slower than "
+            f"{self.min_rate_bps:g} bytes/s", retryable=True,
+            hint=f"the provider or the network is stalling; lower {MIN_RATE_ENV} or raise "
+                 f"{RATE_WINDOW_ENV} if this connection is really this slow",
+        )
 
     def transport_error(self, exc: BaseException, url: str) -> ProviderError:
         """Timeouts and dropped or refused connections are worth another attempt."""
@@ -232,7 +266,7 @@ class ProviderSession:
         verdict = classify_reply(reply, provider=self.endpoint.name,
                                  key_env=self.endpoint.key_env)
         if verdict.refusal:
-            return self.refused(verdict.message, prompt, reply)
+            return self.refused(verdict.message, prompt, reply, verdict.suggestion)
         return self.error(verdict.message, retryable=verdict.retryable, reply=reply,
                           retry_after_s=verdict.retry_after_s, hint=verdict.hint)
 
@@ -264,7 +298,7 @@ class ProviderSession:
                             body = await response.content.read(4096)
                             raise self.classify(Reply(response.status, headers, body, hop), None)
                         self._check_type(headers.get("content-type", ""), kind, hop)
-                        return await self._read_capped(response, cap, hop)
+                        return await self._read_capped(response, cap, hop, min_rate=True)
         except RefusedAddress as exc:
             raise self.error(f"refusing to download {display_url(hop)}: {exc}",
                              retryable=False) from None
@@ -332,12 +366,13 @@ def _safe_cause(exc: BaseException) -> BaseException | None:
     return None if isinstance(exc, aiohttp.ClientResponseError) else exc
 
 
-def _edit_hint(prompt: str | None) -> str:
+def _edit_hint(prompt: str | None, suggestion: str | None = None) -> str:
     quoted = quote_prompt(prompt)
+    offer = f'; the provider suggests instead: "{quote_prompt(suggestion)}"' if suggestion else ""
     if not quoted:
-        return "check the request's settings (model, params) in the Moviefile"
+        return "check the request's settings (model, params) in the Moviefile" + offer
     return (f'edit this prompt (under prompts/ or in the Moviefile), or the model settings if '
-            f'the message names one, and build again: "{quoted}"')
+            f'the message names one, and build again: "{quoted}"{offer}')
 
 
 async def check_reachable(endpoint: ProviderEndpoint, *, timeout_s: float = 3.0) -> dict[str, str]:

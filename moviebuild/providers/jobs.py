@@ -74,8 +74,30 @@ class RemoteJobs:
         self._open[(context.job_id, fingerprint)] = job
         context.remember(job.to_memory())
 
-    def forget(self, context: CallContext, fingerprint: str) -> None:
+    def forget(self, context: CallContext, fingerprint: str, *, durably: bool = False) -> None:
+        """Stop resuming the job here; ``durably`` also in the journal (a record naming no job),
+        so neither the engine's next attempt nor a build after a crash resumes it."""
         self._open.pop((context.job_id, fingerprint), None)
+        if durably:
+            context.remember({"provider": self.provider})
+
+    def creating(self, context: CallContext, fingerprint: str) -> None:
+        """Journal that a create of ``fingerprint`` is about to be sent: if its answer is lost
+        (a crash, a worker taken for dead), the next run looks for the job it made before
+        paying for another."""
+        context.remember({"provider": self.provider, "creating": time.time(),
+                          "fingerprint": fingerprint})
+
+    def created_since(self, context: CallContext, fingerprint: str) -> float | None:
+        """When an earlier run sent a create of ``fingerprint`` whose job id it never
+        journaled (Unix time), if it did."""
+        data = context.recall
+        if data.get("provider", self.provider) != self.provider or data.get("prediction_id"):
+            return None
+        if data.get("fingerprint") != fingerprint:
+            return None
+        sent = data.get("creating")
+        return float(sent) if isinstance(sent, int | float) else None
 
 
 async def poll_until_done(

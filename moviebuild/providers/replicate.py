@@ -1,13 +1,17 @@
 """The Replicate adapter: any model by ``owner/name[:version]`` for image, video, music and speech.
-It creates a prediction, journals its id before waiting, polls ``urls.get`` until a terminal
-state, cancels on task cancellation and downloads the output. It serves no text role.
+It journals that a create is being sent, creates a prediction, journals its id before waiting,
+polls ``urls.get`` until a terminal state, cancels on task cancellation and downloads the output.
+A run that finds a create journaled without its id (a crash cut the answer off) first looks for
+that prediction among the account's recent ones. It serves no text role.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from moviebuild.config.enums import Role
@@ -31,10 +35,24 @@ from moviebuild.providers.usage import Usage, number
 _MODEL = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?::(?P<version>[0-9a-f]{8,}))?$")
 _VERSION_ONLY = re.compile(r"^[0-9a-f]{64}$")
 _RUNNING = frozenset({"starting", "processing", "queued"})
+#: How many pages of recent predictions are searched for a create whose answer was lost.
+_LIST_PAGES = 5
+#: Clocks of this machine and Replicate's may disagree by this much.
+_CLOCK_SLACK_S = 120.0
 #: Where a video model takes its first frame, unless params name another ``start_image_field``.
 START_IMAGE_FIELD = "first_frame_image"
 
 log = logging.getLogger("moviebuild.providers.replicate")
+
+
+def _unix_time(value: Any) -> float | None:
+    """Replicate's ISO 8601 time (``2024-01-01T12:00:00.123456Z``) as Unix time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def output_url(output: Any) -> str | None:
@@ -120,10 +138,15 @@ class ReplicateAdapter(PollingAdapter):
             for resuming in (True, False):
                 if resuming:
                     job = self._jobs.recall(context, fingerprint)
+                    if job is None:
+                        job = await self._find_lost_create(http, context, fingerprint, model,
+                                                           payload)
                     prediction = await self._resume(http, job) if job else None
                     if job is None or prediction is None:
                         continue
+                    self._jobs.remember(context, fingerprint, job)
                 else:
+                    self._jobs.creating(context, fingerprint)
                     prediction, job = await self._create(http, model, payload, prompt)
                     self._jobs.remember(context, fingerprint, job)
                 prediction = await self._wait(http, job, prediction)
@@ -165,6 +188,57 @@ class ReplicateAdapter(PollingAdapter):
         log.info("%s: replicate prediction %s created", http.job_id, prediction["id"])
         job = RemoteJob(self.name, prediction["id"], {"get": get_url, "cancel": cancel_url})
         return prediction, job
+
+    async def _find_lost_create(self, http: ProviderSession, context: CallContext,
+                                fingerprint: str, model: str,
+                                payload: dict[str, Any]) -> RemoteJob | None:
+        """The prediction an earlier run created without journaling its id, found among the
+        account's recent predictions (``GET /predictions``, newest first) by its input; None
+        when there was no such create, or the account does not list it (then the create is
+        sent again, and may be paid twice: logged as such)."""
+        sent = self._jobs.created_since(context, fingerprint)
+        if sent is None:
+            return None
+        wanted = json.loads(json.dumps(payload, default=str))
+        name = model.split(":", 1)[0]
+        url: str | None = f"{http.base_url}/predictions"
+        for _page in range(_LIST_PAGES):
+            if url is None:
+                break
+            reply = await http.call("GET", url, accept=(200,), free=True)
+            page = http.json_object(reply)
+            for item in page.get("results") or []:
+                if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+                    continue
+                created = _unix_time(item.get("created_at"))
+                if created is not None and created < sent - _CLOCK_SLACK_S:
+                    url = None  # newest first: the rest is older than the lost create
+                    break
+                if item.get("model") not in (None, name, model):
+                    continue
+                found = await self._with_input(http, item)
+                if found is not None and found.get("input") == wanted:
+                    log.info("%s: found replicate prediction %s, created by an earlier run "
+                             "whose answer was lost", http.job_id, item["id"])
+                    get_url = f"{http.base_url}/predictions/{item['id']}"
+                    return RemoteJob(self.name, str(item["id"]),
+                                     {"get": get_url, "cancel": f"{get_url}/cancel"})
+            else:
+                next_url = page.get("next")
+                url = next_url if isinstance(next_url, str) and next_url else None
+        log.warning("%s: an earlier run sent a create whose answer was lost and the account "
+                    "lists no prediction like it: creating again (it may be paid twice)",
+                    http.job_id)
+        return None
+
+    async def _with_input(self, http: ProviderSession,
+                          item: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """A listed prediction with its ``input`` (fetched when the listing leaves it out)."""
+        if isinstance(item.get("input"), Mapping):
+            return item
+        reply = await http.call("GET", f"{http.base_url}/predictions/{item['id']}",
+                                accept=(200, 404, 410), free=True)
+        return http.json_object(reply) if reply.status == 200 else None
 
     async def _resume(self, http: ProviderSession, job: RemoteJob) -> dict[str, Any] | None:
         """The recalled prediction if it can still deliver, else None (submit anew)."""

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from moviebuild.engine.events import BuildEvent
 from moviebuild.errors import MovieBuildError
+from moviebuild.project.events import BuildEvent
 from moviebuild.server.builds import BuildBook, failed_document, finished_document
-from moviebuild.server.events import STREAMED, EventLogs, job_event_data
+from moviebuild.server.events import STREAMED, EventLogs, stream_data
 from moviebuild.server.models import BuildDocument
 
 log = logging.getLogger("moviebuild.server")
@@ -186,15 +186,14 @@ class InProcessBackend:
         events.append("build-started", {"build": build.id})
 
         def on_event(event: BuildEvent) -> None:
-            data = job_event_data(build.id, event)
-            if data is not None:
-                events.append(STREAMED[event.kind], data)
+            if event.type in STREAMED:
+                events.append(event.type, stream_data(event, build.id))
 
         request = build.changes
         changes = Changes(config=request.config, overrides=request.overrides, redo=request.redo)
         try:
             movie = Movie.open(ref.folder)
-            result = await movie.build_async(
+            report = await movie.build_async(
                 changes,
                 on_event=on_event,
                 budget_usd=request.budget_usd,
@@ -202,8 +201,8 @@ class InProcessBackend:
                 pools=self.pools,
                 **self.build_options,
             )
-            build = finished_document(build, result)
-            if result.interrupted and entry.cancelled:
+            build = finished_document(build, report)
+            if report.interrupted and entry.cancelled:
                 build = build.model_copy(update={"status": "cancelled"})
         except asyncio.CancelledError:
             # The server is going away mid-call: the record stays "running" and the next

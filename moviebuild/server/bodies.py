@@ -18,8 +18,7 @@ from moviebuild.server.models import Problem
 
 if TYPE_CHECKING:
     from moviebuild.config.moviefile import Moviefile
-    from moviebuild.engine.plan import Plan
-    from moviebuild.server.models import PlanDocument
+
 
 M = TypeVar("M", bound=BaseModel)
 MAX_BODY_KEY: web.AppKey[int] = web.AppKey("max_body_bytes", int)
@@ -170,27 +169,3 @@ def _refuse_server_owned(data: dict[str, Any], prefix: tuple[str, ...]) -> None:
 
 def check_patch(patch: dict[str, Any]) -> None:
     _refuse_server_owned(patch, ("config",))
-
-
-def plan_document(plan: Plan, moviefile: Moviefile) -> PlanDocument:
-    """A dry run's answer: the jobs that would run, why, and what it would cost."""
-    from moviebuild.project.cost import plan_cost_usd
-    from moviebuild.project.inspect import missing_keys
-    from moviebuild.server.models import PlanDocument, PlannedJob
-
-    costs = plan_cost_usd(plan, moviefile)
-    to_run = plan.to_run()
-    return PlanDocument(
-        jobs=[
-            PlannedJob(
-                id=str(p.job.id), producer=p.job.producer, layer=p.layer,
-                reason=p.reason.kind.value if p.reason else "new",
-            )
-            for p in to_run
-        ],
-        up_to_date=len(plan.jobs) - len(to_run),
-        calls_per_provider=plan.calls_per_provider(),
-        cost_usd=round(sum(costs.values()), 4),
-        cost_per_provider_usd={k: round(v, 4) for k, v in sorted(costs.items())},
-        missing_keys=missing_keys(plan),
-    )

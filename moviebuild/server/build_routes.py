@@ -17,7 +17,6 @@ from moviebuild.server.bodies import (
     check_patch,
     config_error,
     not_found,
-    plan_document,
     problem,
     read_body,
 )
@@ -71,9 +70,7 @@ async def post_build(request: web.Request) -> web.Response:
     changes = Changes(config=body.config, overrides=body.overrides, redo=body.redo)
 
     def plan() -> BuildAccepted:
-        movie = Movie.open(ref.folder)
-        planned = movie.plan(changes)
-        return BuildAccepted(plan=plan_document(planned, movie.moviefile))
+        return BuildAccepted(plan=Movie.open(ref.folder).plan(changes))
 
     if not body.dry_run:
         check_capacity(server, ref)
@@ -85,15 +82,16 @@ async def post_build(request: web.Request) -> web.Response:
     if body.dry_run:
         return answer(accepted)
     assert accepted.plan is not None
-    if body.budget_usd is not None and accepted.plan.cost_usd > body.budget_usd:
+    estimate_usd = accepted.plan.cost.estimate_usd
+    if body.budget_usd is not None and estimate_usd > body.budget_usd:
         raise problem(
             422, "over-budget",
-            f"this build would cost about ${accepted.plan.cost_usd:.2f}, over the budget of "
+            f"this build would cost about ${estimate_usd:.2f}, over the budget of "
             f"${body.budget_usd:.2f}", hint="raise budget_usd or change less",
         )
     check_capacity(server, ref)
     budget = await build_budget(server.tokens, server.root, ref.tenant, body.budget_usd,
-                                accepted.plan.cost_usd)
+                                accepted.plan.cost.estimate_usd)
     build, events_after = start_build(server, ref, body.model_copy(update={"budget_usd": budget}))
     return answer(BuildAccepted(build=build, events_after=events_after), 202)
 

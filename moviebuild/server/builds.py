@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from moviebuild.project.folder_files import write_text_atomically
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.server.models import BuildDocument, BuildRequest
 
 _BUILD_ID = re.compile(r"b[0-9]{1,9}")
@@ -75,20 +75,13 @@ def failed_document(build: BuildDocument, error: str) -> BuildDocument:
     return build.model_copy(update={"status": "failed", "error": error, "finished": now_text()})
 
 
-def finished_document(build: BuildDocument, result: BuildResult) -> BuildDocument:
-    """``build`` with what ``result`` says."""
-    summary = result.summary()
+def finished_document(build: BuildDocument, report: BuildReport) -> BuildDocument:
+    """``build`` with what the build's ``report`` says."""
     return build.model_copy(
         update={
-            "status": result.status,
+            "status": report.outcome,
             "finished": now_text(),
-            "revision": result.revision,
-            "ran": summary["ran"],
-            "reused": summary["reused"],
-            "failed": [f["id"] for f in summary["failed"]],
-            "blocked": summary["blocked"],
-            "cost_usd": result.cost_usd,
-            "estimate_usd": result.estimate_usd,
-            "notices": list(result.messages),
+            "revision": report.revision,
+            "report": report,
         }
     )

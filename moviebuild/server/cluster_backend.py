@@ -17,8 +17,9 @@ from moviebuild.engine.interfaces import JobStatus
 from moviebuild.errors import MovieBuildError
 from moviebuild.graph import NodeId, parse_node_id
 from moviebuild.project.records import JobEnded, JobStarted, JournalEvent, read_events
+from moviebuild.project.reports import BuildReport
 from moviebuild.server.backend import BuildBackend, BuildListener, MovieRef
-from moviebuild.server.builds import BuildBook, failed_document, now_text
+from moviebuild.server.builds import BuildBook, failed_document, finished_document, now_text
 from moviebuild.server.events import EventLog, EventLogs
 from moviebuild.server.models import BuildDocument
 
@@ -43,22 +44,14 @@ def workflow_id(ref: MovieRef, build_id: str) -> str:
     return f"{ref.tenant}/{ref.movie_id}/{build_id}"
 
 
-def summary_document(build: BuildDocument, summary: dict[str, Any]) -> BuildDocument:
-    """``build`` with what the workers' build summary (``BuildResult.summary()``) says."""
-    return build.model_copy(
-        update={
-            "status": summary.get("status", "failed"),
-            "finished": now_text(),
-            "revision": summary.get("revision"),
-            "ran": dict(summary.get("ran") or {}),
-            "reused": int(summary.get("reused") or 0),
-            "failed": [str(f["id"]) for f in summary.get("failed") or []],
-            "blocked": [str(b) for b in summary.get("blocked") or []],
-            "cost_usd": float(summary.get("cost_usd") or 0.0),
-            "notices": list(summary.get("notices") or []),
-            "error": summary.get("error"),
-        }
-    )
+def summary_document(build: BuildDocument, answer: dict[str, Any]) -> BuildDocument:
+    """``build`` with the workers' answer: the build's ``BuildReport`` (as ``model_dump``), or
+    the error that stopped it, or that it was cancelled before it started."""
+    if answer.get("status") == "cancelled":
+        return build.model_copy(update={"status": "cancelled", "finished": now_text()})
+    if answer.get("error") is not None or "outcome" not in answer:
+        return failed_document(build, str(answer.get("error") or "the build gave no report"))
+    return finished_document(build, BuildReport.model_validate(answer))
 
 
 def cluster_factory(cluster: ClusterBackend, workers_root: Path) -> BackendFactory:
@@ -259,7 +252,8 @@ class ClusterBuildBackend:
                 return build.model_copy(update={"status": "cancelled", "finished": now_text()})
             if found is not None and found.state == "finished":
                 build = summary_document(build, found.answer or {})
-                for kind, data in replay.blocked_events(build.blocked):
+                blocked = [job.id for job in build.report.blocked()] if build.report else []
+                for kind, data in replay.blocked_events(blocked):
                     events.append(kind, data)
                 return build
             await asyncio.sleep(self.poll_s)

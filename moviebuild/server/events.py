@@ -1,5 +1,6 @@
 """Per-movie event logs for Server-Sent Events: job started/finished/failed/retrying/blocked and
-build started/finished, each with an id that counts up per movie. Every event is appended to the
+build started/finished (the ``BuildEvent`` union's ``model_dump``), each with an id that counts up
+per movie. Every event is appended to the
 movie's ``events.jsonl`` before any client sees it, so a client reconnecting with
 ``Last-Event-ID`` (even after a restart or a SIGKILL) gets each event it missed exactly once.
 """
@@ -16,16 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moviebuild.engine.events import BuildEvent, EventKind
+from moviebuild.project.events import BuildEvent
 
 #: Build events worth streaming (the rest, e.g. reused or waiting, are noise for a client).
-STREAMED = {
-    EventKind.STARTED: "job-started",
-    EventKind.FINISHED: "job-finished",
-    EventKind.FAILED: "job-failed",
-    EventKind.RETRYING: "job-retrying",
-    EventKind.BLOCKED: "job-blocked",
-}
+STREAMED = frozenset({"job-started", "job-finished", "job-failed", "job-retrying", "job-blocked"})
 
 
 @dataclass(frozen=True)
@@ -39,17 +34,12 @@ class StreamEvent:
         return f"id: {self.id}\nevent: {self.type}\ndata: {payload}\n\n".encode()
 
 
-def job_event_data(build_id: str, event: BuildEvent) -> dict[str, Any] | None:
-    """The streamed form of a scheduler event, or None for kinds that are not streamed."""
-    if event.kind not in STREAMED:
-        return None
-    data: dict[str, Any] = {"build": build_id, "job": str(event.job_id), "producer": event.producer}
-    if event.message:
-        data["message"] = event.message
-    if event.attempt:
-        data["attempt"] = event.attempt
-    if event.retry_in_s is not None:
-        data["retry_in_s"] = round(event.retry_in_s, 3)
+def stream_data(event: BuildEvent, build_id: str) -> dict[str, Any]:
+    """The ``data`` of ``event`` in a stream of ``build_id`` (its ``type`` and ``id`` are the
+    stream's own)."""
+    data = event.model_copy(update={"build": build_id}).model_dump(mode="json", exclude_none=True)
+    data.pop("type", None)
+    data.pop("id", None)
     return data
 
 

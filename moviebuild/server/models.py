@@ -1,6 +1,7 @@
 """The HTTP API's request and response bodies as pydantic models: the handlers validate and answer
-with these, and the OpenAPI document is generated from them. ``MovieState`` is the project's own
-answer document, served as is.
+with these, and the OpenAPI document is generated from them. ``MovieState`` and the reports
+(``PlanReport``, ``BuildReport``, ``RevisionEntry``) are the project's own answer documents,
+served as they are.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
 from moviebuild.project.state import JobError, PromptState
 from moviebuild.timeline.model import Timeline
 
@@ -58,24 +60,6 @@ class CheckoutRequest(_Body):
     force: bool = Field(default=False, description="discard edits no revision has built")
 
 
-class PlannedJob(BaseModel):
-    id: str
-    producer: str
-    reason: str
-    layer: int
-
-
-class PlanDocument(BaseModel):
-    """A dry run: the jobs that would run, why, and the estimated cost."""
-
-    jobs: list[PlannedJob]
-    up_to_date: int = Field(description="jobs that would not run")
-    calls_per_provider: dict[str, int]
-    cost_usd: float
-    cost_per_provider_usd: dict[str, float]
-    missing_keys: list[str]
-
-
 BuildStatus = Literal[
     "queued", "running", "complete", "incomplete", "interrupted", "cancelled", "failed"
 ]
@@ -84,7 +68,8 @@ BuildStatus = Literal[
 class BuildDocument(BaseModel):
     """One build. ``status``: queued, running, then complete, incomplete (failed or blocked
     jobs), interrupted (the server stopped; it resumes on the next start), cancelled, or failed
-    (the build could not run: ``error`` says why)."""
+    (the build could not run: ``error`` says why). ``report`` is the finished build's
+    ``BuildReport``, the answer a local build gives."""
 
     id: str
     movie: str
@@ -92,14 +77,8 @@ class BuildDocument(BaseModel):
     created: str
     finished: str | None = None
     revision: int | None = None
-    ran: dict[str, int] = Field(default_factory=dict)
-    reused: int = 0
-    failed: list[str] = Field(default_factory=list)
-    blocked: list[str] = Field(default_factory=list)
-    cost_usd: float = 0.0
-    estimate_usd: float = 0.0
     error: str | None = None
-    notices: list[str] = Field(default_factory=list)
+    report: BuildReport | None = None
     changes: BuildRequest = Field(default_factory=lambda: BuildRequest.model_validate({}))
 
 
@@ -109,7 +88,7 @@ _EVENTS_AFTER = "send as Last-Event-ID to /events to stream this build from its 
 class CreatedMovie(BaseModel):
     id: str
     build: BuildDocument | None = None
-    plan: PlanDocument | None = None
+    plan: PlanReport | None = None
     events_after: int = Field(default=0, description=_EVENTS_AFTER)
 
 
@@ -117,7 +96,7 @@ class BuildAccepted(BaseModel):
     """202 for a started build, 200 with ``plan`` for a dry run."""
 
     build: BuildDocument | None = None
-    plan: PlanDocument | None = None
+    plan: PlanReport | None = None
     events_after: int = Field(default=0, description=_EVENTS_AFTER)
 
 
@@ -146,22 +125,8 @@ class TimelineDocument(BaseModel):
     assets: dict[str, str]
 
 
-class RevisionEntryDocument(BaseModel):
-    revision: int
-    name: str
-    created: str
-    current: bool
-    calls: int
-    ran: dict[str, int]
-    reused: int
-    failed: int
-    blocked: int
-    interrupted: bool
-    cost_usd: float
-
-
 class RevisionList(BaseModel):
-    revisions: list[RevisionEntryDocument]
+    revisions: list[RevisionEntry]
 
 
 class RevisionDiff(BaseModel):

@@ -16,6 +16,7 @@ from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
+from moviebuild.project.reports import RevisionEntry
 from moviebuild.project.state import MovieState
 from moviebuild.server.app import Server, server_of, tenant_of
 from moviebuild.server.backend import MovieRef
@@ -24,7 +25,6 @@ from moviebuild.server.bodies import (
     check_moviefile,
     config_error,
     not_found,
-    plan_document,
     problem,
     read_body,
 )
@@ -41,7 +41,6 @@ from moviebuild.server.models import (
     PromptList,
     RevisionDiff,
     RevisionDocument,
-    RevisionEntryDocument,
     RevisionList,
     TimelineDocument,
 )
@@ -73,7 +72,7 @@ async def create_movie(request: web.Request) -> web.Response:
     server = server_of(request)
     tenant = tenant_of(request)
     body = await read_body(request, CreateMovie)
-    text, moviefile = check_moviefile(body.moviefile, ("moviefile",))
+    text, _moviefile = check_moviefile(body.moviefile, ("moviefile",))
     movie_id = f"m-{secrets.token_hex(6)}"
     folder = server.root.create_movie(tenant, movie_id, text)
     ref = server.movie(tenant, movie_id)
@@ -81,12 +80,12 @@ async def create_movie(request: web.Request) -> web.Response:
     try:
         if not body.dry_run:
             check_capacity(server, ref)
-        plan = await asyncio.to_thread(lambda: Movie.open(folder).plan(changes))
-        document = plan_document(plan, moviefile)
-        if body.budget_usd is not None and document.cost_usd > body.budget_usd:
+        document = await asyncio.to_thread(lambda: Movie.open(folder).plan(changes))
+        estimate_usd = document.cost.estimate_usd
+        if body.budget_usd is not None and estimate_usd > body.budget_usd:
             raise problem(
                 422, "over-budget",
-                f"the first build would cost about ${document.cost_usd:.2f}, over the budget "
+                f"the first build would cost about ${estimate_usd:.2f}, over the budget "
                 f"of ${body.budget_usd:.2f}", hint="raise budget_usd or choose cheaper providers",
             )
     except MovieBuildError as exc:
@@ -100,7 +99,7 @@ async def create_movie(request: web.Request) -> web.Response:
         return answer(CreatedMovie(id=movie_id, plan=document), 201)
     try:
         budget = await build_budget(server.tokens, server.root, tenant, body.budget_usd,
-                                    document.cost_usd)
+                                    document.cost.estimate_usd)
     except BaseException:
         server.root.delete_movie(tenant, movie_id)
         raise
@@ -201,11 +200,11 @@ async def delete_movie(request: web.Request) -> web.Response:
 async def get_revisions(request: web.Request) -> web.Response:
     ref = movie_ref(request)
 
-    def entries() -> list[RevisionEntryDocument]:
+    def entries() -> list[RevisionEntry]:
         movie = Movie.open(ref.folder)
         if not movie.store_exists():
             return []
-        return [RevisionEntryDocument.model_validate(e.to_json()) for e in movie.log()]
+        return movie.log()
 
     return answer(RevisionList(revisions=await asyncio.to_thread(entries)))
 

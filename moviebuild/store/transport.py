@@ -83,11 +83,58 @@ def _object_store(protocol: str, options: dict[str, Any]) -> Any:
     key = hashlib.sha256(repr((protocol, options, aws)).encode()).hexdigest()
     fs = _OBJECT_STORES.get(key)
     if fs is None:
-        fs = fsspec.filesystem(protocol, **options)
+        inner = fsspec.filesystem(protocol, **options)
         # s3fs retries on its own up to 5 times on top of botocore; one bounded budget is ours.
-        fs.retries = 1
-        _OBJECT_STORES[key] = fs
+        inner.retries = 1
+        fs = _OBJECT_STORES[key] = DeadlineFS(inner, *transport_settings())
     return fs
+
+
+#: The slowest upload rate a PUT's deadline allows for (bytes per second), on top of the
+#: connect and read timeouts: 64 kB/s, so only a server that has stopped is cut off.
+MIN_UPLOAD_RATE = 64_000
+
+
+class DeadlineFS:
+    """An object store's file system whose every call ends by a deadline: all its attempts'
+    connect and read timeouts, plus the time a PUT's bytes take at ``MIN_UPLOAD_RATE``.
+
+    botocore's read timeout does not cover every wait (a PUT sent with ``Expect: 100-continue``
+    to a server that never answers waited forever), so the deadline is enforced around the
+    whole call, on fsspec's own event loop, where it cancels the request.
+    """
+
+    _CALLS = frozenset(
+        {"cat_file", "pipe_file", "ls", "find", "info", "rm_file", "rm", "mv", "exists",
+         "size", "makedirs", "copy"}
+    )
+
+    def __init__(self, fs: Any, connect_s: float, read_s: float, attempts: int) -> None:
+        self._fs = fs
+        self._per_attempt_s = connect_s + read_s
+        self._attempts = attempts
+
+    @property
+    def wrapped(self) -> Any:
+        """The fsspec file system itself."""
+        return self._fs
+
+    def deadline_s(self, size: int = 0) -> float:
+        """How long one call that sends ``size`` bytes may take, every attempt included."""
+        return self._attempts * (self._per_attempt_s + size / MIN_UPLOAD_RATE) + 1.0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._fs, name)
+        if name not in self._CALLS:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            data = args[1] if name == "pipe_file" and len(args) > 1 else kwargs.get("value", b"")
+            size = len(data) if isinstance(data, bytes | bytearray | memoryview) else 0
+            kwargs.setdefault("timeout", self.deadline_s(size))
+            return attribute(*args, **kwargs)
+
+        return call
 
 
 def is_object_store(fs: Any) -> bool:

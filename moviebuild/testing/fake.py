@@ -8,6 +8,7 @@ In another process (a real ``moviebuild`` run), it is configured by the JSON fil
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 import os
@@ -37,7 +38,8 @@ class FaultRule:
     """Fail calls whose job id matches ``match`` (``*`` and ``?`` are wildcards; brackets are
     literal, so ``TextToImageProducer[3][2]`` names one job).
 
-    ``status``: an HTTP status (429, 500, 400...) or ``"timeout"``. ``times``: how many matching
+    ``status``: an HTTP status (429, 500, 400...), ``"timeout"``, or ``"hang"`` (the call never
+    returns, in real time: a stalled provider only a deadline ends). ``times``: how many matching
     calls fail (None = all). ``probability``: the chance each matching call fails.
     """
 
@@ -95,6 +97,8 @@ class FakeAdapter:
             if rule.probability < 1.0 and self._rng.random() >= rule.probability:
                 continue
             rule.fired += 1
+            if rule.status == "hang":
+                await asyncio.Event().wait()  # never answers: only a deadline ends the call
             raise _fault_error(rule, job_id)
 
     async def generate_json(self, request: TextRequest, context: CallContext) -> dict[str, Any]:

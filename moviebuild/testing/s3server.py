@@ -139,13 +139,18 @@ class S3Proxy:
     """An HTTP proxy on 127.0.0.1 in front of ``upstream`` (an ``http://host:port``).
 
     ``bare_412``: every 412 answer loses its XML body, as servers other than AWS send it.
-    ``hang``: accept connections and never answer. ``traffic`` counts what passed.
+    ``hang``: accept connections and never answer; ``hang_puts_to``: when set to part of a key
+    (``"/objects/"``), the same for PUTs of matching keys only (the request headers,
+    ``Expect: 100-continue`` included, are taken and nothing is ever sent back).
+    ``traffic`` counts what passed.
     """
 
     def __init__(self, upstream: str, *, bare_412: bool = False) -> None:
         self.upstream = upstream.removeprefix("http://")
         self.bare_412 = bare_412
         self.hang = threading.Event()
+        self.hang_puts_to: str | None = None
+        self.silenced: list[str] = []  # the requests taken and never answered
         self.traffic = Traffic()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -184,7 +189,10 @@ class S3Proxy:
                 pass
 
             def _forward(self) -> None:
-                if proxy.hang.is_set():
+                silent_put = proxy.hang_puts_to is not None and self.command == "PUT"
+                if proxy.hang.is_set() or (silent_put and str(proxy.hang_puts_to) in self.path):
+                    with proxy._lock:
+                        proxy.silenced.append(f"{self.command} {self.path}")
                     proxy._release.wait(60)
                     self.close_connection = True
                     return

@@ -33,10 +33,12 @@ from moviebuild.timeline.model import (
     VolumePoint,
 )
 
-ASSEMBLY_VERSION = 2
+ASSEMBLY_VERSION = 3
 """Bump when the same material assembles differently, so the assembler job reruns.
 
-2: narration clips record ``cut_s``; captions carry per-word timing."""
+2: narration clips record ``cut_s``; captions carry per-word timing.
+3: music shorter than the movie repeats with crossfades; captions of text without spaces are
+timed from the spoken words."""
 LEAD_OUT_S = 0.5
 """fit-narration and speed-adjust: silence after a narration before the next segment."""
 MIN_SEGMENT_S = 3.0
@@ -46,6 +48,12 @@ MAX_PLAYBACK_RATE = 2.0
 MUSIC_VOLUME = 1.0
 DUCKED_VOLUME = 0.25
 DUCK_RAMP_S = 0.3
+MUSIC_CROSSFADE_S = 3.0
+"""Music shorter than the movie repeats; each repeat fades in over this long while the one
+before fades out (at most a quarter of the track)."""
+_HALF_POWER = 0.707107
+MUSIC_TAIL_S = 2.0
+"""Repeated music fades out over the movie's last seconds instead of stopping mid-bar."""
 
 _PRESET_ORDER = (
     KenBurnsPreset.PUSH_IN,
@@ -202,16 +210,8 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
     duration_s = _seconds(start_frame, fps)
     music: list[MusicClip] = []
     if material.music is not None:
-        music_s = min(material.music.duration_s, duration_s)
         spoken = [(clip.start_s, clip.start_s + clip.duration_s) for clip in narration]
-        music.append(
-            MusicClip(
-                asset=material.music.asset_id,
-                start_s=0.0,
-                duration_s=music_s,
-                envelope=duck_envelope(spoken, music_s),
-            )
-        )
+        music.extend(music_clips(material.music, duration_s, spoken))
     elif material.expected_music is not None:
         gaps.append(
             Gap(
@@ -253,6 +253,57 @@ def timeline_notices(timeline: Timeline) -> list[str]:
                 "cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
             )
     return notices
+
+
+def music_clips(
+    track: AssetRef, duration_s: float, spoken: Sequence[tuple[float, float]]
+) -> list[MusicClip]:
+    """The music over ``[0, duration_s]``, ducked under ``spoken``: one clip when the track is
+    long enough, else the track repeated, each repeat starting MUSIC_CROSSFADE_S before the one
+    before ends and crossfading with it (equal gain sums, so the bed keeps its level), the last
+    fading out over the movie's last MUSIC_TAIL_S."""
+    track_s = track.duration_s
+    if track_s >= duration_s - 1e-6 or track_s <= 0:
+        length = min(track_s, duration_s)
+        return [MusicClip(asset=track.asset_id, start_s=0.0, duration_s=length,
+                          envelope=duck_envelope(spoken, length))]  # fmt: skip
+    fade = min(MUSIC_CROSSFADE_S, track_s / 4)
+    starts = [0.0]
+    while starts[-1] + track_s < duration_s - 1e-6:
+        starts.append(round(starts[-1] + track_s - fade, 6))
+    clips = []
+    for number, start in enumerate(starts):
+        length = round(min(track_s, duration_s - start), 6)
+        fades = []
+        if number > 0:
+            fades += [(0.0, 0.0), (fade / 2, _HALF_POWER), (fade, 1.0)]
+        if number + 1 < len(starts):
+            fades += [(track_s - fade, 1.0), (track_s - fade / 2, _HALF_POWER), (track_s, 0.0)]
+        else:
+            tail_from = max(fades[-1][0] if fades else 0.0, length - min(MUSIC_TAIL_S, length / 2))
+            fades += [(tail_from, 1.0), (length, 0.0)]
+        shifted = [(a - start, b - start) for a, b in spoken]
+        ducked = duck_envelope(shifted, length)
+        clips.append(MusicClip(asset=track.asset_id, start_s=start, duration_s=length,
+                               envelope=_product(ducked, fades, length)))  # fmt: skip
+    return clips
+
+
+def _product(
+    ducked: Sequence[VolumePoint], fades: Sequence[tuple[float, float]], length: float
+) -> tuple[VolumePoint, ...]:
+    """``ducked`` times the piecewise-linear ``fades`` (1 outside them), sampled at both's
+    points: exact at every point, linear in between."""
+    ramp = [(0.0, 1.0), *fades] if fades and fades[0][0] > 0 else list(fades)
+    duck = [(p.time_s, p.volume) for p in ducked]
+    times = sorted({t for t, _ in duck} | {t for t, _ in fades if 0 <= t <= length})
+    points: list[VolumePoint] = []
+    for time_s in times:
+        volume = _interpolate(duck, time_s) * (_interpolate(ramp, time_s) if ramp else 1.0)
+        point = VolumePoint(time_s=time_s, volume=round(volume, 6))
+        if not points or point != points[-1]:
+            points.append(point)
+    return tuple(points)
 
 
 def duck_envelope(

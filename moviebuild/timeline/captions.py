@@ -69,17 +69,16 @@ def caption_pages(
     """``text`` spoken from ``start_s`` for ``duration_s``, as caption pages (see module doc).
 
     ``spoken`` holds, per sentence the speech engine spoke, its words' (start, end, sounds)
-    from the narration's start; ``align_word_times`` matches them to the words of ``text``,
-    sentence by sentence when both have as many sentences (words that start after
-    ``duration_s``, cut off by ``fixed``, are left out). For text without spaces they only bound
-    the estimate.
+    from the narration's start; ``align_word_times`` matches them to the words of ``text`` (in
+    text without spaces, to its characters), sentence by sentence when both have as many
+    sentences (words that start after ``duration_s``, cut off by ``fixed``, are left out).
     """
     spaced = not _CJK.search(text)
     tokens = text.split() if spaced else _CJK_TOKEN.findall(text)
     if not tokens:
         return []
     said = [word for sentence in spoken or () for word in sentence]
-    if said and spaced:
+    if said:
         aligned = _align_sentences(tokens, spoken or ())
         timed = [
             (token, start_s + begin, start_s + min(end, duration_s))
@@ -88,12 +87,8 @@ def caption_pages(
         ]
         if timed:
             return _paginate(timed, spaced, segment, start_s, duration_s, style, width, height)
-    spoken_from, spoken_to = 0.0, duration_s
-    if said:
-        spoken_from = min(max(0.0, said[0][0]), duration_s)
-        spoken_to = max(spoken_from, min(said[-1][1], duration_s))
     return _paginate(
-        _estimate(tokens, start_s + spoken_from, spoken_to - spoken_from),
+        _estimate(tokens, start_s, duration_s),
         spaced, segment, start_s, duration_s, style, width, height,
     )  # fmt: skip
 
@@ -104,6 +99,8 @@ Timed = list[tuple[str, float, float]]
 
 _MAX_JOINED = 3
 """At most this many written words said as one (espeak joins "of the")."""
+_MAX_JOINED_CJK = 6
+"""At most this many characters of text without spaces said as one word (説明します)."""
 _MAX_SPLIT = 8
 """At most this many words said for one written word ("1862": one thousand eight hundred...)."""
 SpokenWord = tuple[float, float, int]
@@ -135,8 +132,9 @@ def align_word_times(tokens: list[str], said: Sequence[SpokenWord]) -> Timed:
     tokens' letter counts (the squared log of their ratio, scaled by the text's own sounds per
     letter, plus 0.3 per extra written word and 0.1 per extra spoken word in a group). A
     spoken word shared by several tokens is split between them by letters."""
-    # A digit is said as a word or two ("1862": one thousand eight hundred sixty-two).
-    letters = [max(1, sum(5 if ch.isdigit() else ch.isalpha() for ch in token)) for token in tokens]
+    # A digit is said as a word or two ("1862": one thousand eight hundred sixty-two), a kanji
+    # as two morae or so, a kana as one.
+    letters = [max(1, sum(_letter_weight(ch) for ch in token)) for token in tokens]
     sounds = [max(1, count) for _, _, count in said]
     per_letter = sum(sounds) / sum(letters)
     n, m = len(tokens), len(said)
@@ -144,7 +142,8 @@ def align_word_times(tokens: list[str], said: Sequence[SpokenWord]) -> Timed:
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     back = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
     cost[0][0] = 0.0
-    steps = [(k, 1) for k in range(1, _MAX_JOINED + 1)] + [(1, k) for k in range(2, _MAX_SPLIT + 1)]
+    joined = _MAX_JOINED_CJK if any(_CJK.search(token) for token in tokens) else _MAX_JOINED
+    steps = [(k, 1) for k in range(1, joined + 1)] + [(1, k) for k in range(2, _MAX_SPLIT + 1)]
     for i in range(n + 1):
         for j in range(m + 1):
             if cost[i][j] == inf:
@@ -173,6 +172,14 @@ def align_word_times(tokens: list[str], said: Sequence[SpokenWord]) -> Timed:
         timed[:0] = pieces
         i, j = i - di, j - dj
     return timed
+
+
+def _letter_weight(ch: str) -> int:
+    if ch.isdigit():
+        return 5
+    if "\u3400" <= ch <= "\u9fff":
+        return 2
+    return int(ch.isalpha())
 
 
 def _estimate(tokens: list[str], start_s: float, duration_s: float) -> Timed:

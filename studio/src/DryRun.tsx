@@ -24,8 +24,9 @@ export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCance
 		confirm.current?.focus();
 	}, []);
 	const count = plan.jobs.length;
-	const costs = plan.cost_usd > 0;
-	const overBudget = budgetUsd !== null && plan.cost_usd > budgetUsd;
+	const estimate = plan.cost.estimate_usd;
+	const costs = estimate > 0;
+	const overBudget = budgetUsd !== null && estimate > budgetUsd;
 	return (
 		<dialog
 			ref={dialog}
@@ -44,12 +45,12 @@ export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCance
 						? 'Nothing needs to run: every result is already stored; confirming records the change as a new revision'
 						: 'Nothing would run: the movie is up to date'}
 				{`; ${plan.up_to_date} stay as they are. `}
-				Estimated cost: <b>{costs ? usd(plan.cost_usd) : 'free'}</b>
+				Estimated cost: <b>{costs ? usd(estimate) : 'free'}</b>
 				{plan.missing_keys.length > 0 && ` (missing keys: ${plan.missing_keys.join(', ')})`}
 			</p>
 			{overBudget && (
 				<p className="problem" role="alert">
-					The estimate, {usd(plan.cost_usd)}, is above your budget of {usd(budgetUsd)}: raise the budget or change less.
+					The estimate, {usd(estimate)}, is above your budget of {usd(budgetUsd)}: raise the budget or change less.
 				</p>
 			)}
 			{count > 0 && (
@@ -72,13 +73,14 @@ export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCance
 			)}
 			<p className="muted">
 				Calls per provider:{' '}
-				{Object.entries(plan.calls_per_provider)
-					.map(([provider, calls]) => `${provider} ${calls} (${usd(plan.cost_per_provider_usd[provider] ?? 0)})`)
+				{plan.cost.providers
+					.filter((provider) => provider.calls > 0)
+					.map((provider) => `${provider.provider} ${provider.calls} (${usd(provider.estimate_usd)})`)
 					.join(', ') || 'none'}
 			</p>
 			<div className="actions">
 				<button type="button" ref={confirm} className="primary" onClick={onConfirm} disabled={(count === 0 && !applies) || overBudget}>
-					{count === 0 ? 'Apply (nothing to run)' : costs ? `Pay about ${usd(plan.cost_usd)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
+					{count === 0 ? 'Apply (nothing to run)' : costs ? `Pay about ${usd(estimate)} and run ${count} job${count === 1 ? '' : 's'}` : `Run ${count} job${count === 1 ? '' : 's'}`}
 				</button>
 				<button type="button" onClick={onCancel}>
 					Cancel

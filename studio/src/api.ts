@@ -47,14 +47,29 @@ export type MovieState = {
 	notices: string[];
 };
 
-export type PlannedJob = {id: string; producer: string; reason: string; layer: number};
+export type PlannedJob = {
+	id: string;
+	producer: string;
+	layer: number;
+	provider: string;
+	reason: string;
+	subject?: string | null;
+	old?: string | null;
+	new?: string | null;
+};
 
+export type PlanProviderCost = {provider: string; calls: number; estimate_usd: number};
+
+/** The server's PlanReport (`moviebuild schema plan`). */
 export type PlanDocument = {
+	inquiry: string;
+	duration_s: number;
+	segments: number;
 	jobs: PlannedJob[];
 	up_to_date: number;
-	calls_per_provider: Record<string, number>;
-	cost_usd: number;
-	cost_per_provider_usd: Record<string, number>;
+	layers: number;
+	critical_path_s: number;
+	cost: {estimate_usd: number; providers: PlanProviderCost[]};
 	missing_keys: string[];
 };
 
@@ -74,13 +89,35 @@ export type BuildDocument = {
 	created: string;
 	finished: string | null;
 	revision: number | null;
+	error: string | null;
+	/** The finished build's BuildReport (`moviebuild schema build`). */
+	report: BuildReport | null;
+};
+
+export type JobResult = {
+	id: string;
+	producer: string;
+	provider: string;
+	status: 'done' | 'failed' | 'blocked';
+	attempts: number;
+	error: string | null;
+	hint: string | null;
+	retryable: boolean | null;
+};
+
+export type BuildReport = {
+	outcome: 'complete' | 'incomplete' | 'interrupted';
+	revision: number | null;
+	wrote_revision: boolean;
+	jobs: JobResult[];
 	ran: Record<string, number>;
 	reused: number;
-	failed: string[];
-	blocked: string[];
-	cost_usd: number;
-	estimate_usd: number;
-	error: string | null;
+	skipped: number;
+	cost: {
+		estimate_usd: number;
+		spent_usd: number;
+		providers: {provider: string; calls: number; estimate_usd: number; spent_usd: number}[];
+	};
 	notices: string[];
 };
 
@@ -105,7 +142,7 @@ export type RevisionEntry = {
 	failed: number;
 	blocked: number;
 	interrupted: boolean;
-	cost_usd: number;
+	spent_usd: number;
 };
 
 export type RevisionDiff = {

@@ -36,11 +36,11 @@ def test_cost_lists_each_revision_and_status_the_total(tmp_path: Path) -> None:
 
     second = Movie.open(folder).build(Changes(overrides=changes), adapters=adapters,
                                       clock=fake.clock)
-    assert first.cost_usd > second.cost_usd > 0
+    assert first.cost.billed_usd > second.cost.billed_usd > 0
 
     data = json.loads(_invoke(folder, "cost", "--json"))
     assert [r["revision"] for r in data["revisions"]] == ["r1", "r2"]
-    assert abs(data["total_usd"] - (first.cost_usd + second.cost_usd)) < 1e-6
+    assert abs(data["total_usd"] - (first.cost.billed_usd + second.cost.billed_usd)) < 1e-5
     assert set(data["revisions"][1]["per_producer_billed_usd"]) == {"AudioProducer",
                                                                     "TextToImagePromptProducer",
                                                                     "TextToImageProducer"}
@@ -66,7 +66,7 @@ def test_gc_keeps_every_revisions_media_unless_told_and_says_what_paid_media_wou
     Movie.open(folder).build(adapters=adapters, clock=fake.clock)
     second = Movie.open(folder).build(Changes(overrides={"SegmentImagePrompt[1][1]": "A fox."}),
                                       adapters=adapters, clock=fake.clock)
-    image_cost = second.costs["openai"].billed_usd
+    image_cost = next(p.billed_usd for p in second.cost.providers if p.provider == "openai")
     assert image_cost > 0
 
     everything = json.loads(_invoke(folder, "gc", "--dry-run", "--json"))

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 
@@ -41,3 +43,18 @@ def test_set_redo_and_explain_refuse_unicode_digits(movie_folder: MovieFactory,
         assert result.exit_code == 2, (args, result.exit_code, result.output)
         assert "internal error" not in result.output
         assert target in result.output and "digits 0-9" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ("--budget", "３", "--dry-run"),
+    ("init", "{tmp}/m", "--inquiry", "x", "--duration", "٣٠"),
+    ("serve", "--port", "８０８０"),
+    ("serve", "--grace", "¹"),
+    ("serve", "--max-builds-per-tenant", "２"),
+    ("worker", "--grace", "٣"),
+])
+def test_number_options_read_only_ascii_digits(tmp_path: Path, args: tuple[str, ...]) -> None:
+    result = invoke(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert result.exit_code == 2, result.output
+    assert "write it with the digits 0-9" in result.output
+    assert not (tmp_path / "m").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from moviebuild.project.movie import Movie
+from moviebuild.project.reports import BuildCost, BuildReport, JobResult
 from moviebuild.server.cluster_backend import JournalReplay, summary_document
 from moviebuild.server.models import BuildDocument, BuildRequest
 from tests.distributed.cluster import write_movie
@@ -27,7 +28,7 @@ def test_a_journal_replays_each_started_and_finished_job_once(tmp_path: Path) ->
     assert before == [] and again == []
     started = [data["job"] for kind, data in events if kind == "job-started"]
     finished = [data["job"] for kind, data in events if kind == "job-finished"]
-    assert sorted(started) == sorted(finished) and len(finished) == sum(result.ran().values())
+    assert sorted(started) == sorted(finished) and len(finished) == sum(result.ran.values())
     assert all(data["build"] == "b1" for _kind, data in events)
 
 
@@ -68,14 +69,22 @@ def test_a_rebuild_with_nothing_to_do_replays_no_earlier_journal(tmp_path: Path)
 def test_a_workers_summary_becomes_the_builds_record() -> None:
     build = BuildDocument(id="b3", movie="m-1", status="running", created="now",
                           changes=BuildRequest.model_validate({}))
-    summary = {"revision": 2, "status": "incomplete", "ran": {"TextToImageProducer": 3},
-               "reused": 4, "failed": [{"id": "AudioProducer[1]", "error": "no voice"}],
-               "blocked": ["TimelineProducer"], "cost_usd": 0.25, "notices": ["cut"]}
+    report = BuildReport(
+        outcome="incomplete", revision=2, wrote_revision=True, reused=4, notices=["cut"],
+        jobs=[
+            JobResult(id="AudioProducer[1]", producer="AudioProducer", provider="fake",
+                      status="failed", error="no voice"),
+            JobResult(id="TimelineAssembler", producer="TimelineAssembler",
+                      provider="internal", status="blocked"),
+        ],
+        cost=BuildCost(estimate_usd=0.5, spent_usd=0.25),
+    )
 
-    record = summary_document(build, summary)
+    record = summary_document(build, report.model_dump(mode="json"))
     failed = summary_document(build, {"status": "failed", "error": "outside the root"})
 
-    assert (record.status, record.revision, record.reused) == ("incomplete", 2, 4)
-    assert record.failed == ["AudioProducer[1]"] and record.blocked == ["TimelineProducer"]
+    assert (record.status, record.revision) == ("incomplete", 2)
+    assert record.report == report, "the workers' report arrives whole"
+    assert record.report.cost.estimate_usd == 0.5
     assert record.finished is not None and record.error is None
     assert (failed.status, failed.error, failed.revision) == ("failed", "outside the root", None)

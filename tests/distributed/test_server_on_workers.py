@@ -128,11 +128,13 @@ def test_cancelling_a_build_on_a_worker_stops_it_after_its_calls_in_flight(
     database = create_database(postgres_server)
     root = tmp_path / "root"
     token = TokenBook(LocalRoot(root)).create("acme")[1]
+    calls = tmp_path / "calls.log"
     fake_config = tmp_path / "fake.json"
-    fake_config.write_text(json.dumps({"latency_s": {"TextToImageProducer": 0.5}}))
+    fake_config.write_text(json.dumps({"latency_s": {"TextToImageProducer": 0.5},
+                                       "call_log": str(calls)}))
     env = {"MOVIEBUILD_FAKE_CONFIG": str(fake_config)}
     slow = {**moviefile(0), "duration": 60, "images_per_segment": 3,
-            "limits": {"fake:image": {"concurrent": 1}}}
+            "limits": {"fake:image": {"concurrent": 2}}}
     worker = WorkerProcess(database, root, env, tmp_path)
     server = ServerProcess(database, root, env, tmp_path)
     try:
@@ -146,23 +148,41 @@ def test_cancelling_a_build_on_a_worker_stops_it_after_its_calls_in_flight(
             assert time.monotonic() < deadline, "no image was made"
             time.sleep(0.1)
         cancelled = http.post(f"/v1/movies/{movie_id}/builds/{build_id}/cancel")
+        too_soon = http.post(f"/v1/movies/{movie_id}/builds")
         record = wait_for_builds(http, {movie_id: build_id}, 60)[movie_id]
-        while not (folder / ".moviebuild" / "HEAD").exists():
-            assert time.monotonic() < deadline + 60, "the worker wrote no revision"
-            time.sleep(0.2)
+        # The record says cancelled once the worker let go: the revision is written by then.
+        head_when_cancelled = (folder / ".moviebuild" / "HEAD").exists()
+        calls_when_cancelled = calls.read_text().splitlines()
+        time.sleep(1.0)  # nothing of the cancelled build starts afterwards
+        calls_later = calls.read_text().splitlines()
+        again = http.post(f"/v1/movies/{movie_id}/builds")
+        assert again.status == 202, again.body
+        second = wait_for_builds(http, {movie_id: again.json()["build"]["id"]}, 120)[movie_id]
     finally:
         server.stop()
         worker.stop()
     logs = worker.log_text() + server.log_text()
 
     assert cancelled.status == 202, cancelled.body
+    assert too_soon.status == 409, "a build posted at once waits for the cancelled one to let go"
     assert record["status"] == "cancelled", logs
+    assert head_when_cancelled, "cancelled only after the interrupted revision was written"
+    assert calls_later == calls_when_cancelled
     manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
     made = [j for j, e in manifest["jobs"].items()
             if j.startswith("TextToImageProducer") and e["status"] == "done"]
     monkeypatch.setenv("MOVIEBUILD_FAKE_CONFIG", str(fake_config))
-    planned = [p.job.id for p in Movie.open(folder).plan().jobs
+    planned = [p.job.id for p in Movie.open(folder).make_plan().jobs
                if str(p.job.id).startswith("TextToImageProducer")]
     assert manifest["interrupted"] is True, logs
     assert 0 < len(made) < len(planned), (made, planned)
+    # Every image call that started before the cancel finished and is in the revision: none
+    # has a start without an end, and none is made again by the next build.
+    image_calls = [c for c in calls_later if c.startswith("TextToImageProducer")]
+    assert sorted(image_calls) == sorted(made), (image_calls, made)
+    assert second["status"] == "complete", logs
+    assert second["ran"]["TextToImageProducer"] == len(planned) - len(made)
+    all_images = [c for c in calls.read_text().splitlines()
+                  if c.startswith("TextToImageProducer")]
+    assert len(all_images) == len(set(all_images)) == len(planned), "each image paid once"
     assert "cancelled: stopping after the calls in flight" in logs

@@ -98,7 +98,7 @@ def test_a_killed_worker_s_builds_complete_on_another_without_paying_twice(
     # polls): it is resumed, never submitted again. Only a create the kill cut off before its
     # answer came back (no id yet) may be paid twice: Replicate creates are not idempotent.
     assert in_flight, "the kill caught a polled prediction in flight"
-    assert replicate.counters["submissions"] <= MOVIES * 2 * 2 + len(unpolled)
+    assert replicate.counters["submissions"] <= MOVIES * 2 * 2 + len(unpolled), logs
     assert submitted_at_kill < MOVIES * 2 * 2, "the kill came before every image was asked for"
     for prediction_id, polls in in_flight.items():
         resumed = replicate.predictions[prediction_id]

@@ -38,7 +38,7 @@ def test_every_readable_field_is_covered() -> None:
 
 
 def test_empty_store_plans_every_job_as_new(movie_folder: MovieFactory) -> None:
-    plan = Movie.open(movie_folder(**BASE)).plan()
+    plan = Movie.open(movie_folder(**BASE)).make_plan()
     assert {p.reason.kind for p in plan.jobs if p.reason} == {ReasonKind.NEW}
     assert len(plan.to_run()) == len(plan.jobs)
 
@@ -49,11 +49,11 @@ def test_changing_a_field_marks_exactly_its_readers(
 ) -> None:
     folder = movie_folder(**BASE)
     assert run_build(folder).complete
-    assert not Movie.open(folder).plan().to_run()
+    assert not Movie.open(folder).make_plan().to_run()
     text = (folder / "Moviefile.yaml").read_text()
     write_moviefile(folder, **{**_fields(text), field: value})
     movie = Movie.open(folder)
-    plan = movie.plan()
+    plan = movie.make_plan()
     readers = {j.id for j in movie.graph.jobs.values() if field in j.reads}
     changed = {
         p.job.id
@@ -94,13 +94,13 @@ def test_reverting_a_change_plans_nothing(movie_folder: MovieFactory) -> None:
     write_moviefile(folder, **{**_fields(text), "voice": "other"})
     assert run_build(folder).complete
     write_moviefile(folder, **_fields(text))
-    assert Movie.open(folder).plan().to_run() == []
+    assert Movie.open(folder).make_plan().to_run() == []
 
 
 def test_reused_jobs_carry_no_reason(movie_folder: MovieFactory) -> None:
     folder = movie_folder(**BASE)
     run_build(folder)
-    plan = Movie.open(folder).plan()
+    plan = Movie.open(folder).make_plan()
     assert all(p.action is Action.REUSE and p.reason is None for p in plan.jobs)
 
 
@@ -114,7 +114,7 @@ def test_model_change_is_model_changed(movie_folder: MovieFactory, tmp_path: Pat
         "video": {"adapter": "fake"},
     }
     write_moviefile(folder, **{**BASE, "providers": providers})
-    plan = Movie.open(folder).plan()
+    plan = Movie.open(folder).make_plan()
     kinds = {str(p.job.id): p.reason.kind for p in plan.to_run() if p.reason}
     assert kinds["AudioProducer[1]"] is ReasonKind.MODEL_CHANGED
     assert {k for k, v in kinds.items() if v is ReasonKind.MODEL_CHANGED} == {

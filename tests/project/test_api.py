@@ -38,14 +38,16 @@ def invoke(*args: str) -> Any:
 def test_the_public_api_is_what_all_names() -> None:
     assert moviebuild.__all__ == sorted(moviebuild.__all__)
     assert set(moviebuild.__all__) == {
-        "BuildResult",
-        "Changes",
-        "Movie",
-        "MovieBuildError",
-        "MovieState",
-        "Plan",
-        "connect",
-        "open",
+        # the verbs and their answers
+        "open", "connect", "Movie", "RemoteServer", "RemoteMovie", "Changes",
+        "PlanReport", "BuildReport", "RevisionEntry", "MovieState",
+        # what on_event is called with
+        "BuildEvent", "BuildStarted", "BuildFinished", "JobWaiting", "JobStarted",
+        "JobRetrying", "JobFinished", "JobReused", "JobSkipped", "JobFailed", "JobBlocked",
+        # the errors a caller meets
+        "MovieBuildError", "ConfigError", "MoviefileNotFound", "GraphError", "StoreError",
+        "LockHeld", "ProviderError", "MediaError", "BuildIncomplete", "BudgetExceeded",
+        "Interrupted",
     }
     assert dir(moviebuild) == sorted(moviebuild.__all__)
     for name in moviebuild.__all__:
@@ -165,7 +167,7 @@ def test_a_config_patch_becomes_part_of_the_movie(movie_folder: MovieFactory) ->
     run_build(folder)
     movie = Movie.open(folder)
     plan = movie.plan(Changes(config={"segments": {"2": {"use_video": True}}}))
-    assert {str(p.job.id) for p in plan.to_run()} >= {"TextToVideoProducer[2]"}
+    assert {job.id for job in plan.jobs} >= {"TextToVideoProducer[2]"}
     assert "use_video" not in (folder / "Moviefile.yaml").read_text(), "a plan changes nothing"
     fake = FakeAdapter(clock=ManualClock())
     result = movie.build(
@@ -173,7 +175,7 @@ def test_a_config_patch_becomes_part_of_the_movie(movie_folder: MovieFactory) ->
     )
     assert result.complete and fake.calls_by_producer() == {"AudioProducer": 6}
     assert yaml.safe_load((folder / "Moviefile.yaml").read_text())["voice"] == "bob"
-    assert not Movie.open(folder).plan().to_run()
+    assert not Movie.open(folder).make_plan().to_run()
 
 
 def test_redo_through_changes_is_one_new_take(movie_folder: MovieFactory) -> None:
@@ -184,7 +186,7 @@ def test_redo_through_changes_is_one_new_take(movie_folder: MovieFactory) -> Non
         Changes(redo=["SegmentImage[5][1]"]), adapters={"fake": fake}, clock=fake.clock
     )
     assert dict(fake.calls) == {"TextToImageProducer[5][1]": 1}
-    assert result.ran() == {"TextToImageProducer": 1, "TimelineAssembler": 1}
+    assert result.ran == {"TextToImageProducer": 1, "TimelineAssembler": 1}
 
 
 def test_an_adapter_that_cannot_serve_its_role_is_a_moviefile_error(tmp_path: Path) -> None:
@@ -241,12 +243,12 @@ def test_an_override_of_none_hands_the_slot_back_to_its_generator(
     run_build(folder)
     movie = Movie.open(folder)
     changes = Changes(overrides={"SegmentImagePrompt[3][2]": None})
-    plan = movie.plan(changes)
+    plan = movie.make_plan(changes)
     image = next(p for p in plan.jobs if str(p.job.id) == "TextToImageProducer[3][2]")
     assert image.action.value == "reuse", "the generated prompt's image is still stored"
     fake = FakeAdapter(clock=ManualClock())
     result = movie.build(changes, adapters={"fake": fake}, clock=fake.clock)
     assert dict(fake.calls) == {} and result.wrote_revision
     assert path.read_text() == generated
-    assert not Movie.open(folder).plan().to_run()
+    assert not Movie.open(folder).make_plan().to_run()
     assert [p.id for p in Movie.open(folder).state().prompts if p.source == "edited"] == []

@@ -10,6 +10,7 @@ from moviebuild.engine.interfaces import JobStatus
 from moviebuild.errors import LockHeld
 from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
+from moviebuild.project.results import StoreResults
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter, FaultRule
 from tests.conftest import MovieFactory, run_build, write_moviefile
@@ -64,7 +65,7 @@ def test_redo_of_one_image_calls_exactly_one_provider(movie_folder: MovieFactory
     adapter = fake()
     result = run_build(folder, adapter, redo=[NodeId("TextToImageProducer", (5, 1))])
     assert dict(adapter.calls) == {"TextToImageProducer[5][1]": 1}
-    assert result.ran() == {"TextToImageProducer": 1, "TimelineAssembler": 1}
+    assert result.ran == {"TextToImageProducer": 1, "TimelineAssembler": 1}
     adapter = fake()
     run_build(folder, adapter)
     assert sum(adapter.calls.values()) == 0, "the new take is kept"
@@ -80,23 +81,22 @@ def test_thirty_percent_retryable_failures_still_complete(movie_folder: MovieFac
     result = run_build(movie_folder(duration=120, providers=all_fake), adapter)
     assert result.complete
     assert sum(rule.fired for rule in faults) > 10
-    done = [o for o in result.outcomes.values() if o.status is JobStatus.DONE]
-    assert len(done) == len(result.outcomes)
-    assert max(o.attempts for o in result.outcomes.values()) > 1
+    assert result.jobs and all(job.status == "done" for job in result.jobs)
+    assert max(job.attempts for job in result.jobs) > 1
 
 
 def test_client_error_marks_job_and_blocks_only_its_dependents(movie_folder: MovieFactory) -> None:
     folder = movie_folder(segments={2: {"use_video": True, "image_to_video": True}})
     adapter = fake(faults=[FaultRule("StartingImageProducer[2]", 400, message="unsafe prompt")])
     result = run_build(folder, adapter)
-    outcomes = {str(k): v for k, v in result.outcomes.items()}
-    failed = outcomes["StartingImageProducer[2]"]
-    assert failed.status is JobStatus.NEEDS_ATTENTION and not failed.retryable
+    jobs = {job.id: job for job in result.jobs}
+    failed = jobs["StartingImageProducer[2]"]
+    assert failed.status == "failed" and not failed.retryable
     assert "unsafe prompt" in (failed.error or "")
     assert failed.attempts == 1
-    assert outcomes["ImageToVideoProducer[2]"].status is JobStatus.BLOCKED
-    assert outcomes["TimelineAssembler"].status is JobStatus.DONE
-    others = {k for k, v in outcomes.items() if v.status is not JobStatus.DONE}
+    assert jobs["ImageToVideoProducer[2]"].status == "blocked"
+    assert jobs["TimelineAssembler"].status == "done"
+    others = {k for k, v in jobs.items() if v.status != "done"}
     assert others == {"StartingImageProducer[2]", "ImageToVideoProducer[2]"}
     assert not result.complete
     adapter = fake()
@@ -108,12 +108,12 @@ def test_client_error_marks_job_and_blocks_only_its_dependents(movie_folder: Mov
 def test_failed_image_leaves_a_gap_in_the_timeline(movie_folder: MovieFactory) -> None:
     folder = movie_folder()
     result = run_build(folder, fake(faults=[FaultRule("TextToImageProducer[3][2]", 422)]))
-    assembler = result.outcomes[NodeId("TimelineAssembler")]
+    assert [job.id for job in result.failed()] == ["TextToImageProducer[3][2]"]
+    assert result.job("TimelineAssembler") is not None
+    with Movie.open(folder).open_store() as store:
+        assembler = StoreResults(store).records[NodeId("TimelineAssembler")]
     assert assembler.status is JobStatus.DONE
-    assert "SegmentImage[3][2]" not in (
-        assembler.fingerprint.inputs if assembler.fingerprint else {}
-    )
-    assert [str(o.job_id) for o in result.failed()] == ["TextToImageProducer[3][2]"]
+    assert "SegmentImage[3][2]" not in (assembler.fingerprint or {}).get("inputs", {})
 
 
 def test_a_second_build_of_the_same_movie_is_refused(movie_folder: MovieFactory) -> None:

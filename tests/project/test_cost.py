@@ -62,9 +62,13 @@ def test_dry_run_cost_is_the_sum_of_the_price_table_for_listed_jobs(tmp_path: Pa
     assert code == 0
     data = json.loads(output)
     assert len(data["jobs"]) == 1 + 1 + 1 + 6 + 6 + 18 + 1
-    assert abs(data["cost_usd"] - expected_cost(data["jobs"], 60, 3)) < 1e-4
-    assert data["cost_usd"] > 0.5
-    assert set(data["cost_per_provider_usd"]) == {"openai", "elevenlabs"}
+    cost = data["cost"]
+    assert abs(cost["estimate_usd"] - expected_cost(data["jobs"], 60, 3)) < 1e-4
+    assert cost["estimate_usd"] > 0.5
+    assert {p["provider"] for p in cost["providers"] if p["estimate_usd"]} == {
+        "openai", "elevenlabs"
+    }
+    assert cost["estimate_usd"] == round(sum(p["estimate_usd"] for p in cost["providers"]), 4)
 
 
 def test_no_op_rebuild_costs_nothing(tmp_path: Path) -> None:
@@ -76,7 +80,7 @@ def test_no_op_rebuild_costs_nothing(tmp_path: Path) -> None:
     assert result.complete
     _, output = dry_run(folder)
     data = json.loads(output)
-    assert data["jobs"] == [] and data["cost_usd"] == 0
+    assert data["jobs"] == [] and data["cost"]["estimate_usd"] == 0
 
 
 def test_budget_refuses_a_build_over_it(tmp_path: Path) -> None:
@@ -93,15 +97,19 @@ def test_offline_movie_costs_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "movie"
     write_moviefile(folder, duration=30)
     code, output = dry_run(folder, "--budget", "0")
-    assert code == 0 and json.loads(output)["cost_usd"] == 0
+    assert code == 0 and json.loads(output)["cost"]["estimate_usd"] == 0
 
 
 def test_build_summary_cost_equals_the_dry_run_estimate(tmp_path: Path) -> None:
     folder = tmp_path / "movie"
     write_moviefile(folder, duration=20, images_per_segment=1, providers=PAID)
-    estimate = json.loads(dry_run(folder)[1])["cost_usd"]
+    plan = json.loads(dry_run(folder)[1])["cost"]
     fake = FakeAdapter(clock=ManualClock())
     movie = Movie.open(folder)
     result = movie.build(adapters={"openai": fake, "elevenlabs": fake}, clock=fake.clock)
     assert result.complete
-    assert abs(result.cost_usd - estimate) < 1e-4
+    assert abs(result.cost.spent_usd - plan["estimate_usd"]) < 1e-4
+    assert result.cost.estimate_usd == plan["estimate_usd"]
+    assert [(p.provider, p.calls, p.estimate_usd) for p in result.cost.providers] == [
+        (p["provider"], p["calls"], p["estimate_usd"]) for p in plan["providers"]
+    ], "the build's cost per provider is the dry run's"

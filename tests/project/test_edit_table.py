@@ -14,7 +14,7 @@ import yaml
 
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.providers.offline.adapter import OfflineAdapter
 from moviebuild.testing.counting import CountingAdapter
 
@@ -44,12 +44,12 @@ class Session:
         self.fields.update(fields)
         self.write()
 
-    def build(self, redo: Iterable[str] = ()) -> tuple[dict[str, int], BuildResult]:
+    def build(self, redo: Iterable[str] = ()) -> tuple[dict[str, int], BuildReport]:
         """Dry run, then build (which refreshes prompts/ and out/); asserts the dry run listed
         exactly the calls the build made."""
         movie = Movie.open(self.folder)
         changes = Changes(redo=list(redo))
-        plan = movie.plan(changes)
+        plan = movie.make_plan(changes)
         predicted = {str(p.job.id) for p in plan.to_run() if p.adapter != "internal"}
         self.adapter.reset()
         result = movie.build(changes, adapters={"offline": self.adapter})
@@ -148,7 +148,7 @@ def test_assembly_calls_no_provider(session: Session) -> None:
     session.set(assembly="fixed")
     calls, result = session.build()
     assert calls == {}
-    assert result.ran() == {"TimelineAssembler": 1}
+    assert result.ran == {"TimelineAssembler": 1}
 
 
 def test_music_prompt_edit(session: Session) -> None:
@@ -161,9 +161,7 @@ def test_images_per_segment_three_to_four(session: Session) -> None:
     calls, result = session.build()
     assert calls == {"TextToImagePromptProducer": 6, "TextToImageProducer": 6}
     assert {
-        str(o.job_id)
-        for o in result.outcomes.values()
-        if o.job_id.name == "TextToImageProducer" and o.action and o.action.value == "run"
+        job.id for job in result.jobs if job.producer == "TextToImageProducer"
     } == {f"TextToImageProducer[{i}][4]" for i in range(1, 7)}
 
 
@@ -195,6 +193,6 @@ def test_redo_one_image(session: Session) -> None:
 def test_failed_image_then_fault_removed(session: Session) -> None:
     session.adapter.fail["TextToImageProducer[2][3]"] = 400
     _, result = session.build(redo=["TextToImageProducer[2][3]"])
-    assert [str(o.job_id) for o in result.failed()] == ["TextToImageProducer[2][3]"]
+    assert [job.id for job in result.failed()] == ["TextToImageProducer[2][3]"]
     session.adapter.fail.clear()
     assert session.build()[0] == {"TextToImageProducer": 1}

@@ -15,6 +15,7 @@ import pytest
 from moviebuild.config.enums import Role
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.movie import Movie
+from moviebuild.project.reports import BuildProviderCost, BuildReport
 from moviebuild.providers.endpoints import ENDPOINTS, POLL_INTERVAL_ENV, TIMEOUT_ENV
 from moviebuild.providers.prices import Learned, price_for
 from moviebuild.testing.clock import ManualClock
@@ -56,6 +57,10 @@ def emulators(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Emulator]]:
         yield found
 
 
+def provider(report: BuildReport, name: str) -> BuildProviderCost:
+    return next(p for p in report.cost.providers if p.provider == name)
+
+
 def emulated_bill_usd(emulator: Emulator, adapter: str) -> float:
     """The emulator's reported units at the price table's prices, computed here on their own."""
     total = 0.0
@@ -83,22 +88,22 @@ def test_a_builds_bill_is_the_emulators_reported_units_at_the_table_prices(
                         "video": {"adapter": "fal"},
                     })
     result = Movie.open(folder).build()
-    assert result.complete, result.summary()
+    assert result.complete, result.to_json()
     for name, emulator in emulators.items():
         assert emulator.billed, f"{name} billed nothing"
-        assert result.costs[name].billed_usd == pytest.approx(
-            emulated_bill_usd(emulator, name), rel=1e-9), name
-    assert result.cost_usd == pytest.approx(
-        sum(emulated_bill_usd(e, n) for n, e in emulators.items()), rel=1e-6)
-    summary = result.summary()
-    assert summary["price_table"] and set(summary["costs"]) == set(emulators)
+        assert provider(result, name).billed_usd == pytest.approx(
+            emulated_bill_usd(emulator, name), abs=1e-6), name
+    assert result.cost.billed_usd == pytest.approx(
+        sum(emulated_bill_usd(e, n) for n, e in emulators.items()), abs=1e-5)
+    assert result.cost.price_table
+    assert {p.provider for p in result.cost.providers if p.billed_usd} == set(emulators)
 
     manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
     script = manifest["jobs"]["ScriptProducer"]
     assert script["usage"][0]["model"] == "gpt-4o-mini-2024-07-18"
     assert set(script["usage"][0]["units"]) == {"input_tokens", "output_tokens"}
     assert manifest["summary"]["costs"]["openai"]["billed_usd"] == pytest.approx(
-        result.costs["openai"].billed_usd, abs=1e-6)
+        provider(result, "openai").billed_usd, abs=1e-6)
     journal = (folder / ".moviebuild" / "journal" / "1.jsonl").read_text().splitlines()
     ends = [json.loads(line) for line in journal if '"event": "end"' in line
             or '"event":"end"' in line]
@@ -106,8 +111,8 @@ def test_a_builds_bill_is_the_emulators_reported_units_at_the_table_prices(
 
     again = Movie.open(folder).build()
     # Reuse saved the price of the whole movie (its LLM calls now at learned token counts).
-    assert again.cost_usd == 0 and again.saved_usd == pytest.approx(
-        sum(c.estimated_usd for c in result.costs.values()), rel=0.01)
+    assert again.cost.billed_usd == 0 and again.cost.saved_usd == pytest.approx(
+        sum(p.ran_estimate_usd for p in result.cost.providers), rel=0.01)
 
 
 TEXT_ONLY = {"text": {"adapter": "openai"}, "image": {"adapter": "fake"},
@@ -126,14 +131,14 @@ def test_an_estimate_learned_from_one_movie_is_closer_to_the_bill_of_the_next(
     write_moviefile(second, inquiry="How lighthouses work", duration=30, images_per_segment=3,
                     providers=TEXT_ONLY)
     movie = Movie.open(second)
-    plan = movie.plan()
+    plan = movie.make_plan()
     static = plan_cost_usd(plan, movie.moviefile, Learned())["openai"]
     learned = plan_cost_usd(plan, movie.moviefile)["openai"]
     result = Movie.open(second).build(adapters={"fake": fake}, clock=fake.clock)
-    billed = result.costs["openai"].billed_usd
+    billed = provider(result, "openai").billed_usd
     assert result.complete and billed > 0
     assert abs(learned - billed) < abs(static - billed) / 2, (static, learned, billed)
-    assert result.estimate_usd == pytest.approx(learned, abs=1e-4)
+    assert result.cost.estimate_usd == pytest.approx(learned, abs=1e-4)
 
 
 def test_a_budget_stops_a_build_whose_calls_cost_three_times_the_estimate(
@@ -147,34 +152,34 @@ def test_a_budget_stops_a_build_whose_calls_cost_three_times_the_estimate(
                                "speech": {"adapter": "fake"}, "music": {"adapter": "fake"}},
                     limits={"openai": {"concurrent": 2}})
     movie = Movie.open(folder)
-    estimate = sum(plan_cost_usd(movie.plan(), movie.moviefile).values())
+    estimate = sum(plan_cost_usd(movie.make_plan(), movie.moviefile).values())
     budget = round(estimate * 1.3, 2)
     fake = FakeAdapter(clock=ManualClock())
     result = movie.build(adapters={"fake": fake}, clock=fake.clock, budget_usd=budget)
 
-    assert result.budget is not None and not result.complete
-    assert result.status == "incomplete"
-    assert f"of ${budget:.2f}" in str(result.budget) and str(result.budget) in result.messages
-    assert result.budget.left and result.budget.left_estimate_usd > 0
+    stopped = result.cost.budget
+    assert stopped is not None and not result.complete
+    assert result.outcome == "incomplete"
+    assert f"of ${budget:.2f}" in stopped.message and stopped.message in result.notices
+    assert stopped.left and stopped.left_estimate_usd > 0
     # Every call that started finished and was recorded; none was cut off.
     journal = [json.loads(line) for line in
                (folder / ".moviebuild" / "journal" / "1.jsonl").read_text().splitlines()]
     started = {e["job"] for e in journal if e["event"] == "start"}
     ended = {e["job"] for e in journal if e["event"] == "end" and e["status"] == "done"}
     assert started == ended
-    spent = result.budget.spent_usd
-    assert spent == pytest.approx(result.cost_usd, abs=1e-6)
+    spent = stopped.spent_usd
+    assert spent == pytest.approx(result.cost.billed_usd, abs=1e-5)
     assert spent > estimate  # the calls cost more than estimated...
     manifest = json.loads((folder / ".moviebuild" / "revisions" / "1.json").read_text())
-    assert manifest["summary"]["budget"]["message"] == str(result.budget)
+    assert manifest["summary"]["budget"]["message"] == stopped.message
 
     served_first = sum(openai.served.values())
     again = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock,
                                      budget_usd=budget * 10)
-    assert again.complete, again.summary()
-    openai_jobs = [j for j in again.outcomes.values()
-                   if j.job_id.name in ("ScriptProducer", "TextToImagePromptProducer",
-                                        "TextToMusicPromptProducer", "TextToImageProducer")]
+    assert again.complete, again.to_json()
+    openai_jobs = movie.make_plan().jobs
+    paid = [p for p in openai_jobs if p.adapter == "openai"]
     # ...and nothing is paid twice: every OpenAI job was called exactly once over both builds.
-    assert sum(openai.served.values()) == len(openai_jobs)
+    assert sum(openai.served.values()) == len(paid)
     assert sum(openai.served.values()) > served_first

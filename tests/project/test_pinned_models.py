@@ -57,10 +57,10 @@ def test_changing_openai_base_url_makes_exactly_the_openai_jobs_stale(
     fake = FakeAdapter(clock=ManualClock())
     movie = Movie.open(folder)
     assert movie.build(adapters={"fake": fake}, clock=fake.clock).complete
-    assert movie.plan().to_run() == []
+    assert movie.make_plan().to_run() == []
 
     monkeypatch.setenv("OPENAI_BASE_URL", second.base_url)
-    plan = Movie.open(folder).plan()
+    plan = Movie.open(folder).make_plan()
     changed = {str(p.job.id) for p in plan.to_run()
                if p.reason is not None and p.reason.kind is ReasonKind.ENDPOINT_CHANGED}
     openai_jobs = {str(p.job.id) for p in plan.jobs if p.adapter == "openai"}
@@ -88,7 +88,7 @@ def test_a_provider_answering_a_name_with_another_model_is_a_notice(
     one = tmp_path / "one"
     write_moviefile(one, duration=10, images_per_segment=1, providers=providers)
     built = Movie.open(one).build(adapters={"fake": fake}, clock=fake.clock)
-    assert not [m for m in built.messages if "answered as" in m]
+    assert not [m for m in built.notices if "answered as" in m]
     record = json.loads((one / ".moviebuild" / "revisions" / "1.json").read_text())
     assert record["jobs"]["ScriptProducer"]["usage"][0]["model"] == "gpt-4o-mini-2024-07-18"
 
@@ -97,6 +97,6 @@ def test_a_provider_answering_a_name_with_another_model_is_a_notice(
     write_moviefile(two, duration=10, images_per_segment=1, providers=providers,
                     inquiry="How tides work")
     result = Movie.open(two).build(adapters={"fake": fake}, clock=fake.clock)
-    notices = [m for m in result.messages if "answered as" in m]
+    notices = [m for m in result.notices if "answered as" in m]
     assert len(notices) == 1
     assert "gpt-4o-mini-2025-01-01, not gpt-4o-mini-2024-07-18" in notices[0]

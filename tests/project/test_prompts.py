@@ -71,7 +71,7 @@ def test_an_edit_is_never_overwritten_and_status_reports_a_new_proposal(
     write_moviefile(folder, **{**fields, "image_style": "anime"})
     result = run_build(folder)
     assert path.read_text() == "my own picture\n"
-    assert any("SegmentImagePrompt[2][1] is pinned" in n for n in result.messages)
+    assert any("SegmentImagePrompt[2][1] is pinned" in n for n in result.notices)
     _register()
     status = json.loads(CliRunner().invoke(cli, ["-C", str(folder), "status", "--json"]).output)
     edited = [p for p in status["prompts"] if p["source"] == "edited"]

@@ -81,7 +81,7 @@ def test_a_journal_end_without_outputs_is_skipped_with_a_notice(
     )
     result = run_build(folder)
     assert result.complete
-    assert any("'outputs' should be a JSON object" in m for m in result.messages)
+    assert any("'outputs' should be a JSON object" in m for m in result.notices)
 
 
 def test_a_budget_that_is_not_a_number_of_dollars_is_refused(movie_folder: MovieFactory) -> None:
@@ -102,4 +102,4 @@ def test_a_garbage_revision_leads_to_a_working_movie(movie_folder: MovieFactory)
     assert invoke("-C", str(folder), "fsck", "--repair").exit_code == 0
     assert invoke("-C", str(folder), "status").exit_code == 0
     again = run_build(folder)
-    assert again.complete and again.ran() in ({}, {"TimelineAssembler": 1})
+    assert again.complete and again.ran in ({}, {"TimelineAssembler": 1})

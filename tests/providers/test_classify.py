@@ -19,11 +19,12 @@ PROMPT = "a red fox in deep snow"
 
 
 def _classify(endpoint: ProviderEndpoint, status: int, body: Any,
-              monkeypatch: pytest.MonkeyPatch, **headers: str) -> ProviderError:
+              monkeypatch: pytest.MonkeyPatch, url: str | None = None,
+              **headers: str) -> ProviderError:
     monkeypatch.setenv(endpoint.key_env, FAKE_KEYS[endpoint.name])
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     reply = Reply(status, {k.replace("_", "-"): v for k, v in headers.items()}, raw,
-                  endpoint.default_base_url)
+                  url or endpoint.default_base_url)
     return ProviderSession(endpoint, "Job[1]", timeout_s=1.0).classify(reply, PROMPT)
 
 
@@ -51,7 +52,7 @@ OPENAI_BAD_SCHEMA = {"error": {"message": "Invalid schema for response_format 'S
     (ELEVENLABS, 401, ELEVENLABS_QUOTA, "add credit"),
     (FAL, 403, FAL_BALANCE, "add credit"),
     (OPENAI, 403, OPENAI_VERIFY, "verify the openai organization"),
-    (OPENAI, 400, OPENAI_BAD_SCHEMA, "strict JSON-schema output"),
+    (OPENAI, 400, OPENAI_BAD_SCHEMA, "a moviebuild bug"),
     (OPENAI, 400, {"error": {"message": "Unknown parameter: 'foo'.", "code": "unknown_parameter"}},
      "not the prompt"),
     (OPENAI, 401, {"error": {"message": "Incorrect API key provided"}}, "OPENAI_API_KEY"),
@@ -99,3 +100,71 @@ def test_the_retry_after_cap_is_configurable(provider_env: pytest.MonkeyPatch) -
     assert not error.retryable and "9 s" in error.message
     provider_env.setenv("MOVIEBUILD_MAX_RETRY_AFTER_S", "10")
     assert _classify(OPENAI, 503, {}, provider_env, retry_after="9").retry_after_s == 9
+
+
+# OpenAI's strict structured outputs refusing the schema itself, as reported from
+# api.openai.com: https://github.com/dottxt-ai/outlines/issues/844 ("Invalid schema for
+# response_format 'default': In context=(), 'additionalProperties' is required to be supplied
+# and to be false.", invalid_request_error, param response_format) and
+# https://github.com/mavam/pi-web-providers/issues/14 (the same, code invalid_json_schema).
+OPENAI_SCHEMA_REFUSED = {"error": {
+    "message": "Invalid schema for response_format 'default': In context=(), "
+               "'additionalProperties' is required to be supplied and to be false.",
+    "type": "invalid_request_error", "param": "response_format", "code": "invalid_json_schema"}}
+
+
+@pytest.mark.parametrize("body", [OPENAI_SCHEMA_REFUSED, OPENAI_BAD_SCHEMA])
+def test_an_invalid_schema_on_api_openai_com_blames_moviebuilds_schema(
+        provider_env: pytest.MonkeyPatch, body: Any) -> None:
+    error = _classify(OPENAI, 400, body, provider_env,
+                      url="https://api.openai.com/v1/chat/completions")
+    assert not error.retryable
+    assert "refused the JSON schema moviebuild sent" in error.message
+    assert "moviebuild bug" in (error.hint or "") and "report it" in (error.hint or "")
+    assert "use a server with strict" not in (error.hint or "")
+    # The same words from another OpenAI-compatible server mean it lacks the feature.
+    local = _classify(OPENAI, 400, body, provider_env,
+                      url="http://127.0.0.1:8080/v1/chat/completions")
+    assert "cannot do JSON-schema structured output" in local.message
+    assert "llama-server" in (local.hint or "")
+
+
+# ElevenLabs music refusing a prompt that names copyrighted material: a 400 whose
+# detail.status is bad_prompt with detail.data.prompt_suggestion (composition plans:
+# bad_composition_plan with composition_plan_suggestion), and no suggestion for harmful material.
+# Shape and suggestion as documented in https://elevenlabs.io/docs/cookbooks/music/quickstart
+# ("Copyrighted material"; the Python example reads e.body['detail']['data']['prompt_suggestion']).
+SUGGESTION = ("An epic rock ballad with dramatic tempo changes, operatic harmonies, and a "
+              "narrative structure that blends melancholy with bursts of theatrical intensity.")
+ELEVENLABS_BAD_PROMPT = {"detail": {
+    "status": "bad_prompt",
+    "message": "The prompt references copyrighted material. Try the suggested prompt instead.",
+    "data": {"prompt_suggestion": SUGGESTION}}}
+ELEVENLABS_BAD_PLAN = {"detail": {
+    "status": "bad_composition_plan",
+    "message": "The composition plan references copyrighted material.",
+    "data": {"composition_plan_suggestion": {"positive_global_styles": ["epic rock ballad"],
+                                             "negative_global_styles": [], "sections": []}}}}
+ELEVENLABS_TOS = {"detail": {
+    "status": "bad_prompt",
+    "message": "The prompt violates our Terms of Service and cannot be used."}}
+
+
+@pytest.mark.parametrize(("body", "suggested"), [
+    (ELEVENLABS_BAD_PROMPT, SUGGESTION[:60]),
+    (ELEVENLABS_BAD_PLAN, "epic rock ballad"),
+    (ELEVENLABS_TOS, None),
+    ({"detail": {"status": "invalid_input", "message": "This prompt goes against our Terms of "
+                 "Service."}}, None),
+])
+def test_elevenlabs_music_refusals_ask_to_edit_the_prompt_and_quote_the_suggestion(
+        provider_env: pytest.MonkeyPatch, body: Any, suggested: str | None) -> None:
+    error = _classify(ELEVENLABS, 400, body, provider_env)
+    assert not error.retryable
+    assert "refused by the content policy" in error.message
+    hint = error.hint or ""
+    assert hint.startswith("edit this prompt") and PROMPT in hint
+    if suggested is None:
+        assert "suggests" not in hint
+    else:
+        assert "the provider suggests instead" in hint and suggested in hint

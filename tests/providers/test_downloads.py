@@ -152,3 +152,14 @@ def test_a_drip_fed_download_stops_at_the_overall_deadline(
     assert len(hostile.hits) == 8
 
 
+
+
+def test_a_slow_drip_is_cut_by_the_minimum_rate_long_before_the_deadline(
+        hostile: HostileServer, provider_env: pytest.MonkeyPatch) -> None:
+    # 20 bytes/s against a floor of 1000 bytes/s after a 0.1 s window; the deadline stays 900 s.
+    provider_env.setenv("MOVIEBUILD_HTTP_MIN_RATE_BPS", "1000")
+    provider_env.setenv("MOVIEBUILD_HTTP_RATE_WINDOW_S", "0.1")
+    with pytest.raises(ProviderError, match="slower than 1000 bytes/s") as caught:
+        _with_session(lambda s: s.download(f"{hostile.url}/drip", "image"))
+    assert caught.value.retryable and "MOVIEBUILD_HTTP_MIN_RATE_BPS" in (caught.value.hint or "")
+    assert len(hostile.hits) == 8, "each free retry is cut the same way"

@@ -191,3 +191,41 @@ def test_a_request_cancelled_outside_the_build_completes_and_says_so(
     with pytest.raises(ProviderError, match="cancelled outside this build") as caught:
         _run(run())
     assert not caught.value.retryable and "submit it anew" in (caught.value.hint or "")
+
+
+# An app's own unhandled error: HTTP 500 with FastAPI's {"detail": "Internal Server Error"} and no
+# X-Fal-Error-Type. fal does not retry an app's 500 ("500 | TCP health check triggered | No" in
+# https://fal.ai/docs/documentation/deployment/readiness-liveness), so the finished request's
+# result URL answers it for good: after the free re-reads the request must be submitted anew.
+APP_500 = "Internal Server Error"
+FREE_REREADS = 8
+
+
+def test_an_unlabelled_500_on_a_finished_result_is_forgotten_so_the_retry_submits_anew(
+        fal_emulator: FalEmulator) -> None:
+    fal_emulator.faults.add("result", FaultKind.SERVER_ERROR, times=FREE_REREADS,
+                            message=APP_500)
+    remembered: list[Mapping[str, Any]] = []
+    adapter = FalAdapter()
+    with pytest.raises(ProviderError, match="HTTP 500") as caught:
+        _run(adapter.generate_image(IMAGE, _context(remembered)))
+    assert caught.value.retryable
+    assert fal_emulator.counters["result"] == FREE_REREADS
+    # The engine's next attempt recalls what the journal says last (as the build's lookup does).
+    assert not remembered[-1].get("prediction_id"), "forgotten in the journal too"
+    data = _run(adapter.generate_image(IMAGE, _context(recall=remembered[-1])))
+    assert data.startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 2
+
+
+def test_after_a_crash_an_unlabelled_500_result_is_submitted_anew_in_the_same_attempt(
+        fal_emulator: FalEmulator) -> None:
+    remembered: list[Mapping[str, Any]] = []
+    _run(FalAdapter().generate_image(IMAGE, _context(remembered)))
+    journaled = remembered[0]  # what a build killed while re-reading left in the journal
+    fal_emulator.faults.add("result", FaultKind.SERVER_ERROR, times=FREE_REREADS,
+                            message=APP_500)
+    later = FalAdapter()
+    data = _run(later.generate_image(IMAGE, _context(recall=journaled)))
+    assert data.startswith(b"\x89PNG")
+    assert fal_emulator.counters["submissions"] == 2

@@ -15,7 +15,7 @@ import pytest
 from moviebuild.engine.retry import RetryPolicy
 from moviebuild.errors import ProviderError
 from moviebuild.project.movie import Movie
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.providers.endpoints import ENDPOINTS, TIMEOUT_ENV
 from moviebuild.providers.http import ProviderSession
 from moviebuild.providers.registry import make_adapter
@@ -63,7 +63,7 @@ def movie_folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _build(folder: Path, retry: RetryPolicy = FAST_RETRY) -> BuildResult:
+def _build(folder: Path, retry: RetryPolicy = FAST_RETRY) -> BuildReport:
     return Movie.open(folder).build(retry=retry)
 
 
@@ -84,8 +84,8 @@ def test_a_movie_built_on_every_network_adapter_completes_and_stores_no_key(
     monkeypatch.setenv(TIMEOUT_ENV, "30")
     caplog.set_level(logging.DEBUG)
     result = _build(movie_folder)
-    assert result.complete, result.summary()
-    ran = result.ran()
+    assert result.complete, result.to_json()
+    ran = result.ran
     assert ran["StartingImageProducer"] == 1 and ran["ImageToVideoProducer"] == 1
     assert ran["TimelineAssembler"] == 1
     counts = {name: emulator.counters.copy() for name, emulator in all_emulators.items()}
@@ -103,7 +103,7 @@ def test_a_movie_built_on_every_network_adapter_completes_and_stores_no_key(
         assert key not in logged
 
     again = _build(movie_folder)
-    assert again.complete and not again.ran()
+    assert again.complete and not again.ran
     assert {n: e.counters for n, e in all_emulators.items()} == counts
 
 
@@ -112,7 +112,7 @@ def test_an_engine_retry_resumes_the_prediction_instead_of_paying_again(
     replicate = all_emulators["replicate"]
     replicate.faults.add("poll", FaultKind.SERVER_ERROR)
     result = _build(movie_folder)
-    assert result.complete, result.summary()
+    assert result.complete, result.to_json()
     assert replicate.counters["submissions"] == 1
 
 
@@ -121,11 +121,11 @@ def test_a_rebuild_after_a_failed_poll_polls_the_journaled_prediction(
     replicate = all_emulators["replicate"]
     replicate.faults.add("poll", FaultKind.SERVER_ERROR, times=TransientRetry().attempts)
     first = _build(movie_folder, RetryPolicy(max_attempts=1))
-    assert [str(o.job_id) for o in first.failed()] == ["ImageToVideoProducer[2]"]
+    assert [job.id for job in first.failed()] == ["ImageToVideoProducer[2]"]
     journal = "".join(p.read_text() for p in (movie_folder / ".moviebuild/journal").iterdir())
     assert '"provider-job"' in journal and replicate.counters["submissions"] == 1
     second = _build(movie_folder)
-    assert second.complete and second.ran() == {"ImageToVideoProducer": 1,
+    assert second.complete and second.ran == {"ImageToVideoProducer": 1,
                                                  "TimelineAssembler": 1}
     assert replicate.counters["submissions"] == 1
 

@@ -101,7 +101,7 @@ def test_a_recalled_prediction_that_cannot_deliver_is_submitted_anew(
         replicate_emulator: ReplicateEmulator, spoil: str) -> None:
     remembered: list[Mapping[str, Any]] = []
     _run(ReplicateAdapter().generate_image(IMAGE, _context(remembered)))
-    (memory,) = remembered
+    memory = remembered[-1]
     prediction = replicate_emulator.predictions[memory["prediction_id"]]
     if spoil == "expired":
         replicate_emulator.expire(prediction.id)
@@ -118,7 +118,7 @@ def test_a_recalled_prediction_that_succeeded_is_downloaded_without_paying_again
         replicate_emulator: ReplicateEmulator) -> None:
     remembered: list[Mapping[str, Any]] = []
     _run(ReplicateAdapter().generate_image(IMAGE, _context(remembered)))
-    _run(ReplicateAdapter().generate_image(IMAGE, _context(recall=remembered[0])))
+    _run(ReplicateAdapter().generate_image(IMAGE, _context(recall=remembered[-1])))
     assert replicate_emulator.counters["submissions"] == 1
 
 
@@ -126,7 +126,8 @@ def test_the_journal_entry_names_the_provider_id_and_urls(
         replicate_emulator: ReplicateEmulator) -> None:
     remembered: list[Mapping[str, Any]] = []
     _run(ReplicateAdapter().generate_image(IMAGE, _context(remembered)))
-    (memory,) = remembered
+    creating, memory = remembered
+    assert creating["provider"] == "replicate" and "creating" in creating
     assert memory["provider"] == "replicate"
     assert memory["urls"]["get"].endswith(f"/v1/predictions/{memory['prediction_id']}")
     assert memory["urls"]["cancel"].endswith("/cancel")
@@ -232,3 +233,36 @@ def test_a_failed_prediction_is_classified_by_its_error(
     if retryable:
         _run(adapter.generate_image(IMAGE, _context()))
         assert replicate_emulator.counters["submissions"] == 2
+
+
+def test_a_create_whose_answer_was_lost_is_found_among_recent_predictions(
+        replicate_emulator: ReplicateEmulator) -> None:
+    remembered: list[Mapping[str, Any]] = []
+    _run(ReplicateAdapter().generate_image(IMAGE, _context(remembered)))
+    # Newer predictions of other requests push it onto a later page of the listing.
+    replicate_emulator.page_size = 1
+    for prompt in ("a grey wolf", "a brown bear"):
+        other = ImageRequest(prompt, "watercolor", 1280, 720, "16:9")
+        _run(ReplicateAdapter().generate_image(other, _context()))
+    creating = remembered[0]  # journaled before the create; the id never was
+    found: list[Mapping[str, Any]] = []
+
+    data = _run(ReplicateAdapter().generate_image(IMAGE, _context(found, recall=creating)))
+
+    assert data.startswith(b"\x89PNG")
+    assert replicate_emulator.counters["submissions"] == 3, "the lost create was not paid again"
+    assert found[-1]["prediction_id"] == remembered[-1]["prediction_id"]
+    assert replicate_emulator.counters["list"] >= 2
+
+
+def test_a_lost_create_the_account_does_not_list_is_sent_again_and_logged(
+        replicate_emulator: ReplicateEmulator, caplog: pytest.LogCaptureFixture) -> None:
+    remembered: list[Mapping[str, Any]] = []
+    _run(ReplicateAdapter().generate_image(IMAGE, _context(remembered)))
+    del replicate_emulator.predictions[remembered[-1]["prediction_id"]]
+
+    with caplog.at_level("WARNING", logger="moviebuild.providers.replicate"):
+        _run(ReplicateAdapter().generate_image(IMAGE, _context(recall=remembered[0])))
+
+    assert replicate_emulator.counters["submissions"] == 2
+    assert "may be paid twice" in caplog.text

@@ -81,7 +81,7 @@ def test_a_provider_asking_for_a_day_fails_the_job_at_once_naming_its_time(
 
     result = asyncio.run(build())
     (failed,) = result.failed()
-    assert str(failed.job_id) == "ScriptProducer" and not failed.retryable
+    assert failed.id == "ScriptProducer" and not failed.retryable
     assert "asks to wait 27 h 46 min" in (failed.error or "")
     assert openai_emulator.counters["chat"] == 1
 
@@ -95,7 +95,7 @@ def test_a_png_signature_followed_by_junk_is_never_stored_or_exported(
                                              encoding="utf-8")
     result = Movie.open(tmp_path).build(retry=RETRY)
     (failed,) = result.failed()
-    assert str(failed.job_id) == "TextToImageProducer[1][1]" and not failed.retryable
+    assert failed.id == "TextToImageProducer[1][1]" and not failed.retryable
     assert "could not be decoded" in (failed.error or "")
     stored = [p.read_bytes() for p in (tmp_path / ".moviebuild" / "objects").rglob("*.png")]
     assert all(not data.endswith(b"junk") for data in stored)

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from moviebuild.cli.main import _register, cli
 from moviebuild.project.export import export_outputs
 from moviebuild.project.movie import BLOB_CACHE, Movie
-from moviebuild.project.result import BuildResult
+from moviebuild.project.reports import BuildReport
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
 from moviebuild.testing.s3server import S3Proxy
@@ -21,7 +21,7 @@ from tests.conftest import run_build
 from tests.s3.conftest import S3Movie, S3MovieFactory
 
 
-def build(movie: S3Movie, fake: FakeAdapter) -> BuildResult:
+def build(movie: S3Movie, fake: FakeAdapter) -> BuildReport:
     """A build and the refresh of ``out/`` and ``prompts/`` the CLI does after it."""
     result = run_build(movie.folder, fake)
     export_outputs(Movie.open(movie.folder))

@@ -8,14 +8,27 @@ fuzzed Moviefiles build instantly. Prints ``URL TOKEN`` once it listens.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from moviebuild.server.app import make_app, make_server
 from moviebuild.server.root import LocalRoot
 from moviebuild.testing.fake import FakeAdapter
+
+
+class NoDns(AbstractResolver):
+    """Webhook registrations resolve nothing: the fuzz stays on this machine, DNS included."""
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        raise OSError(f"{host}: not resolved while fuzzing")
+
+    async def close(self) -> None:
+        pass
 
 
 async def main(root: Path, port: int) -> None:
@@ -25,6 +38,7 @@ async def main(root: Path, port: int) -> None:
     server = make_server(
         LocalRoot(root), base_url=f"http://127.0.0.1:{port}",
         build_options={"adapters": adapters}, max_builds_per_tenant=2,
+        webhook_resolver=NoDns,
     )
     # Fuzzed webhook URLs name hosts anywhere: deliveries stay off, so nothing leaves 127.0.0.1.
     server.backend.listeners.clear()  # type: ignore[attr-defined]

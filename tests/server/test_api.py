@@ -116,7 +116,8 @@ def test_a_dry_run_answers_the_plan_and_its_cost_and_calls_nothing(tmp_path: Pat
         plan = answer.json()["plan"]
         assert answer.json()["build"] is None
         assert {j["reason"] for j in plan["jobs"]} == {"new"}
-        assert plan["cost_usd"] == 0.0 and plan["calls_per_provider"]["fake"] > 0
+        fake = next(p for p in plan["cost"]["providers"] if p["provider"] == "fake")
+        assert plan["cost"]["estimate_usd"] == 0.0 and fake["calls"] > 0
         assert sum(running.fake.calls.values()) == 0
 
 

@@ -35,11 +35,17 @@ def test_dry_run_build_and_status_work_against_a_server_movie(tmp_path: Path) ->
         assert planned.exit_code == 0, planned.output
         plan_ids = {job["id"] for job in json.loads(planned.output)["jobs"]}
         assert "AudioProducer[2]" in plan_ids
+        folder = running.server.root.movie_folder("acme", movie_id)
+        remote_text = runner.invoke(cli, ["--dry-run", *edit], env=env)
+        local_text = runner.invoke(cli, ["-C", str(folder), "--dry-run", *edit])
+        assert remote_text.exit_code == local_text.exit_code == 0, remote_text.output
+        assert remote_text.output == local_text.output, "one rendering, whichever door"
+        assert "critical path:" in remote_text.output
 
         built = runner.invoke(cli, ["--json", *edit], env=env)
         assert built.exit_code == 0, built.output
         build = json.loads(built.output)
-        assert build["status"] == "complete" and build["revision"] == 2
+        assert build["outcome"] == "complete" and build["revision"] == 2
         ran = {f"{name}" for name in build["ran"]}
         assert ran <= {job.split("[")[0] for job in plan_ids}
 

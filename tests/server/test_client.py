@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import moviebuild
+from moviebuild.cli.reports import render_plan
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.project.changes import Changes
 from moviebuild.testing.fake import FaultRule
@@ -60,7 +61,8 @@ def through_connect(running: Running) -> list[dict[str, Any]]:
     states.append(movie.state())
     running.fake.faults.append(FAULT)
     build = movie.build(Changes(redo=["TextToImagePromptProducer[3]"]))
-    assert build.status == "incomplete" and build.failed == ["TextToImagePromptProducer[3]"]
+    assert build.outcome == "incomplete"
+    assert [job.id for job in build.failed()] == ["TextToImagePromptProducer[3]"]
     states.append(movie.state())
     running.fake.faults.clear()
     movie.build()
@@ -85,16 +87,26 @@ def test_a_remote_movie_plans_like_a_local_one_and_reports_events(tmp_path: Path
     with running_server(tmp_path / "root") as running:
         _, token = running.server.tokens.create("acme")
         server = moviebuild.connect(running.base_url, token)
-        seen: list[str] = []
-        movie = server.create(moviefile(), on_event=lambda e: seen.append(e["type"]))
-        assert seen[0] == "build-started" and seen[-1] == "build-finished"
+        seen: list[moviebuild.BuildEvent] = []
+        movie = server.create(moviefile(), on_event=seen.append)
+        assert isinstance(seen[0], moviebuild.BuildStarted)
+        assert isinstance(seen[-1], moviebuild.BuildFinished) and seen[-1].status == "complete"
+        finished = [e for e in seen if isinstance(e, moviebuild.JobFinished)]
+        assert {e.producer for e in finished} >= {"ScriptProducer", "AudioProducer"}
         plan = movie.plan(Changes(overrides=NEW_WORDS))
+        assert isinstance(plan, moviebuild.PlanReport)
         assert {j.id for j in plan.jobs} >= {"AudioProducer[2]", "TextToImagePromptProducer[2]"}
         folder = running.server.root.movie_folder("acme", movie.id)
         local = moviebuild.open(folder).plan(Changes(overrides=NEW_WORDS))
-        assert [(j.id, j.reason) for j in plan.jobs] == [
-            (str(p.job.id), p.reason.kind.value if p.reason else "new") for p in local.to_run()
-        ]
+        assert plan == local, "the same report through both doors"
+        assert render_plan(plan) == render_plan(local)
+        report = movie.build(Changes(overrides=NEW_WORDS))
+        assert isinstance(report, moviebuild.BuildReport) and report.complete
+        assert report.cost.estimate_usd == plan.cost.estimate_usd
+        assert report.ran == plan.run_counts()
+        (_first, latest) = movie.log()
+        assert isinstance(latest, moviebuild.RevisionEntry) and latest.current
+        assert latest.ran == report.ran
         assert [m.id for m in server.movies()] == [movie.id]
 
 

@@ -14,13 +14,18 @@ from moviebuild.distributed.heartbeat import WorkerRow
 from moviebuild.distributed.runtime import ClusterError
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
+from moviebuild.project.reports import BuildReport, JobResult
 from moviebuild.server.backend import BuildListener
 from moviebuild.server.cluster_backend import ClusterBuildBackend
 from moviebuild.server.events import EventLogs
 from tests.server.harness import moviefile, running_server
 
-SUMMARY = {"revision": 1, "status": "complete", "ran": {"ScriptProducer": 1}, "reused": 0,
-           "failed": [], "blocked": [], "cost_usd": 0.0, "notices": []}
+SUMMARY = BuildReport(
+    outcome="complete", revision=1, wrote_revision=True,
+    jobs=[JobResult(id="ScriptProducer", producer="ScriptProducer", provider="fake",
+                    status="done", attempts=1)],
+    ran={"ScriptProducer": 1},
+).model_dump(mode="json")
 
 
 class ScriptedCluster:
@@ -86,7 +91,7 @@ def test_a_build_on_workers_is_recorded_and_streamed_from_its_workflow(tmp_path:
     assert [e["type"] for e in events] == ["build-started", "build-finished"]
     assert events[-1] | {"id": 0} == {"id": 0, "type": "build-finished", "build": build_id,
                                       "status": "complete", "revision": 1}
-    assert (record["status"], record["revision"], record["ran"]) == (
+    assert (record["status"], record["revision"], record["report"]["ran"]) == (
         "complete", 1, {"ScriptProducer": 1}
     )
 

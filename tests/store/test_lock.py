@@ -14,6 +14,7 @@ import pytest
 
 from moviebuild.errors import LockHeld, StoreError
 from moviebuild.store import LockHolder, Store, open_store
+from moviebuild.store.lock import LockLease
 
 
 @pytest.fixture
@@ -161,3 +162,32 @@ def test_release_leaves_a_lock_that_someone_else_took_over(store: Store, live_pi
 def test_acquiring_twice_with_one_lock_object_is_an_error(store: Store) -> None:
     with store.lock() as lock, pytest.raises(StoreError, match="already held"):
         lock.acquire()
+
+
+def test_a_lock_of_an_older_lease_epoch_is_taken_over_wherever_its_holder_runs(
+    store: Store, live_pid: int
+) -> None:
+    plant_lock(store, LockHolder(live_pid, "render-box-7", datetime.now(UTC),
+                                 LockLease("m1", 3)))
+    with store.lock(LockLease("m1", 4)) as lock:
+        written = LockHolder.decode(store.fs.cat_file(lock.path))
+        assert lock.takeover_message is not None
+        assert "lease epoch 3" in lock.takeover_message
+    assert written is not None and written.lease == LockLease("m1", 4)
+
+
+def test_a_lock_of_a_newer_lease_epoch_is_held_even_by_a_dead_process(
+    store: Store, dead_pid: int
+) -> None:
+    plant_lock(store, LockHolder(dead_pid, socket.gethostname(), datetime.now(UTC),
+                                 LockLease("m1", 5)))
+    with pytest.raises(LockHeld):
+        store.lock(LockLease("m1", 4)).acquire()
+
+
+def test_a_lock_without_a_lease_is_judged_by_its_holders_life(
+    store: Store, live_pid: int
+) -> None:
+    plant_lock(store, holder(live_pid))
+    with pytest.raises(LockHeld):
+        store.lock(LockLease("m1", 9)).acquire()

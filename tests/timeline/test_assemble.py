@@ -232,10 +232,39 @@ def test_music_ducks_under_each_narration_with_short_ramps() -> None:
     assert music.volume_at(25.0) == MUSIC_VOLUME
 
 
-def test_music_shorter_than_the_movie_ends_early() -> None:
-    timeline = assemble_timeline(movie(image_segment(1, 8.2), music_s=5.0), FIXED)
+def test_music_shorter_than_the_movie_repeats_with_crossfades_to_its_end() -> None:
+    # The demo's case: fit-narration makes the movie longer than the 30 s the music was asked for.
+    segments = [image_segment(i, 10.8) for i in (1, 2, 3)]
+    timeline = assemble_timeline(movie(*segments, music_s=30.0), FIT)
+    assert timeline.duration_s == pytest.approx(33.9, abs=0.05)
 
-    assert timeline.tracks.music[0].duration_s == 5.0
+    first, second = timeline.tracks.music
+    assert (first.start_s, first.duration_s) == (0.0, 30.0)
+    assert second.start_s == 27.0 and second.start_s + second.duration_s == timeline.duration_s
+    # Over the crossfade the two gains pass through half power each; outside it, one plays.
+    for at in (27.0, 28.5, 30.0):
+        gains = first.volume_at(at), second.volume_at(at - 27.0)
+        assert gains[0] ** 2 + gains[1] ** 2 == pytest.approx(DUCKED_VOLUME**2, rel=0.02), at
+    assert first.volume_at(30.0) == 0.0 and second.volume_at(0.0) == 0.0
+    # The last repeat fades out with the movie instead of stopping mid-bar.
+    assert second.volume_at(second.duration_s) == 0.0
+    assert second.volume_at(second.duration_s - 2.0) > 0
+
+
+def test_music_repeats_as_often_as_the_movie_needs() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), music_s=4.0), FIXED)
+
+    clips = timeline.tracks.music
+    assert [clip.start_s for clip in clips] == [0.0, 3.0, 6.0]
+    assert clips[-1].start_s + clips[-1].duration_s == timeline.duration_s == 10.0
+    assert all(clip.duration_s == 4.0 for clip in clips)
+
+
+def test_music_longer_than_the_movie_is_one_clip_cut_at_its_end() -> None:
+    timeline = assemble_timeline(movie(image_segment(1, 8.2), music_s=45.0), FIXED)
+
+    (music,) = timeline.tracks.music
+    assert music.duration_s == 10.0 and music.volume_at(10.0) > 0
 
 
 def test_narrations_closer_than_two_ramps_stay_ducked_between() -> None:

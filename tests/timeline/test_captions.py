@@ -131,3 +131,17 @@ def test_words_cut_off_by_fixed_are_left_out() -> None:
                           style=STYLE, width=854, height=480, spoken=SAID)  # fmt: skip
     assert [w.text for p in pages for w in p.words] == ["One", "two", "three.", "Four"]
     assert pages[-1].words[-1].end_s == 3.3
+
+
+def test_text_without_spaces_is_timed_character_by_character_from_the_spoken_words() -> None:
+    # As the Japanese engine says it: 灯台(4 morae) の(1) 歴史(3) を(1) 探り(3) ます(2).
+    said = [[(0.1, 0.5, 4), (0.5, 0.6, 1), (0.6, 0.9, 3), (0.9, 1.0, 1), (1.0, 1.3, 3),
+             (1.3, 1.5, 2)], [(2.0, 2.4, 4), (2.4, 2.8, 4)]]  # fmt: skip
+    pages = caption_pages("灯台の歴史を探ります。夜に光ります。", segment=1, start_s=10.0,
+                          duration_s=3.0, style=STYLE, width=854, height=480,
+                          spoken=said)  # fmt: skip
+    assert [p.text for p in pages] == ["灯台の歴史を探ります。", "夜に光ります。"]
+    starts = [(w.text, round(w.start_s - 10.0, 3)) for p in pages for w in p.words]
+    assert starts[:4] == [("灯", 0.1), ("台", 0.3), ("の", 0.5), ("歴", 0.6)]
+    assert dict(starts)["夜"] == 2.0
+    assert all(a[1] <= b[1] for a, b in itertools.pairwise(starts))

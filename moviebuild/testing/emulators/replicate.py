@@ -66,9 +66,11 @@ class Prediction:
 
 class ReplicateEmulator(Emulator):
     """``POST /v1/predictions``, ``POST /v1/models/{owner}/{name}/predictions``,
-    ``GET /v1/predictions/{id}``, ``POST /v1/predictions/{id}/cancel``, ``GET /v1/account``.
+    ``GET /v1/predictions`` (the account's predictions, newest first, ``page_size`` a page with
+    ``next``/``previous`` cursors, as Replicate's API documents), ``GET /v1/predictions/{id}``,
+    ``POST /v1/predictions/{id}/cancel``, ``GET /v1/account``.
 
-    Route names for faults: ``create``, ``poll``, ``cancel``, ``account``, ``files``. A
+    Route names for faults: ``create``, ``list``, ``poll``, ``cancel``, ``account``, ``files``. A
     ``fail-job`` fault on ``create`` makes that prediction end ``failed``. ``inline_outputs``
     returns ``data:`` URIs when the client sent ``Prefer: wait``. A model run by name that is not
     in ``official_models`` gets Replicate's 404, as community models do.
@@ -86,10 +88,12 @@ class ReplicateEmulator(Emulator):
         self.model_kinds: dict[str, str] = {}
         self.official_models: set[str] = set(OFFICIAL_MODELS)
         self.versions: dict[str, str] = {MUSICGEN_VERSION: "meta/musicgen"}
+        self.page_size = 100
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/predictions", self._create, name="create")
         router.add_post("/v1/models/{owner}/{name}/predictions", self._create, name="create.model")
+        router.add_get("/v1/predictions", self._list, name="list")
         router.add_get("/v1/predictions/{id}", self._poll, name="poll")
         router.add_post("/v1/predictions/{id}/cancel", self._cancel, name="cancel")
         router.add_get("/v1/account", self._account, name="account")
@@ -201,6 +205,21 @@ class ReplicateEmulator(Emulator):
             headers["Preference-Applied"] = f"wait={wait_s:g}"
             await asyncio.to_thread(self._finish, prediction, self.inline_outputs)
         return web.json_response(self._view(prediction), status=201, headers=headers)
+
+    async def _list(self, request: web.Request) -> web.Response:
+        newest_first = list(reversed(self.predictions.values()))
+        try:
+            start = max(0, int(request.query.get("cursor", "0")))
+        except ValueError:
+            return self.error_response(400, "invalid cursor")
+        end = start + self.page_size
+        url = f"{self.base_url}/predictions"
+        body = {
+            "next": f"{url}?cursor={end}" if end < len(newest_first) else None,
+            "previous": f"{url}?cursor={max(0, start - self.page_size)}" if start else None,
+            "results": [self._view(p) for p in newest_first[start:end]],
+        }
+        return web.json_response(body, headers=self.response_headers())
 
     async def _poll(self, request: web.Request) -> web.Response:
         prediction = self.predictions.get(request.match_info["id"])

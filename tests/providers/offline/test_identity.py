@@ -21,7 +21,7 @@ OFFLINE_IMAGES = {**FAKE_MEDIA, "image": {"adapter": "offline"}}
 
 
 def _to_run(folder: Path) -> dict[str, Reason | None]:
-    return {str(p.job.id): p.reason for p in Movie.open(folder).plan().to_run()}
+    return {str(p.job.id): p.reason for p in Movie.open(folder).make_plan().to_run()}
 
 
 def test_speech_identity_names_the_engine_and_the_piper_voice_model(
@@ -34,7 +34,7 @@ def test_speech_identity_names_the_engine_and_the_piper_voice_model(
     assert found["voice model"] == "en_US-joe-medium"
     monkeypatch.setenv(ENGINE_VARIABLE, "tone")
     assert offline_implementation(Role.SPEECH, language="en", voice="aria") == {
-        "offline speech version": "2",
+        "offline speech version": "3",
         "speech engine": "tone",
     }
 
@@ -92,6 +92,10 @@ def test_doctor_names_the_offline_speech_engine_and_ffmpeg(
     rows = json.loads(CliRunner().invoke(doctor, ["--no-network", "--json"]).output)
     assert rows[-1]["provider"] == "offline"
     assert rows[-1]["speech_engine"] == "piper" and rows[-1]["voice_model"] == "en_US-joe-medium"
+    assert rows[-1]["speech_by_language"] == {
+        "en": "piper en_US-joe-medium", "es": "espeak-ng es+m3", "de": "espeak-ng de+m3",
+        "fr": "espeak-ng fr+m3", "ja": "kokoro kokoro-82m-int8 jm_kumo",
+    }, "needs espeak-ng (apt-get) and the voice extra"  # fmt: skip
 
 
 def test_the_build_says_once_when_narration_can_only_be_the_tone(

