@@ -68,7 +68,7 @@ def test_dry_run_cost_is_the_sum_of_the_price_table_for_listed_jobs(tmp_path: Pa
     assert {p["provider"] for p in cost["providers"] if p["estimate_usd"]} == {
         "openai", "elevenlabs"
     }
-    assert cost["estimate_usd"] == round(sum(p["estimate_usd"] for p in cost["providers"]), 4)
+    assert cost["estimate_usd"] == round(sum(p["estimate_usd"] for p in cost["providers"]), 6)
 
 
 def test_no_op_rebuild_costs_nothing(tmp_path: Path) -> None:
