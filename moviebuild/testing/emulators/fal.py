@@ -118,8 +118,10 @@ class FalEmulator(Emulator):
         return job if job is not None and job.app == app else None
 
     def _complete(self, job: QueuedRequest) -> None:
-        job.status = "COMPLETED"
+        # COMPLETED only once the result exists: a poll between the two would otherwise read a
+        # finished request without a result (a content refusal) on a slow machine.
         if job.will_fail:
+            job.status = "COMPLETED"
             return
         prompt = str(job.input.get("prompt", ""))
         if job.kind == "video":
@@ -140,6 +142,7 @@ class FalEmulator(Emulator):
                      "height": height}
             job.result = {"images": [image], "seed": 42, "prompt": prompt,
                           "has_nsfw_concepts": [False], "timings": {"inference": 0.01}}
+        job.status = "COMPLETED"
 
     def _billed(self, job: QueuedRequest) -> None:
         self.bill("result", job.model, billable_units=job.billable_units)
