@@ -30,7 +30,9 @@ demo: $(STAMP) system
 	$(BIN)/moviebuild -C demo render
 	@echo "demo/out/preview.mp4 is ready"
 
+# Says in one line what the machine still lacks for some tests (and the apt-get line), then runs.
 test: $(STAMP) system
+	@$(BIN)/python tests/preflight.py
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -6,7 +6,8 @@ Latencies are the design's medians scaled by 1/100 (script 0.5 s, image 0.3 s, s
 database, not media code. For each worker count it prints the makespan (submit to the last
 build's answer), the pool's lower bound (total image work / 8 plus the critical path's head
 before the first image and tail after the last), their ratio (target <= 1.15), the rows the
-database wrote per dispatched job, and the workers' CPU seconds per job.
+database wrote per dispatched job, the workers' CPU seconds per job and the most database
+connections at once (the bench's own client holds 1).
 
     .venv/bin/python bench/scale.py [--movies 24] [--workers 1,2,4]
 """
@@ -20,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
-from tests.distributed.cluster import FAKE, WorkerProcess, create_database, write_movie
+from tests.distributed.cluster import (
+    FAKE,
+    WorkerProcess,
+    create_database,
+    outcome,
+    set_limit,
+    write_movie,
+)
 from tests.distributed.postgres import throwaway_postgres
 
 SCALE = 1 / 100
@@ -43,7 +52,7 @@ MEDIANS_S = {
     "TextToImageProducer": 30.0,
 }
 SEGMENTS, IMAGES, IMAGE_POOL = 6, 3, 8
-POLL_S = 0.02
+POLL_S = 0.05
 JOBS_PER_MOVIE = 1 + 1 + 1 + SEGMENTS * 2 + SEGMENTS * IMAGES  # dispatched (timeline is local)
 
 
@@ -72,13 +81,40 @@ def database_rows(url: str) -> int:
         )
 
 
+class ConnectionCount:
+    """The most connections to one database at once, sampled every 0.1 s from its server."""
+
+    def __init__(self, server_url: str, database: str) -> None:
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(server_url, database))
+        self._thread.start()
+
+    def _sample(self, server_url: str, database: str) -> None:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            while not self._done.wait(0.1):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)
+                ).fetchone()
+                self.peak = max(self.peak, int(row[0]) if row else 0)
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dict[str, float]:
+def run(
+    server: str, movies: int, workers: int, work: Path, scale: float, poll_s: float = POLL_S
+) -> dict[str, float]:
     database = create_database(server)
+    # The pool's limit is the operator's (the Moviefiles ask the same for their own builds).
+    set_limit(database, "fake:image", IMAGE_POOL)
     root = work / f"movies-{workers}"
     shutil.rmtree(root, ignore_errors=True)
     for number in range(movies):
@@ -89,8 +125,9 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
     config.write_text(json.dumps({"latency_s": {k: v * scale for k, v in MEDIANS_S.items()}}))
     env = {"MOVIEBUILD_FAKE_CONFIG": str(config)}
     processes = [WorkerProcess(database, root, env, work, heartbeat_s=2.0, dead_after_s=15.0,
-                               poll_s=POLL_S) for _ in range(workers)]
-    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=POLL_S))
+                               poll_s=poll_s) for _ in range(workers)]
+    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=poll_s, db_connections=1))
+    connections = ConnectionCount(server, database.rsplit("/", 1)[1])
     try:
         while len([w for w in backend.workers() if w.state == "running"]) < workers:
             time.sleep(0.1)
@@ -107,30 +144,34 @@ def run(server: str, movies: int, workers: int, work: Path, scale: float) -> dic
             return [a.answer or {} for a in answers]
 
         summaries = asyncio.run(wait())
-        statuses = [str(s.get("status")) for s in summaries]
+        statuses = [str(outcome(s)) for s in summaries]
         makespan = time.monotonic() - started
         cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
         writes = database_writes(database) - writes_before
         rows = database_rows(database) - rows_before
     finally:
+        peak = connections.stop()
         for process in processes:
             process.stop()
         backend.close()
     if statuses != ["complete"] * movies:
         failed = [s.get("failed") or s.get("error") for s in summaries
-                  if s.get("status") != "complete"]
+                  if outcome(s) != "complete"]
         raise SystemExit(f"builds did not complete: {failed}")
     jobs = movies * JOBS_PER_MOVIE
     bound = lower_bound_s(movies, scale)
     return {
         "scale": scale,
         "workers": workers,
+        "poll_s": poll_s,
         "makespan_s": round(makespan, 2),
         "lower_bound_s": round(bound, 2),
         "ratio": round(makespan / bound, 3),
         "db_rows_per_job": round(rows / jobs, 1),
         "db_writes_per_job": round(writes / jobs, 1),
         "worker_cpu_ms_per_job": round(1000 * cpu / jobs, 1),
+        # The bench's own client holds 1 of them.
+        "db_connections_peak": peak,
     }
 
 
@@ -140,6 +181,8 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--scale", type=float, default=SCALE,
                         help="latency = the design's median x this (default 1/100)")
+    parser.add_argument("--poll", type=float, default=POLL_S,
+                        help=f"the workers' --poll (default {POLL_S} s; theirs is 0.5 s)")
     parser.add_argument("--keep", type=Path, help="keep movies and worker logs in this folder")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
@@ -147,7 +190,7 @@ def main() -> None:
         work = args.keep or Path(folder)
         work.mkdir(parents=True, exist_ok=True)
         for workers in counts:
-            result = run(server, args.movies, workers, work, args.scale)
+            result = run(server, args.movies, workers, work, args.scale, args.poll)
             print(json.dumps(result), flush=True)
 
 

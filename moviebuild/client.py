@@ -59,11 +59,14 @@ class RemoteServer:
         return json.loads(data) if data else None
 
     def _open(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
-        data = None if body is None else json.dumps(body).encode("utf-8")
+        raw = isinstance(body, bytes)  # a file's bytes go as they are
+        data = body if raw else None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Authorization", f"Bearer {self._token}")
         if data is not None:
-            request.add_header("Content-Type", "application/json")
+            request.add_header(
+                "Content-Type", "application/octet-stream" if raw else "application/json"
+            )
         for name, value in headers.items():
             request.add_header(name.replace("_", "-"), value)
         try:
@@ -83,12 +86,14 @@ class RemoteServer:
             data: bytes = response.read()
         return data
 
-    def events(self, movie_id: str, after: int = 0) -> Iterator[BuildEvent]:
-        """The movie's events after ``after``, as they happen (an endless stream); events of a
-        type this version does not know are left out."""
+    def events(
+        self, movie_id: str, after: int = 0, *, build: str | None = None
+    ) -> Iterator[BuildEvent]:
+        """The movie's events after ``after`` (only ``build``'s, when given), as they happen
+        (an endless stream); events of a type this version does not know are left out."""
         from moviebuild.project.events import read_event
 
-        path = f"/v1/movies/{movie_id}/events"
+        path = f"/v1/movies/{movie_id}/events" + (f"?build={build}" if build else "")
         with self._open("GET", path, None, {"Last-Event-ID": str(after)}) as response:
             for raw in response:
                 line = raw.decode("utf-8").rstrip("\n")
@@ -161,7 +166,9 @@ class RemoteMovie:
     ) -> BuildReport:
         """Start a build with ``changes``, follow it (``on_event`` is called with each
         ``BuildEvent``) and answer with its ``BuildReport``, as ``Movie.build`` does. A build
-        that could not run raises, as locally."""
+        that could not run raises, as locally. ``changes.files`` are uploaded first."""
+        for artifact_id, file in (changes.files if changes is not None else {}).items():
+            self.set_file(artifact_id, file)
         body = _body(changes)
         if budget_usd is not None:
             body["budget_usd"] = budget_usd
@@ -173,9 +180,7 @@ class RemoteMovie:
         self, build_id: str, after: int = 0, on_event: EventCallback | None = None
     ) -> BuildDocument:
         """Follow the events until ``build_id`` finishes; returns the server's record of it."""
-        for event in self.server.events(self.id, after):
-            if event.build != build_id:
-                continue
+        for event in self.server.events(self.id, after, build=build_id):
             if on_event is not None:
                 on_event(event)
             if event.type == "build-finished":
@@ -199,6 +204,19 @@ class RemoteMovie:
 
         answer = self.server.request("GET", self._path + "/revisions")
         return RevisionList.model_validate(answer).revisions
+
+    def set_file(self, artifact_id: str, file: Path | str | bytes | None) -> MovieState:
+        """Put your own file (a path or its bytes) in a media slot on the server, or hand the
+        slot back (``None``); the next build uses it."""
+        from urllib.parse import quote
+
+        from moviebuild.project.state import MovieState
+
+        path = f"{self._path}/files/{quote(artifact_id, safe='')}"
+        if file is None:
+            return MovieState.model_validate(self.server.request("DELETE", path))
+        data = file if isinstance(file, bytes) else _read_upload(Path(file))
+        return MovieState.model_validate(self.server.request("PUT", path, data))
 
     def checkout(self, revision: int | str, *, force: bool = False) -> MovieState:
         from moviebuild.project.state import MovieState
@@ -237,8 +255,20 @@ def report_of(build: BuildDocument) -> BuildReport:
     raise ConfigError(build.error or f"build {build.id} {build.status} without a report")
 
 
+def _read_upload(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+
+
 def _body(changes: Changes | None, *, dry_run: bool = False) -> dict[str, Any]:
     body: dict[str, Any] = {"dry_run": dry_run}
+    if changes is not None and changes.files and dry_run:
+        raise ConfigError(
+            "a server's dry run cannot use files that are not uploaded yet",
+            hint="upload them with movie.set_file(id, path), then plan",
+        )
     if changes is not None:
         body["config"] = _json_keys(dict(changes.config))
         body["overrides"] = dict(changes.overrides)

@@ -71,3 +71,13 @@ def run_build(
     return Movie.open(folder).build(
         changes, adapters={"fake": fake}, clock=fake.clock, **options
     )
+
+
+def require_fonts(reason: str) -> None:
+    """Skip a test for a font the machine lacks (``tests/preflight.py`` names it before the
+    run), or fail when ``MOVIEBUILD_REQUIRE_FONTS=1`` (CI, after ``.ci/speech-setup``)."""
+    import os
+
+    if os.environ.get("MOVIEBUILD_REQUIRE_FONTS") == "1":
+        pytest.fail(f"{reason} (MOVIEBUILD_REQUIRE_FONTS=1)")
+    pytest.skip(reason)

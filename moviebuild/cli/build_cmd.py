@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -33,6 +34,39 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
             )
         overrides[name.strip()] = value
     return overrides
+
+
+def parse_file_assignments(assignments: tuple[str, ...]) -> dict[str, Path | str | bytes | None]:
+    """``--set-file ID=PATH`` options as a files map (``ID=`` hands the slot back)."""
+    files: dict[str, Path | str | bytes | None] = {}
+    for assignment in assignments:
+        name, equals, value = assignment.partition("=")
+        if not equals:
+            raise ConfigError(
+                f"--set-file {assignment!r} needs ID=PATH",
+                hint="e.g. --set-file 'SegmentImage[3][2]=photo.jpg'",
+            )
+        files[name.strip()] = Path(value).expanduser() if value.strip() else None
+    return files
+
+
+def changes_from_options(
+    assignments: tuple[str, ...], file_assignments: tuple[str, ...]
+) -> Changes:
+    return Changes(
+        overrides=parse_assignments(assignments), files=parse_file_assignments(file_assignments)
+    )
+
+
+def set_file_option(function: Any) -> Any:
+    return click.option(
+        "--set-file",
+        "file_assignments",
+        multiple=True,
+        metavar="ID=PATH",
+        help="Put your own file in a media slot, e.g. 'SegmentImage[3][2]=photo.jpg' (kept "
+        "under prompts/; 'ID=' hands the slot back).",
+    )(function)
 
 
 #: Seconds a build may take to stop after Ctrl-C or SIGTERM (MOVIEBUILD_STOP_GRACE_S).
@@ -133,8 +167,11 @@ def print_build(context: CliContext, report: BuildReport, elapsed_s: float | Non
     metavar="ID=TEXT",
     help="Override a text artifact, e.g. 'SegmentImagePrompt[3][2]=a red lighthouse'.",
 )
+@set_file_option
 @json_option
 @pass_cli
-def build(context: CliContext, assignments: tuple[str, ...]) -> None:
-    """Build the movie, with optional overrides (kept as edits under prompts/)."""
-    run_build(context, Changes(overrides=parse_assignments(assignments)))
+def build(
+    context: CliContext, assignments: tuple[str, ...], file_assignments: tuple[str, ...]
+) -> None:
+    """Build the movie, with optional overrides and files (kept under prompts/)."""
+    run_build(context, changes_from_options(assignments, file_assignments))

@@ -13,6 +13,7 @@ from moviebuild.cli.fsck_cmd import fsck
 from moviebuild.cli.gc_cmd import gc
 from moviebuild.cli.graph_cmd import graph
 from moviebuild.cli.init_cmd import init
+from moviebuild.cli.limits_cmd import limits
 from moviebuild.cli.log_cmd import log
 from moviebuild.cli.preview_cmd import preview
 from moviebuild.cli.redo_cmd import redo
@@ -48,4 +49,5 @@ ALL = [
     token,
     studio,
     worker,
+    limits,
 ]

@@ -1,4 +1,5 @@
-"""``moviebuild explain ID|PATH``: why a job would run, with old and new values."""
+"""``moviebuild explain ID|PATH``: why a job would run, with old and new values; PATH is a file
+under ``prompts/`` or ``out/``."""
 
 from __future__ import annotations
 
@@ -12,12 +13,21 @@ from moviebuild.cli.context import CliContext, json_option, pass_cli
 @json_option
 @pass_cli
 def explain(context: CliContext, target: str) -> None:
-    """Why TARGET (a job or artifact id, or a file under prompts/) would run."""
+    """Why TARGET (a job or artifact id, or a file under prompts/ or out/) would run."""
     from moviebuild.project.inspect import explain_job
 
     answer = explain_job(context.open_movie(), target)
     if context.as_json:
         context.echo_json(answer)
+        return
+    if "edited" in answer:
+        click.echo(
+            f"{answer['edited']} is your edit (its generator {answer['generator']} no longer "
+            f"writes it); it is read by {answer['id']}"
+            + "".join(f", {other}" for other in answer["also_read_by"])
+        )
+    if answer["action"] == "skip":
+        click.echo(f"{answer['id']} does not run: every output is pinned by your edit or file")
         return
     if answer["action"] != "run":
         click.echo(f"{answer['id']} is up to date ({answer['action']}; key {answer['key']})")

@@ -1,6 +1,7 @@
 """``moviebuild fsck [--repair]``: check every object, revision, journal, HEAD and the lock of the
-movie's store and say what was found; ``--repair`` sets damaged files aside so the next build
-succeeds. It never creates a store."""
+movie's store, then ``out/`` against the current revision, and say what was found; ``--repair``
+sets damaged files aside so the next build succeeds, and puts back out/ files that differ. It
+never creates a store."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from moviebuild.errors import StoreError
 @pass_cli
 def fsck(context: CliContext, repair: bool) -> None:
     """Verify the store: every blob's hash, every revision, journal, HEAD and the lock."""
+    from moviebuild.project.export import check_out_folder
     from moviebuild.project.movie import Movie
-    from moviebuild.store.fsck import check_store
+    from moviebuild.store.fsck import Finding, FindingKind, check_store
 
     folder = context.folder
     movie = Movie.open(folder)
@@ -25,6 +27,10 @@ def fsck(context: CliContext, repair: bool) -> None:
         raise StoreError(f"{folder} has not been built yet", hint="run `moviebuild` first")
     with movie.open_store() as store:
         report = check_store(store, repair=repair)
+        if not report.unrepaired:
+            # out/ against the current revision, once the store itself is sound.
+            for where, what in check_out_folder(movie, store, repair=repair):
+                report.findings.append(Finding(FindingKind.OUT_FILE, where, what, repaired=repair))
     if context.as_json:
         context.echo_json(report.to_json())
     else:

@@ -83,6 +83,11 @@ def _budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -
     help="Override a text artifact, e.g. 'SegmentNarration[2]=New words' (kept as an edit).",
 )
 @click.option(
+    "--set-file", "file_assignments", multiple=True, metavar="ID=PATH",
+    help="Put your own file in a media slot, e.g. 'SegmentImage[3][2]=photo.jpg' (kept under "
+    "prompts/; 'ID=' hands the slot back).",
+)
+@click.option(
     "--server", envvar="MOVIEBUILD_SERVER", metavar="URL",
     help="Work on a movie of this moviebuild server (token in MOVIEBUILD_TOKEN).",
 )
@@ -99,6 +104,7 @@ def cli(
     as_json: bool,
     budget: float | None,
     assignments: tuple[str, ...],
+    file_assignments: tuple[str, ...],
     server: str | None,
     movie_id: str | None,
 ) -> None:
@@ -106,13 +112,14 @@ def cli(
     context = CliContext(folder, as_json, budget, server or None, movie_id or None)
     ctx.obj = context
     if ctx.invoked_subcommand is not None:
-        if assignments or dry_run:
-            raise click.UsageError("--dry-run and --set go before no command or with `build`")
+        if assignments or file_assignments or dry_run:
+            raise click.UsageError(
+                "--dry-run, --set and --set-file go before no command or with `build`"
+            )
         return
-    from moviebuild.cli.build_cmd import parse_assignments, run_build
-    from moviebuild.project.changes import Changes
+    from moviebuild.cli.build_cmd import changes_from_options, run_build
 
-    changes = Changes(overrides=parse_assignments(assignments))
+    changes = changes_from_options(assignments, file_assignments)
     if context.server:
         from moviebuild.cli.remote import run_remote_build, show_remote_plan
 

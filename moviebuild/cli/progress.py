@@ -1,6 +1,8 @@
-"""Build progress for people: a live rich table on a terminal, plain lines otherwise, nothing
-with ``--json``. Fed by the build's events; the table starts with the first event, so a build
-with nothing to do draws nothing."""
+"""Build progress for people: a live rich table on a terminal (per producer: done, running,
+waiting, failed, and the time since its first job started), plain lines otherwise (each job as
+it starts and ends, so a long call is never silent), nothing with ``--json``. Fed by the
+build's events; the table starts with the first event, so a build with nothing to do draws
+nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from moviebuild.project.events import (
 )
 
 _COLUMNS = ("done", "running", "waiting", "failed", "retries", "reused")
-_PLAIN = ("job-finished", "job-failed", "job-retrying", "job-blocked")
+_PLAIN = ("job-started", "job-finished", "job-failed", "job-retrying", "job-blocked")
 
 
 class Progress:
@@ -39,6 +41,8 @@ class Progress:
         self.quiet = quiet
         self.started = time.monotonic()
         self.state: dict[str, Counter[str]] = defaultdict(Counter)
+        self.first_start: dict[str, float] = {}
+        self.last_end: dict[str, float] = {}
         self.live: Any = None
 
     def __call__(self, event: BuildEvent) -> None:
@@ -48,7 +52,8 @@ class Progress:
         if self.quiet:
             return
         if self.plain:
-            if event.type in _PLAIN:
+            first_attempt = not isinstance(event, JobStarted) or event.attempt == 1
+            if event.type in _PLAIN and first_attempt:
                 message = getattr(event, "message", None)
                 detail = f": {message}" if message else ""
                 word = event.type.removeprefix("job-")
@@ -57,9 +62,9 @@ class Progress:
         if self.live is None:
             from rich.live import Live
 
-            self.live = Live(self.table(), refresh_per_second=4, transient=False)
+            # Redrawn four times a second from the state, so elapsed times move while calls run.
+            self.live = Live(get_renderable=self.table, refresh_per_second=4, transient=False)
             self.live.start()
-        self.live.update(self.table())
 
     def _count(self, event: JobEvent) -> None:
         counts = self.state[event.producer]
@@ -68,8 +73,10 @@ class Progress:
         elif isinstance(event, JobStarted) and event.attempt == 1:
             counts["waiting"] -= 1
             counts["running"] += 1
+            self.first_start.setdefault(event.producer, time.monotonic())
         elif isinstance(event, (JobFinished, JobFailed)):
             counts["running"] -= 1
+            self.last_end[event.producer] = time.monotonic()
             counts["done" if isinstance(event, JobFinished) else "failed"] += 1
         elif isinstance(event, JobRetrying):
             counts["retries"] += 1
@@ -85,11 +92,23 @@ class Progress:
         from rich.table import Table
 
         table = Table(title=f"moviebuild  {self.elapsed_s():.0f} s", title_justify="left")
-        for column in ("producer", *_COLUMNS):
+        for column in ("producer", *_COLUMNS, "time"):
             table.add_column(column, justify="left" if column == "producer" else "right")
         for producer, counts in sorted(self.state.items()):
-            table.add_row(producer, *(str(max(0, counts[c])) for c in _COLUMNS))
+            table.add_row(
+                producer, *(str(max(0, counts[c])) for c in _COLUMNS), self.producer_time(producer)
+            )
         return table
+
+    def producer_time(self, producer: str) -> str:
+        """Seconds since the producer's first job started: to now while some run, else to the
+        end of its last; empty before any started."""
+        began = self.first_start.get(producer)
+        if began is None:
+            return ""
+        running = self.state[producer]["running"] > 0
+        ended = time.monotonic() if running else self.last_end.get(producer, time.monotonic())
+        return f"{ended - began:.0f} s"
 
     def __enter__(self) -> Progress:
         return self
@@ -101,5 +120,5 @@ class Progress:
         traceback: TracebackType | None,
     ) -> None:
         if self.live is not None:
-            self.live.update(self.table())
+            self.live.refresh()
             self.live.stop()

@@ -104,4 +104,6 @@ def render_log(entries: Iterable[RevisionEntry]) -> str:
             f"{entry.reused:>3} reused  {entry.failed} failed  {entry.blocked} blocked  "
             f"${entry.spent_usd:.2f}{extra}"
         )
+        if entry.changes:
+            lines.append("        " + "; ".join(entry.changes))
     return "\n".join(lines)

@@ -12,10 +12,12 @@ from moviebuild.cli.context import CliContext, pass_cli
 @pass_cli
 def reset(context: CliContext, target: str) -> None:
     """Hand a pinned slot back to the generator: a prompts/ PATH or an artifact ID."""
+    from moviebuild.project.own_media import remove_named_file
     from moviebuild.project.prompts import reset_slots
 
-    done = reset_slots(context.open_movie(), target)
+    # Your own media file first, without opening the movie: a broken one keeps it from opening.
+    done = remove_named_file(context.folder, target) or reset_slots(context.open_movie(), target)
     if not done:
         click.echo(f"{target}: nothing is pinned there")
         return
-    click.echo(f"reset {', '.join(done)}; the next build uses the generated text")
+    click.echo(f"reset {', '.join(done)}; the next build uses the generator's output again")

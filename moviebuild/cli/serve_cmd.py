@@ -54,6 +54,8 @@ from moviebuild.cli.numbers import AsciiFloatRange, AsciiIntRange
 )
 @click.option("--app-version", default="", help="With --database: the workers' application "
               "version (default: this release).")
+@click.option("--db-connections", default=4, show_default=True, type=AsciiIntRange(1),
+              help="With --database: most connections the server keeps to it.")
 @pass_cli
 def serve(
     _context: CliContext,
@@ -69,6 +71,7 @@ def serve(
     database: str | None,
     poll_s: float,
     app_version: str,
+    db_connections: int,
 ) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /v1/openapi.json); builds run in this process, or
     on workers with --database."""
@@ -95,7 +98,9 @@ def serve(
         from moviebuild.server.cluster_backend import cluster_factory
 
         import_dbos()
-        settings = ClusterSettings(database, app_version, poll_interval_s=poll_s)
+        settings = ClusterSettings(
+            database, app_version, poll_interval_s=poll_s, db_connections=db_connections
+        )
         factory = cluster_factory(ClusterBackend(settings), Path(root))
         click.echo(f"builds run on the workers of {redact(database)} ({settings.version})")
     asyncio.run(

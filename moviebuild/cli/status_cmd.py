@@ -12,7 +12,7 @@ from moviebuild.cli.context import CliContext, json_option, pass_cli
 @json_option
 @pass_cli
 def status(context: CliContext) -> None:
-    """What is current, stale, failed and pinned by your edits."""
+    """What is current, stale, failed, pinned by your edits and yours (your own media)."""
     if context.server:
         from moviebuild.cli.remote import show_remote_status
 
@@ -33,7 +33,7 @@ def status(context: CliContext) -> None:
     click.echo(
         f"{where}: {counts.get('current', 0)} current, {counts.get('stale', 0)} stale, "
         f"{counts.get('failed', 0)} failed, {counts.get('blocked', 0)} blocked, "
-        f"{len(pinned)} pinned"
+        f"{len(pinned)} pinned" + (f", {len(state.own_media)} yours" if state.own_media else "")
     )
     for job in state.jobs:
         if job.status == "stale":
@@ -53,6 +53,11 @@ def status(context: CliContext) -> None:
             else ""
         )
         click.echo(f"  pinned  {entry['id']} by your edit in {entry['file']}{note}")
+    for media in state.own_media:
+        click.echo(
+            f"  yours   {media.id} is your {media.kind} {media.file} "
+            f"(`moviebuild reset {media.file}` hands it back)"
+        )
     if state.cost.estimated_usd:
         click.echo(f"building now would cost about ${state.cost.estimated_usd:.2f}")
     if state.cost.total_spent_usd:

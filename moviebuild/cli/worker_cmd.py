@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
-from moviebuild.cli.numbers import ASCII_FLOAT
+from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
 
 
 @click.command()
@@ -23,8 +23,15 @@ from moviebuild.cli.numbers import ASCII_FLOAT
               help="Seconds between heartbeats.")
 @click.option("--dead-after", "dead_after_s", type=ASCII_FLOAT, default=15.0, show_default=True,
               help="Seconds of silence after which a worker is dead and its work recovered.")
-@click.option("--poll", "poll_s", type=ASCII_FLOAT, default=0.1, show_default=True,
-              help="Seconds between looks at the queues.")
+@click.option("--poll", "poll_s", type=AsciiFloatRange(min=0.001), default=0.5,
+              show_default=True, help="Seconds between looks at each queue and for answers.")
+@click.option("--local-slots", type=AsciiIntRange(min=1), default=None,
+              help="Offline and timeline jobs at once on this worker (default: its cores).")
+@click.option("--db-connections", type=AsciiIntRange(min=2), default=4, show_default=True,
+              help="Most database connections DBOS keeps for this worker (it uses 6 more: "
+              "LISTEN, dispatch 2, heartbeat, leases, limits).")
+@click.option("--retain-days", type=AsciiFloatRange(min=0), default=7.0, show_default=True,
+              help="Trim finished workflows older than this many days (0: keep them all).")
 @click.option("--app-version", default="", help="Application version (default: the release).")
 @pass_cli
 def worker(
@@ -36,6 +43,9 @@ def worker(
     heartbeat_s: float,
     dead_after_s: float,
     poll_s: float,
+    local_slots: int | None,
+    db_connections: int,
+    retain_days: float,
     app_version: str,
 ) -> None:
     """Run builds and provider calls from the cluster's queues until SIGTERM."""
@@ -53,9 +63,12 @@ def worker(
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     settings = ClusterSettings(
-        database, app_version, poll_s, heartbeat_s, dead_after_s
+        database, app_version, poll_s, heartbeat_s, dead_after_s,
+        db_connections=db_connections, retain_days=retain_days,
     )
-    process = Worker(settings, executor_id, grace_s, Path(root).resolve() if root else None)
+    process = Worker(
+        settings, executor_id, grace_s, Path(root).resolve() if root else None, local_slots
+    )
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -3,10 +3,10 @@ job workflow on the queue of its provider pool, and its answer comes back by dig
 
 The build's own scheduler still decides every job (the key re-derived from its inputs' actual
 bytes, so early cutoff holds), admits it through the movie's pools, journals its start and end and
-retries 429/5xx: a retry is a new job workflow, so the queue's limiter counts it. Internal jobs
-(the timeline) run in the build's process. A call's workflow id is the build's id, the job, its
-key and the attempt, so a build that runs again after a crash attaches to the calls it started
-instead of paying for them again.
+retries 429/5xx: a retry is a new job workflow, so the queue's limiter counts it. Local jobs
+(the timeline, offline engines) run in the build's process, in the worker's local slots. A
+call's workflow id is the build's id, the job, its key and the attempt, so a build that runs again
+after a crash attaches to the calls it started instead of paying for them again.
 """
 
 from __future__ import annotations
@@ -21,16 +21,21 @@ from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
-from moviebuild.distributed.queues import pool_queue
+from moviebuild.distributed.limits import LOCAL_ADAPTERS, ClusterLimits
+from moviebuild.distributed.local import LocalSlots, default_slots
+from moviebuild.distributed.queues import PoolQueues, tenant_of
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
+from moviebuild.engine.pools import Pool
+from moviebuild.engine.pools import PoolLimits as EnginePoolLimits
 from moviebuild.graph import Job, NodeId, parse_node_id
 
 if TYPE_CHECKING:
     from dbos import DBOSClient, EnqueueOptions
 
     from moviebuild.project.executor import ProviderExecutor
+    from moviebuild.project.movie import Snapshot
     from moviebuild.store import Store
 
 JOB_WORKFLOW = "moviebuild.job"
@@ -42,9 +47,14 @@ class Dispatcher:
     every call this process waits on (one query per interval, not one per call); builds await
     from their own event loops."""
 
-    def __init__(self, client: DBOSClient, settings: ClusterSettings) -> None:
+    def __init__(
+        self, client: DBOSClient, settings: ClusterSettings, local_slots: int | None = None
+    ) -> None:
         self.client = client
         self.settings = settings
+        #: The pool queues, routed by the operator's limits (``upkeep`` refreshes them).
+        self.queues = PoolQueues(settings.poll_interval_s)
+        self.local = LocalSlots(local_slots or default_slots())
         self._lock = threading.Lock()
         self._waiting: dict[str, list[Future[JobAnswer]]] = {}
         self._wake = threading.Event()
@@ -54,9 +64,12 @@ class Dispatcher:
         )
         self._poller.start()
 
-    async def call(self, ticket: JobTicket, workflow_id: str, queue: str) -> JobAnswer:
+    async def call(
+        self, ticket: JobTicket, workflow_id: str, queue: str, tenant: str
+    ) -> JobAnswer:
         options: EnqueueOptions = {
             "queue_name": queue,
+            "queue_partition_key": tenant,
             "workflow_name": JOB_WORKFLOW,
             "workflow_id": workflow_id,
             "app_version": self.settings.version,
@@ -115,6 +128,33 @@ def _answer(status: Any) -> JobAnswer:
     )
 
 
+def admission_pools(snapshot: Snapshot, cluster: ClusterLimits) -> dict[str, Pool]:
+    """A build's own admission on workers, one pool per provider pool its jobs use: the
+    cluster's limits, lowered where its Moviefile asks for less (a Moviefile never raises them).
+    Local pools (offline, internal) are left to the Moviefile, as in a local build."""
+    from moviebuild.engine.clock import RealClock
+    from moviebuild.project.executor import ProviderExecutor
+
+    moviefile = snapshot.moviefile
+    executor = ProviderExecutor(moviefile)
+    clock = RealClock()
+    pools: dict[str, Pool] = {}
+    for job in snapshot.graph.jobs.values():
+        name = executor.identity(job).pool
+        adapter = name.split(":", 1)[0]
+        if adapter in LOCAL_ADAPTERS or name in pools:
+            continue
+        cluster_limits = cluster.limits_of(name if name in cluster.operator else adapter)
+        asked = moviefile.limits.get(name) or moviefile.limits.get(adapter)
+        concurrent, rpm = cluster_limits.concurrent, cluster_limits.per_minute
+        if asked is not None:
+            concurrent = min(concurrent, asked.concurrent)
+            if asked.requests_per_minute is not None:
+                rpm = min(rpm or asked.requests_per_minute, asked.requests_per_minute)
+        pools[name] = Pool(name, EnginePoolLimits(concurrent, rpm), clock)
+    return pools
+
+
 class DispatchingExecutor:
     """A JobExecutor over the build's ProviderExecutor that sends provider calls to workers."""
 
@@ -144,15 +184,22 @@ class DispatchingExecutor:
 
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         job = request.job
-        if job.role is Role.INTERNAL or request.key is None:
-            return await self.inner.execute(request)
+        identity = self.identity(job)
+        if job.role is Role.INTERNAL or request.key is None or identity.adapter in LOCAL_ADAPTERS:
+            # Local work (offline engines, the timeline) runs here, in this worker's slots.
+            async with self.dispatcher.local.slot():
+                return await self.inner.execute(request)
         self._attempts[job.id] += 1
-        queue = pool_queue(self.identity(job).pool)
+        # The operator's pools decide the queue (the Moviefile's pool names only its own
+        # build's admission), and the build's tenant is the queue partition (fair share).
+        queue = await asyncio.to_thread(
+            self.dispatcher.queues.queue_for, identity.adapter, job.role
+        )
         ticket = await asyncio.to_thread(
             make_ticket, request, self.inner.moviefile, self.store, self.revision, self.build_id
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
-        answer = await self.dispatcher.call(ticket, workflow_id, queue)
+        answer = await self.dispatcher.call(ticket, workflow_id, queue, tenant_of(self.build_id))
         answer.raise_error()
         return await asyncio.to_thread(self._read_outputs, answer)
 

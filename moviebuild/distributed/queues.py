@@ -1,6 +1,6 @@
 """One DBOS queue per provider pool, whose ``global_concurrency`` and ``limiter`` are the pool's
-calls in flight and requests per minute, so the limits hold across every worker together; and the
-queue of builds, which any worker dequeues."""
+calls in flight and requests per minute as the operator set them (``distributed.limits``), so the
+limits hold across every worker together; and the queue of builds, which any worker dequeues."""
 
 from __future__ import annotations
 
@@ -8,14 +8,11 @@ import threading
 from typing import Any
 
 from moviebuild.config.enums import Role
-from moviebuild.config.moviefile import LimitSpec, Moviefile
-from moviebuild.engine.plan import Plan
+from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 
 BUILD_QUEUE = "moviebuild-builds"
 _POOL_PREFIX = "moviebuild-pool-"
 
-_registered: dict[str, LimitSpec] = {}
-_lock = threading.Lock()
 
 
 def pool_queue(pool: str) -> str:
@@ -23,30 +20,25 @@ def pool_queue(pool: str) -> str:
     return _POOL_PREFIX + pool
 
 
-def ensure_pool_queue(pool: str, limits: LimitSpec, poll_interval_s: float) -> str:
-    """Register ``pool``'s queue with ``limits`` (once per process and limits); its name.
-
-    Queues live in the database, so every worker listens to a queue registered anywhere. The
-    last registration by the newest application version sets the limits: a pool is one
-    provider account, so its limits belong to the deployment, not to one movie. A worker
-    starts listening to a queue new to it within a second (DBOS looks for new queues once a
-    second), so builds register their pools when they plan, before the first call.
-    """
-    from dbos import DBOS
-
-    name = pool_queue(pool)
-    with _lock:
-        if _registered.get(name) != limits:
-            DBOS.register_queue(name, **queue_options(limits, poll_interval_s))
-            _registered[name] = limits
-    return name
+def tenant_of(build_id: str) -> str:
+    """The tenant a build belongs to: the first segment of its id (the server's builds are
+    ``tenant/movie/build``); builds submitted without one share the tenant ``-``."""
+    head, sep, _ = build_id.partition("/")
+    return head if sep and head else "-"
 
 
-def queue_options(limits: LimitSpec, poll_interval_s: float) -> dict[str, Any]:
-    """``register_queue`` arguments for a pool with ``limits``."""
-    rpm = limits.requests_per_minute
+def queue_options(limits: PoolLimits, poll_interval_s: float) -> dict[str, Any]:
+    """``register_queue`` arguments for a pool with ``limits``.
+
+    The queue is partitioned by tenant (each call is enqueued with its build's tenant as the
+    partition key): DBOS then dequeues the partitions that have work in a random order on every
+    poll, so a slot that frees goes to any waiting tenant alike, and one tenant's backlog cannot
+    hold up another tenant's first build. A tenant alone may still use every slot
+    (``partition_concurrency`` is the pool's own limit)."""
+    rpm = limits.per_minute
     return {
         "global_concurrency": limits.concurrent,
+        "partition_concurrency": limits.concurrent,
         "limiter": {"limit": rpm, "period": 60.0} if rpm else None,
         "polling_interval_sec": poll_interval_s,
     }
@@ -59,29 +51,58 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
     await DBOS.register_queue_async(BUILD_QUEUE, polling_interval_sec=poll_interval_s)
 
 
-def forget_registrations() -> None:
-    """After DBOS shuts down (tests start several runtimes in one process)."""
-    _registered.clear()
+class PoolQueues:
+    """The pool queues of this process, registered with the limits in force.
 
+    A pool's queue is registered the first time a build of this process calls the pool (so the
+    cluster has, and every worker polls, only the queues of pools in use, not one per adapter
+    moviebuild knows), and again whenever the operator's limits change; every pool the operator
+    set is kept current by every worker.
+    Queues live in the database and every worker reloads a queue's row on each poll, so one
+    registration reaches every worker. Only the operator's table (or the defaults) decides: no
+    Moviefile registers a queue.
+    """
 
-def register_plan_pools(plan: Plan, moviefile: Moviefile, poll_interval_s: float) -> None:
-    """Register the queue of every provider pool that ``plan`` will call, before it runs."""
-    from moviebuild.providers import catalog
+    def __init__(self, poll_interval_s: float) -> None:
+        self.poll_interval_s = poll_interval_s
+        self.limits = ClusterLimits()
+        self._applied: dict[str, PoolLimits] = {}
+        self._lock = threading.Lock()
 
-    for pool in {p.pool for p in plan.to_run() if p.job.role is not Role.INTERNAL}:
-        ensure_pool_queue(pool, catalog.pool_limits(moviefile, pool), poll_interval_s)
+    def queue_for(self, adapter: str, role: Role) -> str:
+        """The queue of the pool that a call of ``adapter`` for ``role`` goes to (registered)."""
+        pool = self.limits.pool_for(adapter, role)
+        if pool not in self._applied:
+            with self._lock:
+                self._apply(self.limits.limits_of(pool))
+        return pool_queue(pool)
 
+    def update(self, limits: ClusterLimits) -> list[str]:
+        """Route by ``limits`` from now on and register the queues whose limits changed; the
+        pools registered."""
+        with self._lock:
+            self.limits = limits
+            return [
+                pool.pool
+                for pool in limits.pools()
+                if (pool.pool in limits.operator or pool.pool in self._applied)
+                and self._apply(pool)
+            ]
 
-def register_default_pools(poll_interval_s: float) -> None:
-    """Create each adapter's pool queue with its default limits where none exists yet, so a
-    worker listens to them before the first build (a build's own limits still win)."""
-    from dbos import DBOS
+    def registered(self) -> dict[str, PoolLimits]:
+        return dict(self._applied)
 
-    from moviebuild.providers import catalog
+    def _apply(self, pool: PoolLimits) -> bool:
+        from dbos import DBOS
 
-    for adapter, limits in catalog.DEFAULT_LIMITS.items():
-        if adapter != "internal":
-            DBOS.register_queue(
-                pool_queue(adapter), **queue_options(limits, poll_interval_s),
-                on_conflict="never_update",
-            )
+        known = self._applied.get(pool.pool)
+        if known is not None and (known.concurrent, known.per_minute) == (
+            pool.concurrent, pool.per_minute
+        ):
+            return False
+        DBOS.register_queue(
+            pool_queue(pool.pool), **queue_options(pool, self.poll_interval_s),
+            on_conflict="always_update",
+        )
+        self._applied[pool.pool] = pool
+        return True

@@ -49,6 +49,14 @@ def dbos_config(settings: ClusterSettings, executor_id: str) -> dict[str, Any]:
         "executor_id": executor_id,
         "log_level": "WARNING",
         "notification_listener_polling_interval_sec": settings.poll_interval_s,
+        # The most connections DBOS keeps for this worker's queue threads, workflows and
+        # steps (they wait for one beyond that); its LISTEN connection is one more.
+        "sys_db_pool_size": settings.db_connections,
+        # Named in pg_stat_activity, so an operator sees which worker holds which connection.
+        "db_engine_kwargs": {
+            "connect_args": {"application_name": f"moviebuild-worker-{executor_id}"[:63]},
+            "pool_timeout": 30, "max_overflow": 0, "pool_pre_ping": True,
+        },
     }
 
 
@@ -75,21 +83,20 @@ def launch(settings: ClusterSettings, executor_id: str) -> None:
 
 def shutdown(grace_s: float) -> None:
     """Stop dequeuing, give running workflows ``grace_s`` seconds, and disconnect."""
-    from moviebuild.distributed.queues import forget_registrations
-
     dbos = import_dbos()
     dbos.DBOS.destroy(workflow_completion_timeout_sec=int(grace_s), destroy_registry=False)
-    forget_registrations()
 
 
-def make_client(settings: ClusterSettings) -> DBOSClient:
-    """A client that enqueues and reads workflows without running any (servers, tests); the
+def make_client(settings: ClusterSettings, connections: int | None = None) -> DBOSClient:
+    """A client that enqueues and reads workflows without running any (servers, a worker's
+    dispatcher, tests), keeping at most ``connections`` (default: ``db_connections``); the
     database's DBOS schema is created or migrated first (as a worker's launch would)."""
     dbos = import_dbos()
     try:
         dbos.DBOS.migrate(settings.database_url)
         return dbos.DBOSClient(  # type: ignore[no-any-return]
-            system_database_url=settings.database_url, application_name=APP_NAME
+            system_database_url=settings.database_url, application_name=APP_NAME,
+            system_database_pool_size=connections or settings.db_connections,
         )
     except Exception as exc:
         raise ClusterError(

@@ -22,13 +22,20 @@ def default_application_version() -> str:
 class ClusterSettings:
     """``poll_interval_s``: how often a worker looks for queued work and for finished calls.
     ``heartbeat_s``: how often a worker writes its row. ``dead_after_s``: a worker silent that
-    long is dead and a live worker recovers its workflows."""
+    long is dead and a live worker recovers its workflows. ``db_connections``: the most
+    connections DBOS's pool of this process keeps (docs/scale-out.md, "Resources").
+    ``retain_days``: finished workflows older than that are trimmed (0: never).
+    ``limits_every_s``: how often a worker reads the operator's limits."""
 
     database_url: str
     application_version: str = ""
-    poll_interval_s: float = 0.1
+    poll_interval_s: float = 0.5
     heartbeat_s: float = 2.0
     dead_after_s: float = 15.0
+    db_connections: int = 4
+    retain_days: float = 7.0
+    limits_every_s: float = 2.0
+    trim_every_s: float = 3600.0
 
     @property
     def version(self) -> str:

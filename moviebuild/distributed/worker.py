@@ -21,6 +21,9 @@ from moviebuild.distributed.settings import ClusterSettings
 
 log = logging.getLogger("moviebuild.worker")
 
+#: Connections of a worker's dispatcher (enqueuing calls, polling for their answers).
+DISPATCH_CONNECTIONS = 2
+
 
 @dataclass
 class Worker:
@@ -28,6 +31,7 @@ class Worker:
     executor_id: str = ""
     grace_s: float = 30.0
     root: Path | None = None
+    local_slots: int | None = None
 
     def __post_init__(self) -> None:
         self.executor_id = self.executor_id or f"worker-{uuid.uuid4().hex[:12]}"
@@ -42,7 +46,8 @@ class Worker:
         from moviebuild.distributed.heartbeat import WorkerTable
         from moviebuild.distributed.lease import Leases
         from moviebuild.distributed.pg import Database
-        from moviebuild.distributed.queues import ensure_build_queue, register_default_pools
+        from moviebuild.distributed.queues import ensure_build_queue
+        from moviebuild.distributed.upkeep import Upkeep
         from moviebuild.distributed.workflows import process
 
         settings = self.settings
@@ -69,9 +74,17 @@ class Worker:
         except BaseException:
             beats.stop("stopped")
             raise
-        process.dispatcher = Dispatcher(runtime.make_client(settings), settings)
+        # The dispatcher's own connections: enqueuing calls and the one thread that polls for
+        # their answers.
+        dispatcher = Dispatcher(
+            runtime.make_client(settings, DISPATCH_CONNECTIONS), settings, self.local_slots
+        )
+        process.dispatcher = dispatcher
         await ensure_build_queue(settings.poll_interval_s)
-        await asyncio.to_thread(register_default_pools, settings.poll_interval_s)
+        # The operator's limits, applied to the pool queues now and re-read every few seconds.
+        upkeep = Upkeep(settings, self.executor_id, dispatcher.queues.update, dispatcher.client)
+        await asyncio.to_thread(upkeep.sync)
+        upkeep.start()
         log.info("worker %s up (version %s)", self.executor_id, settings.version)
         # DBOS takes over the loop's default executor and shuts it down with itself: what
         # comes after runs on a thread of its own.
@@ -84,6 +97,7 @@ class Worker:
             await loop.run_in_executor(leaving, beats.beat_once)
             await loop.run_in_executor(leaving, runtime.shutdown, self.grace_s)
         finally:
+            upkeep.stop()
             process.dispatcher.close()
             await loop.run_in_executor(leaving, beats.stop, "stopped")
             table.close()

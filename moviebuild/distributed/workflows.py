@@ -27,16 +27,18 @@ from typing import Any
 
 from dbos import DBOS
 
-from moviebuild.distributed.dispatch import JOB_WORKFLOW, Dispatcher, DispatchingExecutor
+from moviebuild.distributed.dispatch import (
+    JOB_WORKFLOW,
+    Dispatcher,
+    DispatchingExecutor,
+    admission_pools,
+)
 from moviebuild.distributed.fence import Fence
 from moviebuild.distributed.guarded import GuardedExecutor
 from moviebuild.distributed.job import JobAnswer, JobTicket, run_ticket
 from moviebuild.distributed.lease import Lease, LeaseLost, Leases
-from moviebuild.distributed.queues import register_plan_pools
 from moviebuild.engine.interfaces import JobExecutor
-from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import ConfigError, LockHeld, MovieBuildError
-from moviebuild.graph import NodeId
 from moviebuild.project.build import BuildSession
 from moviebuild.project.executor import ProviderExecutor
 from moviebuild.project.reports import BuildReport
@@ -307,8 +309,6 @@ def _build(
             leases.check(lease)
 
     session.store.write_guard = guard
-    if session.up_to_date is not None:
-        return session.finish(session.up_to_date)
     guarded: list[GuardedExecutor] = []
 
     def dispatching(executor: ProviderExecutor, store: Store, rev: int) -> JobExecutor:
@@ -317,11 +317,7 @@ def _build(
         return guarded[-1]
 
     try:
-        register_plan_pools(
-            session.plan, session.snapshot.moviefile, dispatcher.settings.poll_interval_s
-        )
-
-        async def run_until_stopped() -> tuple[dict[NodeId, JobOutcome], bool, int]:
+        async def run_until_stopped() -> BuildReport:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
 
@@ -332,23 +328,20 @@ def _build(
             unsubscribe = fence.on_end(on_end)
             watching = asyncio.create_task(_watch(build_id, dispatcher, guarded, stop))
             try:
-                return await session.run(
-                    on_event=lambda _event: None,
-                    stop=stop,
-                    clock=None,
-                    adapters=None,
-                    retry=None,
+                pools = admission_pools(session.snapshot, dispatcher.queues.limits)
+                return await session.drive(
+                    {"stop": stop, "pools": pools},
+                    in_thread=False,
                     wrap_executor=dispatching,
                 )
             finally:
                 watching.cancel()
                 unsubscribe()
 
-        outcomes, interrupted, revision = asyncio.run(run_until_stopped())
+        return asyncio.run(run_until_stopped())
     except BaseException:
-        session.close()
+        session.close()  # a no-op when the drive already closed it
         raise
-    return session.finish(outcomes, interrupted, revision)
 
 
 async def run_build(ticket: BuildTicket, build_id: str, dispatcher: Dispatcher) -> dict[str, Any]:

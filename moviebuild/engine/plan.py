@@ -14,18 +14,28 @@ from dataclasses import dataclass
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action, Decision, JobDecider
 from moviebuild.engine.interfaces import JobExecutor, JobRequest, ResultLookup
-from moviebuild.engine.keys import content_digest
+from moviebuild.engine.keys import JobIdentity, content_digest
 from moviebuild.engine.reasons import Reason
 from moviebuild.graph import Graph, Job, NodeId
 
 
 @dataclass(frozen=True)
 class PlannedJob:
+    """One job with its decision and its full identity (adapter, model, pool, implementation),
+    which the build's cost, notices, pools and executor read instead of working it out again."""
+
     job: Job
     decision: Decision
-    pool: str
-    adapter: str
+    identity: JobIdentity
     layer: int
+
+    @property
+    def adapter(self) -> str:
+        return self.identity.adapter
+
+    @property
+    def pool(self) -> str:
+        return self.identity.pool
 
     @property
     def action(self) -> Action:
@@ -42,6 +52,10 @@ class Plan:
 
     graph: Graph
     jobs: tuple[PlannedJob, ...]
+
+    def identities(self) -> dict[NodeId, JobIdentity]:
+        """Every job's identity, by job id."""
+        return {p.job.id: p.identity for p in self.jobs}
 
     def to_run(self) -> list[PlannedJob]:
         return [p for p in self.jobs if p.action is Action.RUN]
@@ -99,10 +113,7 @@ def make_plan(
                 if artifact_id not in known:
                     known[artifact_id] = content_digest(data)
                     contents[artifact_id] = data
-        identity = executor.identity(job)
-        planned.append(
-            PlannedJob(job, decision, identity.pool, identity.adapter, graph.layer_of(job.id))
-        )
+        planned.append(PlannedJob(job, decision, executor.identity(job), graph.layer_of(job.id)))
     return Plan(graph, tuple(planned))
 
 

@@ -89,7 +89,8 @@ class BuildSession:
             self.notices: list[str] = [lock.takeover_message] if lock.takeover_message else []
             # What killed builds left unfolded would be re-read by every later build.
             self.store.fold_journals()
-            self.lookup = StoreResults(self.store)
+            self.lookup = self._start_from_head(movie, changes)
+            self._store_own_media()
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
                 self._plan(self.lookup, budget_usd)
             if self.snapshot.patched_text is not None:
@@ -101,9 +102,30 @@ class BuildSession:
             self._exit.close()
             raise
 
+    def _store_own_media(self) -> None:
+        """Your own media become blobs like generated ones: ``out/``, renders and revisions
+        read them from the store."""
+        from moviebuild.project.recorder import EXTENSIONS
+
+        for artifact_id in self.snapshot.media:
+            kind = self.snapshot.graph.artifacts[artifact_id].kind
+            self.store.blobs.put_blob(self.snapshot.overrides[artifact_id], EXTENSIONS[kind])
+
+    def _start_from_head(self, movie: Movie, changes: Changes | None) -> StoreResults:
+        """The results of the store's HEAD, the folder brought to it first when another
+        machine built since (a store that is not in the folder)."""
+        if self.store.is_local:
+            return StoreResults(self.store)
+        from moviebuild.project.head_sync import follow_head
+
+        head = self.store.read_head()
+        if follow_head(movie, self.store, head):
+            self.snapshot = movie.read_snapshot(changes)
+        return StoreResults(self.store, revision=head)
+
     def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
         self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
-        self.pricing = job_pricing(self.snapshot.moviefile, (p.job for p in self.plan.to_run()))
+        self.pricing = job_pricing(self.plan, self.snapshot.moviefile)
         self.estimate_usd: dict[str, float] = plan_cost_usd(
             self.plan, self.snapshot.moviefile, self.pricing.learned
         )
@@ -129,6 +151,7 @@ class BuildSession:
         revision = self.store.next_revision()
         outcomes, interrupted, self.budget_reached = await run_scheduler(
             self.snapshot,
+            self.plan.identities(),
             self.store,
             self.lookup,
             revision,
@@ -143,6 +166,47 @@ class BuildSession:
         )
         return outcomes, interrupted, revision
 
+    async def drive(
+        self,
+        options: BuildOptions,
+        *,
+        in_thread: bool,
+        wrap_executor: ExecutorWrapper | None = None,
+    ) -> BuildReport:
+        """Run this session to its report, the one drive of every door: finish at once when up
+        to date, else run the stale jobs, then finish. The session is closed (its lock
+        released) however it ends. ``in_thread``: finishing (revision, ``out/``) runs in a
+        worker thread, so the loop serves other work meanwhile (servers, workers)."""
+        import asyncio
+
+        if self.up_to_date is not None:
+            outcomes, interrupted, revision = self.up_to_date, False, None
+        else:
+            try:
+                outcomes, interrupted, revision = await self.run(
+                    on_event=event_sink(options.get("on_event")),
+                    stop=options.get("stop"),
+                    clock=options.get("clock"),
+                    adapters=options.get("adapters"),
+                    retry=options.get("retry"),
+                    pools=options.get("pools"),
+                    wrap_executor=wrap_executor,
+                )
+            except BaseException:
+                self.close()
+                raise
+        if in_thread:
+            return await asyncio.to_thread(self.finish, outcomes, interrupted, revision)
+        return self.finish(outcomes, interrupted, revision)
+
+    def drive_blocking(self, options: BuildOptions) -> BuildReport:
+        """``drive`` for code without a running loop; starts none when nothing is stale."""
+        if self.up_to_date is not None:
+            return self.finish(self.up_to_date)
+        import asyncio
+
+        return asyncio.run(self.drive(options, in_thread=False))
+
     def finish(
         self,
         outcomes: Mapping[NodeId, JobOutcome],
@@ -153,8 +217,11 @@ class BuildSession:
         with self._exit:
             self.notices.extend(self.lookup.notices)
             timeline_digest = _timeline_digest(outcomes)
-            self.notices.extend(build_notices(self.snapshot, self.store, timeline_digest))
-            costs = build_costs(outcomes.values(), self.snapshot, self.pricing.learned)
+            self.notices.extend(
+                build_notices(self.snapshot, self.plan, self.store, timeline_digest)
+            )
+            costs = build_costs(outcomes, self.plan, self.snapshot.moviefile,
+                                self.pricing.learned)
             budget = self._budget_stop(outcomes)
             self._learn(outcomes)
             current, wrote = self.lookup.revision, False
@@ -164,7 +231,7 @@ class BuildSession:
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
-            timeline = self._refresh_folder()
+            timeline = self._refresh_folder(current)
             return build_report(
                 self.plan,
                 outcomes,
@@ -244,7 +311,9 @@ class BuildSession:
             moviefile=snapshot.moviefile.model_dump(mode="json"),
             moviefile_text=snapshot.moviefile_text,
             overrides={
-                a: OverrideRecord(content_digest(v), v.decode("utf-8"))
+                a: OverrideRecord(content_digest(v), "", snapshot.media[a])
+                if a in snapshot.media
+                else OverrideRecord(content_digest(v), v.decode("utf-8"))
                 for a, v in snapshot.overrides.items()
             },
             interrupted=interrupted,
@@ -267,15 +336,22 @@ class BuildSession:
             ),
         )
 
-    def _refresh_folder(self) -> str | None:
+    def _refresh_folder(self, revision: int | None) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
         pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
         from moviebuild.project.export import export_outputs
+        from moviebuild.project.own_media import place_file
         from moviebuild.project.prompts import pin_slots, reset_slots
 
         exported = export_outputs(self.movie, store=self.store)
+        if not self.store.is_local:
+            from moviebuild.project.head_sync import note_held_revision
+
+            note_held_revision(self.movie.folder, revision)
         if self.snapshot.new_overrides:
             pin_slots(self.movie.folder, self.snapshot.new_overrides)
+        for media in self.snapshot.new_files:
+            place_file(self.movie.folder, media)
         for artifact_id in self.snapshot.reset:
             reset_slots(self.movie, str(artifact_id))
         self.notices.extend(exported.notices)
@@ -301,28 +377,19 @@ def build_movie(
 ) -> BuildReport:
     """Build ``movie`` with ``changes`` (see ``BuildOptions``); a build with nothing to do
     starts no event loop."""
-    session = BuildSession(movie, changes, options.get("budget_usd"))
-    if session.up_to_date is not None:
-        return session.finish(session.up_to_date)
-    import asyncio
-
-    return asyncio.run(_run_and_finish(session, options, in_thread=False))
+    return BuildSession(movie, changes, options.get("budget_usd")).drive_blocking(options)
 
 
 async def build_movie_async(
     movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
-    """``build_movie`` inside a running event loop (servers, workers).
-
-    Reading the inputs, planning, writing the revision and refreshing the folder run in a worker
-    thread, so the loop keeps serving other work meanwhile; provider calls run on the loop.
-    """
+    """``build_movie`` inside a running event loop (servers, workers): reading the inputs,
+    planning, writing the revision and refreshing the folder run in a worker thread, so the
+    loop keeps serving other work meanwhile; provider calls run on the loop."""
     import asyncio
 
     session = await asyncio.to_thread(BuildSession, movie, changes, options.get("budget_usd"))
-    if session.up_to_date is not None:
-        return await asyncio.to_thread(session.finish, session.up_to_date)
-    return await _run_and_finish(session, options, in_thread=True)
+    return await session.drive(options, in_thread=True)
 
 
 def event_sink(on_event: EventCallback | None) -> EventSink:
@@ -334,25 +401,3 @@ def event_sink(on_event: EventCallback | None) -> EventSink:
         on_event(from_engine(event))
 
     return sink
-
-
-async def _run_and_finish(
-    session: BuildSession, options: BuildOptions, *, in_thread: bool
-) -> BuildReport:
-    import asyncio
-
-    try:
-        outcomes, interrupted, revision = await session.run(
-            on_event=event_sink(options.get("on_event")),
-            stop=options.get("stop"),
-            clock=options.get("clock"),
-            adapters=options.get("adapters"),
-            retry=options.get("retry"),
-            pools=options.get("pools"),
-        )
-    except BaseException:
-        session.close()
-        raise
-    if in_thread:
-        return await asyncio.to_thread(session.finish, outcomes, interrupted, revision)
-    return session.finish(outcomes, interrupted, revision)

@@ -1,12 +1,14 @@
-"""What a caller asks to change before a plan or a build: a Moviefile patch, overrides by id, and
-ids to redo. A patch is validated exactly like the Moviefile (the same messages) and becomes part
-of the movie's configuration; overrides become pinned slots, as if the user had edited the prompt.
+"""What a caller asks to change before a plan or a build: a Moviefile patch, overrides by id,
+media files by id, and ids to redo. A patch is validated exactly like the Moviefile (the same
+messages) and becomes part of the movie's configuration; overrides and files become pinned slots,
+as if the user had edited the prompt or put the file under ``prompts/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from moviebuild.config.numbers import ascii_number
@@ -17,14 +19,17 @@ from moviebuild.errors import ConfigError
 class Changes:
     """``config``: a Moviefile patch (``{"voice": "x", "segments": {4: {"use_video": True}}}``;
     ``None`` removes a key). ``overrides``: artifact id -> text, or ``None`` to hand an edited
-    slot back to its generator. ``redo``: job or artifact ids that get a new take."""
+    slot back to its generator. ``redo``: job or artifact ids that get a new take. ``files``:
+    media artifact id (``SegmentImage[3][2]``) -> your own file (a path, or its bytes), or
+    ``None`` to hand the slot back to its generator."""
 
     config: Mapping[str, Any] = field(default_factory=dict)
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     redo: Sequence[str] = ()
+    files: Mapping[str, Path | str | bytes | None] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.config or self.overrides or self.redo)
+        return bool(self.config or self.overrides or self.redo or self.files)
 
     def merged(self, other: Changes | None) -> Changes:
         """These changes, then ``other``'s on top."""
@@ -34,6 +39,7 @@ class Changes:
             config=merge_patch(dict(self.config), other.config),
             overrides={**self.overrides, **other.overrides},
             redo=[*self.redo, *other.redo],
+            files={**self.files, **other.files},
         )
 
 

@@ -2,7 +2,8 @@
 counts learned from earlier calls), and a build's figures per provider: the estimate of the
 calls that ran, what the providers reported they billed, and what reuse saved.
 
-A call's bill is recorded with its outcome (``spending.BuildSpending``). Reused jobs cost
+Every job is priced by its identity as planned (``PlannedJob.identity``), never worked out
+again. A call's bill is recorded with its outcome (``spending.BuildSpending``). Reused jobs cost
 nothing; their price at today's table is what reuse saved. Also: the chosen providers whose
 key is not in the environment.
 """
@@ -10,74 +11,71 @@ key is not in the environment.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
 
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action
 from moviebuild.engine.outcome import JobOutcome
-from moviebuild.engine.plan import Plan
+from moviebuild.engine.plan import Plan, PlannedJob
 from moviebuild.errors import BudgetExceeded
-from moviebuild.graph import Graph, Job
-from moviebuild.project.executor import ProviderExecutor
+from moviebuild.graph import NodeId
 from moviebuild.project.records import ProviderCost
 from moviebuild.project.spending import JobPricing
 from moviebuild.providers.prices import FREE_ADAPTERS, Learned
 
-if TYPE_CHECKING:
-    from moviebuild.project.movie import Snapshot
 
-
-def job_pricing(moviefile: Moviefile, jobs: Iterable[Job] = (),
-                learned: Learned | None = None) -> JobPricing:
-    """Pricing for ``moviefile``'s jobs; the token history is read only when one of ``jobs``
-    is a paid LLM call (so offline dry runs read no file)."""
-    executor = ProviderExecutor(moviefile)
-    if learned is None and any(
-        job.role is Role.TEXT and executor.identity(job).adapter not in FREE_ADAPTERS
-        for job in jobs
+def _learned(planned: Sequence[PlannedJob], learned: Learned | None) -> Learned | None:
+    """``learned``, else the token history when one of ``planned`` is a paid LLM call (so
+    offline dry runs read no file)."""
+    if learned is not None or not any(
+        p.job.role is Role.TEXT and p.adapter not in FREE_ADAPTERS for p in planned
     ):
-        from moviebuild.project.usage_history import learned_estimates
+        return learned
+    from moviebuild.project.usage_history import learned_estimates
 
-        learned = learned_estimates()
-    return JobPricing(moviefile, executor.identity, learned)
+    return learned_estimates()
 
 
-def jobs_cost_usd(jobs: Iterable[Job], moviefile: Moviefile,
-                  learned: Learned | None = None) -> dict[str, float]:
-    """Estimated cost per provider of running ``jobs`` once each."""
-    jobs = list(jobs)
-    pricing = job_pricing(moviefile, jobs, learned)
+def job_pricing(plan: Plan, moviefile: Moviefile, learned: Learned | None = None) -> JobPricing:
+    """Pricing for every job of ``plan`` by its planned identity; the token history is read
+    only when a stale job is a paid LLM call."""
+    return JobPricing(moviefile, plan.identities(), _learned(plan.to_run(), learned))
+
+
+def planned_cost_usd(planned: Iterable[PlannedJob], moviefile: Moviefile,
+                     learned: Learned | None = None) -> dict[str, float]:
+    """Estimated cost per provider of running each of ``planned`` once, by its identity."""
+    planned = list(planned)
+    identities = {p.job.id: p.identity for p in planned}
+    pricing = JobPricing(moviefile, identities, _learned(planned, learned))
     totals: dict[str, float] = {}
-    for job in jobs:
-        cost = pricing.estimate_usd(job)
+    for p in planned:
+        cost = pricing.estimate_usd(p.job)
         if cost:
-            adapter = pricing.identity(job).adapter
-            totals[adapter] = totals.get(adapter, 0.0) + cost
+            totals[p.adapter] = totals.get(p.adapter, 0.0) + cost
     return totals
 
 
 def plan_cost_usd(plan: Plan, moviefile: Moviefile,
                   learned: Learned | None = None) -> dict[str, float]:
     """Estimated cost per provider of the stale work in ``plan`` (reused jobs cost nothing)."""
-    return jobs_cost_usd((p.job for p in plan.to_run()), moviefile, learned)
+    return planned_cost_usd(plan.to_run(), moviefile, learned)
 
 
-def build_costs(outcomes: Iterable[JobOutcome], snapshot: Snapshot,
+def build_costs(outcomes: Mapping[NodeId, JobOutcome], plan: Plan, moviefile: Moviefile,
                 learned: Learned | None = None) -> dict[str, ProviderCost]:
-    """Per provider: the estimate of the calls that ran, their bill, what reuse saved."""
-    outcomes = [o for o in outcomes if o.job_id in snapshot.graph.jobs]
-    graph: Graph = snapshot.graph
-    pricing = job_pricing(snapshot.moviefile, (graph.jobs[o.job_id] for o in outcomes), learned)
+    """Per provider of a build of ``plan``: the estimate of the calls that ran (retries of a
+    job not counted), their bill, what reuse saved."""
+    ended = [(p, o) for p in plan.jobs if (o := outcomes.get(p.job.id)) is not None]
+    pricing = JobPricing(moviefile, plan.identities(), _learned([p for p, _ in ended], learned))
     figures: dict[str, list[float]] = {}
-    for outcome in outcomes:
-        job = graph.jobs[outcome.job_id]
-        adapter = pricing.identity(job).adapter
-        if adapter in FREE_ADAPTERS or outcome.action is Action.SKIP or outcome.action is None:
+    for planned, outcome in ended:
+        if (planned.adapter in FREE_ADAPTERS or outcome.action is Action.SKIP
+                or outcome.action is None):
             continue
-        estimate = pricing.estimate_usd(job)
-        entry = figures.setdefault(adapter, [0.0, 0.0, 0.0])
+        estimate = pricing.estimate_usd(planned.job)
+        entry = figures.setdefault(planned.adapter, [0.0, 0.0, 0.0])
         if outcome.action is Action.REUSE:
             entry[2] += estimate
             continue

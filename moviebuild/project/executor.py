@@ -34,11 +34,13 @@ class ProviderExecutor:
         assembler: Assembler | None = None,
         adapters: Mapping[str, Adapter] | None = None,
         context_for: CallContextFactory | None = None,
+        identities: Mapping[NodeId, JobIdentity] | None = None,
     ) -> None:
+        """``identities``: the jobs' identities as a plan already worked them out."""
         self.moviefile = moviefile
         self._assembler = assembler
         self._adapters: dict[str, Adapter] = dict(adapters or {})
-        self._identities: dict[NodeId, JobIdentity] = {}
+        self._identities: dict[NodeId, JobIdentity] = dict(identities or {})
         self._context_for = context_for or _plain_context
 
     def identity(self, job: Job) -> JobIdentity:

@@ -1,31 +1,36 @@
 """``out/``: the current revision's media for people (``segment-03/image-2.png``), ``timeline.json``
 and ``assets.json`` (the asset map: asset id -> path relative to ``out/``).
 
-Files are hard links into a local store when possible, else copies, written through
-folder_files.py (atomic, never through a link). ``out/`` is rebuilt from the revision each time,
-so it never holds media of another revision; a stray link inside it is removed, not followed.
+Files are copies of the blobs (copy-on-write clones where the file system has them), never hard
+links, written through folder_files.py (atomic, never through a link): editing a file in ``out/``
+cannot change the store, and the next build (or ``fsck --repair``) puts the revision's file back.
+Each build checks ``out/`` with one stat per file against a memo of files found intact.
+``out/`` is rebuilt from the revision each time, so it never holds media of another revision; a
+stray link inside it is removed, not followed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from moviebuild.graph import NodeId
 from moviebuild.project.folder_files import (
+    copy_file,
     file_exists,
-    link_file,
     list_files,
     read_file,
     remove_empty_dir,
     remove_file,
-    same_file,
     write_file,
 )
 from moviebuild.project.movie import Movie
 from moviebuild.store import Store
+from moviebuild.store.cache import VerifiedFiles, hash_file
 
 OUT_DIR = "out"
 _MEDIA_NAMES = {
@@ -85,9 +90,18 @@ def export_outputs(movie: Movie, store: Store | None = None) -> Export:
     notices: list[str] = []
     if written is not None and not _readable_marker(written):
         notices.append(f"{_MARKER_PATH} could not be read; rebuilt {OUT_DIR}/")
-    unchanged = written == marker and _all_present(folder, outputs)
+    verified = VerifiedFiles(str(folder / _VERIFIED_MEMO), names_hold_digest=False)
+    differing = _differing_files(folder, outputs, verified)
+    unchanged = written == marker and _all_present(folder, outputs) and not differing
     if not unchanged:
-        _write_media(store, folder, outputs)
+        _write_media(store, folder, outputs, verified)
+        if written == marker:
+            notices.extend(
+                f"{OUT_DIR}/{relative} was changed outside moviebuild; put back the current "
+                "revision's file (to use your own media, edit a copy)"
+                for relative in differing
+            )
+    verified.save()
     # The marker is written last, so it vouches for out/ and prompts/ both.
     if not (unchanged and prompt_files_present(folder)):
         notices.extend(write_prompt_files(movie, store, outputs))
@@ -114,12 +128,70 @@ def _all_present(folder: Path, outputs: Mapping[NodeId, str]) -> bool:
     return all(name in present for name in names if name)
 
 
-def _write_media(store: Store, folder: Path, outputs: Mapping[NodeId, str]) -> None:
+#: Which out/ files were hashed and found to hold their blob, keyed by their stat (a file
+#: changed in any way is hashed again), so a build checks out/ with a stat per file.
+_VERIFIED_MEMO = ".moviebuild/cache/out-verified.json"
+
+
+def _wanted(outputs: Mapping[NodeId, str]) -> dict[str, str]:
+    """Path under ``out/`` -> digest of every media file of ``outputs``."""
     wanted: dict[str, str] = {}
     for artifact_id, digest in outputs.items():
         path = human_path(artifact_id)
         if path:
             wanted[path] = digest
+    return wanted
+
+
+def _differing_files(
+    folder: Path, outputs: Mapping[NodeId, str], verified: VerifiedFiles
+) -> list[str]:
+    """The files under ``out/`` that are there but do not hold their blob's bytes (edited,
+    damaged), or are hard links (which an edit in place would make damage the store)."""
+    differing = []
+    present = set(list_files(folder, OUT_DIR, regular_only=True))
+    for relative, digest in sorted(_wanted(outputs).items()):
+        if relative not in present:
+            continue
+        path = str(folder / OUT_DIR / relative)
+        try:
+            linked = os.lstat(path).st_nlink > 1
+        except OSError:
+            continue
+        if linked or verified.is_intact(path, digest) is False:
+            differing.append(relative)
+    return differing
+
+
+def check_out_folder(movie: Movie, store: Store, *, repair: bool) -> list[tuple[str, str]]:
+    """``fsck`` of ``out/``: every media file hashed against the current revision (no memo
+    trusted); returns (path, what) per file that differs, put back when ``repair``."""
+    folder = movie.folder
+    found: list[tuple[str, str]] = []
+    present = set(list_files(folder, OUT_DIR, regular_only=True))
+    verified = VerifiedFiles(str(folder / _VERIFIED_MEMO), names_hold_digest=False)
+    for relative, digest in sorted(_wanted(current_outputs(movie, store)).items()):
+        path = folder / OUT_DIR / relative
+        if relative not in present:
+            what = "missing"
+        elif hash_file(str(path)) != digest:
+            what = f"its bytes are not blob {digest}'s"
+        elif os.lstat(path).st_nlink > 1:
+            what = "a hard link that an edit in place would make damage the store"
+        else:
+            continue
+        if repair:
+            _place(store, digest, folder, f"{OUT_DIR}/{relative}", verified)
+            what += "; put back the current revision's file"
+        found.append((str(path), what))
+    verified.save()
+    return found
+
+
+def _write_media(
+    store: Store, folder: Path, outputs: Mapping[NodeId, str], verified: VerifiedFiles
+) -> None:
+    wanted = _wanted(outputs)
     emptied: set[str] = set()
     for relative in list_files(folder, OUT_DIR):
         if relative not in wanted and relative not in _KEEP:
@@ -130,7 +202,7 @@ def _write_media(store: Store, folder: Path, outputs: Mapping[NodeId, str]) -> N
         remove_empty_dir(folder, f"{OUT_DIR}/{relative}")
     assets: dict[str, str] = {}
     for relative, digest in sorted(wanted.items()):
-        _place(store, digest, folder, f"{OUT_DIR}/{relative}")
+        _place(store, digest, folder, f"{OUT_DIR}/{relative}", verified)
     for artifact_id in outputs:
         path = human_path(artifact_id)
         if path and artifact_id.name != "Timeline":
@@ -145,14 +217,18 @@ _MARKER_PATH = f"{OUT_DIR}/{MARKER}"
 _KEEP = {"assets.json", "preview.mp4", "movie.mp4", MARKER}
 
 
-def _place(store: Store, digest: str, folder: Path, relative: str) -> None:
-    """Make ``folder/relative`` hold the blob: a hard link into a local store, else a copy."""
-    if not store.is_local and store.blobs.holds_copy(folder / relative, digest):
-        return  # already there: a remote store need not send it again
+def _place(
+    store: Store, digest: str, folder: Path, relative: str, verified: VerifiedFiles
+) -> None:
+    """Make ``folder/relative`` hold the blob, as a file of its own (a copy-on-write clone or a
+    copy, never a hard link: editing it must not change the store)."""
+    path = str(folder / relative)
+    with contextlib.suppress(OSError):
+        if os.lstat(path).st_nlink == 1 and verified.is_intact(path, digest):
+            return  # already there (for a remote store: need not be sent again)
     source = store.blobs.local_blob_path(digest)
     if source is not None:
-        if same_file(folder, relative, source) or link_file(folder, relative, source):
-            return
-        write_file(folder, relative, Path(source).read_bytes())
-        return
-    write_file(folder, relative, store.blobs.get_blob(digest))
+        copy_file(folder, relative, source)
+    else:
+        write_file(folder, relative, store.blobs.get_blob(digest))
+    verified.note_written(path, digest)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -157,39 +158,36 @@ def write_file(folder: Path, relative: str, data: bytes, *, mode: int = 0o644) -
             raise _os_error(folder, relative, "write", exc) from exc
 
 
-def link_file(folder: Path, relative: str, source: Path) -> bool:
-    """Make ``folder/relative`` a hard link to ``source`` (atomically); False if linking is
-    impossible (another file system), so the caller copies instead."""
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS)
+
+
+def copy_file(folder: Path, relative: str, source: Path) -> None:
+    """Replace ``folder/relative`` atomically with a copy of ``source``: a copy-on-write clone
+    where the file system has them (no space used until either changes), else a plain copy.
+    Never a hard link, so changing one never changes the other."""
     *dirs, name = _parts(relative)
     with _open_dir(folder, dirs, create=True) as dir_fd:
         assert dir_fd is not None
         _check_target(folder, relative, name, dir_fd)
         temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
         try:
-            os.link(source, temp, dst_dir_fd=dir_fd)
-        except OSError:
-            return False
-        try:
+            fd = os.open(
+                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
+            )
+            with os.fdopen(fd, "wb") as handle, open(source, "rb") as original:
+                try:
+                    import fcntl
+
+                    fcntl.ioctl(handle.fileno(), _FICLONE, original.fileno())
+                except (OSError, ImportError):
+                    shutil.copyfileobj(original, handle, 1 << 20)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=dir_fd)
             raise _os_error(folder, relative, "write", exc) from exc
-        return True
-
-
-def same_file(folder: Path, relative: str, source: Path) -> bool:
-    """True when ``folder/relative`` (not followed if a link) is the very file ``source``."""
-    *dirs, name = _parts(relative)
-    try:
-        with _open_dir(folder, dirs, create=False) as dir_fd:
-            if dir_fd is None:
-                return False
-            here = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        there = os.stat(source)
-    except (OSError, ConfigError):
-        return False
-    return stat.S_ISREG(here.st_mode) and os.path.samestat(here, there)
 
 
 def remove_file(folder: Path, relative: str) -> None:

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.numbers import ascii_number
+from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
-from moviebuild.graph import NodeId
 from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
+
+if TYPE_CHECKING:
+    from moviebuild.project.revision_changes import RevisionChanges
 from moviebuild.store.gc import (
     delete_blobs,
     delete_temp_files,
@@ -41,12 +44,18 @@ def parse_revision(text: int | str) -> int:
 
 
 def revision_log(movie: Movie) -> list[RevisionEntry]:
+    """Every revision, oldest first, with what changed since the one before it."""
+    from moviebuild.project.revision_changes import revision_changes
+
     with _require_store(movie) as store:
         head = store.read_head()
         entries = []
+        previous: RevisionRecord | None = None
         for rev in store.list_revisions():
             record = read_revision(store, rev)
             summary = record.summary
+            changes = revision_changes(None, previous, record).summary()
+            previous = record
             entries.append(
                 RevisionEntry(
                     revision=rev,
@@ -60,6 +69,7 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
                     blocked=len(summary.blocked),
                     interrupted=record.interrupted,
                     spent_usd=summary.cost_usd,
+                    changes=changes,
                 )
             )
     return entries
@@ -80,8 +90,8 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
         before, after = old.overrides.get(artifact_id), new.overrides.get(artifact_id)
         if (before and before.digest) != (after and after.digest):
             overrides[str(artifact_id)] = {
-                "old": before.text if before else None,
-                "new": after.text if after else None,
+                "old": (before.file or before.text) if before else None,
+                "new": (after.file or after.text) if after else None,
             }
     old_art, new_art = old.outputs(), new.outputs()
     artifacts = {
@@ -98,6 +108,15 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
     }
 
 
+def describe_diff(movie: Movie, first: int | str, second: int | str) -> RevisionChanges:
+    """What ``second`` changed since ``first``, as people read it (see revision_changes.py)."""
+    from moviebuild.project.revision_changes import revision_changes
+
+    with _require_store(movie) as store:
+        old, new = _revision(store, parse_revision(first)), _revision(store, parse_revision(second))
+        return revision_changes(store, old, new)
+
+
 def _revision(store: Store, rev: int) -> RevisionRecord:
     if rev not in store.list_revisions():
         raise StoreError(f"there is no revision r{rev}", hint="`moviebuild log` lists revisions")
@@ -109,12 +128,13 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
     from; empty when some revision was built from exactly these inputs."""
     snapshot = movie.read_snapshot()
     fields = snapshot.moviefile.model_dump(mode="json")
-    texts = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    # Compared by digest: a text edit and your own media file alike.
+    texts = {a: content_digest(v) for a, v in snapshot.overrides.items()}
     head = store.read_head()
     nearest: RevisionRecord | None = None
     for rev in store.list_revisions():
         record = read_revision(store, rev)
-        built = {a: o.text for a, o in record.overrides.items()}
+        built = {a: o.digest for a, o in record.overrides.items()}
         if dict(record.moviefile) == fields and built == texts:
             return []
         if rev == head:
@@ -126,9 +146,9 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
         for name in sorted(set(fields) | set(nearest.moviefile))
         if fields.get(name) != nearest.moviefile.get(name)
     ]
-    built = {a: o.text for a, o in nearest.overrides.items()}
+    built = {a: o.digest for a, o in nearest.overrides.items()}
     found += [
-        f"edit of {artifact_id}"
+        f"{'your file for' if artifact_id in snapshot.media else 'edit of'} {artifact_id}"
         for artifact_id in sorted(set(texts) | set(built))
         if texts.get(artifact_id) != built.get(artifact_id)
     ]
@@ -138,13 +158,10 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
 def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
     """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
     calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
-    from moviebuild.config.load import MOVIEFILE_NAME
-    from moviebuild.project.export import export_outputs
-    from moviebuild.project.folder_files import write_file
-    from moviebuild.project.prompts import PromptState, write_prompt_files, write_slots
+    from moviebuild.project.head_sync import note_held_revision, write_revision_to_folder
 
     with _require_store(movie) as store, store.lock():
-        record = _revision(store, rev)
+        _revision(store, rev)
         if not force:
             unbuilt = unbuilt_edits(movie, store)
             if unbuilt:
@@ -154,20 +171,9 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
                     hint="build them first (`moviebuild`), or `checkout --force` to drop them",
                 )
         store.write_head(rev)
-        if record.moviefile_text:
-            write_file(movie.folder, MOVIEFILE_NAME, record.moviefile_text.encode("utf-8"))
-        PromptState({}, {}).save(movie.folder)
-        restored = movie.read_snapshot()
-        outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
-        write_prompt_files(movie, store, outputs)
-        edits: dict[NodeId, str] = {
-            a: o.text
-            for a, o in record.overrides.items()
-            if a.name != "MusicPrompt" or not restored.moviefile.music_prompt
-        }
-        write_slots(movie.folder, edits)
-        movie.read_snapshot()
-        export_outputs(movie, store)
+        write_revision_to_folder(movie, store, rev)
+        if not store.is_local:
+            note_held_revision(movie.folder, rev)
 
 
 def collect_garbage(

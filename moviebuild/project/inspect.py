@@ -31,10 +31,22 @@ def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
 
 
 def resolve_target(graph: Graph, target: str) -> NodeId:
-    """A job id, an artifact id, or a file under ``prompts/`` naming one text artifact."""
+    """A job id, an artifact id, a file under ``prompts/`` naming one text artifact, or a file
+    under ``out/`` naming one media artifact."""
+    from moviebuild.project.export import OUT_DIR, human_path
     from moviebuild.project.prompts import PROMPTS_DIR, SCRIPT_FILE, slot_file
 
-    relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
+    relative = target.removeprefix("./")
+    if relative.startswith(f"{OUT_DIR}/"):
+        inside = relative.removeprefix(f"{OUT_DIR}/")
+        matches = [a for a in graph.artifacts if human_path(a) == inside]
+        if len(matches) == 1:
+            return matches[0]
+        raise GraphError(
+            f"{target} is not a file this movie writes under {OUT_DIR}/",
+            hint=f"`ls {OUT_DIR}/` shows the files; ids work too, e.g. 'SegmentImage[3][2]'",
+        )
+    relative = relative.removeprefix(f"{PROMPTS_DIR}/")
     if relative.endswith((".md", ".txt")):
         matches = [a for a in graph.artifacts if slot_file(a) == relative]
         if len(matches) == 1:
@@ -52,10 +64,24 @@ def resolve_target(graph: Graph, target: str) -> NodeId:
 
 
 def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str, Any]:
-    """Why the job named by ``target`` (a job or artifact id, or a prompt file) would run, with
-    old and new text when what changed is a text."""
+    """Why the job named by ``target`` (a job or artifact id, or a file under ``prompts/`` or
+    ``out/``) would run, with old and new text when what changed is a text. An edited text
+    (pinned by the user) is explained by the job that reads it, which is what reruns; its
+    generator is named, and the other jobs reading it are listed."""
     snapshot = movie.read_snapshot()
-    job = snapshot.graph.resolve(resolve_target(snapshot.graph, target))
+    graph = snapshot.graph
+    node_id = resolve_target(graph, target)
+    edited: dict[str, Any] = {}
+    readers = [j for j in graph.jobs.values() if node_id in j.consumes]
+    if node_id in graph.artifacts and node_id in snapshot.overrides and readers:
+        job = readers[0]
+        edited = {
+            "edited": str(node_id),
+            "generator": str(graph.producer_of(node_id).id),
+            "also_read_by": [str(j.id) for j in readers[1:]],
+        }
+    else:
+        job = graph.resolve(node_id)
     lookup = movie.results()
     plan = plan or movie.make_plan(snapshot=snapshot, lookup=lookup)
     planned = next(p for p in plan.jobs if p.job.id == job.id)
@@ -69,6 +95,7 @@ def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str
         "reads": list(job.reads),
         "consumes": [str(a) for a in job.consumes],
         "provider": planned.adapter,
+        **edited,
     }
     reason = planned.reason
     if reason is not None:

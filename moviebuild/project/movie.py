@@ -9,7 +9,7 @@ an edit made meanwhile is picked up by the next operation, never half-used.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,13 @@ from moviebuild.errors import ConfigError, GraphError, MoviefileNotFound, did_yo
 from moviebuild.graph import Graph, NodeId, expand_graph, parse_node_id
 from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
+from moviebuild.project.own_media import (
+    OwnMedia,
+    media_artifact,
+    read_given_file,
+    read_own_media,
+    slot_path,
+)
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -62,7 +69,8 @@ class Snapshot:
     ``overrides`` is every override in force (Moviefile ``music_prompt``, edits under
     ``prompts/``, then the caller's); ``new_overrides``, ``reset`` (slots handed back to their
     generator) and ``patched_text`` are what the caller's ``Changes`` add, which a build keeps as
-    part of the movie's configuration.
+    part of the movie's configuration. ``media`` says which overrides are your own media files
+    (artifact id -> the file), ``new_files`` are the files the caller's ``Changes`` put in slots.
     """
 
     moviefile_text: str
@@ -73,6 +81,8 @@ class Snapshot:
     new_overrides: Mapping[NodeId, str] | None = None
     patched_text: str | None = None
     reset: tuple[NodeId, ...] = ()
+    media: Mapping[NodeId, str] = field(default_factory=dict)
+    new_files: tuple[OwnMedia, ...] = ()
 
 
 class Movie:
@@ -164,9 +174,25 @@ class Movie:
         for artifact_id in reset:
             overrides.pop(artifact_id, None)
         overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
+        own = read_own_media(self.folder, graph)
+        new_files = []
+        for text_id, value in changes.files.items():
+            artifact_id = media_artifact(graph, text_id)
+            if value is None:
+                own.pop(artifact_id, None)
+                reset = (*reset, artifact_id)
+            else:
+                own[artifact_id] = read_given_file(artifact_id, value)
+                new_files.append(own[artifact_id])
+        for artifact_id, media in own.items():
+            overrides[artifact_id] = media.data
         redo = tuple(graph.resolve(parse_node_id(t)).id for t in changes.redo)
+        given = {id(m) for m in new_files}
         snapshot = Snapshot(
-            text, moviefile, graph, overrides, redo, new_overrides or None, patched_text, reset
+            text, moviefile, graph, overrides, redo, new_overrides or None, patched_text, reset,
+            # A given file is recorded where the build keeps it.
+            {a: slot_path(m)[0] if id(m) in given else m.source for a, m in own.items()},
+            tuple(new_files),
         )
         self._snapshot = snapshot
         return snapshot
@@ -186,6 +212,12 @@ class Movie:
         """Pin a text artifact (``SegmentImagePrompt[3][2]``) to ``value`` for this object's
         plans and builds."""
         self.defaults = self.defaults.merged(Changes(overrides={text_id: value}))
+        self.read_snapshot()
+
+    def set_file(self, artifact_id: str, file: Path | str | bytes | None) -> None:
+        """Pin a media slot (``SegmentImage[3][2]``) to your own file for this object's plans
+        and builds (a build keeps it under ``prompts/``); ``None`` hands the slot back."""
+        self.defaults = self.defaults.merged(Changes(files={artifact_id: file}))
         self.read_snapshot()
 
     # The store.

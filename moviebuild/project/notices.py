@@ -6,24 +6,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from moviebuild.config.enums import Role
-from moviebuild.project.executor import ProviderExecutor
 
 if TYPE_CHECKING:
+    from moviebuild.engine.plan import Plan
     from moviebuild.project.movie import Snapshot
     from moviebuild.store import Store
 
 
-def build_notices(snapshot: Snapshot, store: Store, timeline_digest: str | None) -> list[str]:
-    """The notices of a build of ``snapshot`` whose timeline is ``timeline_digest``."""
+def build_notices(
+    snapshot: Snapshot, plan: Plan, store: Store, timeline_digest: str | None
+) -> list[str]:
+    """The notices of a build of ``snapshot`` (planned as ``plan``) whose timeline is
+    ``timeline_digest``."""
     notices: list[str] = []
     if timeline_digest is not None:
         from moviebuild.timeline import load_timeline, timeline_notices
 
         notices += timeline_notices(load_timeline(store.blobs.get_blob(timeline_digest)))
-    executor = ProviderExecutor(snapshot.moviefile)
     speaks_offline = any(
-        job.role is Role.SPEECH and executor.identity(job).adapter == "offline"
-        for job in snapshot.graph.jobs.values()
+        p.job.role is Role.SPEECH and p.adapter == "offline" for p in plan.jobs
     )
     if speaks_offline:
         from moviebuild.providers.offline.identity import offline_speech_notices

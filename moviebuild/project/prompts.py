@@ -262,11 +262,19 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
 def reset_slots(movie: Movie, target: str) -> list[str]:
     """Hand slots back to the generator: ``target`` is a prompts/ path or an artifact id.
 
-    Returns the ids reset. The generated text last written replaces the edit on disk.
+    Returns the ids reset. The generated text last written replaces the edit on disk; your own
+    media file in a slot is deleted (its bytes stay in the revisions that used it).
     """
+    from moviebuild.project.own_media import remove_named_file, remove_slot_files, slot_files
+
+    removed = remove_named_file(movie.folder, target)
+    if removed:
+        return removed
     state = PromptState.load(movie.folder)
     edits = read_edits(movie.folder)
+    media = slot_files(movie.folder)
     relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
+    own: list[NodeId] = []
     if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
         chosen = [a for a in edits if slot_file(a) == relative]
     else:
@@ -276,11 +284,13 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
             {node} if node in movie.graph.artifacts else set(movie.graph.resolve(node).produces)
         )
         chosen = [a for a in edits if a in wanted]
+        own = [a for a in media if a in wanted]
+        remove_slot_files(movie.folder, own)
     write_slots(movie.folder, {a: state.generated[str(a)] for a in chosen})
     for artifact_id in chosen:
         state.pinned_from.pop(str(artifact_id), None)
     state.save(movie.folder)
-    return [str(a) for a in chosen]
+    return [str(a) for a in (*chosen, *own)]
 
 
 def write_slots(folder: Path, texts: Mapping[NodeId, str]) -> None:

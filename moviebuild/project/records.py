@@ -277,10 +277,13 @@ class BudgetStop:
 
 @dataclass(frozen=True)
 class OverrideRecord:
-    """A text that replaced a generated one in this revision (a prompt edit or ``--set``)."""
+    """A text that replaced a generated one in this revision (a prompt edit or ``--set``), or
+    your own media file (``file``: where it came from; ``text`` is then empty, the bytes are
+    the blob ``digest``)."""
 
     digest: str
     text: str
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -375,10 +378,11 @@ class RevisionRecord:
     summary: RevisionSummary
 
     def outputs(self) -> dict[NodeId, str]:
-        """Every artifact of this revision: artifact id -> digest."""
+        """Every artifact of this revision: artifact id -> digest (your own media included)."""
         found: dict[NodeId, str] = {}
         for record in self.jobs.values():
             found.update(record.outputs)
+        found.update({a: o.digest for a, o in self.overrides.items() if o.file is not None})
         return found
 
     def to_json(self) -> dict[str, Any]:
@@ -387,7 +391,9 @@ class RevisionRecord:
             "moviefile": dict(self.moviefile),
             "moviefile_text": self.moviefile_text,
             "overrides": {
-                str(a): {"digest": o.digest, "text": o.text} for a, o in self.overrides.items()
+                str(a): {"digest": o.digest, "text": o.text}
+                | ({"file": o.file} if o.file is not None else {})
+                for a, o in self.overrides.items()
             },
             "interrupted": self.interrupted,
             "jobs": {str(job): _without_job(record.to_json()) for job, record in self.jobs.items()},
@@ -406,7 +412,7 @@ class RevisionRecord:
         for text_id, entry in reader.mapping("overrides").items():
             item = _Reader(entry, f"{where}: override {text_id}")
             overrides[_node_id(text_id, f"{where}: overrides")] = OverrideRecord(
-                item.text("digest"), item.text("text")
+                item.text("digest"), item.text("text"), item.optional_text("file")
             )
         return cls(
             created=reader.optional_text("created") or "",

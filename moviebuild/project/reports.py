@@ -212,7 +212,8 @@ class BuildReport(_Report):
 
 
 class RevisionEntry(_Report):
-    """One revision, as ``log`` lists them: when, calls per producer, reuse, failures, cost."""
+    """One revision, as ``log`` lists them: when, calls per producer, reuse, failures, cost,
+    and what changed since the revision before."""
 
     revision: int
     name: str = Field(description="how commands name it: r3")
@@ -225,6 +226,11 @@ class RevisionEntry(_Report):
     blocked: int
     interrupted: bool
     spent_usd: float
+    changes: list[str] = Field(
+        default_factory=list,
+        description="what changed since the revision before: Moviefile settings "
+        "(voice: alice -> bob), edited texts, redone jobs",
+    )
 
 
 REPORTS: dict[str, type[BaseModel]] = {

@@ -8,10 +8,12 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.clock import Clock
 from moviebuild.engine.decide import JobDecider
 from moviebuild.engine.events import EventSink
 from moviebuild.engine.interfaces import JobExecutor
+from moviebuild.engine.keys import JobIdentity
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
@@ -42,20 +44,19 @@ ExecutorWrapper = Callable[[ProviderExecutor, Store, int], JobExecutor]
 
 
 def make_pools(
-    snapshot: Snapshot, clock: Clock, shared: PoolRegistry | None = None
+    identities: Mapping[NodeId, JobIdentity],
+    moviefile: Moviefile,
+    clock: Clock,
+    shared: PoolRegistry | None = None,
 ) -> dict[str, Pool]:
-    """One pool per provider pool name the graph's jobs use, with the Moviefile's limits; taken
-    from (and added to) ``shared`` when given."""
+    """One pool per provider pool name the jobs use (their planned ``identities``), with the
+    Moviefile's limits; taken from (and added to) ``shared`` when given."""
     pools: dict[str, Pool] = {}
-    executor = ProviderExecutor(snapshot.moviefile)
-    for job in snapshot.graph.jobs.values():
-        name = executor.identity(job).pool
-        if name in pools:
-            continue
+    for name in sorted({identity.pool for identity in identities.values()}):
         if shared is not None and name in shared:
             pools[name] = shared[name]
             continue
-        limits = catalog.pool_limits(snapshot.moviefile, name)
+        limits = catalog.pool_limits(moviefile, name)
         pools[name] = Pool(name, PoolLimits(limits.concurrent, limits.requests_per_minute), clock)
         if shared is not None:
             shared[name] = pools[name]
@@ -64,6 +65,7 @@ def make_pools(
 
 async def run_scheduler(
     snapshot: Snapshot,
+    identities: Mapping[NodeId, JobIdentity],
     store: Store,
     lookup: StoreResults,
     revision: int,
@@ -78,7 +80,8 @@ async def run_scheduler(
     spending: BuildSpending,
 ) -> tuple[dict[NodeId, JobOutcome], bool, bool]:
     """Run every stale job of ``snapshot``; returns the outcomes, whether it was stopped, and
-    whether ``spending``'s budget stopped it from starting more calls.
+    whether ``spending``'s budget stopped it from starting more calls. ``identities`` are the
+    jobs' identities as planned.
 
     ``pools`` is a registry shared across builds; ``wrap_executor`` (given the executor, the
     store and the revision) may hand some calls to other processes; deciding, pools, journal and
@@ -101,6 +104,7 @@ async def run_scheduler(
         assembler=assemble_from_request,
         adapters=adapters,
         context_for=context_for,
+        identities=identities,
     )
     job_executor: JobExecutor = (
         wrap_executor(executor, store, revision) if wrap_executor else executor
@@ -117,7 +121,7 @@ async def run_scheduler(
         decider,
         job_executor,
         recorder,
-        make_pools(snapshot, clock, pools),
+        make_pools(identities, snapshot.moviefile, clock, pools),
         clock,
         retry=retry or default_retry(),
         events=on_event,

@@ -10,7 +10,7 @@ estimate stays within the budget. It neither stops calls in flight nor decides w
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from moviebuild.config.moviefile import READABLE_FIELDS, Moviefile
@@ -27,13 +27,17 @@ def moviefile_fields(moviefile: Moviefile) -> dict[str, Any]:
 
 
 class JobPricing:
-    """Estimates and bills of single jobs of one Moviefile (identities from the executor)."""
+    """Estimates and bills of single jobs of one Moviefile, each by its identity as planned
+    (``identities`` by job id, ``Plan.identities()``)."""
 
-    def __init__(self, moviefile: Moviefile, identity: Callable[[Job], JobIdentity],
+    def __init__(self, moviefile: Moviefile, identities: Mapping[NodeId, JobIdentity],
                  learned: Learned | None = None) -> None:
         self.fields = moviefile_fields(moviefile)
-        self.identity = identity
+        self.identities = identities
         self.learned = learned
+
+    def identity(self, job: Job) -> JobIdentity:
+        return self.identities[job.id]
 
     def estimate_usd(self, job: Job) -> float:
         found = self.identity(job)

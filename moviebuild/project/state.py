@@ -40,6 +40,16 @@ class PromptState(_Document):
     generator_changed: bool = False
 
 
+class OwnMediaState(_Document):
+    """A media slot pinned by your own file (``source`` is always "yours"): its producer does
+    not run, and downstream jobs use the file's bytes until you reset it or delete the file."""
+
+    id: str = Field(description="artifact id, e.g. SegmentImage[3][2]")
+    kind: Literal["image", "audio", "video"]
+    file: str = Field(description="your file, relative to the movie folder")
+    source: Literal["yours"] = "yours"
+
+
 class JobState(_Document):
     """One job. ``status``: current (its result is in the revision), stale (the next build runs
     it), failed, blocked (an upstream job failed), skipped (every output is overridden)."""
@@ -102,6 +112,9 @@ class MovieState(_Document):
     assets: dict[str, str] = Field(description="asset id -> link (a path relative to the movie "
                                    "folder for a local movie, a URL for a remote one)")
     prompts: list[PromptState]
+    own_media: list[OwnMediaState] = Field(
+        default_factory=list, description="media slots pinned by your own files"
+    )
     jobs: list[JobState]
     errors: list[JobError]
     cost: CostState

@@ -82,7 +82,9 @@ def _document(
             }
         )
     costs = plan_cost_usd(plan, snapshot.moviefile)
-    overrides = {a: v.decode("utf-8") for a, v in snapshot.overrides.items()}
+    overrides = {
+        a: v.decode("utf-8") for a, v in snapshot.overrides.items() if a not in snapshot.media
+    }
     title = overrides.get(NodeId("MovieTitle"), generated.get(NodeId("MovieTitle")))
     return {
         "inquiry": snapshot.moviefile.inquiry,
@@ -93,6 +95,10 @@ def _document(
         "timeline": timeline,
         "assets": _assets(manifest, link),
         "prompts": _prompts(movie, snapshot.graph, generated, overrides),
+        "own_media": [
+            {"id": str(a), "kind": snapshot.graph.artifacts[a].kind, "file": file}
+            for a, file in sorted(snapshot.media.items())
+        ],
         "jobs": jobs,
         "errors": _errors(snapshot.graph, records),
         "cost": _cost(manifest, costs, total_spent_usd),

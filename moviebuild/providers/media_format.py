@@ -62,7 +62,10 @@ def verify_image(data: bytes) -> bytes:
     except Image.DecompressionBombError as exc:
         raise MediaError(f"the image is over the cap of {MAX_IMAGE_SIDE_PX} pixels a side "
                          f"({exc})") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError as exc:
+        # Pillow's message names its in-memory buffer, which tells a reader nothing.
+        raise MediaError("the image could not be decoded (no image format recognised)") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
         raise MediaError(f"the image could not be decoded ({exc})") from exc
 
 

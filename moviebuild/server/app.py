@@ -200,6 +200,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     from moviebuild.server import (
         build_routes,
         export_routes,
+        file_routes,
         movie_routes,
         stream_routes,
         studio_routes,
@@ -221,6 +222,7 @@ def make_app(server: Server, *, max_body_bytes: int = MAX_BODY_BYTES) -> web.App
     studio_routes.add_routes(app.router)
     worker_routes.add_routes(app.router)
     export_routes.add_routes(app.router)
+    file_routes.add_routes(app.router)
 
     async def on_startup(_app: web.Application) -> None:
         server.logs.home = asyncio.get_running_loop()

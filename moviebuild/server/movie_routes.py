@@ -124,18 +124,24 @@ async def list_movies(request: web.Request) -> web.Response:
     page, rest = ids[:limit], ids[limit:]
 
     def summaries() -> list[MovieSummary]:
-        return [_summary(server, server.movie(tenant, movie_id)) for movie_id in page]
+        return [_summary(server, tenant, movie_id) for movie_id in page]
 
     movies = await asyncio.to_thread(summaries)
     return answer(MovieList(movies=movies, next_cursor=page[-1] if rest else None))
 
 
-def _summary(server: Server, ref: MovieRef) -> MovieSummary:
+def _summary(server: Server, tenant: str, movie_id: str) -> MovieSummary:
+    """One listed movie, from the index listing: nothing is restored into the cache (a movie
+    on an S3 root is restored when it is opened)."""
+    root = server.root
+    ref = MovieRef(
+        tenant, movie_id, root.movie_folder(tenant, movie_id), root.records_folder(tenant, movie_id)
+    )
     inquiry = ""
     try:
-        data = yaml.safe_load((ref.folder / "Moviefile.yaml").read_text(encoding="utf-8"))
+        data = yaml.safe_load(root.listed_moviefile(tenant, movie_id) or "")
         inquiry = str(data.get("inquiry", "")) if isinstance(data, dict) else ""
-    except (OSError, yaml.YAMLError):
+    except yaml.YAMLError:
         pass
     return MovieSummary(
         id=ref.movie_id, inquiry=inquiry,
@@ -152,6 +158,9 @@ async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     building = server.backend.running(ref) is not None and not (
         events.events and events.events[-1].type == "build-finished"
     )
+    if server.backend.running(ref) is None:
+        # Another host may have built since this one cached the folder: state shows HEAD.
+        await asyncio.to_thread(server.root.follow_head, ref.tenant, ref.movie_id)
     return await server.states.get(
         ref,
         events.last_id,

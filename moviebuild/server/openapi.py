@@ -54,6 +54,12 @@ OPERATIONS: list[_Op] = [
     ("get", _MOVIE + "/export/{format}",
      "The current revision for an editor: a zip of the OTIO, FCPXML or EDL file, its captions "
      "(SubRip) and its media", None, {200: None, 404: m.Problem, 409: m.Problem}),
+    ("put", _MOVIE + "/files/{artifact}",
+     "Put your own file (the raw body) in a media slot, e.g. SegmentImage[3][2]; the next "
+     "build uses it", None,
+     {200: MovieState, 404: m.Problem, 409: m.Problem, 413: m.Problem, 422: m.Problem}),
+    ("delete", _MOVIE + "/files/{artifact}", "Hand a media slot back to its generator", None,
+     {200: MovieState, 404: m.Problem, 409: m.Problem, 422: m.Problem}),
     ("get", "/v1/assets/{tenant}/{movie}/{digest}", "An asset by signed link (no token)", None,
      {200: None, 404: m.Problem}),
     ("put", "/v1/webhook", "Send every movie's build-finished events to a URL (signed)",
@@ -87,6 +93,10 @@ _QUERY: dict[str, list[dict[str, Any]]] = {
                                                               "pattern": "^[0-9]{1,11}$"}},
         {"name": "until", "in": "query", "schema": {"type": "string",
                                                     "enum": ["build-finished"]}},
+        {"name": "build", "in": "query", "schema": {"type": "string",
+                                                    "pattern": "^b[0-9]{1,9}$"}},
+        {"name": "after", "in": "query", "schema": {"type": "string",
+                                                    "pattern": "^[0-9]{1,11}$"}},
     ],
     "/v1/assets/{tenant}/{movie}/{digest}": [
         {"name": "expires", "in": "query", "required": True, "schema": {"type": "string"}},

@@ -71,6 +71,14 @@ class MovieRoot(Protocol):
         """The movie's current revision (for listings), None when unbuilt or unreadable."""
         ...
 
+    def listed_moviefile(self, tenant: str, movie_id: str) -> str | None:
+        """The movie's Moviefile text for a listing, without restoring anything."""
+        ...
+
+    def follow_head(self, tenant: str, movie_id: str) -> None:
+        """Bring the movie's folder to its store's HEAD (a no-op when the store is in it)."""
+        ...
+
     def all_movies(self) -> Iterator[tuple[str, str]]:
         """Every movie whose server records are on this host (what a restart resumes)."""
         ...
@@ -150,6 +158,15 @@ class LocalRoot(TenantFolders):
 
     def head_revision(self, tenant: str, movie_id: str) -> int | None:
         return folder_head_revision(self.movie_folder(tenant, movie_id))
+
+    def listed_moviefile(self, tenant: str, movie_id: str) -> str | None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            path = self.movie_folder(tenant, movie_id) / "Moviefile.yaml"
+            return path.read_text(encoding="utf-8")
+        return None
+
+    def follow_head(self, tenant: str, movie_id: str) -> None:
+        return None  # the store is in the folder: the folder is always at HEAD
 
     def all_movies(self) -> Iterator[tuple[str, str]]:
         tenants = self.path / "tenants"

@@ -129,7 +129,36 @@ class S3Root(TenantFolders):
             create_object(self.fs, self._index_key(tenant, movie_id), text.encode("utf-8"))
         folder.mkdir(parents=True, exist_ok=False)
         write_text_atomically(folder / "Moviefile.yaml", text)
+        from moviebuild.project.head_sync import note_held_revision
+
+        note_held_revision(folder, None, cache=True)
         return folder
+
+    def follow_head(self, tenant: str, movie_id: str) -> None:
+        """Bring the cached folder to the store's HEAD when another host built since (one GET
+        of HEAD when it has not); reads the store only."""
+        from moviebuild.project.head_sync import follow_head, held_revision
+        from moviebuild.project.movie import Movie
+
+        folder = self.movie_folder(tenant, movie_id)
+        head = self.head_revision(tenant, movie_id)
+        if head is None or held_revision(folder)[0] == head:
+            return
+        movie = Movie.open(folder)
+        with movie.open_store() as store:
+            follow_head(movie, store, store.read_head())
+
+    def listed_moviefile(self, tenant: str, movie_id: str) -> str | None:
+        """The movie's Moviefile for a listing: the cached folder's, else the index object's;
+        restores nothing."""
+        cached = self.movie_folder(tenant, movie_id) / "Moviefile.yaml"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return cached.read_text(encoding="utf-8")
+        with transport_errors(f"could not read {self.url} (movie {movie_id})"):
+            try:
+                return str(self.fs.cat_file(self._index_key(tenant, movie_id)).decode("utf-8"))
+            except (FileNotFoundError, UnicodeDecodeError):
+                return None
 
     def delete_movie(self, tenant: str, movie_id: str) -> None:
         movie_prefix = self._key("tenants", tenant, "movies", movie_id)
@@ -238,16 +267,17 @@ class S3Root(TenantFolders):
 
 
 def _check_out_head(folder: Path) -> None:
-    """Bring ``folder`` (holding the Moviefile as created) to the store's HEAD revision."""
+    """Bring ``folder`` (holding the Moviefile as created) to the store's HEAD revision: reads
+    only, so it takes no lock and never writes HEAD (a build elsewhere may hold both)."""
+    from moviebuild.project.head_sync import follow_head, note_held_revision
     from moviebuild.project.movie import Movie
 
+    note_held_revision(folder, None, cache=True)
     movie = Movie.open(folder)
     if not movie.store_exists():
         return
     with movie.open_store() as store:
-        head = store.read_head()
-    if head is not None:
-        movie.checkout(head, force=True)
+        follow_head(movie, store, store.read_head())
 
 
 def open_s3_root(url: str, cache: Path | None) -> S3Root:

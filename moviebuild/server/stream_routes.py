@@ -35,11 +35,16 @@ def _last_event_id(request: web.Request) -> int:
 
 async def stream_events(request: web.Request) -> web.StreamResponse:
     """Every event after ``Last-Event-ID`` (or ``?after=``), then new ones as they happen.
-    ``?until=build-finished`` ends the stream after the next build-finished event."""
+    ``?build=ID`` keeps the events of that build only (from its first, unless an id is given);
+    ``?until=build-finished`` ends the stream after the next build-finished event (with
+    ``build``, that build's: it follows one build to its end)."""
     server = server_of(request)
     ref = server.movie(tenant_of(request), request.match_info["movie"])
     last = _last_event_id(request)
     until = request.query.get("until")
+    build = request.query.get("build")
+    if build is not None and server.builds(ref).get(build) is None:
+        raise not_found(f"this movie has no build {build!r}")
     log = server.logs.for_folder(ref.records)
     tenant = ref.tenant
     if server.open_streams[tenant] >= server.max_streams_per_tenant:
@@ -51,13 +56,13 @@ async def stream_events(request: web.Request) -> web.StreamResponse:
         )
     server.open_streams[tenant] += 1
     try:
-        return await _stream(request, log, last, until)
+        return await _stream(request, log, last, until, build)
     finally:
         server.open_streams[tenant] -= 1
 
 
 async def _stream(request: web.Request, log: EventLog, last: int,
-                  until: str | None) -> web.StreamResponse:
+                  until: str | None, build: str | None) -> web.StreamResponse:
     server = server_of(request)
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -67,8 +72,10 @@ async def _stream(request: web.Request, log: EventLog, last: int,
         while server.accepting:
             events = log.after(last)
             for event in events:
-                await response.write(event.to_sse())
                 last = event.id
+                if build is not None and event.data.get("build") != build:
+                    continue
+                await response.write(event.to_sse())
                 if until is not None and event.type == until:
                     return response
             if not events:

@@ -44,7 +44,10 @@ class VerifiedFiles:
     A damaged or unreadable memo is treated as empty: it is only a cache.
     """
 
-    def __init__(self, memo_path: str | None) -> None:
+    def __init__(self, memo_path: str | None, *, names_hold_digest: bool = True) -> None:
+        # Blob files are named by their digest, so a path alone says which bytes it must hold;
+        # other files (out/) are remembered per path and digest.
+        self._per_digest = not names_hold_digest
         self._memo_path = memo_path
         self._entries: dict[str, list[int]] = {}
         self._dirty = False
@@ -59,32 +62,41 @@ class VerifiedFiles:
         identity = _identity(path)
         if identity is None:
             return None
-        if self._entries.get(path) == identity:
+        key = self._key(path, digest)
+        if self._entries.get(key) == identity:
             return True
         intact = hash_file(path) == digest
         if intact:
-            self._entries[path] = identity
+            self._entries[key] = identity
         else:
-            self._entries.pop(path, None)
+            self._entries.pop(key, None)
         self._dirty = True
         return intact
 
-    def note_written(self, path: str) -> None:
-        """Remember a file this process just wrote from bytes it hashed itself."""
+    def note_written(self, path: str, digest: str = "") -> None:
+        """Remember a file this process just wrote from bytes it hashed itself (``digest``:
+        what they hash to, for files not named by it)."""
         identity = _identity(path)
         if identity is not None:
-            self._entries[path] = identity
+            self._entries[self._key(path, digest)] = identity
             self._dirty = True
 
     def forget(self, path: str) -> None:
         if self._entries.pop(path, None) is not None:
             self._dirty = True
 
+    def _key(self, path: str, digest: str) -> str:
+        return f"{path}\n{digest}" if self._per_digest else path
+
     def save(self) -> None:
         """Write the memo if it changed; failing to (a read-only folder, a full disk) is fine."""
         if self._memo_path is None or not self._dirty:
             return
-        files = {path: ident for path, ident in self._entries.items() if os.path.exists(path)}
+        files = {
+            key: ident
+            for key, ident in self._entries.items()
+            if os.path.exists(key.split("\n", 1)[0])
+        }
         document = {"format_version": _MEMO_FORMAT_VERSION, "files": files}
         data = json.dumps(document).encode()
         with contextlib.suppress(OSError):

@@ -36,6 +36,7 @@ class FindingKind(StrEnum):
     HELD_LOCK = "held-lock"
     MISSING_BLOB = "missing-blob"
     WRONG_KIND = "wrong-kind"
+    OUT_FILE = "out-file"  # a file of the movie folder's out/ (checked by the project layer)
 
 
 NOTES = {FindingKind.HELD_LOCK, FindingKind.MISSING_BLOB}

@@ -6,6 +6,7 @@ in memory and reaches the page as a same-site cookie, so the user never handles 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import shutil
@@ -76,6 +77,16 @@ class FolderRoot:
 
     def list_movies(self, tenant: str) -> list[str]:
         return [self.movie_id] if tenant == TENANT else []
+
+    def listed_moviefile(self, tenant: str, movie_id: str) -> str | None:
+        self._check(tenant, movie_id)
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return (self.folder / "Moviefile.yaml").read_text(encoding="utf-8")
+        return None
+
+    def follow_head(self, tenant: str, movie_id: str) -> None:
+        # A person's folder: only a build brings it to HEAD (and never over their edits).
+        self._check(tenant, movie_id)
 
     def head_revision(self, tenant: str, movie_id: str) -> int | None:
         from moviebuild.server.root import folder_head_revision

@@ -129,7 +129,7 @@ def build_edit(
     _lay_out(otio_, narration, spoken, total, fps, ())
     _lay_out(otio_, music, [
         (first_frame(clip.start_s, fps), _music_clip(otio_, clip, media, lengths, fps))
-        for clip in timeline.tracks.music
+        for clip in butt_joined(timeline.tracks.music)
     ], total, fps, ())
 
     edit.tracks.append(pictures)
@@ -279,6 +279,18 @@ def _pack(placed: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
         packed.append((begin, item))
         cursor = begin + item.source_range.duration.to_frames()
     return packed
+
+
+def butt_joined(clips: tuple[MusicClip, ...]) -> list[MusicClip]:
+    """Music clips on one track: a repeat that crossfades with the copy before it (the assembler
+    overlaps them) starts where it starts, from its beginning, and the copy before ends there."""
+    ordered = sorted(clips, key=lambda clip: clip.start_s)
+    joined = []
+    for clip, after in zip(ordered, [*ordered[1:], None], strict=True):
+        if after is not None and after.start_s < clip.start_s + clip.duration_s:
+            clip = clip.model_copy(update={"duration_s": round(after.start_s - clip.start_s, 6)})
+        joined.append(clip)
+    return joined
 
 
 def _lay_out(

@@ -5,33 +5,13 @@ import {readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {compile} from 'json-schema-to-typescript';
+import {dropPropertyTitles} from './pydantic-schema.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const target = path.join(root, 'src', 'generated', 'props.ts');
 
 const readSchema = async (name) =>
 	JSON.parse(await readFile(path.join(root, 'schema', name), 'utf8'));
-
-// Pydantic titles every property ("Start S"); the generator would turn each title into a type
-// alias. Titles of named definitions stay: they become the interface names.
-const dropPropertyTitles = (schema) => {
-	if (Array.isArray(schema)) return schema.map(dropPropertyTitles);
-	if (schema === null || typeof schema !== 'object') return schema;
-	const copy = {};
-	for (const [key, value] of Object.entries(schema)) {
-		if (key === 'properties') {
-			copy.properties = Object.fromEntries(
-				Object.entries(value).map(([name, property]) => {
-					const {title: _title, ...rest} = property;
-					return [name, dropPropertyTitles(rest)];
-				}),
-			);
-		} else {
-			copy[key] = dropPropertyTitles(value);
-		}
-	}
-	return copy;
-};
 
 // The props schema refers to the two published schemas by file name; inline them so the
 // generator sees one document (internal "#/$defs/..." references are rewritten to match).

@@ -52,7 +52,9 @@ const sha256 = async (file) => createHash('sha256').update(await readFile(file))
 const inputs = Object.keys(result.metafile.inputs)
 	.filter((input) => !input.includes('node_modules'))
 	.map((input) => path.relative(repo, path.resolve(process.cwd(), input)))
-	.concat(['studio/index.html', 'studio/studio.css', 'studio/package-lock.json'])
+	// The generated API types are imported as types only, which esbuild drops; they are recorded
+	// all the same, so a change to them counts as a change to the studio's sources.
+	.concat(['studio/index.html', 'studio/studio.css', 'studio/package-lock.json', 'studio/src/generated/api.ts'])
 	.sort();
 const sources = {};
 for (const input of inputs) sources[input] = await sha256(path.join(repo, input));

@@ -1,10 +1,10 @@
 // The dry-run confirmation: the jobs the change would run and why, the calls per provider and the
 // cost, before anything runs. A modal <dialog>: focus starts on the confirm button, Esc cancels.
 import {useEffect, useRef} from 'react';
-import type {PlanDocument} from './api';
+import type {PlanReport} from './api';
 
 type Props = {
-	plan: PlanDocument;
+	plan: PlanReport;
 	what: string;
 	budgetUsd: number | null;
 	/** The request changes the movie (an edit, a reset): worth a build even when nothing runs. */

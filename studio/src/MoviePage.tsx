@@ -3,7 +3,7 @@
 // events endpoint and the page reloads the state (and so the Player) when a build ends.
 import type React from 'react';
 import {useCallback, useEffect, useRef, useState} from 'react';
-import {type Api, ApiProblem, type Changes, type MovieState, type PlanDocument, type RevisionDocument} from './api';
+import {type Api, ApiProblem, type Changes, type MovieState, type PlanReport, type RevisionDocument} from './api';
 import {type Patch, ConfigPanel} from './Config';
 import {DryRunDialog} from './DryRun';
 import {ErrorsPanel} from './Errors';
@@ -16,7 +16,7 @@ import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
-type Pending = {what: string; changes: Changes; plan: PlanDocument};
+type Pending = {what: string; changes: Changes; plan: PlanReport};
 
 type Tab = 'segments' | 'history';
 const TABS: [Tab, string][] = [

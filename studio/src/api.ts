@@ -1,169 +1,31 @@
-// The studio's only door to moviebuild: a typed client of the public HTTP API (/v1). The types
-// mirror the server's pydantic models (moviebuild/server/models.py, /v1/openapi.json); nothing
-// here knows about files, stores or the engine.
-import type {Timeline} from '../../remotion/src/generated/props';
+// The studio's only door to moviebuild: a typed client of the public HTTP API (/v1). Its types
+// are generated from the server's /v1/openapi.json (src/generated/api.ts, `npm run types`);
+// nothing here knows about files, stores or the engine.
+import type {
+	BuildAccepted,
+	BuildDocument,
+	BuildRequest,
+	CreatedMovie,
+	MovieList,
+	MovieState,
+	Problem,
+	RevisionDocument,
+	RevisionList,
+} from './generated/api';
 
-export type PromptState = {
-	id: string;
-	text: string;
-	source: 'generated' | 'edited';
-	file: string | null;
-	generated?: string | null;
-	generator_changed?: boolean;
-};
+export type {
+	JobError,
+	JobState,
+	MovieState,
+	MovieSummary,
+	PlanReport,
+	PromptState,
+	RevisionDocument,
+	RevisionEntry,
+} from './generated/api';
 
-export type JobStatus = 'current' | 'stale' | 'failed' | 'blocked' | 'skipped';
-
-export type JobState = {
-	id: string;
-	producer: string;
-	status: JobStatus;
-	reason?: string | null;
-	provider: string;
-};
-
-export type JobError = {
-	job: string;
-	kind: 'needs-attention' | 'retryable-exhausted' | 'blocked-by';
-	message: string | null;
-	attempts: number;
-	blocks: string[];
-	blocked_by: string[];
-};
-
-export type MovieState = {
-	format_version: number;
-	inquiry: string;
-	title: string | null;
-	revision: number | null;
-	status: 'unbuilt' | 'complete' | 'incomplete' | 'interrupted';
-	up_to_date: boolean;
-	timeline: Timeline | null;
-	assets: Record<string, string>;
-	prompts: PromptState[];
-	jobs: JobState[];
-	errors: JobError[];
-	cost: {estimated_usd: number; estimated_per_provider_usd: Record<string, number>; spent_usd: number};
-	notices: string[];
-};
-
-export type PlannedJob = {
-	id: string;
-	producer: string;
-	layer: number;
-	provider: string;
-	reason: string;
-	subject?: string | null;
-	old?: string | null;
-	new?: string | null;
-};
-
-export type PlanProviderCost = {provider: string; calls: number; estimate_usd: number};
-
-/** The server's PlanReport (`moviebuild schema plan`). */
-export type PlanDocument = {
-	inquiry: string;
-	duration_s: number;
-	segments: number;
-	jobs: PlannedJob[];
-	up_to_date: number;
-	layers: number;
-	critical_path_s: number;
-	cost: {estimate_usd: number; providers: PlanProviderCost[]};
-	missing_keys: string[];
-};
-
-export type BuildStatus =
-	| 'queued'
-	| 'running'
-	| 'complete'
-	| 'incomplete'
-	| 'interrupted'
-	| 'cancelled'
-	| 'failed';
-
-export type BuildDocument = {
-	id: string;
-	movie: string;
-	status: BuildStatus;
-	created: string;
-	finished: string | null;
-	revision: number | null;
-	error: string | null;
-	/** The finished build's BuildReport (`moviebuild schema build`). */
-	report: BuildReport | null;
-};
-
-export type JobResult = {
-	id: string;
-	producer: string;
-	provider: string;
-	status: 'done' | 'failed' | 'blocked';
-	attempts: number;
-	error: string | null;
-	hint: string | null;
-	retryable: boolean | null;
-};
-
-export type BuildReport = {
-	outcome: 'complete' | 'incomplete' | 'interrupted';
-	revision: number | null;
-	wrote_revision: boolean;
-	jobs: JobResult[];
-	ran: Record<string, number>;
-	reused: number;
-	skipped: number;
-	cost: {
-		estimate_usd: number;
-		spent_usd: number;
-		providers: {provider: string; calls: number; estimate_usd: number; spent_usd: number}[];
-	};
-	notices: string[];
-};
-
-export type Changes = {
-	config?: Record<string, unknown>;
-	/** A text pins its slot; null hands an edited slot back to its generator. */
-	overrides?: Record<string, string | null>;
-	redo?: string[];
-	budget_usd?: number | null;
-};
-
-export type MovieSummary = {id: string; inquiry: string; revision: number | null; building: string | null};
-
-export type RevisionEntry = {
-	revision: number;
-	name: string;
-	created: string;
-	current: boolean;
-	calls: number;
-	ran: Record<string, number>;
-	reused: number;
-	failed: number;
-	blocked: number;
-	interrupted: boolean;
-	spent_usd: number;
-};
-
-export type RevisionDiff = {
-	from: number;
-	to: number;
-	inputs: Record<string, unknown>;
-	overrides: Record<string, unknown>;
-	artifacts: Record<string, unknown>;
-};
-
-export type RevisionDocument = {
-	revision: number;
-	created: string;
-	interrupted: boolean;
-	moviefile: Record<string, unknown>;
-	overrides: Record<string, string>;
-	outputs: Record<string, string>;
-	/** artifact id -> signed link to this revision's media file (not the timeline) */
-	links: Record<string, string>;
-	diff_from_previous: RevisionDiff | null;
-};
+/** A build's changes: in `overrides` a text pins its slot and null hands an edited slot back to its generator. */
+export type Changes = Omit<BuildRequest, 'dry_run'>;
 
 /** An answer that is not a success: the server's Problem document, with the HTTP status. */
 export class ApiProblem extends Error {
@@ -181,7 +43,7 @@ export class ApiProblem extends Error {
 
 const asProblem = async (response: Response): Promise<ApiProblem> => {
 	try {
-		const body = (await response.json()) as {error?: string; message?: string; hint?: string; where?: string};
+		const body = (await response.json()) as Partial<Problem>;
 		return new ApiProblem(
 			response.status,
 			body.error ?? 'error',
@@ -231,11 +93,11 @@ export class Api {
 		return document.components?.schemas ?? {};
 	}
 
-	movies(): Promise<{movies: MovieSummary[]; next_cursor: string | null}> {
+	movies(): Promise<MovieList> {
 		return this.request('GET', '/movies');
 	}
 
-	createMovie(moviefile: Record<string, unknown>): Promise<{id: string; build: BuildDocument | null}> {
+	createMovie(moviefile: Record<string, unknown>): Promise<CreatedMovie> {
 		return this.request('POST', '/movies', {moviefile});
 	}
 
@@ -243,11 +105,11 @@ export class Api {
 		return this.request('GET', `/movies/${encodeURIComponent(movie)}`);
 	}
 
-	dryRun(movie: string, changes: Changes): Promise<{plan: PlanDocument | null}> {
+	dryRun(movie: string, changes: Changes): Promise<BuildAccepted> {
 		return this.request('POST', `/movies/${encodeURIComponent(movie)}/builds`, {...changes, dry_run: true});
 	}
 
-	build(movie: string, changes: Changes): Promise<{build: BuildDocument | null}> {
+	build(movie: string, changes: Changes): Promise<BuildAccepted> {
 		return this.request('POST', `/movies/${encodeURIComponent(movie)}/builds`, changes);
 	}
 
@@ -259,7 +121,7 @@ export class Api {
 		return this.request('POST', `/movies/${encodeURIComponent(movie)}/builds/${encodeURIComponent(build)}/cancel`, {});
 	}
 
-	revisions(movie: string): Promise<{revisions: RevisionEntry[]}> {
+	revisions(movie: string): Promise<RevisionList> {
 		return this.request('GET', `/movies/${encodeURIComponent(movie)}/revisions`);
 	}
 

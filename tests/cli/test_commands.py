@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from moviebuild.cli.main import _register, cli
 from moviebuild.config.load import parse_moviefile
+from moviebuild.graph import NodeId
 from tests.conftest import MovieFactory, run_build, write_moviefile
 
 
@@ -159,3 +160,50 @@ def test_checkout_refuses_edits_no_revision_has_built(movie_folder: MovieFactory
     assert forced.exit_code == 0, forced.output
     assert "voice: alice" in (folder / "Moviefile.yaml").read_text()
     assert "my own picture" not in (folder / "prompts" / "segment-02" / "image-1.txt").read_text()
+
+
+def test_redo_says_when_it_also_builds_pending_edits(movie_folder: MovieFactory) -> None:
+    folder = movie_folder()
+    run_build(folder)
+    quiet = invoke("-C", str(folder), "redo", "TextToImageProducer[1][1]", "--json")
+    assert quiet.exit_code == 0, quiet.output
+    assert "pending" not in quiet.stderr
+    (folder / "prompts" / "segment-03" / "image-2.txt").write_text("a red lighthouse\n")
+    redone = invoke("-C", str(folder), "redo", "TextToImageProducer[1][1]", "--json")
+    assert redone.exit_code == 0, redone.output
+    assert redone.stderr.startswith(
+        "redo also builds what is pending: 2 jobs "
+        "(override: SegmentImagePrompt[3][2], upstream-will-change)"
+    )
+    report = json.loads(redone.stdout)
+    assert {job["id"] for job in report["jobs"]} >= {
+        "TextToImageProducer[1][1]", "TextToImageProducer[3][2]"
+    }
+
+
+def test_log_and_diff_say_what_changed_as_people_read_it(movie_folder: MovieFactory) -> None:
+    folder = movie_folder(voice="alice")
+    run_build(folder)
+    fields = yaml.safe_load((folder / "Moviefile.yaml").read_text())
+    write_moviefile(folder, **{**fields, "voice": "bob"})
+    (folder / "prompts" / "segment-03" / "image-2.txt").write_text("a red lighthouse\n")
+    run_build(folder)
+    run_build(folder, redo=[NodeId("TextToImageProducer", (1, 1))])
+
+    log = json.loads(invoke("-C", str(folder), "log", "--json").output)
+    assert [entry["changes"] for entry in log] == [
+        [],
+        ["voice: alice -> bob", "edited SegmentImagePrompt[3][2]"],
+        ["redo TextToImageProducer[1][1]"],
+    ]
+    text = invoke("-C", str(folder), "log").output.splitlines()
+    assert text[2].strip() == "voice: alice -> bob; edited SegmentImagePrompt[3][2]"
+
+    diff = invoke("-C", str(folder), "diff", "r1", "r2")
+    assert diff.exit_code == 0, diff.output
+    lines = diff.output.splitlines()
+    assert lines[:2] == ["settings", "  voice: alice -> bob"]
+    assert "edited texts" in lines and "    + a red lighthouse" in lines
+    assert "  changed out/segment-03/image-2.png" in lines
+    assert "  changed out/segment-02/narration.mp3" in lines
+    assert not any("xxh" in line or "'" in line for line in lines), "no digests, no reprs"

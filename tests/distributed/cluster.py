@@ -34,6 +34,22 @@ def create_database(server_url: str) -> str:
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
+def set_limit(database_url: str, pool: str, concurrent: int, per_minute: int | None = None) -> None:
+    """The operator's limit of ``pool`` (what ``moviebuild limits set`` writes)."""
+    from moviebuild.distributed.limits import LimitsTable
+
+    with LimitsTable(database_url) as table:
+        table.set(pool, concurrent, per_minute)
+
+
+def outcome(answer: dict[str, Any] | None) -> str | None:
+    """How a build the workers answered ended: its report's ``outcome`` (complete, incomplete,
+    interrupted), or ``failed`` / ``cancelled`` when it gave no report."""
+    if not answer:
+        return None
+    return str(answer.get("outcome") or answer.get("status"))
+
+
 def write_movie(folder: Path, number: int, **fields: Any) -> Path:
     data: dict[str, Any] = {
         "inquiry": f"Tell me about lighthouse number {number}",
@@ -62,20 +78,22 @@ class WorkerProcess:
         dead_after_s: float = 10.0,
         grace_s: float = 5.0,
         poll_s: float = 0.05,
+        extra: tuple[str, ...] = (),
     ) -> None:
         self.executor_id = executor_id or f"w-{uuid.uuid4().hex[:8]}"
         self.log = log_folder / f"{self.executor_id}.log"
         with self.log.open("wb") as log:
             self.process = self._start(database_url, root, env, log, heartbeat_s, dead_after_s,
-                                       grace_s, poll_s)
+                                       grace_s, poll_s, extra)
 
     def _start(self, database_url: str, root: Path, env: dict[str, str], log: Any,
-               heartbeat_s: float, dead_after_s: float, grace_s: float, poll_s: float
-               ) -> subprocess.Popen[bytes]:
+               heartbeat_s: float, dead_after_s: float, grace_s: float, poll_s: float,
+               extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "moviebuild", "worker", "--database", database_url,
              "--root", str(root), "--id", self.executor_id, "--heartbeat", str(heartbeat_s),
-             "--dead-after", str(dead_after_s), "--grace", str(grace_s), "--poll", str(poll_s)],
+             "--dead-after", str(dead_after_s), "--grace", str(grace_s), "--poll", str(poll_s),
+             *extra],
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=log,

@@ -106,7 +106,7 @@ def test_six_movies_through_the_http_api_build_on_two_workers_as_they_would_loca
         Movie.open(local / movie_id).build()
         assert final_jobs(folder) == final_jobs(local / movie_id), movie_id
     assert [r["status"] for r in records.values()] == ["complete"] * MOVIES, (records, logs)
-    assert all(r["revision"] == 1 and r["ran"] for r in records.values())
+    assert all(r["revision"] == 1 and r["report"]["ran"] for r in records.values())
     for movie_id, stream in events.items():
         kinds = [event["type"] for event in stream]
         assert kinds[0] == "build-started" and kinds[-1] == "build-finished", kinds
@@ -181,7 +181,7 @@ def test_cancelling_a_build_on_a_worker_stops_it_after_its_calls_in_flight(
     image_calls = [c for c in calls_later if c.startswith("TextToImageProducer")]
     assert sorted(image_calls) == sorted(made), (image_calls, made)
     assert second["status"] == "complete", logs
-    assert second["ran"]["TextToImageProducer"] == len(planned) - len(made)
+    assert second["report"]["ran"]["TextToImageProducer"] == len(planned) - len(made)
     all_images = [c for c in calls.read_text().splitlines()
                   if c.startswith("TextToImageProducer")]
     assert len(all_images) == len(set(all_images)) == len(planned), "each image paid once"

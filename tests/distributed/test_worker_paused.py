@@ -22,6 +22,7 @@ from tests.distributed.cluster import (
     RecordingReplicate,
     WorkerProcess,
     create_database,
+    outcome,
     write_movie,
 )
 from tests.distributed.test_two_workers import wait_all
@@ -78,7 +79,7 @@ def test_a_paused_worker_is_fenced_its_builds_finish_elsewhere_and_it_rejoins(
         logs = paused.log_text() + (other.log_text() if other is not None else "")
         made = [(p.id, p.status, p.polls) for p in replicate.predictions.values()]
 
-    assert [a.answer and a.answer["status"] for a in answers] == ["complete"] * MOVIES, logs
+    assert [outcome(a.answer) for a in answers] == ["complete"] * MOVIES, logs
     assert "has been building this movie" not in logs, "no lock conflict"
     assert "taken for dead" in paused.log_text() and "rejoined" in paused.log_text(), logs
     assert codes == [0, 0], logs

@@ -9,8 +9,8 @@ import pytest
 
 from moviebuild.errors import ConfigError
 from moviebuild.project.folder_files import (
+    copy_file,
     file_exists,
-    link_file,
     list_files,
     read_file,
     remove_file,
@@ -57,7 +57,7 @@ def test_remove_deletes_a_link_itself_never_its_target(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "music.mp3").is_symlink() and target.read_text() == "keep"
 
 
-def test_link_file_replaces_a_planted_link_instead_of_writing_through_it(tmp_path: Path) -> None:
+def test_copy_file_replaces_a_planted_link_instead_of_writing_through_it(tmp_path: Path) -> None:
     blob = tmp_path / "blob"
     blob.write_bytes(b"media")
     victim = tmp_path / "victim"
@@ -65,10 +65,12 @@ def test_link_file_replaces_a_planted_link_instead_of_writing_through_it(tmp_pat
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "music.mp3").symlink_to(victim)
     with pytest.raises(ConfigError, match="is a symbolic link"):
-        link_file(tmp_path, "out/music.mp3", blob)
+        copy_file(tmp_path, "out/music.mp3", blob)
     remove_file(tmp_path, "out/music.mp3")
-    assert link_file(tmp_path, "out/music.mp3", blob)
-    assert (tmp_path / "out" / "music.mp3").samefile(blob) and victim.read_bytes() == b"keep"
+    copy_file(tmp_path, "out/music.mp3", blob)
+    copied = tmp_path / "out" / "music.mp3"
+    assert copied.read_bytes() == b"media" and not copied.samefile(blob)
+    assert victim.read_bytes() == b"keep"
 
 
 def test_a_file_where_a_folder_belongs_is_a_clear_error(tmp_path: Path) -> None:

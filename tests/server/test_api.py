@@ -194,3 +194,25 @@ def test_movies_are_listed_a_page_at_a_time(tmp_path: Path) -> None:
         assert rest["next_cursor"] is None
         assert first["movies"][0]["inquiry"] == "Tell me about the Civil War"
         assert http.get("/v1/movies?limit=0").status == 400
+
+
+def test_events_of_one_build_follow_that_build_to_its_end(tmp_path: Path) -> None:
+    with running_server(tmp_path / "root") as running:
+        http = running.as_tenant("acme")
+        created = http.post("/v1/movies", {"moviefile": moviefile()}).json()
+        movie_id, first = created["id"], created["build"]["id"]
+        http.wait_for_build(movie_id)
+        second = http.post(
+            f"/v1/movies/{movie_id}/builds", {"redo": ["TextToImageProducer[1][1]"]}
+        ).json()["build"]["id"]
+        # No Last-Event-ID: without ?build= this would answer the first build's end at once.
+        followed = http.get(f"/v1/movies/{movie_id}/events?build={second}&until=build-finished")
+        assert followed.status == 200, followed.body
+        events = followed.events()
+        assert {e["build"] for e in events} == {second}
+        assert events[0]["type"] == "build-started" and events[-1]["type"] == "build-finished"
+        assert "TextToImageProducer[1][1]" in {e.get("job") for e in events}
+        replayed = http.get(f"/v1/movies/{movie_id}/events?build={first}&until=build-finished")
+        assert {e["build"] for e in replayed.events()} == {first}
+        unknown = http.get(f"/v1/movies/{movie_id}/events?build=b99")
+        assert unknown.status == 404

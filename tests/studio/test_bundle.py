@@ -1,7 +1,8 @@
 """The committed bundle (moviebuild/studio/static/) is what its sources build: every source
 file hashes as recorded in SOURCES.json, every served file hashes as recorded, and, where
-studio/'s npm packages are installed (CI runs .ci/studio-setup), a fresh `npm run build` gives
-the same bytes, `tsc --strict` accepts the sources and their own tests (`npm test`) pass."""
+studio/'s npm packages are installed (CI runs .ci/studio-setup), the API types are what
+`npm run types` generates from schema/openapi.json, a fresh `npm run build` gives the same bytes,
+`tsc --strict` accepts the sources and their own tests (`npm test`) pass."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def npm_or_skip() -> str:
     return npm
 
 
-@pytest.mark.parametrize("script", ["build:check", "typecheck", "test"])
+@pytest.mark.parametrize("script", ["types:check", "build:check", "typecheck", "test"])
 def test_a_fresh_build_matches_and_the_sources_typecheck_and_pass_their_tests(script: str) -> None:
     done = subprocess.run(
         [npm_or_skip(), "run", "--silent", script], cwd=STUDIO, capture_output=True, text=True,

@@ -1,0 +1,123 @@
+"""Your own media over HTTP: ``PUT /v1/movies/{movie}/files/{artifact}`` with the file as the
+raw body puts it in that media slot (checked and stored as ``moviebuild --set-file`` does, kept
+under the movie's ``prompts/``), ``DELETE`` hands the slot back. Both answer the ``MovieState``;
+the next build uses the file, and its media come back by signed links like generated ones.
+
+The body is read a chunk at a time against the slot kind's cap, so an oversized upload is
+refused before it is held in memory. It does not build (``POST .../builds`` does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from moviebuild.errors import GraphError, MovieBuildError
+from moviebuild.graph import parse_node_id
+from moviebuild.project.movie import Movie
+from moviebuild.project.own_media import (
+    OwnMedia,
+    media_artifact,
+    media_kind,
+    place_file,
+    read_given_file,
+    remove_slot_files,
+)
+from moviebuild.project.state import MovieState
+from moviebuild.server.app import server_of
+from moviebuild.server.backend import MovieRef
+from moviebuild.server.bodies import answer, config_error, problem
+from moviebuild.server.movie_routes import movie_ref
+
+_CHUNK_BYTES = 1 << 16
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    router.add_put("/v1/movies/{movie}/files/{artifact}", put_file)
+    router.add_delete("/v1/movies/{movie}/files/{artifact}", delete_file)
+
+
+def _not_while_building(request: web.Request, ref: MovieRef) -> None:
+    running = server_of(request).backend.running(ref)
+    if running is not None:
+        raise problem(
+            409, "conflict", f"build {running} of this movie is running; files wait for it",
+            hint="send the file again when the build has finished",
+        )
+
+
+async def put_file(request: web.Request) -> web.Response:
+    from moviebuild.providers.http import MAX_DOWNLOAD_BYTES
+
+    ref = movie_ref(request)
+    _not_while_building(request, ref)
+    text_id = request.match_info["artifact"]
+    try:
+        artifact_id = await asyncio.to_thread(
+            lambda: media_artifact(Movie.open(ref.folder).graph, text_id)
+        )
+    except MovieBuildError as exc:
+        raise config_error(exc, "artifact") from None
+    kind = media_kind(artifact_id)
+    assert kind is not None
+    cap = MAX_DOWNLOAD_BYTES[kind]
+    too_big = problem(
+        413, "too-large", f"{artifact_id} takes {kind} files of at most {cap >> 20} MB",
+        hint="make it smaller (lower resolution or bitrate) and send it again",
+    )
+    if request.content_length is not None and request.content_length > cap:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(_CHUNK_BYTES):
+        size += len(chunk)
+        if size > cap:
+            raise too_big
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if not data:
+        raise problem(400, "bad-request", "the body is empty; send the file's bytes as the body")
+
+    def run() -> MovieState:
+        media = read_given_file(artifact_id, data)
+        place_file(ref.folder, OwnMedia(artifact_id, media.source, media.data))
+        return _state(request, ref)
+
+    try:
+        state = await asyncio.to_thread(run)
+    except MovieBuildError as exc:
+        raise config_error(exc, "body") from None
+    finally:
+        server_of(request).states.forget(ref)
+    return answer(state)
+
+
+async def delete_file(request: web.Request) -> web.Response:
+    ref = movie_ref(request)
+    _not_while_building(request, ref)
+    text_id = request.match_info["artifact"]
+
+    def run() -> MovieState | None:
+        # Not through the movie's graph: a broken file must be removable even though the
+        # movie does not open while it is there.
+        artifact_id = parse_node_id(text_id)
+        if media_kind(artifact_id) is None:
+            raise GraphError(f"{text_id} is not a media slot, so it holds no file of yours")
+        if not remove_slot_files(ref.folder, [artifact_id]):
+            return None
+        return _state(request, ref)
+
+    try:
+        state = await asyncio.to_thread(run)
+    except MovieBuildError as exc:
+        raise config_error(exc, "artifact") from None
+    finally:
+        server_of(request).states.forget(ref)
+    if state is None:
+        raise problem(404, "not-found", f"no file of yours in {text_id}"[:200])
+    return answer(state)
+
+
+def _state(request: web.Request, ref: MovieRef) -> MovieState:
+    linker = server_of(request).signer.linker(ref.tenant, ref.movie_id)
+    return Movie.open(ref.folder).state(link=linker)

@@ -1,0 +1,73 @@
+"""What a worker holds of the database: with ``--db-connections 2`` it builds six movies with at
+most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's 2, the heartbeat,
+the build leases, the limits), counted by PostgreSQL itself while the builds run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from moviebuild.distributed.backend import ClusterBackend
+from moviebuild.distributed.settings import ClusterSettings
+from moviebuild.distributed.workflows import BuildTicket
+from tests.distributed.cluster import WorkerProcess, create_database, outcome, write_movie
+
+pytestmark = pytest.mark.cluster
+
+
+def test_a_worker_keeps_to_its_connections_while_it_builds(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    database = create_database(postgres_server)
+    name = database.rsplit("/", 1)[1]
+    root = tmp_path / "movies"
+    for number in range(6):
+        write_movie(root / f"m{number}", number, duration=40, images_per_segment=3)
+    fake_config = tmp_path / "fake.json"
+    fake_config.write_text(json.dumps({"latency_s": {"TextToImageProducer": 0.2}}))
+    samples: list[dict[str, int]] = []
+    done = threading.Event()
+
+    def count() -> None:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            while not done.wait(0.05):
+                rows = conn.execute(
+                    "SELECT application_name, count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s GROUP BY 1", (name,),
+                ).fetchall()
+                samples.append({str(app): int(n) for app, n in rows})
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    worker = WorkerProcess(database, root, {"MOVIEBUILD_FAKE_CONFIG": str(fake_config)},
+                           tmp_path, extra=("--db-connections", "2"))
+    backend = ClusterBackend(ClusterSettings(database, poll_interval_s=0.05, db_connections=1))
+    try:
+        ids = [f"b{n}" for n in range(6)]
+        for number, build_id in enumerate(ids):
+            backend.start(build_id, BuildTicket(f"m{number}"))
+
+        async def wait() -> list[str]:
+            answers = await asyncio.gather(*(backend.wait(b, 150) for b in ids))
+            return [str(outcome(a.answer)) for a in answers]
+
+        statuses = asyncio.run(wait())
+    finally:
+        backend.close()
+        code = worker.stop()
+        done.set()
+        counter.join()
+
+    assert statuses == ["complete"] * 6, worker.log_text()
+    assert code == 0
+    named = f"moviebuild-worker-{worker.executor_id}"
+    assert max(s.get(named, 0) for s in samples) <= 2 + 1, "its pool and its LISTEN connection"
+    assert max(s.get(f"moviebuild-upkeep-{worker.executor_id}", 0) for s in samples) <= 1
+    # The worker's 8 at most, and the test's own client (1).
+    busiest = max(samples, key=lambda s: sum(s.values()))
+    assert sum(busiest.values()) <= 8 + 1, busiest
