@@ -134,9 +134,17 @@ class BuildIncomplete(MovieBuildError):
 
     exit_code = 1
 
-    def __init__(self, failed: Iterable[str], blocked: Iterable[str]) -> None:
+    def __init__(self, failed: Iterable[str], blocked: Iterable[str],
+                 budget: str | None = None) -> None:
         self.failed = list(failed)
         self.blocked = list(blocked)
+        if budget is not None:
+            super().__init__(
+                f"build incomplete: {budget}",
+                hint="run moviebuild again with a higher --budget: finished calls are kept "
+                "and not paid again",
+            )
+            return
         super().__init__(
             f"build incomplete: {len(self.failed)} failed, {len(self.blocked)} blocked",
             hint="fix what `moviebuild status` lists as needs-attention, then run moviebuild again",

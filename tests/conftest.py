@@ -25,6 +25,14 @@ FAKE_MEDIA = {
 }
 
 
+@pytest.fixture(autouse=True)
+def usage_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test learns token counts from its own history file, never the user's."""
+    path = tmp_path / "usage-history.jsonl"
+    monkeypatch.setenv("MOVIEBUILD_USAGE_HISTORY", str(path))
+    return path
+
+
 def write_moviefile(folder: Path, **fields: Any) -> Path:
     data: dict[str, Any] = {"inquiry": "Tell me about the Civil War", "duration": 60}
     data.update(fields)

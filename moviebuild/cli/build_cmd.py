@@ -152,8 +152,10 @@ def print_build(context: CliContext, report: BuildReport, elapsed_s: float | Non
             "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
         )
     if not report.complete:
+        budget = report.cost.budget
         raise BuildIncomplete(
-            [job.id for job in report.failed()], [job.id for job in report.blocked()]
+            [job.id for job in report.failed()], [job.id for job in report.blocked()],
+            budget=budget.message if budget else None,
         )
 
 

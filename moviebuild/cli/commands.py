@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from moviebuild.cli.build_cmd import build
 from moviebuild.cli.checkout_cmd import checkout
+from moviebuild.cli.cost_cmd import cost
 from moviebuild.cli.diff_cmd import diff
 from moviebuild.cli.doctor_cmd import doctor
 from moviebuild.cli.explain_cmd import explain
@@ -35,6 +36,7 @@ ALL = [
     status,
     explain,
     log,
+    cost,
     diff,
     checkout,
     gc,

@@ -56,8 +56,9 @@ def render_build(report: BuildReport, elapsed_s: float | None = None) -> str:
     took = f" in {elapsed_s:.1f} s" if elapsed_s is not None else ""
     lines.append(
         f"{state}: revision {report.revision}{took}; ran {what}; reused {report.reused} "
-        f"({sum(ran.values())} jobs, about ${report.cost.spent_usd:.2f})"
+        f"({sum(ran.values())} jobs)"
     )
+    lines.extend(_cost_lines(report))
     for failed in report.failed():
         kind = "retryable" if failed.retryable else "needs attention"
         lines.append(f"  failed {failed.id} ({kind}): {failed.error}")
@@ -69,6 +70,27 @@ def render_build(report: BuildReport, elapsed_s: float | None = None) -> str:
     if report.timeline:
         lines.append(f"timeline: {report.timeline}")
     return "\n".join(lines)
+
+
+def _cost_lines(report: BuildReport) -> list[str]:
+    """Billed (as the providers reported it) against the estimate, and what reuse saved."""
+    cost = report.cost
+    paid = [p for p in cost.providers if p.billed_usd or p.ran_estimate_usd or p.saved_usd]
+    if not paid:
+        return []
+    ran_estimate = sum(p.ran_estimate_usd for p in paid)
+    lines = [
+        f"cost: billed ${cost.billed_usd:.4f}, estimated ${ran_estimate:.4f} (difference "
+        f"${cost.billed_usd - ran_estimate:+.4f}); reuse saved ${cost.saved_usd:.4f}; prices of "
+        f"{cost.price_table}"
+    ]
+    if len(paid) > 1:
+        lines += [
+            f"  {p.provider}: billed ${p.billed_usd:.4f}, estimated ${p.ran_estimate_usd:.4f}, "
+            f"saved ${p.saved_usd:.4f}"
+            for p in paid
+        ]
+    return lines
 
 
 def render_log(entries: Iterable[RevisionEntry]) -> str:

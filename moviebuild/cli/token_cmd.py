@@ -24,10 +24,15 @@ def token() -> None:
     help="An admin token: also sees the server's operations (GET /v1/workers). TENANT "
     "defaults to 'admin'.",
 )
+@click.option(
+    "--daily-budget", type=click.FloatRange(min=0), metavar="USD",
+    help="What TENANT may spend a day (UTC) over all its movies; builds past it get 402.",
+)
 @_ROOT
 @json_option
 @pass_cli
-def create(context: CliContext, tenant: str | None, admin: bool, root: str) -> None:
+def create(context: CliContext, tenant: str | None, admin: bool, daily_budget: float | None,
+           root: str) -> None:
     """Make a token for TENANT and print it (this once)."""
     from moviebuild.server.root import open_root
     from moviebuild.server.tokens import ADMIN_TENANT, TokenBook
@@ -36,10 +41,12 @@ def create(context: CliContext, tenant: str | None, admin: bool, root: str) -> N
         raise click.UsageError("name the TENANT the token is for (or pass --admin)")
     # An empty name is a name (refused as one), never the admin default.
     name = ADMIN_TENANT if tenant is None else tenant
-    entry, secret = TokenBook(open_root(root)).create(name, admin=admin)
+    entry, secret = TokenBook(open_root(root)).create(name, admin=admin,
+                                                       daily_budget_usd=daily_budget)
     if context.as_json:
         context.echo_json(
-            {"id": entry.id, "tenant": entry.tenant, "admin": entry.admin, "token": secret}
+            {"id": entry.id, "tenant": entry.tenant, "admin": entry.admin, "token": secret,
+             "daily_budget_usd": entry.daily_budget_usd}
         )
         return
     click.echo(secret)
@@ -64,14 +71,17 @@ def list_tokens(context: CliContext, root: str) -> None:
     if context.as_json:
         context.echo_json(
             [
-                {"id": e.id, "tenant": e.tenant, "admin": e.admin, "created": e.created}
+                {"id": e.id, "tenant": e.tenant, "admin": e.admin, "created": e.created,
+                 "daily_budget_usd": e.daily_budget_usd}
                 for e in entries
             ]
         )
         return
     for entry in entries:
         admin = "  admin" if entry.admin else ""
-        click.echo(f"{entry.id}  {entry.tenant}  {entry.created}{admin}")
+        budget = (f"  ${entry.daily_budget_usd:.2f}/day"
+                  if entry.daily_budget_usd is not None else "")
+        click.echo(f"{entry.id}  {entry.tenant}  {entry.created}{admin}{budget}")
 
 
 @token.command("revoke")

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from moviebuild.engine.keys import JobIdentity
 from moviebuild.graph import Job, NodeId
+
+if TYPE_CHECKING:
+    from moviebuild.engine.outcome import JobOutcome
 
 
 class JobStatus(StrEnum):
@@ -73,6 +76,16 @@ class JobRequest:
 
 
 ProgressCallback = Callable[[str], None]
+
+
+class Spending(Protocol):
+    """Money per call, for a budget that holds during a build: asked before a job's first call
+    whether it may start (spent so far plus the calls in flight plus this one), and told when
+    an admitted job ends."""
+
+    def admit(self, job: Job) -> bool: ...
+
+    def ended(self, job: Job, outcome: JobOutcome) -> None: ...
 
 
 class JobExecutor(Protocol):

@@ -1,9 +1,9 @@
 """Job keys: xxh3-128 over a canonical encoding of everything that determines a job's output.
 
 A ``Fingerprint`` lists those things (producer and version, adapter, model and parameters,
-the implementation the adapter actually uses, prompt template, the Moviefile fields read, the
-content digests of the inputs, the take and the index). Concurrency, paths and timestamps
-never enter it.
+the endpoint a network adapter calls, the implementation the adapter actually uses, prompt
+template, the Moviefile fields read, the content digests of the inputs, the take and the
+index). Concurrency, paths and timestamps never enter it.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ class JobIdentity:
     implementation: Mapping[str, str] = field(default_factory=dict)
     """What actually makes the output on this machine (an offline generator's version, the
     speech engine and voice model), named for people: ``{"speech engine": "piper"}``."""
+    endpoint: str | None = None
+    """The base URL a network adapter calls (``https://api.openai.com/v1``): another server
+    answering to the same model name is another model."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Fingerprint:
         # Absent rather than empty, so keys of jobs without an implementation stay as they were.
         if self.identity.implementation:
             encoded["implementation"] = dict(self.identity.implementation)
+        if self.identity.endpoint:
+            encoded["endpoint"] = self.identity.endpoint
         return encoded
 
     @property

@@ -3,7 +3,9 @@ manifest keep, and build summaries count. Plain data, importable without asyncio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from moviebuild.engine.decide import Action
 from moviebuild.engine.interfaces import JobStatus
@@ -27,3 +29,7 @@ class JobOutcome:
     retryable: bool | None = None
     attempts: int = 0
     take: int = 0
+    usage: list[Mapping[str, Any]] = field(default_factory=list)
+    """What the providers reported each paid request of this job billed (opaque here)."""
+    billed_usd: float | None = None
+    """``usage`` at the price table's prices; None when nothing was reported."""

@@ -14,6 +14,7 @@ class ReasonKind(StrEnum):
     NEW = "new"
     INPUT_CHANGED = "input-changed"
     MODEL_CHANGED = "model-changed"
+    ENDPOINT_CHANGED = "endpoint-changed"
     IMPLEMENTATION_CHANGED = "implementation-changed"
     TEMPLATE_CHANGED = "template-changed"
     OVERRIDE = "override"
@@ -21,6 +22,10 @@ class ReasonKind(StrEnum):
     FAILED_BEFORE = "failed-before"
     REDO = "redo"
     UPSTREAM_WILL_CHANGE = "upstream-will-change"
+
+
+#: Reasons whose old and new values are short enough to print inline.
+_SHOWS_VALUES = frozenset({ReasonKind.IMPLEMENTATION_CHANGED, ReasonKind.ENDPOINT_CHANGED})
 
 
 @dataclass(frozen=True)
@@ -33,8 +38,9 @@ class Reason:
     new: str | None = None
 
     def __str__(self) -> str:
-        if self.kind is ReasonKind.IMPLEMENTATION_CHANGED and self.subject:
-            return f"{self.kind.value}: {self.subject} {self.old or 'none'} -> {self.new or 'none'}"
+        if self.kind in _SHOWS_VALUES and self.subject:
+            unset = "the default" if self.kind is ReasonKind.ENDPOINT_CHANGED else "none"
+            return f"{self.kind.value}: {self.subject} {self.old or unset} -> {self.new or unset}"
         return f"{self.kind.value}: {self.subject}" if self.subject else self.kind.value
 
     def to_json(self) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def compare_fingerprints(
 ) -> Reason | None:
     """The first difference between two fingerprints, by precedence; None when they match.
 
-    Precedence: take, model (adapter, model, params, version), implementation, template,
+    Precedence: take, model (adapter, model, params, version), endpoint, implementation, template,
     overridden inputs, fields, other inputs.
     """
     if old.get("take") != new.get("take"):
@@ -56,6 +62,10 @@ def compare_fingerprints(
             return Reason(
                 ReasonKind.MODEL_CHANGED, part, _short(old.get(part)), _short(new.get(part))
             )
+    if old.get("endpoint") != new.get("endpoint"):
+        return Reason(
+            ReasonKind.ENDPOINT_CHANGED, "endpoint", old.get("endpoint"), new.get("endpoint")
+        )
     old_how, new_how = old.get("implementation", {}), new.get("implementation", {})
     for part in sorted(set(old_how) | set(new_how)):
         if old_how.get(part) != new_how.get(part):

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from graphlib import TopologicalSorter
 from typing import Protocol
 
+from moviebuild.config.enums import Role
 from moviebuild.engine.clock import Clock
 from moviebuild.engine.decide import Action, Decision, JobDecider
 from moviebuild.engine.events import BuildEvent, EventKind, EventSink, ignore_events
-from moviebuild.engine.interfaces import JobExecutor, JobRequest, JobStatus
+from moviebuild.engine.interfaces import JobExecutor, JobRequest, JobStatus, Spending
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool
 from moviebuild.engine.retry import RetryPolicy
@@ -83,7 +84,12 @@ def remaining_path_s(graph: Graph) -> dict[NodeId, float]:
 
 
 class Scheduler:
-    """Runs one build. ``stop`` (set on Ctrl-C) halts new calls; finished work stays recorded."""
+    """Runs one build. ``stop`` (set on Ctrl-C) halts new calls; finished work stays recorded.
+
+    ``spending`` (a budget) is asked before each job's first call; the first job it refuses
+    sets ``budget_reached``: no job starts after it, the calls in flight finish and are
+    recorded, and jobs never started have no outcome (the next build runs them).
+    """
 
     def __init__(
         self,
@@ -98,6 +104,7 @@ class Scheduler:
         events: EventSink = ignore_events,
         seed: int = 0,
         stop: asyncio.Event | None = None,
+        spending: Spending | None = None,
     ) -> None:
         self.graph = graph
         self.decider = decider
@@ -113,15 +120,20 @@ class Scheduler:
         self.outcomes: dict[NodeId, JobOutcome] = {}
         self.known: dict[NodeId, str] = dict(decider.override_digests)
         self.interrupted = False
+        self.spending = spending
+        self.budget_reached = False
 
     async def run(self) -> dict[NodeId, JobOutcome]:
         sorter = TopologicalSorter({j: self._waits_on(j) for j in self.graph.jobs})
         sorter.prepare()
-        running: dict[asyncio.Task[JobOutcome], NodeId] = {}
+        running: dict[asyncio.Task[JobOutcome | None], NodeId] = {}
         try:
             while sorter.is_active() and not self.stop.is_set():
-                self._start_ready(sorter, running)
+                if not self.budget_reached:
+                    self._start_ready(sorter, running)
                 if not running:
+                    if self.budget_reached:
+                        break
                     continue
                 stopper = asyncio.ensure_future(self.stop.wait())
                 done, _ = await asyncio.wait(
@@ -132,7 +144,10 @@ class Scheduler:
                     if task is stopper:
                         continue
                     job_id = running.pop(task)  # type: ignore[arg-type]
-                    self._settle(task.result())  # type: ignore[arg-type]
+                    outcome = task.result()
+                    if outcome is None:
+                        continue  # refused by the budget: never started, no outcome
+                    self._settle(outcome)  # type: ignore[arg-type]
                     sorter.done(job_id)
         finally:
             if running:
@@ -153,7 +168,7 @@ class Scheduler:
     def _start_ready(
         self,
         sorter: TopologicalSorter[NodeId],
-        running: dict[asyncio.Task[JobOutcome], NodeId],
+        running: dict[asyncio.Task[JobOutcome | None], NodeId],
     ) -> None:
         """Start every ready job, longest remaining path first. A job settled on the spot
         (reused, skipped, blocked) readies its dependents at once: they start in this same
@@ -176,7 +191,7 @@ class Scheduler:
             artifact_id = next(a for a in job.produces if str(a) == name)
             self.known.setdefault(artifact_id, digest)
 
-    def _start(self, job: Job) -> JobOutcome | asyncio.Task[JobOutcome]:
+    def _start(self, job: Job) -> JobOutcome | asyncio.Task[JobOutcome | None]:
         missing = [a for a in job.consumes if a not in self.known]
         if missing and not job.partial:
             culprit = self.graph.producer_of(missing[0]).id
@@ -207,7 +222,9 @@ class Scheduler:
         self._emit(EventKind.WAITING, job)
         return asyncio.get_running_loop().create_task(self._run(job, decision, inputs))
 
-    async def _run(self, job: Job, decision: Decision, inputs: Mapping[NodeId, str]) -> JobOutcome:
+    async def _run(
+        self, job: Job, decision: Decision, inputs: Mapping[NodeId, str]
+    ) -> JobOutcome | None:
         fingerprint = decision.fingerprint
         assert fingerprint is not None
         outcome = JobOutcome(
@@ -226,6 +243,9 @@ class Scheduler:
         while True:
             outcome.attempts += 1
             await pool.acquire(self.priority[job.id])
+            if outcome.attempts == 1 and not self._admitted(job):
+                pool.release()
+                return None
             try:
                 if self.stop.is_set():
                     # Stopped while this job waited for its slot (Ctrl-C, a failed store
@@ -280,7 +300,18 @@ class Scheduler:
                 pool.release()
             await self.clock.sleep(delay_s)
         self.recorder.job_ended(job, outcome)
+        if self.spending is not None:
+            self.spending.ended(job, outcome)
         return outcome
+
+    def _admitted(self, job: Job) -> bool:
+        """False once the budget refused a call: this one and every later one wait."""
+        if self.spending is None or job.role is Role.INTERNAL:
+            return True
+        if not self.budget_reached and not self.spending.admit(job):
+            self.budget_reached = True
+            self._emit(EventKind.WAITING, job, "budget reached: not started")
+        return not self.budget_reached
 
     @staticmethod
     def _past_deadline(job: Job, limit_s: float | None) -> ProviderError:

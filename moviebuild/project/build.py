@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moviebuild.engine.clock import Clock, RealClock
 from moviebuild.engine.decide import Action
@@ -28,14 +28,16 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
-from moviebuild.project.cost import check_budget, outcomes_cost_usd, plan_cost_usd
+from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
 from moviebuild.project.events import EventCallback, from_engine
 from moviebuild.project.movie import EmptyResults, Movie, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
+    BudgetStop,
     FailureRecord,
     JobRecord,
     OverrideRecord,
+    ProviderCost,
     RevisionRecord,
     RevisionSummary,
     write_revision,
@@ -44,6 +46,8 @@ from moviebuild.project.reports import BuildReport
 from moviebuild.project.reports_build import build_report
 from moviebuild.project.result import matches_current, planned_outcomes
 from moviebuild.project.results import StoreResults
+from moviebuild.project.spending import BuildSpending
+from moviebuild.providers.prices import PRICE_TABLE_VERSION, answer_size
 
 if TYPE_CHECKING:
     import asyncio
@@ -69,6 +73,8 @@ class BuildSession:
         """``lock_lease``: the lease a build on workers holds the movie under (the store lock
         of an older epoch is then taken over, see ``store.lock``)."""
         self.movie = movie
+        self.budget_usd = budget_usd
+        self.budget_reached = False
         self._exit = ExitStack()
         self.snapshot: Snapshot = movie.read_snapshot(changes)
         first_build = not movie.store_exists()
@@ -119,8 +125,12 @@ class BuildSession:
 
     def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
         self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
-        self.estimate_usd: dict[str, float] = plan_cost_usd(self.plan, self.snapshot.moviefile)
+        self.pricing = job_pricing(self.plan, self.snapshot.moviefile)
+        self.estimate_usd: dict[str, float] = plan_cost_usd(
+            self.plan, self.snapshot.moviefile, self.pricing.learned
+        )
         check_budget(sum(self.estimate_usd.values()), budget_usd)
+        self.spending = BuildSpending(self.pricing, budget_usd)
 
     async def run(
         self,
@@ -134,11 +144,12 @@ class BuildSession:
         wrap_executor: ExecutorWrapper | None = None,
     ) -> tuple[dict[NodeId, JobOutcome], bool, int]:
         """Run the stale jobs; returns the outcomes, whether it was interrupted, the revision.
-        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py)."""
+        ``wrap_executor`` lets distributed workers run the provider calls (see project/run.py).
+        ``budget_reached`` says afterwards whether the budget stopped new calls."""
         from moviebuild.project.run import run_scheduler
 
         revision = self.store.next_revision()
-        outcomes, interrupted = await run_scheduler(
+        outcomes, interrupted, self.budget_reached = await run_scheduler(
             self.snapshot,
             self.plan.identities(),
             self.store,
@@ -151,6 +162,7 @@ class BuildSession:
             retry=retry,
             pools=pools,
             wrap_executor=wrap_executor,
+            spending=self.spending,
         )
         return outcomes, interrupted, revision
 
@@ -208,11 +220,14 @@ class BuildSession:
             self.notices.extend(
                 build_notices(self.snapshot, self.plan, self.store, timeline_digest)
             )
-            spent = outcomes_cost_usd(outcomes, self.plan, self.snapshot.moviefile)
+            costs = build_costs(outcomes, self.plan, self.snapshot.moviefile,
+                                self.pricing.learned)
+            budget = self._budget_stop(outcomes)
+            self._learn(outcomes)
             current, wrote = self.lookup.revision, False
-            if interrupted or not matches_current(outcomes, self.lookup):
+            if interrupted or budget is not None or not matches_current(outcomes, self.lookup):
                 current = revision or self.store.next_revision()
-                record = self._record(outcomes, interrupted, timeline_digest, spent)
+                record = self._record(outcomes, interrupted, timeline_digest, costs, budget)
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
@@ -224,7 +239,8 @@ class BuildSession:
                 revision=current,
                 wrote_revision=wrote,
                 estimate_usd=self.estimate_usd,
-                spent_usd=spent,
+                costs=costs,
+                budget=budget,
                 notices=self.notices,
                 timeline=timeline,
                 timeline_digest=timeline_digest,
@@ -233,12 +249,51 @@ class BuildSession:
     def close(self) -> None:
         self._exit.close()
 
+    def _budget_stop(self, outcomes: Mapping[NodeId, JobOutcome]) -> BudgetStop | None:
+        """Where the budget stopped the build: what it spent of what, and what is left."""
+        if not self.budget_reached or self.budget_usd is None:
+            return None
+        left = [job for job_id, job in self.snapshot.graph.jobs.items() if job_id not in outcomes]
+        budget = BudgetStop(
+            self.budget_usd,
+            self.spending.spent_usd,
+            dict(sorted(Counter(job.producer for job in left).items())),
+            sum(self.pricing.estimate_usd(job) for job in left),
+        )
+        self.notices.append(str(budget))
+        return budget
+
+    def _learn(self, outcomes: Mapping[NodeId, JobOutcome]) -> None:
+        """The token history learns this build's calls; a provider now answering a model name
+        with another model than before is a notice."""
+        from moviebuild.project.usage_history import model_notices, record_calls
+
+        calls = list(self._calls(outcomes))
+        self.notices.extend(model_notices(calls))
+        record_calls(calls)
+
+    def _calls(self, outcomes: Mapping[NodeId, JobOutcome]) -> Iterator[dict[str, Any]]:
+        """One history line per paid call this build made (counts and model names only)."""
+        graph = self.snapshot.graph
+        for outcome in outcomes.values():
+            if outcome.action is not Action.RUN or not outcome.usage:
+                continue
+            job = graph.jobs[outcome.job_id]
+            identity = self.pricing.identity(job)
+            size = answer_size(job.producer, self.pricing.fields)
+            for usage in outcome.usage:
+                yield {"adapter": identity.adapter, "model": identity.model or "",
+                       "endpoint": identity.endpoint or "", "producer": job.producer,
+                       "size": size, "reported_model": usage.get("model"),
+                       **dict(usage.get("units") or {})}
+
     def _record(
         self,
         outcomes: Mapping[NodeId, JobOutcome],
         interrupted: bool,
         timeline_digest: str | None,
-        spent: Mapping[str, float],
+        costs: Mapping[str, ProviderCost],
+        budget: BudgetStop | None,
     ) -> RevisionRecord:
         snapshot = self.snapshot
         jobs = {
@@ -273,8 +328,11 @@ class BuildSession:
                     if o.status is JobStatus.NEEDS_ATTENTION
                 ),
                 blocked=tuple(o.job_id for o in outcomes.values() if o.status is JobStatus.BLOCKED),
-                cost_usd=round(sum(spent.values()), 4),
+                cost_usd=round(sum(c.billed_usd for c in costs.values()), 6),
                 notices=tuple(self.notices),
+                costs=dict(costs),
+                price_table=PRICE_TABLE_VERSION,
+                budget=budget,
             ),
         )
 

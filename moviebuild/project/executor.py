@@ -65,6 +65,7 @@ class ProviderExecutor:
                     else None,
                     pool=catalog.pool_name(self.moviefile, spec.adapter, job.role),
                     implementation=self._implementation(spec.adapter, job.role),
+                    endpoint=catalog.endpoint_of(spec.adapter),
                 )
             self._identities[job.id] = found
         return found

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.numbers import ascii_number
@@ -175,22 +176,37 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
             note_held_revision(movie.folder, rev)
 
 
-def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
-    """Blobs no revision (nor an unfinished build's journal) references; deleted unless dry run."""
+def collect_garbage(
+    movie: Movie, *, dry_run: bool, keep_revisions: int | None = None
+) -> dict[str, Any]:
+    """Blobs no kept revision (nor an unfinished build's journal) references; deleted unless
+    dry run. Every revision is kept unless ``keep_revisions`` keeps only the newest N (and
+    HEAD): older revisions stay in ``log`` and ``cost`` but their media may go. The answer says
+    how much of what would go was paid for, and what it cost."""
     from moviebuild.project.records import JobEnded
 
+    if keep_revisions is not None and keep_revisions < 1:
+        raise ConfigError(f"--keep-revisions {keep_revisions} would keep no revision",
+                          hint="keep at least 1 (the current revision is always kept)")
     with _require_store(movie) as store, store.lock():
         referenced: set[str] = set()
-        revisions = set(store.list_revisions())
-        for rev in revisions:
-            referenced |= set(read_revision(store, rev).outputs().values())
+        revisions = sorted(store.list_revisions())
+        kept = set(revisions if keep_revisions is None else revisions[-keep_revisions:])
+        head = store.read_head()
+        if head is not None:
+            kept.add(head)
+        records = {rev: read_revision(store, rev) for rev in revisions}
+        for rev in kept:
+            referenced |= set(records[rev].outputs().values())
+        oldest_kept = min(kept, default=0)
         for rev in store.list_journals():
-            if rev not in revisions:
+            if rev not in records and rev >= oldest_kept:
                 events, _notices = read_events(store, rev)
                 for event in events:
                     if isinstance(event, JobEnded):
                         referenced |= set(event.record.outputs.values())
         unreferenced = find_unreferenced_blobs(store, referenced)
+        paid_blobs, paid_usd = _paid_media(records.values(), set(unreferenced))
         sizes = sum(store.blobs.blob_size(d) for d in unreferenced)
         freed = 0 if dry_run else delete_blobs(store, unreferenced)
         temp_files = len(find_temp_files(store))
@@ -200,7 +216,24 @@ def collect_garbage(movie: Movie, *, dry_run: bool) -> dict[str, Any]:
     return {
         "unreferenced": len(unreferenced),
         "bytes": sizes,
+        "paid_blobs": paid_blobs,
+        "paid_usd": round(paid_usd, 6),
+        "kept_revisions": sorted(kept),
         "temp_files": temp_files,
         "freed_bytes": freed,
         "dry_run": dry_run,
     }
+
+
+def _paid_media(records: Iterable[RevisionRecord], removed: set[str]) -> tuple[int, float]:
+    """How many of ``removed`` a paid call made, and what those calls billed (each call once,
+    however many of its outputs go)."""
+    blobs: set[str] = set()
+    calls: dict[str, float] = {}
+    for record in records:
+        for job in record.jobs.values():
+            gone = removed & set(job.outputs.values())
+            if gone and job.billed_usd and job.key:
+                blobs |= gone
+                calls[job.key] = job.billed_usd
+    return len(blobs), sum(calls.values())

@@ -16,6 +16,7 @@ from moviebuild.project.records import (
     ProviderJobRecorded,
     append_event,
 )
+from moviebuild.project.spending import BuildSpending
 from moviebuild.store import Store
 
 EXTENSIONS = {"text": "txt", "audio": "mp3", "image": "png", "video": "mp4", "json": "json"}
@@ -34,12 +35,14 @@ class StoreRecorder:
         revision: int,
         graph: Graph,
         on_write_error: Callable[[], None] | None = None,
+        spending: BuildSpending | None = None,
     ) -> None:
         self.store = store
         self.revision = revision
         self.graph = graph
         self.on_write_error = on_write_error
         self.write_error: StoreError | None = None
+        self.spending = spending
 
     def job_started(self, job: Job, key: str) -> None:
         with self._writing():
@@ -55,6 +58,10 @@ class StoreRecorder:
             }
 
     def job_ended(self, job: Job, outcome: JobOutcome) -> None:
+        """Journal the job's end with what its provider reported it billed."""
+        if self.spending is not None:
+            outcome.usage = [u.to_json() for u in self.spending.usage(job)]
+            outcome.billed_usd = self.spending.billed_usd(job, outcome)
         with self._writing():
             append_event(self.store, self.revision, JobEnded(JobRecord.from_outcome(outcome)))
 

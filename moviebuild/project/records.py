@@ -18,6 +18,7 @@ from moviebuild.engine.interfaces import JobStatus, PriorRecord
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.errors import GraphError, StoreFormatError
 from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.providers.usage import Usage
 from moviebuild.store.manifest import REPAIR_HINT
 
 if TYPE_CHECKING:
@@ -133,6 +134,9 @@ class JobRecord:
     hint: str | None = None
     retryable: bool | None = None
     attempts: int = 0
+    usage: tuple[Usage, ...] = ()
+    """What the provider reported each paid request billed (none for reused or free jobs)."""
+    billed_usd: float | None = None
 
     @classmethod
     def from_outcome(cls, outcome: JobOutcome) -> JobRecord:
@@ -149,6 +153,8 @@ class JobRecord:
             hint=outcome.hint,
             retryable=outcome.retryable,
             attempts=outcome.attempts,
+            usage=tuple(u for u in map(Usage.from_json, outcome.usage) if u is not None),
+            billed_usd=outcome.billed_usd,
         )
 
     def prior(self) -> PriorRecord:
@@ -176,6 +182,8 @@ class JobRecord:
             "hint": self.hint,
             "retryable": self.retryable,
             "attempts": self.attempts,
+            **({"usage": [u.to_json() for u in self.usage], "billed_usd": self.billed_usd}
+               if self.usage or self.billed_usd is not None else {}),
         }
 
     @classmethod
@@ -200,7 +208,71 @@ class JobRecord:
             hint=reader.optional_text("hint"),
             retryable=reader.optional_bool("retryable"),
             attempts=reader.integer("attempts", 0),
+            usage=_usages(reader.data.get("usage")),
+            billed_usd=_money(reader.data.get("billed_usd")),
         )
+
+
+def _usages(value: Any) -> tuple[Usage, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(u for u in map(Usage.from_json, value) if u is not None)
+
+
+def _money(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class ProviderCost:
+    """One provider's money in one build: the estimate of the calls that ran, what the
+    providers reported they billed (at the price table's prices), and what reuse saved."""
+
+    estimated_usd: float = 0.0
+    billed_usd: float = 0.0
+    saved_usd: float = 0.0
+
+    def to_json(self) -> dict[str, float]:
+        return {"estimated_usd": round(self.estimated_usd, 6),
+                "billed_usd": round(self.billed_usd, 6), "saved_usd": round(self.saved_usd, 6)}
+
+    @classmethod
+    def from_json(cls, value: Any) -> ProviderCost:
+        data = value if isinstance(value, Mapping) else {}
+        return cls(*(_money(data.get(k)) or 0.0
+                     for k in ("estimated_usd", "billed_usd", "saved_usd")))
+
+
+@dataclass(frozen=True)
+class BudgetStop:
+    """A build stopped by its budget: what it spent of what budget, and what is left to build
+    (jobs per producer, and their estimate)."""
+
+    budget_usd: float
+    spent_usd: float
+    left: Mapping[str, int] = field(default_factory=dict)
+    left_estimate_usd: float = 0.0
+
+    def __str__(self) -> str:
+        jobs = sum(self.left.values())
+        return (f"budget reached: ${self.spent_usd:.2f} of ${self.budget_usd:.2f}; {jobs} "
+                f"job{'s' if jobs != 1 else ''} left to build, estimated "
+                f"${self.left_estimate_usd:.2f}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"budget_usd": self.budget_usd, "spent_usd": round(self.spent_usd, 6),
+                "left": dict(self.left), "left_estimate_usd": round(self.left_estimate_usd, 6),
+                "message": str(self)}
+
+    @classmethod
+    def from_json(cls, value: Any) -> BudgetStop | None:
+        if not isinstance(value, Mapping):
+            return None
+        left = value.get("left")
+        return cls(_money(value.get("budget_usd")) or 0.0, _money(value.get("spent_usd")) or 0.0,
+                   {str(k): int(v) for k, v in left.items() if isinstance(v, int)}
+                   if isinstance(left, Mapping) else {},
+                   _money(value.get("left_estimate_usd")) or 0.0)
 
 
 @dataclass(frozen=True)
@@ -231,6 +303,10 @@ class RevisionSummary:
     blocked: tuple[NodeId, ...] = ()
     cost_usd: float = 0.0
     notices: tuple[str, ...] = ()
+    costs: Mapping[str, ProviderCost] = field(default_factory=dict)
+    """Per provider: estimated, billed and saved (``cost_usd`` is the billed total)."""
+    price_table: str | None = None
+    budget: BudgetStop | None = None
 
     @property
     def calls(self) -> int:
@@ -246,6 +322,9 @@ class RevisionSummary:
             "blocked": [str(b) for b in self.blocked],
             "cost_usd": self.cost_usd,
             "notices": list(self.notices),
+            "costs": {name: cost.to_json() for name, cost in self.costs.items()},
+            "price_table": self.price_table,
+            "budget": self.budget.to_json() if self.budget else None,
         }
 
     @classmethod
@@ -274,6 +353,10 @@ class RevisionSummary:
             blocked=tuple(_node_id(b, f"{where}: blocked") for b in blocked),
             cost_usd=float(cost) if isinstance(cost, int | float) else 0.0,
             notices=tuple(str(n) for n in notices) if isinstance(notices, list) else (),
+            costs={str(name): ProviderCost.from_json(entry)
+                   for name, entry in reader.mapping("costs").items()},
+            price_table=reader.optional_text("price_table"),
+            budget=BudgetStop.from_json(reader.data.get("budget")),
         )
 
 

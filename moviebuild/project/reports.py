@@ -120,21 +120,45 @@ class JobResult(_Report):
 
 
 class BuildProviderCost(_Report):
-    """One provider's part of a build: the calls made, the plan's estimate for them and the
-    estimate of what the calls that ran cost."""
+    """One provider's part of a build: the calls made, the plan's estimate, the estimate of the
+    calls that ran, what the provider reported they billed (at the price table's prices;
+    ``spent_usd`` is the same figure) and its difference from that estimate, and what reusing
+    stored results saved (their price at today's table)."""
 
     provider: str
     calls: int = 0
     estimate_usd: float = 0.0
     spent_usd: float = 0.0
+    ran_estimate_usd: float = 0.0
+    billed_usd: float = 0.0
+    difference_usd: float = Field(default=0.0,
+                                  description="billed minus the estimate of what ran")
+    saved_usd: float = 0.0
+
+
+class BudgetReport(_Report):
+    """A build its budget stopped: what it spent of what budget, what is left to build (jobs
+    per producer) and the estimate of that. ``message`` says it for people."""
+
+    budget_usd: float
+    spent_usd: float
+    left: dict[str, int] = Field(default_factory=dict)
+    left_estimate_usd: float = 0.0
+    message: str
 
 
 class BuildCost(_Report):
-    """``estimate_usd``: the plan's estimate before the build; ``spent_usd``: the estimate of the
-    calls that ran (retries of a job not counted)."""
+    """``estimate_usd``: the plan's estimate before the build; ``billed_usd`` (and
+    ``spent_usd``, the same): what the providers reported the calls that ran billed, at the
+    price table of ``price_table``; ``saved_usd``: the price of the reused jobs; ``budget``:
+    set when the budget stopped the build."""
 
     estimate_usd: float = 0.0
     spent_usd: float = 0.0
+    billed_usd: float = 0.0
+    saved_usd: float = 0.0
+    price_table: str | None = Field(default=None, description="the date of the prices used")
+    budget: BudgetReport | None = None
     providers: list[BuildProviderCost] = Field(default_factory=list)
 
 

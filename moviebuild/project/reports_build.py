@@ -14,7 +14,9 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.cost import missing_keys, plan_cost_usd
+from moviebuild.project.records import BudgetStop, ProviderCost
 from moviebuild.project.reports import (
+    BudgetReport,
     BuildCost,
     BuildOutcome,
     BuildProviderCost,
@@ -26,13 +28,23 @@ from moviebuild.project.reports import (
     PlanProviderCost,
     PlanReport,
 )
+from moviebuild.providers.prices import PRICE_TABLE_VERSION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 
 def _usd(value: float) -> float:
-    return round(value, 4)
+    return round(value, 6)
+
+
+def _budget(budget: BudgetStop | None) -> BudgetReport | None:
+    if budget is None:
+        return None
+    return BudgetReport(
+        budget_usd=budget.budget_usd, spent_usd=_usd(budget.spent_usd), left=dict(budget.left),
+        left_estimate_usd=_usd(budget.left_estimate_usd), message=str(budget),
+    )
 
 
 def plan_report(plan: Plan, moviefile: Moviefile) -> PlanReport:
@@ -119,7 +131,8 @@ def build_report(
     revision: int | None,
     wrote_revision: bool,
     estimate_usd: Mapping[str, float],
-    spent_usd: Mapping[str, float],
+    costs: Mapping[str, ProviderCost],
+    budget: BudgetStop | None = None,
     notices: Iterable[str],
     timeline: str | None,
     timeline_digest: str | None,
@@ -127,13 +140,16 @@ def build_report(
     """What a build did, from its plan and its outcomes."""
     jobs, reused, skipped = job_results(plan, outcomes)
     outcome: BuildOutcome = "interrupted" if interrupted else (
-        "complete" if all(job.status == "done" for job in jobs) else "incomplete"
+        "complete" if budget is None and all(job.status == "done" for job in jobs)
+        else "incomplete"
     )
     calls: dict[str, int] = {}
     for job in jobs:
         if job.status != "blocked" and job.provider != "internal":
             calls[job.provider] = calls.get(job.provider, 0) + 1
-    providers = sorted(set(calls) | set(estimate_usd) | set(spent_usd))
+    providers = sorted(set(calls) | set(estimate_usd) | set(costs))
+    none = ProviderCost()
+    billed = sum(c.billed_usd for c in costs.values())
     return BuildReport(
         outcome=outcome,
         revision=revision,
@@ -144,13 +160,22 @@ def build_report(
         skipped=skipped,
         cost=BuildCost(
             estimate_usd=_usd(sum(estimate_usd.values())),
-            spent_usd=_usd(sum(spent_usd.values())),
+            spent_usd=_usd(billed),
+            billed_usd=_usd(billed),
+            saved_usd=_usd(sum(c.saved_usd for c in costs.values())),
+            price_table=PRICE_TABLE_VERSION,
+            budget=_budget(budget),
             providers=[
                 BuildProviderCost(
                     provider=name,
                     calls=calls.get(name, 0),
                     estimate_usd=_usd(estimate_usd.get(name, 0.0)),
-                    spent_usd=_usd(spent_usd.get(name, 0.0)),
+                    spent_usd=_usd(costs.get(name, none).billed_usd),
+                    ran_estimate_usd=_usd(costs.get(name, none).estimated_usd),
+                    billed_usd=_usd(costs.get(name, none).billed_usd),
+                    difference_usd=_usd(costs.get(name, none).billed_usd
+                                        - costs.get(name, none).estimated_usd),
+                    saved_usd=_usd(costs.get(name, none).saved_usd),
                 )
                 for name in providers
             ],

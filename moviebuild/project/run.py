@@ -24,6 +24,7 @@ from moviebuild.project.executor import ProviderExecutor
 from moviebuild.project.movie import Snapshot
 from moviebuild.project.recorder import StoreRecorder
 from moviebuild.project.results import StoreResults
+from moviebuild.project.spending import BuildSpending
 from moviebuild.providers import catalog
 from moviebuild.providers.endpoints import env_float
 from moviebuild.providers.requests import Adapter, CallContext
@@ -76,23 +77,27 @@ async def run_scheduler(
     retry: RetryPolicy | None,
     pools: PoolRegistry | None = None,
     wrap_executor: ExecutorWrapper | None = None,
-) -> tuple[dict[NodeId, JobOutcome], bool]:
-    """Run every stale job of ``snapshot``; returns the outcomes and whether it was stopped.
-    ``identities`` are the jobs' identities as planned.
+    spending: BuildSpending,
+) -> tuple[dict[NodeId, JobOutcome], bool, bool]:
+    """Run every stale job of ``snapshot``; returns the outcomes, whether it was stopped, and
+    whether ``spending``'s budget stopped it from starting more calls. ``identities`` are the
+    jobs' identities as planned.
 
     ``pools`` is a registry shared across builds; ``wrap_executor`` (given the executor, the
     store and the revision) may hand some calls to other processes; deciding, pools, journal and
-    blobs stay here."""
+    blobs stay here. ``spending`` collects what the calls billed and holds the budget."""
 
     def context_for(job: Job, key: str | None) -> CallContext:
+        report = spending.reporter(job)
         if key is None:
-            return CallContext(job_id=str(job.id))
+            return CallContext(job_id=str(job.id), report=report)
 
         def remember(data: Mapping[str, Any]) -> None:
             recorder.remember_provider_job(job, key, data)
             lookup.remember_provider_job(key, data)
 
-        return CallContext(job_id=str(job.id), recall=lookup.provider_job(key), remember=remember)
+        return CallContext(job_id=str(job.id), recall=lookup.provider_job(key), remember=remember,
+                           report=report)
 
     executor = ProviderExecutor(
         snapshot.moviefile,
@@ -109,7 +114,8 @@ async def run_scheduler(
     )
     loop_stop, watcher = _loop_event(stop)
     # A store write that fails (a full disk, a lost store) stops new calls at once.
-    recorder = StoreRecorder(store, revision, snapshot.graph, on_write_error=loop_stop.set)
+    recorder = StoreRecorder(store, revision, snapshot.graph, on_write_error=loop_stop.set,
+                             spending=spending)
     scheduler = Scheduler(
         snapshot.graph,
         decider,
@@ -120,6 +126,7 @@ async def run_scheduler(
         retry=retry or default_retry(),
         events=on_event,
         stop=loop_stop,
+        spending=spending,
     )
     try:
         outcomes = await scheduler.run()
@@ -128,7 +135,7 @@ async def run_scheduler(
             watcher.cancel()
     if recorder.write_error is not None:
         raise recorder.write_error  # what finished is in the journal; nothing more fits
-    return dict(outcomes), scheduler.interrupted
+    return dict(outcomes), scheduler.interrupted, scheduler.budget_reached
 
 
 def default_retry() -> RetryPolicy:

@@ -75,13 +75,27 @@ class JobError(_Document):
     blocked_by: list[str] = Field(default_factory=list)
 
 
+class ProviderCostState(_Document):
+    """One provider in the current revision's build: the estimate of its calls, what it
+    reported it billed (at the price table's prices), and what reuse saved."""
+
+    estimated_usd: float
+    billed_usd: float
+    saved_usd: float
+
+
 class CostState(_Document):
-    """``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: the
-    estimate of the calls the current revision's build made."""
+    """``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
+    the current revision's build billed; ``total_spent_usd``: every revision together."""
 
     estimated_usd: float
     estimated_per_provider_usd: dict[str, float]
     spent_usd: float
+    saved_usd: float = 0.0
+    total_spent_usd: float = 0.0
+    per_provider: dict[str, ProviderCostState] = Field(default_factory=dict)
+    price_table: str | None = Field(None, description="the date of the prices used")
+    budget: str | None = Field(None, description="set when a budget stopped the build")
 
 
 class MovieState(_Document):

@@ -36,8 +36,12 @@ def collect_state(movie: Movie, link: Linker | None) -> dict[str, Any]:
             from moviebuild.timeline import load_timeline
 
             timeline = load_timeline(store.blobs.get_blob(lookup.manifest.timeline))
+        from moviebuild.project.spent import spending_report
+
+        spent = spending_report(store).total_usd if lookup.manifest is not None else 0.0
         return _document(
-            movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link
+            movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link,
+            spent,
         )
 
 
@@ -61,6 +65,7 @@ def _document(
     generated: dict[NodeId, str],
     notices: list[str],
     link: Linker | None,
+    total_spent_usd: float = 0.0,
 ) -> dict[str, Any]:
     snapshot = movie.snapshot
     records = dict(manifest.jobs) if manifest else {}
@@ -96,11 +101,7 @@ def _document(
         ],
         "jobs": jobs,
         "errors": _errors(snapshot.graph, records),
-        "cost": {
-            "estimated_usd": round(sum(costs.values()), 4),
-            "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(costs.items())},
-            "spent_usd": manifest.summary.cost_usd if manifest else 0.0,
-        },
+        "cost": _cost(manifest, costs, total_spent_usd),
         "notices": [
             *(manifest.summary.notices if manifest else ()),
             *notices,
@@ -109,12 +110,31 @@ def _document(
     }
 
 
+def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],
+          total_spent_usd: float) -> dict[str, Any]:
+    from moviebuild.providers.prices import PRICE_TABLE_VERSION
+
+    summary = manifest.summary if manifest else None
+    costs = dict(summary.costs) if summary else {}
+    return {
+        "estimated_usd": round(sum(estimate.values()), 4),
+        "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(estimate.items())},
+        "spent_usd": summary.cost_usd if summary else 0.0,
+        "saved_usd": round(sum(c.saved_usd for c in costs.values()), 6),
+        "total_spent_usd": round(total_spent_usd, 6),
+        "per_provider": {name: cost.to_json() for name, cost in costs.items()},
+        "price_table": (summary.price_table if summary else None) or PRICE_TABLE_VERSION,
+        "budget": str(summary.budget) if summary and summary.budget else None,
+    }
+
+
 def _status(manifest: RevisionRecord | None) -> str:
     if manifest is None:
         return "unbuilt"
     if manifest.interrupted:
         return "interrupted"
-    unfinished = any(r.status in _UNFINISHED for r in manifest.jobs.values())
+    unfinished = manifest.summary.budget is not None or any(
+        r.status in _UNFINISHED for r in manifest.jobs.values())
     return "incomplete" if unfinished else "complete"
 
 

@@ -14,14 +14,18 @@ import xxhash
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import LimitSpec, Moviefile, ProviderSpec
 from moviebuild.graph import Job
+from moviebuild.providers.endpoints import ENDPOINTS, display_url
 
 #: meta/musicgen's version (the "stereo-melody-large" build on its Replicate page).
 MUSICGEN_VERSION = "671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb"
 
+#: Dated snapshots where the provider has them, so a default model cannot change under a job's
+#: key. gpt-image-1, ElevenLabs' model ids, Replicate's official models (run by name) and fal's
+#: endpoints have no pinnable version: see docs/providers.md, "Models that cannot be pinned".
 DEFAULT_MODELS: dict[tuple[str, Role], str] = {
-    ("openai", Role.TEXT): "gpt-4o-mini",
+    ("openai", Role.TEXT): "gpt-4o-mini-2024-07-18",
     ("openai", Role.IMAGE): "gpt-image-1",
-    ("openai", Role.SPEECH): "gpt-4o-mini-tts",
+    ("openai", Role.SPEECH): "gpt-4o-mini-tts-2025-03-20",
     ("elevenlabs", Role.SPEECH): "eleven_multilingual_v2",
     ("elevenlabs", Role.MUSIC): "music_v1",
     ("replicate", Role.IMAGE): "black-forest-labs/flux-schnell",
@@ -53,6 +57,17 @@ def provider_spec(moviefile: Moviefile, job: Job) -> ProviderSpec:
         or moviefile.providers.get(job.role.value)
         or ProviderSpec()
     )
+
+
+def endpoint_of(adapter: str) -> str | None:
+    """The base URL a network adapter calls (from the environment, no credentials), part of its
+    jobs' keys: another server behind the same model name is another model. None for the
+    provider's own default URL, so keys made before endpoints entered them stay valid."""
+    endpoint = ENDPOINTS.get(adapter)
+    if endpoint is None:
+        return None
+    url = display_url(endpoint.base_url())
+    return None if url == endpoint.default_base_url else url
 
 
 @functools.cache

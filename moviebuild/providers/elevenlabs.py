@@ -20,6 +20,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.usage import Usage, number
 
 OUTPUT_FORMAT = "mp3_44100_128"
 #: The voice used for the Moviefile's default voice name, "narrator" (ElevenLabs' "George").
@@ -79,6 +80,10 @@ class ElevenLabsAdapter:
                 prompt=request.text, max_body_bytes=MAX_DOWNLOAD_BYTES["audio"],
             )
             audio = http.media_body(reply, "audio")
+            # ElevenLabs bills characters and says how many in a header; without it, the text.
+            characters = number(reply.headers.get("x-character-count"))
+            context.report(Usage(self.name, {"characters": characters if characters is not None
+                                             else len(request.text)}))
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
 
     async def generate_music(self, request: MusicRequest, context: CallContext) -> bytes:
@@ -96,6 +101,9 @@ class ElevenLabsAdapter:
                 max_body_bytes=MAX_DOWNLOAD_BYTES["audio"],
             )
             audio = http.media_body(reply, "audio")
+            # Music is billed by the length asked for; the answer reports nothing more.
+            length_ms = number(body.get("music_length_ms")) or 0.0
+            context.report(Usage(self.name, {"audio_seconds": length_ms / 1000}))
         return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
 
     async def generate_json(self, request: TextRequest, context: CallContext) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.usage import Usage, number
 
 _RUNNING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
 _ANY_STATUS = tuple(range(200, 600))
@@ -133,6 +134,7 @@ class FalAdapter(PollingAdapter):
                                          hint="build again to submit it anew")
                     raise http.classify(reply, prompt)
                 result = http.json_object(reply)
+                context.report(result_usage(reply, payload, kind))
                 url = file_url(result, kind)
                 if url is None:
                     raise http.error(f"request {job.job_id} finished without a {kind} file",
@@ -224,6 +226,26 @@ class FalAdapter(PollingAdapter):
         app = "/".join(model.strip("/").split("/")[:2])
         base = f"{http.base_url}/{app}/requests/{request_id}"
         return {"status": f"{base}/status", "cancel": f"{base}/cancel"}.get(which, base)
+
+
+def result_usage(reply: Reply, payload: Mapping[str, Any], kind: MediaKind) -> Usage:
+    """fal's ``x-fal-billable-units`` (in the model's own unit); when a result lacks it, the
+    same unit counted from the request: megapixels of an image, seconds of video or audio."""
+    billed = number(reply.headers.get("x-fal-billable-units"))
+    if billed is None:
+        billed = _requested_units(payload, kind)
+    return Usage("fal", {"billable_units": billed})
+
+
+def _requested_units(payload: Mapping[str, Any], kind: MediaKind) -> float:
+    if kind == "image":
+        size = payload.get("image_size")
+        if isinstance(size, Mapping):
+            width, height = number(size.get("width")) or 0, number(size.get("height")) or 0
+            return width * height / 1e6 * (number(payload.get("num_images")) or 1)
+        return 1.0
+    seconds = payload.get("duration") if kind == "video" else payload.get("seconds_total")
+    return number(seconds) or 0.0
 
 
 def _request_failed(reply: Reply) -> bool:

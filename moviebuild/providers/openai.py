@@ -20,6 +20,7 @@ from moviebuild.providers.endpoints import OPENAI
 from moviebuild.providers.http import MAX_DOWNLOAD_BYTES, ProviderSession, Reply, timeout_s
 from moviebuild.providers.json_schema import schema_errors
 from moviebuild.providers.media_format import normalize_media
+from moviebuild.providers.offline.audio import mp3_duration_s
 from moviebuild.providers.requests import (
     CallContext,
     ImageRequest,
@@ -28,6 +29,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.usage import Usage, number
 
 #: An image answer is base64 JSON: the image cap plus a third, plus room for the rest.
 MAX_B64_IMAGE_BYTES = MAX_DOWNLOAD_BYTES["image"] * 4 // 3 + (1 << 20)
@@ -132,7 +134,8 @@ class OpenAIAdapter:
         model = request.model or DEFAULT_MODELS[("openai", Role.TEXT)]
         messages: list[dict[str, str]] = [{"role": "user", "content": prompt}]
         async with self._session(context) as http:
-            answer, problems, raw = await self._ask(http, model, messages, request, prompt)
+            answer, problems, raw = await self._ask(http, model, messages, request, prompt,
+                                                    context)
             if answer is not None:
                 return answer
             log.info("%s: answer does not match the schema; asking once for a repair",
@@ -141,7 +144,8 @@ class OpenAIAdapter:
                 {"role": "assistant", "content": raw},
                 {"role": "user", "content": _REPAIR.format(problems="\n".join(problems[:20]))},
             ]
-            answer, problems, raw = await self._ask(http, model, messages, request, prompt)
+            answer, problems, raw = await self._ask(http, model, messages, request, prompt,
+                                                    context)
             if answer is not None:
                 return answer
             raise http.error(
@@ -153,7 +157,7 @@ class OpenAIAdapter:
 
     async def _ask(
         self, http: ProviderSession, model: str, messages: list[dict[str, str]],
-        request: TextRequest, prompt: str,
+        request: TextRequest, prompt: str, context: CallContext,
     ) -> tuple[dict[str, Any] | None, list[str], str]:
         """One chat completion: (the answer if schema-valid, the problems, the raw content)."""
         params = dict(request.params)
@@ -167,6 +171,8 @@ class OpenAIAdapter:
             body.update(token_limit(http.base_url, model, request.max_output_tokens))
         reply = await http.call("POST", f"{http.base_url}/chat/completions", json_body=body,
                                 prompt=prompt)
+        context.report(reported_usage(http.json_object(reply), "prompt_tokens",
+                                      "completion_tokens"))
         message, finish = _first_choice(http, reply)
         if message.get("refusal") or finish == "content_filter":
             reason = message.get("refusal") or "the content filter stopped the answer"
@@ -196,6 +202,9 @@ class OpenAIAdapter:
                                     json_body=body, prompt=request.prompt,
                                     max_body_bytes=MAX_B64_IMAGE_BYTES)
             data = http.json_object(reply)
+            usage = reported_usage(data, "input_tokens", "output_tokens")
+            # DALL·E answers carry no usage: it bills per image.
+            context.report(usage if usage.units else Usage(self.name, {"images": 1}))
             items = data.get("data")
             item = items[0] if isinstance(items, list) and items else None
             if not isinstance(item, Mapping):
@@ -224,13 +233,31 @@ class OpenAIAdapter:
                                     headers={"Accept": "audio/mpeg"}, prompt=request.text,
                                     max_body_bytes=MAX_DOWNLOAD_BYTES["audio"])
             audio = http.media_body(reply, "audio")
-        return await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
+        audio = await normalize_media(audio, "audio", provider=self.name, job_id=context.job_id)
+        # The speech answer is bare audio, with no usage: its length and the text are the units.
+        context.report(Usage(self.name, {"audio_seconds": round(mp3_duration_s(audio), 3),
+                                         "characters": len(request.text)}))
+        return audio
 
     async def generate_music(self, request: MusicRequest, context: CallContext) -> bytes:
         raise _unserved(context, "music")
 
     async def generate_video(self, request: VideoRequest, context: CallContext) -> bytes:
         raise _unserved(context, "video")
+
+
+def reported_usage(data: Mapping[str, Any], input_name: str, output_name: str) -> Usage:
+    """The ``usage`` tokens of an answer (chat: prompt/completion, images: input/output) and
+    the model it names; no units when the answer has no usage (some compatible servers)."""
+    usage = data.get("usage")
+    units: dict[str, float] = {}
+    if isinstance(usage, Mapping):
+        for ours, theirs in (("input_tokens", input_name), ("output_tokens", output_name)):
+            found = number(usage.get(theirs))
+            if found is not None:
+                units[ours] = found
+    model = data.get("model")
+    return Usage("openai", units, model if isinstance(model, str) and model else None)
 
 
 def _first_choice(http: ProviderSession, reply: Reply) -> tuple[Mapping[str, Any], str | None]:

@@ -30,6 +30,7 @@ from moviebuild.providers.requests import (
     TextRequest,
     VideoRequest,
 )
+from moviebuild.providers.usage import Usage, number
 
 _MODEL = re.compile(r"^(?P<owner>[\w.-]+)/(?P<name>[\w.-]+)(?::(?P<version>[0-9a-f]{8,}))?$")
 _VERSION_ONLY = re.compile(r"^[0-9a-f]{64}$")
@@ -68,6 +69,23 @@ def output_url(output: Any) -> str | None:
             if found:
                 return found
     return None
+
+
+def prediction_usage(prediction: Mapping[str, Any]) -> Usage:
+    """What a finished prediction bills: ``metrics.predict_time`` (community models bill it on
+    their hardware) and the files it made (official models bill per output); its ``version``
+    is the model that ran."""
+    units: dict[str, float] = {}
+    metrics = prediction.get("metrics")
+    predict_s = number(metrics.get("predict_time")) if isinstance(metrics, Mapping) else None
+    if predict_s is not None:
+        units["predict_seconds"] = predict_s
+    output = prediction.get("output")
+    if prediction.get("status") == "succeeded":
+        units["outputs"] = float(len(output)) if isinstance(output, list) else 1.0
+    model, version = prediction.get("model"), prediction.get("version")
+    ran = f"{model}:{version}" if isinstance(model, str) and isinstance(version, str) else None
+    return Usage("replicate", units, ran)
 
 
 class ReplicateAdapter(PollingAdapter):
@@ -137,6 +155,7 @@ class ReplicateAdapter(PollingAdapter):
                     )
                     self._jobs.remember(context, fingerprint, job)
                 prediction = await self._wait(http, job, prediction)
+                context.report(prediction_usage(prediction))
                 if prediction.get("status") != "succeeded":
                     self._jobs.forget(context, fingerprint)
                     raise _failure(http, job, prediction, prompt)

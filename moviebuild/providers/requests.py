@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from moviebuild.providers.usage import Usage
+
 
 @dataclass(frozen=True)
 class TextRequest:
@@ -77,6 +79,10 @@ def _forget(data: Mapping[str, Any]) -> None:
     """A ``remember`` that keeps nothing (tests, dry runs)."""
 
 
+def _ignore(usage: Usage) -> None:
+    """A ``report`` that keeps nothing (tests, dry runs)."""
+
+
 @dataclass(frozen=True)
 class CallContext:
     """Per-call facts that are not part of the output.
@@ -84,12 +90,14 @@ class CallContext:
     ``job_id`` names the job in messages. ``recall`` is what an earlier, interrupted attempt at
     this same job key asked to be remembered (e.g. ``{"prediction_id": "..."}``); ``remember``
     durably records such data (a journal line) BEFORE the adapter starts waiting, so a build
-    resumed after a crash polls the provider's job instead of paying for a new one.
+    resumed after a crash polls the provider's job instead of paying for a new one. ``report``
+    takes what the provider says each paid request of the call billed (``Usage``).
     """
 
     job_id: str
     recall: Mapping[str, Any] = field(default_factory=dict)
     remember: Callable[[Mapping[str, Any]], None] = _forget
+    report: Callable[[Usage], None] = _ignore
 
 
 class Adapter(Protocol):

@@ -20,6 +20,7 @@ from moviebuild.server.bodies import (
     problem,
     read_body,
 )
+from moviebuild.server.budgets import build_budget
 from moviebuild.server.models import BuildAccepted, BuildDocument, BuildRequest
 
 
@@ -89,7 +90,9 @@ async def post_build(request: web.Request) -> web.Response:
             f"${body.budget_usd:.2f}", hint="raise budget_usd or change less",
         )
     check_capacity(server, ref)
-    build, events_after = start_build(server, ref, body)
+    budget = await build_budget(server.tokens, server.root, ref.tenant, body.budget_usd,
+                                accepted.plan.cost.estimate_usd)
+    build, events_after = start_build(server, ref, body.model_copy(update={"budget_usd": budget}))
     return answer(BuildAccepted(build=build, events_after=events_after), 202)
 
 

@@ -28,6 +28,7 @@ from moviebuild.server.bodies import (
     problem,
     read_body,
 )
+from moviebuild.server.budgets import build_budget
 from moviebuild.server.build_routes import check_capacity, start_build
 from moviebuild.server.models import (
     BuildRequest,
@@ -96,8 +97,14 @@ async def create_movie(request: web.Request) -> web.Response:
         raise
     if body.dry_run:
         return answer(CreatedMovie(id=movie_id, plan=document), 201)
+    try:
+        budget = await build_budget(server.tokens, server.root, tenant, body.budget_usd,
+                                    document.cost.estimate_usd)
+    except BaseException:
+        server.root.delete_movie(tenant, movie_id)
+        raise
     build, events_after = start_build(
-        server, ref, BuildRequest(overrides=dict(body.overrides), budget_usd=body.budget_usd)
+        server, ref, BuildRequest(overrides=dict(body.overrides), budget_usd=budget)
     )
     return answer(CreatedMovie(id=movie_id, build=build, events_after=events_after), 201)
 

@@ -34,12 +34,16 @@ class TokenEntry:
     sha256: str
     created: str
     admin: bool = False
+    daily_budget_usd: float | None = None
+    """What the tenant may spend a day (UTC); the lowest of its tokens' budgets holds."""
 
     def to_json(self) -> dict[str, Any]:
-        # ``admin`` only when set: a file without admin tokens stays readable by older releases.
+        # ``admin`` and the budget only when set: such files stay readable by older releases.
         data = asdict(self)
         if not self.admin:
             del data["admin"]
+        if self.daily_budget_usd is None:
+            del data["daily_budget_usd"]
         return data
 
 
@@ -91,9 +95,10 @@ class TokenBook:
             self._entries = self._read()
             self._loaded = text
 
-    def create(self, tenant: str, *, admin: bool = False) -> tuple[TokenEntry, str]:
-        """A new token for ``tenant`` (an admin token with ``admin``): its entry and the token
-        itself (shown once)."""
+    def create(self, tenant: str, *, admin: bool = False,
+               daily_budget_usd: float | None = None) -> tuple[TokenEntry, str]:
+        """A new token for ``tenant`` (an admin token with ``admin``, the tenant's daily budget
+        with ``daily_budget_usd``): its entry and the token itself (shown once)."""
         check_tenant(tenant)
         if tenant in RESERVED_TENANTS and not admin:
             raise ConfigError(
@@ -110,6 +115,7 @@ class TokenBook:
             sha256=_hash(token),
             created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             admin=admin,
+            daily_budget_usd=daily_budget_usd,
         )
         self._entries.append(entry)
         self._write()

@@ -12,6 +12,7 @@ from moviebuild.config.load import parse_moviefile
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import JobDecider
 from moviebuild.engine.events import BuildEvent, EventKind
+from moviebuild.engine.interfaces import Spending
 from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.pools import Pool, PoolLimits
 from moviebuild.engine.retry import RetryPolicy
@@ -84,6 +85,7 @@ class ScriptedBuild:
         overrides: Mapping[str, bytes] | None = None,
         redo: Iterable[str] = (),
         retry: RetryPolicy | None = None,
+        spending: Spending | None = None,
     ) -> None:
         self.clock = ManualClock(autojump=False)
         self.results = results or MemoryResults()
@@ -113,6 +115,7 @@ class ScriptedBuild:
             retry=retry,
             events=self.events.append,
             stop=self.stop,
+            spending=spending,
         )
         self._task: asyncio.Task[dict[NodeId, JobOutcome]] | None = None
 

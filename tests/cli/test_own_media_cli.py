@@ -67,8 +67,11 @@ def test_dry_run_shows_the_reason_and_status_shows_yours(
     assert data["own_media"] == [{"id": "SegmentImage[2][1]", "kind": "image",
                                   "file": "prompts/segment-02/image-1.jpg", "source": "yours"}]
 
-    explained = invoke("-C", str(folder), "explain", "SegmentImage[2][1]")
+    explained = invoke("-C", str(folder), "explain", "TextToImageProducer[2][1]")
     assert "TextToImageProducer[2][1] does not run: every output is pinned" in explained.output
+    explained = invoke("-C", str(folder), "explain", "SegmentImage[2][1]")
+    assert ("SegmentImage[2][1] is your edit (its generator TextToImageProducer[2][1] no longer "
+            "writes it); it is read by TimelineAssembler") in explained.output
 
     reset = invoke("-C", str(folder), "reset", "prompts/segment-02/image-1.jpg")
     assert reset.exit_code == 0 and "reset SegmentImage[2][1]" in reset.output

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from moviebuild.cli.main import _register, cli
 from moviebuild.config.enums import Role
 from moviebuild.project.movie import Movie
-from moviebuild.providers.prices import PRICES, estimated_tokens
+from moviebuild.providers.prices import PRICES, answer_size, static_tokens
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
 from tests.conftest import write_moviefile
@@ -42,13 +42,16 @@ def expected_cost(jobs: list[dict[str, str]], duration: int, m: int) -> float:
             "TextToImageProducer": Role.IMAGE,
         }.get(producer, Role.TEXT)
         model = PAID[role.value]["model"]
-        price = PRICES[(PAID[role.value]["adapter"], model)]
-        if price.unit == "image":
-            total += price.usd
-        elif price.unit == "1k-tokens":
-            total += price.usd * estimated_tokens(producer, fields) / 1000
+        rates = PRICES[(PAID[role.value]["adapter"], model)].rates
+        if role is Role.TEXT:
+            tokens = static_tokens(producer).units(answer_size(producer, fields))
+            total += sum(rates[unit] * n for unit, n in tokens.items())
+        elif role is Role.IMAGE:
+            total += rates["input_tokens"] * 60 + rates["output_tokens"] * 6240  # 16:9 frames
+        elif role is Role.SPEECH:
+            total += rates["characters"] * 150
         else:
-            total += price.usd * (duration if role is Role.MUSIC else 10)
+            total += rates["audio_seconds"] * duration
     return total
 
 
@@ -65,7 +68,7 @@ def test_dry_run_cost_is_the_sum_of_the_price_table_for_listed_jobs(tmp_path: Pa
     assert {p["provider"] for p in cost["providers"] if p["estimate_usd"]} == {
         "openai", "elevenlabs"
     }
-    assert cost["estimate_usd"] == round(sum(p["estimate_usd"] for p in cost["providers"]), 4)
+    assert cost["estimate_usd"] == round(sum(p["estimate_usd"] for p in cost["providers"]), 6)
 
 
 def test_no_op_rebuild_costs_nothing(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_a_reader_ignores_fields_a_newer_version_adds(movie_folder: MovieFactory
     report, _events = build(movie_folder(duration=20, images_per_segment=1))
     data = report.model_dump(mode="json")
     data["variant"] = "short"
-    data["cost"]["providers"][0]["billed_usd"] = 1.0
+    data["cost"]["providers"][0]["carbon_g"] = 1.0
     assert moviebuild.BuildReport.model_validate(data) == report
 
 

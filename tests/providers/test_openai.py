@@ -42,7 +42,7 @@ def test_the_script_arrives_as_schema_valid_json_sent_with_a_strict_schema(
     answer = _run(OpenAIAdapter().generate_json(SCRIPT, CONTEXT))
     assert len(answer["segments"]) == 3 and answer["title"]
     (sent,) = [r.body for r in openai_emulator.requests]
-    assert sent["model"] == "gpt-4o-mini" and sent["temperature"] == 0.7
+    assert sent["model"] == "gpt-4o-mini-2024-07-18" and sent["temperature"] == 0.7
     assert sent["messages"] == [{"role": "user", "content": fill_template(SCRIPT)}]
     assert sent["response_format"] == {"type": "json_schema", "json_schema": {
         "name": "ScriptProducer", "schema": strict_schema(producers.SCHEMAS["ScriptProducer"]),
@@ -203,7 +203,8 @@ def test_speech_is_mp3_with_the_default_voice_and_emotion_instructions(
     data = _run(OpenAIAdapter().synthesize_speech(request, CallContext("AudioProducer[1]")))
     assert data[:3] == b"ID3" or data[0] == 0xFF
     (sent,) = [r.body for r in openai_emulator.requests]
-    assert sent == {"model": "gpt-4o-mini-tts", "input": "Tea came from China.", "voice": "alloy",
+    assert sent == {"model": "gpt-4o-mini-tts-2025-03-20", "input": "Tea came from China.",
+                    "voice": "alloy",
                     "response_format": "mp3",
                     "instructions": "Speak in a calm tone, as a documentary narrator."}
 

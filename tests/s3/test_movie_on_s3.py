@@ -67,6 +67,7 @@ def test_a_movie_on_s3_builds_then_rebuilds_nothing_then_only_an_edit(
     log = json.loads(invoke("-C", str(movie.folder), "log", "--json").output)
     assert sorted(entry["revision"] for entry in log) == [1, 2]
     diff = invoke("-C", str(movie.folder), "diff", "1", "2")
+    assert "SegmentImagePrompt[2][1]" in diff.output  # the edited text, then the media it changed
     assert "changed out/segment-02/image-1.png" in diff.output
     assert invoke("-C", str(movie.folder), "checkout", "1").exit_code == 0
     assert Movie.open(movie.folder).open_store().read_head() == 1

@@ -153,6 +153,9 @@ class Emulator:
         self.served: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []
         self.files: dict[str, tuple[bytes, str]] = {}
+        #: What each answer told the client it billed, in the provider's own words:
+        #: ``{"route": ..., "model": ..., "units": {"prompt_tokens": 52, ...}}``.
+        self.billed: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._url = ""
         self._runner: web.AppRunner | None = None
@@ -217,6 +220,10 @@ class Emulator:
 
     def next_id(self, prefix: str = "") -> str:
         return f"{prefix}{next(self._ids):06d}{self.provider[:2]}emu"
+
+    def bill(self, route: str, model: str, **units: float) -> None:
+        """Note what an answer reports it billed (tests compare it with the client's bill)."""
+        self.billed.append({"route": route, "model": model, "units": units})
 
     def publish(self, data: bytes, content_type: str, name: str) -> str:
         """Serve ``data`` at a new URL under /files/ (the provider's CDN stand-in)."""

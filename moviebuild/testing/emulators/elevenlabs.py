@@ -64,7 +64,8 @@ class ElevenLabsEmulator(Emulator):
         body = {"detail": [{"loc": ["body", field], "msg": message, "type": "value_error"}]}
         return web.json_response(body, status=422, headers=self.response_headers())
 
-    async def _generate(self, duration_s: float) -> web.Response:
+    async def _generate(self, duration_s: float,
+                        characters: int | None = None) -> web.Response:
         if self.in_flight >= self.max_concurrent:
             return self.error_response(429, "Too many concurrent requests for your plan.",
                                        code="too_many_concurrent_requests")
@@ -76,6 +77,9 @@ class ElevenLabsEmulator(Emulator):
         finally:
             self.in_flight -= 1
         headers = {**self.response_headers(), "history-item-id": self.next_id("hist")}
+        if characters is not None:
+            # What ElevenLabs bills a speech request by.
+            headers["x-character-count"] = str(characters)
         return web.Response(body=audio, content_type="audio/mpeg", headers=headers)
 
     async def _tts(self, request: web.Request) -> web.Response:
@@ -94,7 +98,10 @@ class ElevenLabsEmulator(Emulator):
             value = settings.get(name, 0.5)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 return self._invalid(f"voice_settings.{name}", "must be between 0 and 1")
-        return await self._generate(max(1.0, len(text.split()) / WORDS_PER_S))
+        response = await self._generate(max(1.0, len(text.split()) / WORDS_PER_S), len(text))
+        if response.status == 200:
+            self.bill("tts", str(body.get("model_id")), characters=len(text))
+        return response
 
     async def _music(self, request: web.Request) -> web.Response:
         body = await request.json()

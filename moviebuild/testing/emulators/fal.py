@@ -47,6 +47,7 @@ class QueuedRequest:
     status: str = "IN_QUEUE"
     polls: int = 0
     result: dict[str, Any] | None = None
+    billable_units: float = 0.0
 
 
 class FalEmulator(Emulator):
@@ -124,21 +125,27 @@ class FalEmulator(Emulator):
             return
         prompt = str(job.input.get("prompt", ""))
         if job.kind == "video":
-            data = mp4_bytes(float(str(job.input.get("duration", "5")) or 5))
+            seconds = float(str(job.input.get("duration", "5")) or 5)
+            data, job.billable_units = mp4_bytes(seconds), seconds
             job.result = {"video": self._file(data, "video/mp4", "output.mp4"), "seed": 42}
         elif job.kind == "audio":
-            data = mp3_bytes(min(float(job.input.get("seconds_total", 10)), 30.0))
+            seconds = float(job.input.get("seconds_total", 10))
+            data, job.billable_units = mp3_bytes(min(seconds, 30.0)), seconds
             job.result = {"audio_file": self._file(data, "audio/mpeg", "output.mp3")}
         else:
             size = job.input.get("image_size")
             width, height = ((int(size["width"]), int(size["height"]))
                              if isinstance(size, dict) else (1024, 768))
             data = image_bytes(min(width, 512), min(height, 512), prompt[:40], "JPEG")
+            job.billable_units = round(width * height / 1e6, 4)
             image = {**self._file(data, "image/jpeg", "image.jpg"), "width": width,
                      "height": height}
             job.result = {"images": [image], "seed": 42, "prompt": prompt,
                           "has_nsfw_concepts": [False], "timings": {"inference": 0.01}}
         job.status = "COMPLETED"
+
+    def _billed(self, job: QueuedRequest) -> None:
+        self.bill("result", job.model, billable_units=job.billable_units)
 
     def _file(self, data: bytes, content_type: str, name: str) -> dict[str, Any]:
         return {"url": self.publish(data, content_type, name), "content_type": content_type,
@@ -175,6 +182,8 @@ class FalEmulator(Emulator):
             job.status = "IN_PROGRESS" if job.polls >= self.polls_to_finish // 2 else "IN_QUEUE"
             if job.polls >= self.polls_to_finish:
                 await asyncio.to_thread(self._complete, job)
+                if job.result is not None:
+                    self._billed(job)
         answer: dict[str, Any] = {"status": job.status, "response_url": self._urls(job)[
             "response_url"]}
         if job.status == "IN_QUEUE":
@@ -205,7 +214,10 @@ class FalEmulator(Emulator):
             return self.error_response(422, "The content could not be processed because it "
                                        "contained material flagged by a content checker.",
                                        code="content_policy_violation")
-        return web.json_response(job.result, headers=self.response_headers())
+        # fal's toolkit reports what the request billed, in the model's unit (megapixels of an
+        # image, seconds of video or audio).
+        headers = {**self.response_headers(), "x-fal-billable-units": f"{job.billable_units:g}"}
+        return web.json_response(job.result, headers=headers)
 
     async def _cancel(self, request: web.Request) -> web.Response:
         job = self._find(request)

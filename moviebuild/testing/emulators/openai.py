@@ -22,6 +22,12 @@ VOICES = frozenset({"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", 
                     "shimmer", "verse", "marin", "cedar"})
 GPT_IMAGE_SIZES = frozenset({"1024x1024", "1536x1024", "1024x1536", "auto"})
 WORDS_PER_S = 2.5
+#: What OpenAI answers for an alias: the snapshot it currently points at.
+SNAPSHOTS = {"gpt-4o-mini": "gpt-4o-mini-2024-07-18", "gpt-4o": "gpt-4o-2024-08-06"}
+#: GPT-image output tokens per size and quality (OpenAI's image generation guide).
+IMAGE_TOKENS = {("1024x1024", "low"): 272, ("1024x1024", "medium"): 1056,
+                ("1024x1024", "high"): 4160, ("1536x1024", "low"): 408,
+                ("1536x1024", "medium"): 1584, ("1536x1024", "high"): 6240}
 
 
 def _topic(prompt: str) -> str:
@@ -57,6 +63,11 @@ class OpenAIEmulator(Emulator):
     Route names for faults: ``chat``, ``images``, ``speech``, ``models``, ``files``. ``answers``
     maps a json_schema name (the producer) to a fixed answer to return instead of a made-up one;
     ``image_override`` replaces every generated image's bytes.
+
+    Answers carry ``usage`` as OpenAI's do: chat counts prompt words as tokens and a token per
+    four characters of the answer, times ``usage_factor``; images count GPT-image's output tokens
+    for the size at high quality. ``served_models`` maps a requested model name to the one the
+    answer says ran (OpenAI answers an alias with its dated snapshot).
     """
 
     provider = "openai"
@@ -69,6 +80,8 @@ class OpenAIEmulator(Emulator):
         self.answers: dict[str, Any] = {}
         #: Bytes to serve as every generated image instead of a real PNG (corrupt-media tests).
         self.image_override: bytes | None = None
+        self.usage_factor = 1.0
+        self.served_models: dict[str, str] = dict(SNAPSHOTS)
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/chat/completions", self._chat, name="chat")
@@ -113,6 +126,7 @@ class OpenAIEmulator(Emulator):
             return self.error_response(400, "Invalid schema for response_format: missing name "
                                        "or schema", code="invalid_json_schema")
         prompt = "\n".join(str(m.get("content")) for m in messages if m.get("role") == "user")
+        sent_words = sum(len(str(m.get("content")).split()) for m in messages)
         fault = handler_fault()
         message: dict[str, Any] = {"role": "assistant", "refusal": None, "annotations": []}
         if fault is not None and fault.kind is FaultKind.REFUSAL:
@@ -124,14 +138,25 @@ class OpenAIEmulator(Emulator):
             if answer is None:
                 answer = answer_for_schema(schema_spec["schema"], prompt)
             message["content"] = json.dumps(answer)
+        prompt_tokens = round(sent_words * self.usage_factor)
+        written = message.get("content") or message.get("refusal") or ""
+        completion_tokens = round(-(-len(written) // 4) * self.usage_factor)
+        model = str(body["model"])
         completion = {
             "id": self.next_id("chatcmpl-"), "object": "chat.completion",
-            "created": int(time.time()), "model": body["model"], "system_fingerprint": "fp_emu",
+            "created": int(time.time()), "model": self.served_models.get(model, model),
+            "system_fingerprint": "fp_emu",
             "choices": [{"index": 0, "message": message, "finish_reason": "stop",
                          "logprobs": None}],
-            "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": 42,
-                      "total_tokens": len(prompt.split()) + 42},
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens,
+                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                                    "accepted_prediction_tokens": 0,
+                                                    "rejected_prediction_tokens": 0}},
         }
+        self.bill("chat", model, prompt_tokens=prompt_tokens,
+                  completion_tokens=completion_tokens)
         return web.json_response(completion, headers=self.response_headers())
 
     async def _images(self, request: web.Request) -> web.Response:
@@ -157,9 +182,19 @@ class OpenAIEmulator(Emulator):
             item["url"] = self.publish(png, "image/png", "img.png")
         answer: dict[str, Any] = {"created": int(time.time()), "data": [item]}
         if gpt_image:
-            answer.update(background="opaque", output_format="png", quality="high", size=size,
-                          usage={"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
-                                 "input_tokens_details": {"text_tokens": 50, "image_tokens": 0}})
+            quality = str(body.get("quality", "auto"))
+            quality = quality if quality in ("low", "medium", "high") else "high"
+            shape = "1024x1024" if width == height else "1536x1024"
+            input_tokens = round(len(prompt.split()) * self.usage_factor)
+            output_tokens = round(IMAGE_TOKENS[(shape, quality)] * self.usage_factor)
+            answer.update(background="opaque", output_format="png", quality=quality, size=size,
+                          usage={"input_tokens": input_tokens, "output_tokens": output_tokens,
+                                 "total_tokens": input_tokens + output_tokens,
+                                 "input_tokens_details": {"text_tokens": input_tokens,
+                                                          "image_tokens": 0}})
+            self.bill("images", model, input_tokens=input_tokens, output_tokens=output_tokens)
+        else:
+            self.bill("images", model, images=1)
         return web.json_response(answer, headers=self.response_headers())
 
     async def _speech(self, request: web.Request) -> web.Response:

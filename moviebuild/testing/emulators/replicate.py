@@ -138,9 +138,13 @@ class ReplicateEmulator(Emulator):
         if p.started_at:
             view["started_at"] = p.started_at
         if p.completed_at:
-            view.update(completed_at=p.completed_at,
-                        metrics={"predict_time": 0.01 * p.polls, "total_time": 0.02 * p.polls})
+            view.update(completed_at=p.completed_at, metrics=self._metrics(p))
         return view
+
+    @staticmethod
+    def _metrics(p: Prediction) -> dict[str, float]:
+        return {"predict_time": round(0.5 + 0.25 * p.polls, 3),
+                "total_time": round(0.6 + 0.25 * p.polls, 3)}
 
     def _finish(self, p: Prediction, inline: bool = False) -> None:
         p.started_at = p.started_at or _now()
@@ -163,6 +167,7 @@ class ReplicateEmulator(Emulator):
         else:
             url = self.publish(data, content_type, name)
         p.status, p.output = "succeeded", [url] if p.kind == "image" else url
+        self.bill("poll", f"{p.model}:{p.version}", outputs=1, **self._metrics(p))
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -53,6 +53,7 @@ export interface ApiSchemas {
 	AssemblyStrategy: AssemblyStrategy;
 	Audience: Audience;
 	AudioClip: AudioClip;
+	BudgetReport: BudgetReport;
 	BuildAccepted: BuildAccepted;
 	BuildCost: BuildCost;
 	BuildDocument: BuildDocument;
@@ -95,6 +96,7 @@ export interface ApiSchemas {
 	Problem: Problem;
 	PromptList: PromptList;
 	PromptState: PromptState;
+	ProviderCostState: ProviderCostState;
 	ProviderSpec: ProviderSpec;
 	RevisionDiff: RevisionDiff;
 	RevisionDocument: RevisionDocument;
@@ -125,6 +127,19 @@ export interface AudioClip {
 	duration_s: number;
 	segment: number;
 	start_s: number;
+}
+/**
+ * A build its budget stopped: what it spent of what budget, what is left to build (jobs
+ * per producer) and the estimate of that. ``message`` says it for people.
+ */
+export interface BudgetReport {
+	budget_usd: number;
+	left: {
+		[k: string]: number;
+	};
+	left_estimate_usd: number;
+	message: string;
+	spent_usd: number;
 }
 /**
  * 202 for a started build, 200 with ``plan`` for a dry run.
@@ -214,22 +229,40 @@ export interface BuildReport {
 	wrote_revision: boolean;
 }
 /**
- * ``estimate_usd``: the plan's estimate before the build; ``spent_usd``: the estimate of the
- * calls that ran (retries of a job not counted).
+ * ``estimate_usd``: the plan's estimate before the build; ``billed_usd`` (and
+ * ``spent_usd``, the same): what the providers reported the calls that ran billed, at the
+ * price table of ``price_table``; ``saved_usd``: the price of the reused jobs; ``budget``:
+ * set when the budget stopped the build.
  */
 export interface BuildCost {
+	billed_usd: number;
+	budget: BudgetReport | null;
 	estimate_usd: number;
+	/**
+	 * the date of the prices used
+	 */
+	price_table: string | null;
 	providers: BuildProviderCost[];
+	saved_usd: number;
 	spent_usd: number;
 }
 /**
- * One provider's part of a build: the calls made, the plan's estimate for them and the
- * estimate of what the calls that ran cost.
+ * One provider's part of a build: the calls made, the plan's estimate, the estimate of the
+ * calls that ran, what the provider reported they billed (at the price table's prices;
+ * ``spent_usd`` is the same figure) and its difference from that estimate, and what reusing
+ * stored results saved (their price at today's table).
  */
 export interface BuildProviderCost {
+	billed_usd: number;
 	calls: number;
+	/**
+	 * billed minus the estimate of what ran
+	 */
+	difference_usd: number;
 	estimate_usd: number;
 	provider: string;
+	ran_estimate_usd: number;
+	saved_usd: number;
 	spent_usd: number;
 }
 /**
@@ -375,15 +408,37 @@ export interface CheckoutRequest {
 	revision: number | string;
 }
 /**
- * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: the
- * estimate of the calls the current revision's build made.
+ * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
+ * the current revision's build billed; ``total_spent_usd``: every revision together.
  */
 export interface CostState {
+	/**
+	 * set when a budget stopped the build
+	 */
+	budget: string | null;
 	estimated_per_provider_usd: {
 		[k: string]: number;
 	};
 	estimated_usd: number;
+	per_provider: {
+		[k: string]: ProviderCostState;
+	};
+	/**
+	 * the date of the prices used
+	 */
+	price_table: string | null;
+	saved_usd: number;
 	spent_usd: number;
+	total_spent_usd: number;
+}
+/**
+ * One provider in the current revision's build: the estimate of its calls, what it
+ * reported it billed (at the price table's prices), and what reuse saved.
+ */
+export interface ProviderCostState {
+	billed_usd: number;
+	estimated_usd: number;
+	saved_usd: number;
 }
 /**
  * ``POST /v1/movies``: a Moviefile as JSON (the same keys as ``Moviefile.yaml``).
