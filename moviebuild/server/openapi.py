@@ -80,6 +80,7 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "rev": {"type": "string", "description": "3 or r3"},
     "digest": {"type": "string"},
     "format": {"type": "string", "enum": ["otio", "fcpxml", "edl"]},
+    "artifact": {"type": "string", "description": "a media slot's id, e.g. SegmentImage[3][2]"},
 }
 
 _QUERY: dict[str, list[dict[str, Any]]] = {

@@ -42,3 +42,14 @@ def test_every_reference_in_the_document_resolves() -> None:
     assert create["$ref"] == "#/components/schemas/Moviefile"
     state = document["paths"]["/v1/movies/{movie}"]["get"]["responses"]["200"]
     assert state["content"]["application/json"]["schema"]["$ref"].endswith("/MovieState")
+
+
+def test_every_path_parameter_is_defined() -> None:
+    """A template name without a parameter makes the document invalid (schemathesis refuses
+    the operation)."""
+    import re
+
+    for path, item in openapi_document()["paths"].items():
+        for method, operation in item.items():
+            defined = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert defined == set(re.findall(r"\{(\w+)\}", path)), (method, path)
