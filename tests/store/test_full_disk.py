@@ -65,7 +65,10 @@ def test_a_full_disk_stops_new_calls_keeps_finished_work_and_says_so(
     with pytest.raises(StoreError, match="the disk is full") as raised:
         run_build(folder, fake)
     assert raised.value.hint and "finished work is kept" in raised.value.hint
-    assert 0 < sum(fake.calls.values()) < 10, "no new calls after the first failed write"
+    # The calls already in flight when the first write failed finish (the fake pool admits 64,
+    # so how many were in flight depends on how fast the text jobs ran: 5 to 12 seen); what must
+    # hold is that the build stopped there instead of calling every remaining provider.
+    assert 0 < sum(fake.calls.values()) < MEDIA_CALLS, "no new calls after the first failed write"
     kept = finished_jobs(url)
     assert kept & set(fake.calls), "what finished before the disk filled is kept"
 
