@@ -44,7 +44,8 @@ def parse_revision(text: int | str) -> int:
 
 
 def revision_log(movie: Movie) -> list[RevisionEntry]:
-    """Every revision, oldest first, with what changed since the one before it."""
+    """Every revision of this movie (or variant), oldest first, with what changed since the one
+    before it."""
     from moviebuild.project.revision_changes import revision_changes
 
     with _require_store(movie) as store:
@@ -53,6 +54,8 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
         previous: RevisionRecord | None = None
         for rev in store.list_revisions():
             record = read_revision(store, rev)
+            if record.variant != movie.variant:
+                continue  # another variant's revisions are in the same store
             summary = record.summary
             changes = revision_changes(None, previous, record).summary()
             previous = record

@@ -87,18 +87,44 @@ class Snapshot:
 
 class Movie:
     """One movie folder. ``defaults`` are changes applied to every plan and build of this object
-    (``Movie.open(folder, overrides=...)``)."""
+    (``Movie.open(folder, overrides=...)``).
 
-    def __init__(self, folder: Path, blueprints: BlueprintSet, defaults: Changes) -> None:
+    ``folder`` is where ``out/`` and ``prompts/`` are; ``home`` where the Moviefile and the store
+    are. They are the same folder except for a variant (project/variant.py)."""
+
+    #: The variant this object builds; None for the base movie.
+    variant: str | None = None
+
+    def __init__(
+        self,
+        folder: Path,
+        blueprints: BlueprintSet,
+        defaults: Changes,
+        *,
+        home: Path | None = None,
+    ) -> None:
         self.folder = folder
+        self.home = folder if home is None else home
         self.blueprints = blueprints
         self.defaults = defaults
         self._remote_store: Store | None = None
         self._snapshot = self.read_snapshot()
 
     @classmethod
-    def open(cls, location: Path | str, *, overrides: Mapping[str, str] | None = None) -> Movie:
-        """Open the movie folder at ``location`` and check its Moviefile and ``overrides``."""
+    def open(
+        cls,
+        location: Path | str,
+        *,
+        overrides: Mapping[str, str] | None = None,
+        variant: str | None = None,
+    ) -> Movie:
+        """Open the movie folder at ``location`` and check its Moviefile and ``overrides``;
+        ``variant`` opens one of its variants (``variants:`` in the Moviefile)."""
+        if variant is not None:
+            from moviebuild.project.variant import VariantMovie
+
+            base = cls.open(location)
+            return VariantMovie(base, variant, Changes(overrides=dict(overrides or {})))
         text = str(location)
         if "://" in text and not text.startswith("file://"):
             raise ConfigError(
@@ -137,7 +163,7 @@ class Movie:
     def read_snapshot(self, changes: Changes | None = None) -> Snapshot:
         """Read the Moviefile and ``prompts/`` once, apply ``changes``; this becomes current."""
         changes = self.defaults.merged(changes)
-        path = find_moviefile(self.folder)
+        path = find_moviefile(self.home)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
@@ -158,7 +184,7 @@ class Movie:
                 ) from None
             text = patched_text
         else:
-            moviefile = parse_moviefile(text, path, producer_names=self._producer_names)
+            text, moviefile = self._parse_moviefile(text, path)
         graph = expand_graph(moviefile, self.blueprints)
         overrides = self._read_overrides(moviefile, graph)
         new_overrides = {
@@ -174,7 +200,7 @@ class Movie:
         for artifact_id in reset:
             overrides.pop(artifact_id, None)
         overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
-        own = read_own_media(self.folder, graph)
+        own = self._read_own_media(graph)
         new_files = []
         for text_id, value in changes.files.items():
             artifact_id = media_artifact(graph, text_id)
@@ -196,6 +222,13 @@ class Movie:
         )
         self._snapshot = snapshot
         return snapshot
+
+    def _parse_moviefile(self, text: str, path: Path) -> tuple[str, Moviefile]:
+        """The Moviefile text this object builds with, and its model."""
+        return text, parse_moviefile(text, path, producer_names=self._producer_names)
+
+    def _read_own_media(self, graph: Graph) -> dict[NodeId, OwnMedia]:
+        return read_own_media(self.folder, graph)
 
     def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
         from moviebuild.project.prompts import read_edits
@@ -227,7 +260,7 @@ class Movie:
         configured = self.moviefile.store
         if configured and "://" in configured:
             return configured
-        return str(self.folder / (configured or DEFAULT_STORE))
+        return str(self.home / (configured or DEFAULT_STORE))
 
     def store_exists(self) -> bool:
         """Whether the movie has a store yet (asking a remote store once; creating nothing)."""
@@ -244,17 +277,20 @@ class Movie:
         from moviebuild.store import open_store
 
         if not self._is_remote():
-            return open_store(self.store_url)
-        if self._remote_store is None:
-            self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
-        return self._remote_store
+            store = open_store(self.store_url)
+        else:
+            if self._remote_store is None:
+                self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
+            store = self._remote_store
+        store.select_head(self.variant)
+        return store
 
     def _is_remote(self) -> bool:
         return "://" in self.store_url and not self.store_url.startswith("file://")
 
     def _cache_dir(self) -> Path:
         # A remote store's blobs are kept here too, so each is downloaded once.
-        return self.folder / BLOB_CACHE
+        return self.home / BLOB_CACHE
 
     def results(self) -> ResultLookup:
         if not self.store_exists():
@@ -262,6 +298,20 @@ class Movie:
         from moviebuild.project.results import StoreResults
 
         return StoreResults(self.open_store())
+
+    def with_variant(self, name: str | None) -> Movie:
+        """This movie's variant ``name`` (``variants:`` in the Moviefile); None: the base."""
+        if name == self.variant:
+            return self
+        return Movie.open(self.home, variant=name)
+
+    def _variant_of(self, changes: Changes | None) -> tuple[Movie, Changes | None]:
+        """The movie ``changes`` are for (``Changes(variant=...)``), and the changes without it."""
+        if changes is None or changes.variant is None:
+            return self, changes
+        import dataclasses
+
+        return self.with_variant(changes.variant), dataclasses.replace(changes, variant=None)
 
     def executor(self, **options: Any) -> ProviderExecutor:
         return ProviderExecutor(self.moviefile, **options)
@@ -273,8 +323,12 @@ class Movie:
         provider code, calls nothing."""
         from moviebuild.project.reports_build import plan_report
 
+        movie, changes = self._variant_of(changes)
+        if movie is not self:
+            return movie.plan(changes)
         snapshot = self.read_snapshot(changes)
-        return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        report = plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        return report.model_copy(update={"variant": self.variant}) if self.variant else report
 
     def make_plan(
         self,
@@ -302,7 +356,8 @@ class Movie:
         ``pools``; ``clock``, ``adapters``, ``retry`` for tests)."""
         from moviebuild.project.build import build_movie
 
-        return build_movie(self, changes, **options)
+        movie, changes = self._variant_of(changes)
+        return build_movie(movie, changes, **options)
 
     async def build_async(
         self, changes: Changes | None = None, **options: Unpack[BuildOptions]
@@ -310,7 +365,8 @@ class Movie:
         """``build`` for callers already inside an event loop (servers, workers)."""
         from moviebuild.project.build import build_movie_async
 
-        return await build_movie_async(self, changes, **options)
+        movie, changes = self._variant_of(changes)
+        return await build_movie_async(movie, changes, **options)
 
     def state(self, link: Linker | None = None) -> MovieState:
         """The answer document: revision, timeline with links, prompts, errors, cost, notices.

@@ -59,6 +59,7 @@ _SINGLE_FILES = {
     "TextToMovieDirectionPrompt": "video.txt",
     "ImageToMovieDirectionPrompt": "video.txt",
     "StartingImagePrompt": "starting-image.txt",
+    "TranslatedNarration": "narration.txt",
 }
 
 
@@ -67,6 +68,7 @@ _ARITY = {
     "MovieTitle": 0,
     "MovieSummary": 0,
     "MusicPrompt": 0,
+    "TranslatedTitle": 0,
     "SegmentNarration": 1,
     "SegmentImagePrompt": 2,
     **dict.fromkeys(_SINGLE_FILES, 1),
@@ -81,6 +83,8 @@ def slot_file(artifact_id: NodeId) -> str | None:
         return SCRIPT_FILE
     if artifact_id.name == "MusicPrompt":
         return "music.txt"
+    if artifact_id.name == "TranslatedTitle":
+        return "title.txt"
     segment = f"segment-{artifact_id.index[0]:02d}"
     if artifact_id.name == "SegmentImagePrompt":
         return f"{segment}/image-{artifact_id.index[1]}.txt"

@@ -81,6 +81,10 @@ class PlanReport(_Report):
         description="the longest chain of nominal latencies through the jobs that run"
     )
     cost: PlanCost
+    variant: str | None = Field(
+        default=None,
+        description="the variant planned (`variants:` in the Moviefile); null: the base",
+    )
     missing_keys: list[str] = Field(
         default_factory=list, description="a warning per called provider without its key"
     )

@@ -43,6 +43,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         summary=_TEXT,
         segments={"type": "array", "items": _object(narration=_TEXT)},
     ),
+    "TranslationProducer": _object(
+        title=_TEXT, segments={"type": "array", "items": _object(narration=_TEXT)}
+    ),
     "TextToMusicPromptProducer": _object(music_prompt=_TEXT),
     "TextToImagePromptProducer": _object(image_prompts={"type": "array", "items": _TEXT}),
     "TextToVideoPromptProducer": _object(direction_prompt=_TEXT),
@@ -63,7 +66,7 @@ def answer_schema(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
     import copy
 
     schema = copy.deepcopy(SCHEMAS[job.producer])
-    if job.producer == "ScriptProducer":
+    if job.producer in ("ScriptProducer", "TranslationProducer"):
         n = int(fields["duration"]) // SEGMENT_LENGTH_S
         schema["properties"]["segments"].update(minItems=n, maxItems=n)
     elif job.producer == "TextToImagePromptProducer":
@@ -74,7 +77,7 @@ def answer_schema(job: Job, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def answer_token_budget(job: Job, fields: Mapping[str, Any]) -> int:
     """``max_tokens`` for an LLM job, sized to the answer it must write."""
-    if job.producer == "ScriptProducer":
+    if job.producer in ("ScriptProducer", "TranslationProducer"):
         n = int(fields["duration"]) // SEGMENT_LENGTH_S
         return _TOKENS_BASE + n * _TOKENS_PER_SEGMENT
     if job.producer == "TextToImagePromptProducer":
@@ -100,6 +103,14 @@ def _text(inputs: Mapping[NodeId, bytes], name: str, index: tuple[int, ...] = ()
     return inputs[NodeId(name, index)].decode("utf-8")
 
 
+def spoken_narration(inputs: Mapping[NodeId, bytes], index: tuple[int, ...]) -> str:
+    """The narration a segment speaks: the translation in a translated movie, else the script's."""
+    translated = inputs.get(NodeId("TranslatedNarration", index))
+    return translated.decode("utf-8") if translated is not None else _text(
+        inputs, "SegmentNarration", index
+    )
+
+
 def text_variables(
     job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes]
 ) -> dict[str, Any]:
@@ -109,6 +120,14 @@ def text_variables(
         variables["segments"] = int(fields["duration"]) // SEGMENT_LENGTH_S
     elif job.producer == "TextToMusicPromptProducer":
         variables["summary"] = _text(inputs, "MovieSummary")
+    elif job.producer == "TranslationProducer":
+        variables["title"] = _text(inputs, "MovieTitle")
+        narrations = sorted(a for a in inputs if a.name == "SegmentNarration")
+        variables["narrations"] = [inputs[a].decode("utf-8") for a in narrations]
+        variables["segments"] = len(narrations)
+        variables["numbered_narrations"] = "\n".join(
+            f"{number}. {text}" for number, text in enumerate(variables["narrations"], start=1)
+        )
     else:
         variables["segment"] = job.id.index[0]
         variables["narration"] = _text(inputs, "SegmentNarration", job.id.index)
@@ -151,6 +170,15 @@ def _map_answer(
         for number, segment in enumerate(segments, start=1):
             out[NodeId("SegmentNarration", (number,))] = enc(segment["narration"])
         return out
+    if job.producer == "TranslationProducer":
+        n = int(fields["duration"]) // SEGMENT_LENGTH_S
+        segments = answer["segments"]
+        if len(segments) != n:
+            raise ValueError(f"{len(segments)} segments instead of {n}")
+        out = {NodeId("TranslatedTitle"): enc(answer["title"])}
+        for number, segment in enumerate(segments, start=1):
+            out[NodeId("TranslatedNarration", (number,))] = enc(segment["narration"])
+        return out
     if job.producer == "TextToMusicPromptProducer":
         return {NodeId("MusicPrompt"): enc(answer["music_prompt"])}
     if job.producer == "TextToImagePromptProducer":
@@ -187,7 +215,7 @@ def media_request(
     index = job.id.index
     if job.role is Role.SPEECH:
         return requests.SpeechRequest(
-            text=_text(inputs, "SegmentNarration", index),
+            text=spoken_narration(inputs, index),
             voice=str(fields["voice"]),
             language=str(fields["language"]),
             emotion=fields.get("emotion"),

@@ -176,6 +176,11 @@ class Store:
         """The current revision, or None before the first build finishes."""
         return self._revisions.read_head()
 
+    def select_head(self, variant: str | None) -> None:
+        """Whose current revision ``read_head``/``write_head`` mean: a variant's, or (None) the
+        base movie's."""
+        self._revisions.select_head(variant)
+
     def write_head(self, rev: int) -> None:
         """Make the written revision ``rev`` current."""
         if self.write_guard is not None:

@@ -235,6 +235,10 @@ def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON answer an LLM would give ``producer`` for these template variables."""
     if producer == "ScriptProducer":
         return write_script(variables)
+    if producer == "TranslationProducer":
+        from moviebuild.providers.offline.translate import translate_script
+
+        return translate_script(variables)
     if producer == "TextToMusicPromptProducer":
         mood = _MOODS.get(str(variables["audience"]), "warm and thoughtful")
         keys = ", ".join(_keywords(str(variables["summary"]))[:3])
