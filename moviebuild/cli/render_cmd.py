@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 _FRAMES = re.compile(r"^([0-9]{1,9})-([0-9]{1,9})$")
 
@@ -43,6 +43,7 @@ def _parse_frames(
 @click.option("--captions/--no-captions", default=True, show_default=True,
               help="--engine remotion: draw the captions track.")
 @json_option
+@variant_option
 @pass_cli
 def render(
     context: CliContext,

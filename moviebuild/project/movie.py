@@ -357,7 +357,7 @@ class Movie:
         from moviebuild.project.build import build_movie
 
         movie, changes = self._variant_of(changes)
-        return build_movie(movie, changes, **options)
+        return movie._named(build_movie(movie, changes, **options))
 
     async def build_async(
         self, changes: Changes | None = None, **options: Unpack[BuildOptions]
@@ -366,7 +366,10 @@ class Movie:
         from moviebuild.project.build import build_movie_async
 
         movie, changes = self._variant_of(changes)
-        return await build_movie_async(movie, changes, **options)
+        return movie._named(await build_movie_async(movie, changes, **options))
+
+    def _named(self, report: BuildReport) -> BuildReport:
+        return report.model_copy(update={"variant": self.variant}) if self.variant else report
 
     def state(self, link: Linker | None = None) -> MovieState:
         """The answer document: revision, timeline with links, prompts, errors, cost, notices.
