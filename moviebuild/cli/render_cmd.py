@@ -58,6 +58,11 @@ def render(
     folder = context.folder
     quiet = context.as_json
     if engine == "remotion":
+        if context.variant:
+            from moviebuild.project.variant import variant_folder
+
+            context.open_movie()  # an unknown variant is an error before Remotion starts
+            folder = variant_folder(folder, context.variant)
         if size is not None:
             raise click.UsageError("--size applies to the ffmpeg engine; Remotion renders at the "
                                    "timeline's size")
@@ -72,7 +77,9 @@ def render(
         if not quiet:
             click.echo(f"[{done}/{total}] {what}", err=not sys.stdout.isatty())
 
-    report = render_movie(Movie.open(folder), size=size, on_progress=progress)
+    report = render_movie(
+        Movie.open(folder, variant=context.variant), size=size, on_progress=progress
+    )
     data = {
         "output": str(report.out_path),
         "rendered_segments": list(report.rendered),

@@ -113,8 +113,8 @@ const CaptionBox: React.FC<{caption: Caption; style: CaptionStyle | undefined; f
 	from,
 }) => {
 	const frame = useCurrentFrame();
-	const {height, fps} = useVideoConfig();
-	const layout = captionLayout(caption, style, height);
+	const {width, height, fps} = useVideoConfig();
+	const layout = captionLayout(caption, style, width, height);
 	const lit = highlightedWord(caption, from + frame, fps);
 	const joiner = caption.spaced === false ? '' : ' ';
 	return (

@@ -87,7 +87,7 @@ const CaptionBox = ({caption, style, frame, timeline}: {
 	frame: number;
 	timeline: Timeline;
 }) => {
-	const layout = captionLayout(caption, style, timeline.height);
+	const layout = captionLayout(caption, style, timeline.width, timeline.height);
 	const lit = highlightedWord(caption, frame, timeline.fps);
 	const joiner = caption.spaced === false ? '' : ' ';
 	return (
