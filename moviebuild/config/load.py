@@ -83,7 +83,7 @@ def parse_moviefile(
     if moviefile.variants:
         from moviebuild.config.variants import check_variants
 
-        check_variants(moviefile, document)
+        check_variants(moviefile, document, translate_validation_error)
     return moviefile
 
 

@@ -8,7 +8,7 @@ script is written once and translated. Where a variant's files live is the proje
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -37,11 +37,17 @@ VARIANT_SETTINGS = (
 ADAPTER_LANGUAGES: dict[str, tuple[str, ...]] = {"offline": ("en", "es", "de", "fr", "ja")}
 
 
-def check_variants(moviefile: Moviefile, document: PositionedDocument) -> None:
+#: Turns a pydantic error into a ConfigError at its place in a document (config/load.py's).
+Translator = Callable[[ValidationError, PositionedDocument], ConfigError]
+
+
+def check_variants(
+    moviefile: Moviefile, document: PositionedDocument, translate: Translator
+) -> None:
     """Every variant of ``moviefile`` names known settings with valid values; ConfigError
     with ``file:line`` otherwise."""
     for name in moviefile.variants:
-        variant_moviefile(moviefile, name, document)
+        variant_moviefile(moviefile, name, document, translate)
 
 
 def variant_data(base: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,11 +58,9 @@ def variant_data(base: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[s
 
 
 def variant_moviefile(
-    base: Moviefile, name: str, document: PositionedDocument
+    base: Moviefile, name: str, document: PositionedDocument, translate: Translator
 ) -> Moviefile:
     """The Moviefile variant ``name`` builds with; ``document`` is the base Moviefile's."""
-    from moviebuild.config.load import translate_validation_error
-
     settings = base.variants[name]
     where = ("variants", name)
     for key in settings:
@@ -77,7 +81,7 @@ def variant_moviefile(
             data,
             {p[2:]: at for p, at in document.positions.items() if p[:2] == where and p[2:]},
         )
-        error = translate_validation_error(exc, shifted)
+        error = translate(exc, shifted)
         raise ConfigError(
             f"variants: {name}: {error.detail}", location=error.location, hint=error.hint
         ) from None

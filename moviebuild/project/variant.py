@@ -25,7 +25,7 @@ from moviebuild.config.variants import unknown_variant, variant_text
 from moviebuild.errors import ConfigError
 from moviebuild.graph import Graph, NodeId
 from moviebuild.project.changes import Changes
-from moviebuild.project.movie import Movie, Snapshot
+from moviebuild.project.folder import MovieFolder, Snapshot
 from moviebuild.project.own_media import OwnMedia, read_own_media
 
 VARIANTS_DIR = "variants"
@@ -43,10 +43,11 @@ def variant_names(home: Path) -> list[str]:
     return list(load_moviefile(find_moviefile(home)).variants)
 
 
-class VariantMovie(Movie):
-    """Variant ``name`` of ``base``: builds into ``variants/NAME/`` with the base's store."""
+class VariantFolder(MovieFolder):
+    """Variant ``name`` of ``base``: builds into ``variants/NAME/`` with the base's store
+    (``Movie.open(folder, variant=NAME)`` gives one with the verbs)."""
 
-    def __init__(self, base: Movie, name: str, defaults: Changes) -> None:
+    def __init__(self, base: MovieFolder, name: str, defaults: Changes) -> None:
         if name not in base.moviefile.variants:
             raise unknown_variant(name, base.moviefile)
         self.variant = name

@@ -236,9 +236,9 @@ def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     if producer == "ScriptProducer":
         return write_script(variables)
     if producer == "TranslationProducer":
-        from moviebuild.providers.offline.translate import translate_script
+        from moviebuild.providers.offline.translate import English, translate_script
 
-        return translate_script(variables)
+        return translate_script(variables, English(_OPENING, _MIDDLE, _AUDIENCE_TAGS))
     if producer == "TextToMusicPromptProducer":
         mood = _MOODS.get(str(variables["audience"]), "warm and thoughtful")
         keys = ", ".join(_keywords(str(variables["summary"]))[:3])

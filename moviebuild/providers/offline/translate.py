@@ -4,18 +4,27 @@ writer uses (phrases.py). The topic (the inquiry's subject) stays as written. Te
 not write (an edited narration) cannot be looked up and comes back marked with the target
 language, ``[es] ...``, so a demo shows which texts a real translator would have changed.
 
-It owns matching sentences only; the answer's shape is text.py's.
+It owns matching sentences only; the English sentences and the answer's shape are text.py's.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from moviebuild.providers.offline import text
 from moviebuild.providers.offline.phrases import phrases_for
+
+
+@dataclass(frozen=True)
+class English:
+    """The offline writer's English sentences (text.py passes its own)."""
+
+    opening: str
+    middles: tuple[str, ...]
+    tags: Mapping[str, tuple[str, ...]]
 
 
 @cache
@@ -26,20 +35,22 @@ def _template(sentence: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE if not head else 0)
 
 
-def _english_tags() -> list[tuple[str, int, str]]:
+def _english_tags(english: English) -> list[tuple[str, int, str]]:
     return [
         (audience, index, tag)
-        for audience, tags in text._AUDIENCE_TAGS.items()
+        for audience, tags in english.tags.items()
         for index, tag in enumerate(tags)
         if tag
     ]
 
 
-def translate(sentence: str, source: str, target: str, audience: str = "adults") -> str:
+def translate(
+    sentence: str, source: str, target: str, english: English, audience: str = "adults"
+) -> str:
     """``sentence`` in ``target``: the phrase table's sentence when the offline writer wrote it
     in English, else the text marked ``[target]``."""
     phrases = phrases_for(target)
-    found = _lookup(sentence.strip(), audience) if source == "en" and phrases else None
+    found = _lookup(sentence.strip(), audience, english) if source == "en" and phrases else None
     if found is None or phrases is None:
         return sentence if source == target else f"[{target}] {sentence.strip()}"
     which, topic, tag = found
@@ -55,18 +66,18 @@ def translate(sentence: str, source: str, target: str, audience: str = "adults")
 
 
 def _lookup(
-    sentence: str, audience: str
+    sentence: str, audience: str, english: English
 ) -> tuple[int, str, tuple[str, int] | None] | None:
     """(which sentence: -1 the opening, else the middle's index; the topic; the closing tag's
     audience and index) of an English narration the writer made, or None."""
     tail: tuple[str, int] | None = None
     body = sentence
-    tags = sorted(_english_tags(), key=lambda t: (t[0] != audience, -len(t[2])))
+    tags = sorted(_english_tags(english), key=lambda t: (t[0] != audience, -len(t[2])))
     for tag_audience, index, tag in tags:
         if sentence.endswith(" " + tag):
             body, tail = sentence[: -len(tag) - 1], (tag_audience, index)
             break
-    candidates = [(-1, text._OPENING), *enumerate(text._MIDDLE)]
+    candidates = [(-1, english.opening), *enumerate(english.middles)]
     for which, template in candidates:
         match = _template(template).fullmatch(body)
         if match:
@@ -77,17 +88,17 @@ def _lookup(
     return None
 
 
-def translate_script(variables: Mapping[str, Any]) -> dict[str, Any]:
+def translate_script(variables: Mapping[str, Any], english: English) -> dict[str, Any]:
     """The TranslationProducer's answer: the title and every narration in ``language``."""
     source = str(variables.get("translate_from") or "en")
     target = str(variables["language"])
     audience = str(variables.get("audience", "adults"))
     narrations: Sequence[str] = variables["narrations"]
     return {
-        "title": translate(str(variables["title"]), source, target, audience)
+        "title": translate(str(variables["title"]), source, target, english, audience)
         if phrases_for(target) is None
         else str(variables["title"]),
         "segments": [
-            {"narration": translate(n, source, target, audience)} for n in narrations
+            {"narration": translate(n, source, target, english, audience)} for n in narrations
         ],
     }
