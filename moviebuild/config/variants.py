@@ -37,6 +37,9 @@ VARIANT_SETTINGS = (
 ADAPTER_LANGUAGES: dict[str, tuple[str, ...]] = {"offline": ("en", "es", "de", "fr", "ja")}
 
 
+EXTENDS = "extends"
+"""A variant's key naming another variant whose settings and edits it starts from."""
+
 #: Turns a pydantic error into a ConfigError at its place in a document (config/load.py's).
 Translator = Callable[[ValidationError, PositionedDocument], ConfigError]
 
@@ -50,6 +53,40 @@ def check_variants(
         variant_moviefile(moviefile, name, document, translate)
 
 
+def variant_chain(
+    variants: Mapping[str, Mapping[str, Any]],
+    name: str,
+    document: PositionedDocument | None = None,
+) -> list[str]:
+    """``name`` and the variants it extends, the farthest first (``[es, es-vertical]``)."""
+    chain = [name]
+    while EXTENDS in variants[chain[0]]:
+        parent = variants[chain[0]][EXTENDS]
+        where = document.locate(("variants", chain[0], EXTENDS)) if document else None
+        if not isinstance(parent, str) or parent not in variants:
+            raise ConfigError(
+                f"variants: {chain[0]}: extends '{parent}', which is not a variant",
+                location=where,
+                hint=did_you_mean(str(parent), variants) or "name a variant of this Moviefile",
+            )
+        if parent in chain:
+            raise ConfigError(
+                f"variants: {chain[0]}: extends '{parent}', which extends it again",
+                location=where,
+                hint="a variant extends a variant that does not lead back to it",
+            )
+        chain.insert(0, parent)
+    return chain
+
+
+def variant_settings(variants: Mapping[str, Mapping[str, Any]], name: str) -> dict[str, Any]:
+    """Variant ``name``'s settings, those of the variants it extends under them."""
+    merged: dict[str, Any] = {}
+    for link in variant_chain(variants, name):
+        merged.update({k: v for k, v in variants[link].items() if k != EXTENDS})
+    return merged
+
+
 def variant_data(base: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
     """The Moviefile data of a variant: ``base`` with ``settings`` on top, without variants."""
     data = {k: v for k, v in base.items() if k not in ("variants", "translate_from")}
@@ -60,31 +97,34 @@ def variant_data(base: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[s
 def variant_moviefile(
     base: Moviefile, name: str, document: PositionedDocument, translate: Translator
 ) -> Moviefile:
-    """The Moviefile variant ``name`` builds with; ``document`` is the base Moviefile's."""
-    settings = base.variants[name]
-    where = ("variants", name)
-    for key in settings:
-        if key not in VARIANT_SETTINGS:
-            raise ConfigError(
-                f"variants: {name}: '{key}' is not a setting a variant can change",
-                location=document.locate((*where, key)),
-                hint=did_you_mean(str(key), VARIANT_SETTINGS)
-                or "a variant changes: " + ", ".join(VARIANT_SETTINGS),
+    """The Moviefile variant ``name`` builds with; ``document`` is the base Moviefile's.
+    The variants it extends are checked first, so a problem is named where it is written."""
+    chain = variant_chain(base.variants, name, document)
+    data: dict[str, Any] = {}
+    for link in chain:
+        where = ("variants", link)
+        for key in base.variants[link]:
+            if key not in (*VARIANT_SETTINGS, EXTENDS):
+                raise ConfigError(
+                    f"variants: {link}: '{key}' is not a setting a variant can change",
+                    location=document.locate((*where, key)),
+                    hint=did_you_mean(str(key), VARIANT_SETTINGS)
+                    or "a variant changes: " + ", ".join(VARIANT_SETTINGS),
+                )
+        data = variant_data(document.data, variant_settings(base.variants, link))
+        try:
+            moviefile = Moviefile.model_validate(data)
+        except ValidationError as exc:
+            shifted = PositionedDocument(
+                document.path,
+                data,
+                {p[2:]: at for p, at in document.positions.items() if p[:2] == where and p[2:]},
             )
-    data = variant_data(document.data, settings)
+            error = translate(exc, shifted)
+            raise ConfigError(
+                f"variants: {link}: {error.detail}", location=error.location, hint=error.hint
+            ) from None
     source = base.translate_from or base.language
-    try:
-        moviefile = Moviefile.model_validate(data)
-    except ValidationError as exc:
-        shifted = PositionedDocument(
-            document.path,
-            data,
-            {p[2:]: at for p, at in document.positions.items() if p[:2] == where and p[2:]},
-        )
-        error = translate(exc, shifted)
-        raise ConfigError(
-            f"variants: {name}: {error.detail}", location=error.location, hint=error.hint
-        ) from None
     if moviefile.language != source:
         moviefile = moviefile.model_copy(update={"translate_from": source})
     _check_languages(moviefile, name, document)
@@ -94,7 +134,7 @@ def variant_moviefile(
 def variant_text(base_text: str, base: Moviefile, name: str) -> str:
     """The Moviefile text a variant's revisions record (comments are not kept)."""
     data = yaml.safe_load(base_text)
-    merged = variant_data(data, base.variants[name])
+    merged = variant_data(data, variant_settings(base.variants, name))
     source = base.translate_from or base.language
     if str(merged.get("language", "en")) != source.value:
         merged["translate_from"] = source.value

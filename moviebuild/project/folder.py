@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
 from moviebuild.config.blueprint import BlueprintSet, load_blueprints
@@ -93,6 +94,9 @@ class MovieFolder:
 
     #: The variant this object builds; None for the base movie.
     variant: str | None = None
+    #: Texts pinned by the edits of the folders a variant starts from (the base movie's, the
+    #: variants it extends); its ``prompts/`` shows them as it shows generated text.
+    inherited_texts: Mapping[NodeId, str] = MappingProxyType({})
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from moviebuild.config.load import load_moviefile, parse_moviefile
 from moviebuild.config.moviefile import Moviefile
-from moviebuild.config.variants import unknown_variant, variant_text
+from moviebuild.config.variants import unknown_variant, variant_chain, variant_text
 from moviebuild.errors import ConfigError
 from moviebuild.graph import Graph, NodeId
 from moviebuild.project.changes import Changes
@@ -47,6 +47,8 @@ class VariantFolder(MovieFolder):
     """Variant ``name`` of ``base``: builds into ``variants/NAME/`` with the base's store
     (``Movie.open(folder, variant=NAME)`` gives one with the verbs)."""
 
+    _base_moviefile: Moviefile
+
     def __init__(self, base: MovieFolder, name: str, defaults: Changes) -> None:
         if name not in base.moviefile.variants:
             raise unknown_variant(name, base.moviefile)
@@ -69,6 +71,7 @@ class VariantFolder(MovieFolder):
     def _parse_moviefile(self, text: str, path: Path) -> tuple[str, Moviefile]:
         assert self.variant is not None
         base = parse_moviefile(text, path, producer_names=self._producer_names)
+        self._base_moviefile = base
         if self.variant not in base.variants:
             raise unknown_variant(self.variant, base)
         own_text = variant_text(text, base, self.variant)
@@ -76,15 +79,33 @@ class VariantFolder(MovieFolder):
             own_text, f"{path} (variant {self.variant})", producer_names=self._producer_names
         )
 
+    def _inherited(self) -> list[Path]:
+        """The folders whose edits this variant starts from, the farthest first: the base
+        movie's, then those of the variants it extends."""
+        assert self.variant is not None
+        variants = self._base_moviefile.variants
+        chain = variant_chain(variants, self.variant)[:-1]
+        return [self.home, *(variant_folder(self.home, link) for link in chain)]
+
     def _read_own_media(self, graph: Graph) -> dict[NodeId, OwnMedia]:
-        return {**read_own_media(self.home, graph), **read_own_media(self.folder, graph)}
+        found: dict[NodeId, OwnMedia] = {}
+        for folder in (*self._inherited(), self.folder):
+            if folder.is_dir():
+                found.update(read_own_media(folder, graph))
+        return found
 
     def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
         from moviebuild.project.prompts import read_edits
 
-        found = super()._read_overrides(moviefile, graph)
-        base = {
-            a: text.encode("utf-8") for a, text in read_edits(self.home).items()
-            if a in graph.artifacts
+        found: dict[NodeId, bytes] = {}
+        for folder in self._inherited():
+            if folder.is_dir():
+                found.update(
+                    (a, text.encode("utf-8")) for a, text in read_edits(folder).items()
+                    if a in graph.artifacts
+                )
+        own = super()._read_overrides(moviefile, graph)
+        self.inherited_texts = {
+            a: v.decode("utf-8") for a, v in found.items() if a not in own
         }
-        return {**base, **found}
+        return {**found, **own}

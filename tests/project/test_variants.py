@@ -22,7 +22,7 @@ ALL_FAKE = {role: {"adapter": "fake"} for role in ("text", "speech", "music", "i
 VARIANTS = {
     "vertical": {"aspect_ratio": "9:16"},
     "es": {"language": "es"},
-    "es-vertical": {"language": "es", "aspect_ratio": "9:16"},
+    "es-vertical": {"extends": "es", "aspect_ratio": "9:16"},
     "deep": {"voice": "deep"},
 }
 
@@ -111,18 +111,31 @@ def test_each_variant_has_its_folder_and_revisions(movie: Path) -> None:
 
 
 def test_a_spanish_edit_reruns_its_narration_in_the_spanish_variants_only(movie: Path) -> None:
-    for variant in (None, "vertical", "es", "es-vertical"):
+    for variant in (None, *VARIANTS):
         build(movie, variant)
-    edited = movie / "variants" / "es" / "prompts" / "segment-02" / "narration.txt"
-    edited.write_text("Una frase nueva para el segundo segmento.\n", "utf-8")
-    assert build(movie, "es") == {"AudioProducer": 1}
-    # es-vertical has its own texts: the same edit there reuses the audio es just made.
-    (movie / "variants" / "es-vertical" / "prompts" / "segment-02" / "narration.txt").write_text(
-        "Una frase nueva para el segundo segmento.\n", "utf-8"
+    new = "Una frase nueva para el segundo segmento."
+    (movie / "variants" / "es" / "prompts" / "segment-02" / "narration.txt").write_text(
+        new + "\n", "utf-8"
     )
-    assert build(movie, "es-vertical") == {}
-    assert build(movie, None) == {}
-    assert build(movie, "vertical") == {}
+    plans = {v: Movie.open(movie).plan(Changes(variant=v)).run_counts() for v in (None, *VARIANTS)}
+    assert plans == {
+        None: {}, "vertical": {}, "deep": {},
+        "es": {"AudioProducer": 1, "TimelineAssembler": 1},
+        # es-vertical extends es: it starts from es's texts, edits included.
+        "es-vertical": {"AudioProducer": 1, "TimelineAssembler": 1},
+    }
+    assert build(movie, "es") == {"AudioProducer": 1}
+    assert build(movie, "es-vertical") == {}  # the audio es just made
+    for variant in (None, "vertical", "deep"):
+        assert build(movie, variant) == {}
+    shown = movie / "variants" / "es-vertical" / "prompts" / "segment-02" / "narration.txt"
+    assert shown.read_text("utf-8").strip() == new
+    timeline = (movie / "variants" / "es-vertical" / "out" / "timeline.json").read_text("utf-8")
+    assert "segundo" in timeline and "segundo" not in (movie / "out" / "timeline.json").read_text()
+    # An edit in es-vertical is its own: es does not see it.
+    shown.write_text("Solo en vertical.\n", "utf-8")
+    assert build(movie, "es-vertical") == {"AudioProducer": 1}
+    assert build(movie, "es") == {}
 
 
 def test_a_base_narration_edit_flows_into_the_translation(movie: Path) -> None:
@@ -171,6 +184,16 @@ def test_a_bad_value_in_a_variant_is_an_error_with_its_line(tmp_path: Path) -> N
     line = next(i for i, text in enumerate(lines, start=1) if "5:4" in text)
     assert f"Moviefile.yaml:{line}:" in str(caught.value)
     assert "variants: square: aspect_ratio" in str(caught.value)
+
+
+def test_a_variant_extending_an_unknown_one_is_an_error_with_its_line(tmp_path: Path) -> None:
+    folder = write(tmp_path / "m", variants={"tall": {"extends": "vertcal"}, "vertical": {}})
+    with pytest.raises(ConfigError) as caught:
+        Movie.open(folder)
+    lines = (folder / "Moviefile.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, start=1) if "vertcal" in text)
+    assert f"Moviefile.yaml:{line}:" in str(caught.value)
+    assert caught.value.hint == "did you mean 'vertical'?"
 
 
 def test_an_unknown_variant_is_an_error_naming_the_known_ones(movie: Path) -> None:
