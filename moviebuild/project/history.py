@@ -184,8 +184,9 @@ def collect_garbage(
 ) -> dict[str, Any]:
     """Blobs no kept revision (nor an unfinished build's journal) references; deleted unless
     dry run. Every revision is kept unless ``keep_revisions`` keeps only the newest N (and
-    HEAD): older revisions stay in ``log`` and ``cost`` but their media may go. The answer says
-    how much of what would go was paid for, and what it cost."""
+    every current one, the variants' included): older revisions stay in ``log`` and ``cost``
+    but their media may go. The answer says how much of what would go was paid for, and what
+    it cost."""
     from moviebuild.project.records import JobEnded
 
     if keep_revisions is not None and keep_revisions < 1:
@@ -195,9 +196,8 @@ def collect_garbage(
         referenced: set[str] = set()
         revisions = sorted(store.list_revisions())
         kept = set(revisions if keep_revisions is None else revisions[-keep_revisions:])
-        head = store.read_head()
-        if head is not None:
-            kept.add(head)
+        # The current revision of every variant too: they share the store's blobs.
+        kept |= store.current_revisions()
         records = {rev: read_revision(store, rev) for rev in revisions}
         for rev in kept:
             referenced |= set(records[rev].outputs().values())

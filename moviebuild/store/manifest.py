@@ -114,6 +114,26 @@ class Revisions:
         on; None: the base movie's ``HEAD``. Variants share revisions and blobs, not HEAD."""
         self._head = join(self._root, "heads", variant) if variant else join(self._root, "HEAD")
 
+    def current_revisions(self) -> set[int]:
+        """The current revision of the base movie and of every variant (``heads/*``)."""
+        chosen = self._head
+        heads = join(self._root, "heads")
+        with transport_errors(f"could not list {heads}"):
+            try:
+                names = [p.rsplit("/", 1)[-1] for p in self._fs.ls(heads, detail=False)]
+            except (FileNotFoundError, NotADirectoryError):
+                names = []
+        found: set[int] = set()
+        try:
+            for variant in [None, *names]:
+                self.select_head(variant)
+                rev = self.read_head()
+                if rev is not None:
+                    found.add(rev)
+        finally:
+            self._head = chosen
+        return found
+
     def manifest_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s manifest."""
         return join(self._folder, f"{check_revision(rev)}.json")

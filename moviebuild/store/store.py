@@ -176,6 +176,10 @@ class Store:
         """The current revision, or None before the first build finishes."""
         return self._revisions.read_head()
 
+    def current_revisions(self) -> set[int]:
+        """The current revision of the base movie and of every variant."""
+        return self._revisions.current_revisions()
+
     def select_head(self, variant: str | None) -> None:
         """Whose current revision ``read_head``/``write_head`` mean: a variant's, or (None) the
         base movie's."""

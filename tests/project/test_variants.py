@@ -208,3 +208,16 @@ def test_the_offline_languages_match_the_variant_check() -> None:
     from moviebuild.providers.offline.identity import OFFLINE_LANGUAGES
 
     assert ADAPTER_LANGUAGES["offline"] == OFFLINE_LANGUAGES
+
+
+def test_gc_keeps_the_media_of_every_variants_current_revision(movie: Path) -> None:
+    from moviebuild.project.history import collect_garbage
+
+    build(movie, None)
+    build(movie, "vertical")  # r2: its 9:16 images are referenced by no other revision
+    build(movie, "es")
+    build(movie, "deep")
+    answer = collect_garbage(Movie.open(movie), dry_run=False, keep_revisions=1)
+    assert answer is not None
+    for variant in (None, *VARIANTS):
+        assert build(movie, variant) == {}
