@@ -67,6 +67,7 @@ _ARITY = {
     "MovieTitle": 0,
     "MovieSummary": 0,
     "MusicPrompt": 0,
+    "ResearchNotes": 0,
     "SegmentNarration": 1,
     "SegmentImagePrompt": 2,
     **dict.fromkeys(_SINGLE_FILES, 1),
@@ -81,6 +82,8 @@ def slot_file(artifact_id: NodeId) -> str | None:
         return SCRIPT_FILE
     if artifact_id.name == "MusicPrompt":
         return "music.txt"
+    if artifact_id.name == "ResearchNotes":
+        return "research.md"
     segment = f"segment-{artifact_id.index[0]:02d}"
     if artifact_id.name == "SegmentImagePrompt":
         return f"{segment}/image-{artifact_id.index[1]}.txt"

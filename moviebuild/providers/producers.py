@@ -43,6 +43,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         summary=_TEXT,
         segments={"type": "array", "items": _object(narration=_TEXT)},
     ),
+    "ResearchProducer": _object(notes=_TEXT),
     "TextToMusicPromptProducer": _object(music_prompt=_TEXT),
     "TextToImagePromptProducer": _object(image_prompts={"type": "array", "items": _TEXT}),
     "TextToVideoPromptProducer": _object(direction_prompt=_TEXT),
@@ -84,13 +85,16 @@ def answer_token_budget(job: Job, fields: Mapping[str, Any]) -> int:
 
 def text_request(job: Job, fields: Mapping[str, Any], inputs: Mapping[NodeId, bytes], *,
                  template: str, model: str | None, params: Mapping[str, Any],
-                 take: int) -> TextRequest:
-    """The request of an LLM job: its template, variables, counted schema and token budget."""
+                 take: int, extra: Mapping[str, Any] | None = None) -> TextRequest:
+    """The request of an LLM job: its template, variables, counted schema and token budget.
+
+    ``extra`` are variables from outside the graph (sources, reference sheets)."""
     from moviebuild.providers import requests
 
     return requests.TextRequest(
         producer=job.producer, template=template,
-        variables=text_variables(job, fields, inputs), schema=answer_schema(job, fields),
+        variables={**text_variables(job, fields, inputs), **(extra or {})},
+        schema=answer_schema(job, fields),
         model=model, params=params, take=take,
         max_output_tokens=answer_token_budget(job, fields),
     )
@@ -107,6 +111,10 @@ def text_variables(
     variables: dict[str, Any] = dict(fields)
     if job.producer == "ScriptProducer":
         variables["segments"] = int(fields["duration"]) // SEGMENT_LENGTH_S
+        if NodeId("ResearchNotes") in inputs:
+            variables["research"] = _text(inputs, "ResearchNotes")
+    elif job.producer == "ResearchProducer":
+        pass
     elif job.producer == "TextToMusicPromptProducer":
         variables["summary"] = _text(inputs, "MovieSummary")
     else:
@@ -151,6 +159,8 @@ def _map_answer(
         for number, segment in enumerate(segments, start=1):
             out[NodeId("SegmentNarration", (number,))] = enc(segment["narration"])
         return out
+    if job.producer == "ResearchProducer":
+        return {NodeId("ResearchNotes"): enc(answer["notes"])}
     if job.producer == "TextToMusicPromptProducer":
         return {NodeId("MusicPrompt"): enc(answer["music_prompt"])}
     if job.producer == "TextToImagePromptProducer":
