@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import Moviefile
@@ -100,6 +101,21 @@ class Materials:
     def reference_list(self) -> str:
         """The sheets' names and descriptions, for the prompt producers."""
         return "\n".join(f"- {r.name}: {r.description}" for r in self.references)
+
+
+def sheets_used(job: Job, adapter: str, key_inputs: Mapping[str, str] | None) -> dict[str, Any]:
+    """``references`` (names) and ``references_as`` (pictures or description) of an image or
+    video job, from the inputs of its key; empty when it uses none or its key is not known."""
+    from moviebuild.project.executor import TAKES_REFERENCE_IMAGES
+
+    prefix = "reference:"
+    names = sorted(k.removeprefix(prefix) for k in key_inputs or {} if k.startswith(prefix))
+    if job.role not in (Role.IMAGE, Role.VIDEO) or not names:
+        return {}
+    return {
+        "references": names,
+        "references_as": "pictures" if adapter in TAKES_REFERENCE_IMAGES else "description",
+    }
 
 
 def read_materials(folder: Path, moviefile: Moviefile, text: str, path: Path | str) -> Materials:

@@ -11,6 +11,7 @@ from moviebuild.engine.plan import Plan
 from moviebuild.graph import Graph, NodeId
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.export import human_path
+from moviebuild.project.materials import Materials, sheets_used
 from moviebuild.project.movie import Movie
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
@@ -79,6 +80,11 @@ def _document(
                 "status": _job_status(planned.action, record),
                 "reason": str(planned.reason) if planned.action is Action.RUN else None,
                 "provider": planned.adapter,
+                **sheets_used(
+                    planned.job,
+                    planned.adapter,
+                    planned.decision.fingerprint.inputs if planned.decision.fingerprint else None,
+                ),
             }
         )
     costs = plan_cost_usd(plan, snapshot.moviefile)
@@ -99,6 +105,17 @@ def _document(
             {"id": str(a), "kind": snapshot.graph.artifacts[a].kind, "file": file}
             for a, file in sorted(snapshot.media.items())
         ],
+        "sources": _sources(snapshot.materials, timeline),
+        "references": [
+            {
+                "name": r.name,
+                "description": r.description,
+                "images": [name for name, _ in r.images],
+                "applies_to": r.applies_to,
+                "used_by": [j["id"] for j in jobs if r.name in j.get("references", ())],
+            }
+            for r in snapshot.materials.references
+        ],
         "jobs": jobs,
         "errors": _errors(snapshot.graph, records),
         "cost": _cost(manifest, costs, total_spent_usd),
@@ -108,6 +125,17 @@ def _document(
             *_pin_notices(movie, generated),
         ],
     }
+
+
+def _sources(materials: Materials, timeline: Any) -> list[Any]:
+    """The timeline's credits once built (they say which segments cite each), else the
+    Moviefile's sources as read."""
+    if timeline is not None and timeline.sources:
+        return list(timeline.sources)
+    return [
+        {"number": s.number, "title": s.title, "url": s.url, "file": s.file, "segments": []}
+        for s in materials.sources
+    ]
 
 
 def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],
