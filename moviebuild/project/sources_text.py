@@ -141,6 +141,7 @@ def fetch_url(url: str, where: SourceLocation) -> tuple[bytes, str]:
             data = response.read(MAX_SOURCE_BYTES + 1)
             content_type = response.headers.get_content_type()
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response and its socket
         raise ConfigError(
             f"source {url} answered HTTP {exc.code}",
             location=where,

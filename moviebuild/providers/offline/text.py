@@ -230,7 +230,8 @@ def research_notes(inquiry: str, sources: str, language: str = "en") -> str:
 def _key_sentences(body: str, topic_words: frozenset[str]) -> list[str]:
     sentences = [
         " ".join(part.split())
-        for part in _SENTENCE_END.split(body.replace("\n\n", ". "))
+        for paragraph in re.split(r"\n\s*\n", body)
+        for part in _SENTENCE_END.split(paragraph.strip())
         if len(part.split()) >= 5
     ]
     counts: dict[str, int] = {}
