@@ -9,8 +9,8 @@ from moviebuild.engine.decide import Action
 from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import Graph, NodeId
+from moviebuild.graph.naming import out_file
 from moviebuild.project.cost import plan_cost_usd
-from moviebuild.project.export import human_path
 from moviebuild.project.movie import Movie
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
@@ -156,7 +156,7 @@ def _assets(manifest: RevisionRecord | None, link: Linker | None) -> dict[str, s
         return {}
     assets = {}
     for artifact_id, digest in manifest.outputs().items():
-        path = human_path(artifact_id)
+        path = out_file(artifact_id)
         if path is None or artifact_id.name == "Timeline":
             continue
         assets[str(artifact_id)] = link(artifact_id, digest) if link else f"out/{path}"
