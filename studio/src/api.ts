@@ -14,6 +14,7 @@ import type {
 } from './generated/api';
 
 export type {
+	ArtifactInfo,
 	JobError,
 	JobState,
 	MovieState,
