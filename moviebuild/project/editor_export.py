@@ -22,7 +22,7 @@ from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.graph.naming import out_file
 from moviebuild.project.export import OUT_DIR, current_outputs, export_outputs
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.store import Store
 from moviebuild.timeline import ImageClip, Timeline, VideoClip, load_timeline
 from moviebuild.timeline.editorial import (
@@ -84,7 +84,7 @@ def edit_format(name: str) -> EditFormat:
 
 
 def export_edit(
-    movie: Movie,
+    movie: MovieFolder,
     format_name: str,
     *,
     out_path: Path | None = None,
