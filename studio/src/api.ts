@@ -14,6 +14,7 @@ import type {
 } from './generated/api';
 
 export type {
+	CostState,
 	JobError,
 	JobState,
 	MovieState,
