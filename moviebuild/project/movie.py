@@ -274,7 +274,13 @@ class Movie:
         from moviebuild.project.reports_build import plan_report
 
         snapshot = self.read_snapshot(changes)
-        return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        if not self.store_exists():
+            return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        from moviebuild.project.results import StoreResults
+
+        with self.open_store() as store:
+            plan = self.make_plan(snapshot=snapshot, lookup=StoreResults(store))
+            return plan_report(plan, snapshot.moviefile, store)
 
     def make_plan(
         self,

@@ -41,7 +41,7 @@ def collect_state(movie: Movie, link: Linker | None) -> dict[str, Any]:
         spent = spending_report(store).total_usd if lookup.manifest is not None else 0.0
         return _document(
             movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link,
-            spent,
+            spent, store,
         )
 
 
@@ -66,6 +66,7 @@ def _document(
     notices: list[str],
     link: Linker | None,
     total_spent_usd: float = 0.0,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     snapshot = movie.snapshot
     records = dict(manifest.jobs) if manifest else {}
@@ -81,7 +82,7 @@ def _document(
                 "provider": planned.adapter,
             }
         )
-    costs = plan_cost_usd(plan, snapshot.moviefile)
+    costs = plan_cost_usd(plan, snapshot.moviefile, store=store)
     overrides = {
         a: v.decode("utf-8") for a, v in snapshot.overrides.items() if a not in snapshot.media
     }
