@@ -16,5 +16,8 @@ def checkout(context: CliContext, revision: str, force: bool) -> None:
     from moviebuild.project.history import parse_revision
 
     number = parse_revision(revision)
-    context.open_movie().checkout(number, force=force)
+    restored = context.open_movie().checkout(number, force=force)
     click.echo(f"r{number} is current; Moviefile.yaml, prompts/ and out/ match it")
+    if restored.jobs:
+        click.echo(f"reused {restored.jobs} paid results that had cost "
+                   f"${restored.saved_usd:.4f}: saved, nothing spent")

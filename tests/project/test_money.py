@@ -171,6 +171,35 @@ def test_a_movies_call_history_lives_in_its_store_and_teaches_another_machine(
     assert other_machine.exists()
 
 
+def test_a_checkout_counts_the_paid_outputs_it_restores_as_saved_not_spent(
+    tmp_path: Path, emulators: dict[str, Emulator]
+) -> None:
+    from moviebuild.project.spent import movie_spending
+
+    fake = FakeAdapter(clock=ManualClock())
+    folder = tmp_path / "movie"
+    write_moviefile(folder, duration=30, images_per_segment=1, providers=TEXT_ONLY)
+    first = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    write_moviefile(folder, duration=20, images_per_segment=1, providers=TEXT_ONLY)
+    second = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    assert first.complete and second.complete and second.revision == 2
+    spent = movie_spending(Movie.open(folder)).total_usd
+    assert spent == pytest.approx(first.cost.billed_usd + second.cost.billed_usd, abs=1e-6)
+
+    movie = Movie.open(folder)
+    restored = movie.checkout(1)
+    assert restored.spent_usd == 0 and restored.revision == 1
+    assert restored.saved_usd == pytest.approx(first.cost.billed_usd, abs=1e-6)
+    assert restored.jobs == sum(1 for p in movie.make_plan().jobs if p.adapter == "openai")
+    # Nothing was spent: the movie's total is what the two builds billed, and building now
+    # calls nothing.
+    served = sum(emulators["openai"].served.values())
+    assert movie.plan().cost.estimate_usd == 0
+    again = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    assert again.cost.billed_usd == 0 and sum(emulators["openai"].served.values()) == served
+    assert movie_spending(Movie.open(folder)).total_usd == pytest.approx(spent, abs=1e-9)
+
+
 def test_a_budget_stops_a_build_whose_calls_cost_three_times_the_estimate(
     tmp_path: Path, emulators: dict[str, Any]
 ) -> None:
