@@ -10,11 +10,12 @@ import {ErrorsPanel} from './Errors';
 import {followEvents, type StreamEvent} from './events';
 import {History} from './History';
 import {byReadingOrder, segmentOf} from './ids';
+import {usd} from './money';
 import {PlayerView} from './PlayerView';
 import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from './progress';
 import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
-import {Spending, usd} from './Spending';
+import {Spending} from './Spending';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
 type Pending = {what: string; changes: Changes; plan: PlanReport};

@@ -3,14 +3,7 @@
 // difference, and what reusing stored results saved; the price table's date, what every
 // revision of the movie spent together, and a budget stop when there was one.
 import type {CostState} from './api';
-
-/** Dollars with the digits a small bill needs: cents from $1, four decimals from a cent, six
- * below (an LLM call costs fractions of a cent). */
-export const usd = (value: number): string => {
-	const size = Math.abs(value);
-	return `$${value.toFixed(size === 0 || size >= 1 ? 2 : size >= 0.01 ? 4 : 6)}`;
-};
-const signed = (value: number): string => `${value < 0 ? '−' : '+'}${usd(Math.abs(value))}`;
+import {signed, usd} from './money';
 
 type Row = {name: string; estimated: number; billed: number; difference: number; saved: number};
 
