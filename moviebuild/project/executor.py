@@ -6,7 +6,7 @@ adapter code), predicts offline text jobs for dry runs, and runs the internal as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
@@ -90,6 +90,17 @@ class ProviderExecutor:
         builder = text_builder(job)
         variables = builder.variables(job, request.fields, request.inputs)
         return builder.outputs(job, text.answer(job.producer, variables))
+
+    def report_usage(self, job: Job, usages: Iterable[Mapping[str, Any]]) -> None:
+        """Report what another process's call of ``job`` billed (``Usage.to_json`` each), as
+        the adapter would have had the call run here."""
+        from moviebuild.providers.usage import Usage
+
+        report = self._context_for(job, None).report
+        for value in usages:
+            usage = Usage.from_json(value)
+            if usage is not None:
+                report(usage)
 
     def adapter(self, name: str) -> Adapter:
         if name not in self._adapters:

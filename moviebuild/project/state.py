@@ -112,20 +112,25 @@ class JobError(_Document):
 
 class ProviderCostState(_Document):
     """One provider in the current revision's build: the estimate of its calls, what it
-    reported it billed (at the price table's prices), and what reuse saved."""
+    reported it billed (at the price table's prices), the difference, and what reuse saved."""
 
     estimated_usd: float
     billed_usd: float
+    difference_usd: float = Field(0.0, description="billed minus the estimate")
     saved_usd: float
 
 
 class CostState(_Document):
     """``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
-    the current revision's build billed; ``total_spent_usd``: every revision together."""
+    the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+    billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+    revision together."""
 
     estimated_usd: float
     estimated_per_provider_usd: dict[str, float]
     spent_usd: float
+    ran_estimate_usd: float = 0.0
+    difference_usd: float = 0.0
     saved_usd: float = 0.0
     total_spent_usd: float = 0.0
     per_provider: dict[str, ProviderCostState] = Field(default_factory=dict)

@@ -49,7 +49,7 @@ def collect_state(movie: MovieFolder, link: Linker | None) -> dict[str, Any]:
         spent = spending_report(store).total_usd if lookup.manifest is not None else 0.0
         return _document(
             movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link,
-            spent,
+            spent, store,
         )
 
 
@@ -74,6 +74,7 @@ def _document(
     notices: list[str],
     link: Linker | None,
     total_spent_usd: float = 0.0,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     snapshot = movie.snapshot
     graph = snapshot.graph
@@ -96,7 +97,7 @@ def _document(
                 "prompts": names.prompts_read(job.id),
             }
         )
-    costs = plan_cost_usd(plan, snapshot.moviefile)
+    costs = plan_cost_usd(plan, snapshot.moviefile, store=store)
     overrides = {
         a: v.decode("utf-8") for a, v in snapshot.overrides.items() if a not in snapshot.media
     }
@@ -132,13 +133,21 @@ def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],
 
     summary = manifest.summary if manifest else None
     costs = dict(summary.costs) if summary else {}
+    spent = summary.cost_usd if summary else 0.0
+    ran_estimate = sum(c.estimated_usd for c in costs.values())
     return {
         "estimated_usd": round(sum(estimate.values()), 4),
         "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(estimate.items())},
-        "spent_usd": summary.cost_usd if summary else 0.0,
+        "spent_usd": spent,
+        "ran_estimate_usd": round(ran_estimate, 6),
+        "difference_usd": round(spent - ran_estimate, 6),
         "saved_usd": round(sum(c.saved_usd for c in costs.values()), 6),
         "total_spent_usd": round(total_spent_usd, 6),
-        "per_provider": {name: cost.to_json() for name, cost in costs.items()},
+        "per_provider": {
+            name: {**cost.to_json(),
+                   "difference_usd": round(cost.billed_usd - cost.estimated_usd, 6)}
+            for name, cost in costs.items()
+        },
         "price_table": (summary.price_table if summary else None) or PRICE_TABLE_VERSION,
         "budget": str(summary.budget) if summary and summary.budget else None,
     }

@@ -437,13 +437,16 @@ export interface CheckoutRequest {
 }
 /**
  * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
- * the current revision's build billed; ``total_spent_usd``: every revision together.
+ * the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+ * billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+ * revision together.
  */
 export interface CostState {
 	/**
 	 * set when a budget stopped the build
 	 */
 	budget: string | null;
+	difference_usd: number;
 	estimated_per_provider_usd: {
 		[k: string]: number;
 	};
@@ -455,16 +458,21 @@ export interface CostState {
 	 * the date of the prices used
 	 */
 	price_table: string | null;
+	ran_estimate_usd: number;
 	saved_usd: number;
 	spent_usd: number;
 	total_spent_usd: number;
 }
 /**
  * One provider in the current revision's build: the estimate of its calls, what it
- * reported it billed (at the price table's prices), and what reuse saved.
+ * reported it billed (at the price table's prices), the difference, and what reuse saved.
  */
 export interface ProviderCostState {
 	billed_usd: number;
+	/**
+	 * billed minus the estimate
+	 */
+	difference_usd: number;
 	estimated_usd: number;
 	saved_usd: number;
 }
