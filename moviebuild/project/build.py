@@ -30,7 +30,7 @@ from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
 from moviebuild.project.events import EventCallback, from_engine
-from moviebuild.project.movie import EmptyResults, Movie, Snapshot
+from moviebuild.project.folder import EmptyResults, MovieFolder, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
     BudgetStop,
@@ -65,7 +65,7 @@ class BuildSession:
 
     def __init__(
         self,
-        movie: Movie,
+        movie: MovieFolder,
         changes: Changes | None,
         budget_usd: float | None,
         lock_lease: LockLease | None = None,
@@ -92,7 +92,7 @@ class BuildSession:
             self.lookup = self._start_from_head(movie, changes)
             self._store_own_media()
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
-                self._plan(self.lookup, budget_usd)
+                self._plan(self.lookup, budget_usd, self.store)
             if self.snapshot.patched_text is not None:
                 _write_moviefile(movie, self.snapshot.patched_text)
             self.up_to_date = planned_outcomes(self.plan) if not self.plan.to_run() else None
@@ -111,7 +111,7 @@ class BuildSession:
             kind = self.snapshot.graph.artifacts[artifact_id].kind
             self.store.blobs.put_blob(self.snapshot.overrides[artifact_id], EXTENSIONS[kind])
 
-    def _start_from_head(self, movie: Movie, changes: Changes | None) -> StoreResults:
+    def _start_from_head(self, movie: MovieFolder, changes: Changes | None) -> StoreResults:
         """The results of the store's HEAD, the folder brought to it first when another
         machine built since (a store that is not in the folder)."""
         if self.store.is_local:
@@ -123,9 +123,12 @@ class BuildSession:
             self.snapshot = movie.read_snapshot(changes)
         return StoreResults(self.store, revision=head)
 
-    def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
+    def _plan(self, lookup: ResultLookup, budget_usd: float | None,
+              store: Store | None = None) -> None:
+        """Plan and price the build; ``store``: the movie's, whose call history the LLM
+        estimates learn from (none yet when a first build plans)."""
         self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
-        self.pricing = job_pricing(self.plan, self.snapshot.moviefile)
+        self.pricing = job_pricing(self.plan, self.snapshot.moviefile, store=store)
         self.estimate_usd: dict[str, float] = plan_cost_usd(
             self.plan, self.snapshot.moviefile, self.pricing.learned
         )
@@ -264,13 +267,16 @@ class BuildSession:
         return budget
 
     def _learn(self, outcomes: Mapping[NodeId, JobOutcome]) -> None:
-        """The token history learns this build's calls; a provider now answering a model name
-        with another model than before is a notice."""
+        """The call histories (the movie's in its store, and this machine's) learn this build's
+        calls; a provider now answering a model name with another model than before is a
+        notice."""
         from moviebuild.project.usage_history import model_notices, record_calls
 
         calls = list(self._calls(outcomes))
-        self.notices.extend(model_notices(calls))
-        record_calls(calls)
+        if not calls:
+            return
+        self.notices.extend(model_notices(calls, store=self.store))
+        record_calls(calls, store=self.store)
 
     def _calls(self, outcomes: Mapping[NodeId, JobOutcome]) -> Iterator[dict[str, Any]]:
         """One history line per paid call this build made (counts and model names only)."""
@@ -353,7 +359,7 @@ class BuildSession:
         for media in self.snapshot.new_files:
             place_file(self.movie.folder, media)
         for artifact_id in self.snapshot.reset:
-            reset_slots(self.movie, str(artifact_id))
+            reset_slots(self.movie.folder, self.movie.graph, str(artifact_id))
         self.notices.extend(exported.notices)
         if exported.timeline is None:
             return None
@@ -365,7 +371,7 @@ def _timeline_digest(outcomes: Mapping[NodeId, JobOutcome]) -> str | None:
     return assembler.outputs.get("Timeline") if assembler is not None else None
 
 
-def _write_moviefile(movie: Movie, text: str) -> None:
+def _write_moviefile(movie: MovieFolder, text: str) -> None:
     from moviebuild.config.load import MOVIEFILE_NAME
     from moviebuild.project.folder_files import write_file
 
@@ -373,7 +379,7 @@ def _write_moviefile(movie: Movie, text: str) -> None:
 
 
 def build_movie(
-    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    movie: MovieFolder, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
     """Build ``movie`` with ``changes`` (see ``BuildOptions``); a build with nothing to do
     starts no event loop."""
@@ -381,7 +387,7 @@ def build_movie(
 
 
 async def build_movie_async(
-    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    movie: MovieFolder, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
     """``build_movie`` inside a running event loop (servers, workers): reading the inputs,
     planning, writing the revision and refreshing the folder run in a worker thread, so the

@@ -6,7 +6,7 @@ adapter code), predicts offline text jobs for dry runs, and runs the internal as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
@@ -15,7 +15,8 @@ from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
-from moviebuild.providers import catalog, producers
+from moviebuild.producers import media_request, text_builder
+from moviebuild.providers import catalog
 
 if TYPE_CHECKING:
     from moviebuild.project.materials import Materials
@@ -32,9 +33,6 @@ _REFERENCES_ADDENDUM = (
     "\n\nContinuity references: when a prompt shows one of these, name it exactly as written "
     "and keep its look:\n{references}\n"
 )
-#: Adapters whose image and video requests carry reference pictures; the others get the
-#: sheets' descriptions in the prompt (docs/sources.md says which models could take pictures).
-TAKES_REFERENCE_IMAGES = frozenset({"offline", "fake"})
 CallContextFactory = Callable[[Job, "str | None"], "CallContext"]
 
 
@@ -105,11 +103,12 @@ class ProviderExecutor:
         from moviebuild.providers.offline import text
 
         job = request.job
+        builder = text_builder(job)
         variables = {
-            **producers.text_variables(job, request.fields, request.inputs),
+            **builder.variables(job, request.fields, request.inputs),
             **self._extra_variables(job),
         }
-        return self._text_outputs(job, text.answer(job.producer, variables), request.fields)
+        return self._text_outputs(job, text.answer(job.producer, variables))
 
     def _extra_variables(self, job: Job) -> dict[str, Any]:
         from moviebuild.project.materials import PROMPT_PRODUCERS, RESEARCH_PRODUCER
@@ -128,10 +127,8 @@ class ProviderExecutor:
             template += _REFERENCES_ADDENDUM
         return template
 
-    def _text_outputs(
-        self, job: Job, answer: Mapping[str, Any], fields: Mapping[str, Any]
-    ) -> dict[NodeId, bytes]:
-        outputs = producers.text_outputs(job, answer, fields)
+    def _text_outputs(self, job: Job, answer: Mapping[str, Any]) -> dict[NodeId, bytes]:
+        outputs = text_builder(job).outputs(job, answer)
         notes = NodeId("ResearchNotes")
         if notes in outputs:
             # The list of sources is ours, not the model's: citations always resolve.
@@ -150,6 +147,8 @@ class ProviderExecutor:
         used = self.materials.references_for(job, lambda a: inputs[a])
         if not used:
             return media
+        from moviebuild.project.materials import TAKES_REFERENCE_IMAGES
+
         if self.identity(job).adapter in TAKES_REFERENCE_IMAGES:
             sheets = tuple(
                 ReferenceImages(r.name, r.description, tuple(data for _, data in r.images))
@@ -158,6 +157,17 @@ class ProviderExecutor:
             return dataclasses.replace(media, references=sheets)
         described = " ".join(f"{r.name}: {r.description}" for r in used)
         return dataclasses.replace(media, prompt=f"{media.prompt} Keep consistent - {described}")
+
+    def report_usage(self, job: Job, usages: Iterable[Mapping[str, Any]]) -> None:
+        """Report what another process's call of ``job`` billed (``Usage.to_json`` each), as
+        the adapter would have had the call run here."""
+        from moviebuild.providers.usage import Usage
+
+        report = self._context_for(job, None).report
+        for value in usages:
+            usage = Usage.from_json(value)
+            if usage is not None:
+                report(usage)
 
     def adapter(self, name: str) -> Adapter:
         if name not in self._adapters:
@@ -190,17 +200,17 @@ class ProviderExecutor:
         }
         fields, inputs = request.fields, request.inputs
         if job.role is Role.TEXT:
+            builder = text_builder(job)
             extra = self._extra_variables(job)
-            text_request = producers.text_request(
-                job, fields, inputs, template="", extra=extra, **options
-            )
+            text_request = builder.request(job, fields, inputs, template="", **options)
+            variables = {**text_request.variables, **extra}
             text_request = replace(
-                text_request, template=self._template(job, text_request.variables)
+                text_request, variables=variables, template=self._template(job, variables)
             )
             answer = await adapter.generate_json(text_request, context)
-            return self._text_outputs(job, answer, fields)
+            return self._text_outputs(job, answer)
         (artifact_id,) = job.produces
-        media = producers.media_request(job, fields, inputs, **options)
+        media = media_request(job, fields, inputs, **options)
         if isinstance(media, requests.ImageRequest | requests.VideoRequest):
             media = self.with_references(job, media, inputs)
         if isinstance(media, requests.SpeechRequest):

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.config.numbers import ascii_number
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
 
 if TYPE_CHECKING:
     from moviebuild.project.revision_changes import RevisionChanges
+    from moviebuild.project.spent import Restored
 from moviebuild.store.gc import (
     delete_blobs,
     delete_temp_files,
@@ -24,7 +25,7 @@ from moviebuild.store.gc import (
 )
 
 
-def _require_store(movie: Movie) -> Store:
+def _require_store(movie: MovieFolder) -> Store:
     if not movie.store_exists():
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     return movie.open_store()
@@ -43,7 +44,7 @@ def parse_revision(text: int | str) -> int:
     )
 
 
-def revision_log(movie: Movie) -> list[RevisionEntry]:
+def revision_log(movie: MovieFolder) -> list[RevisionEntry]:
     """Every revision, oldest first, with what changed since the one before it."""
     from moviebuild.project.revision_changes import revision_changes
 
@@ -75,7 +76,7 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
     return entries
 
 
-def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[str, Any]:
+def diff_revisions(movie: MovieFolder, first: int | str, second: int | str) -> dict[str, Any]:
     """Inputs, overrides and artifacts that differ between two revisions."""
     first, second = parse_revision(first), parse_revision(second)
     with _require_store(movie) as store:
@@ -108,7 +109,7 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
     }
 
 
-def describe_diff(movie: Movie, first: int | str, second: int | str) -> RevisionChanges:
+def describe_diff(movie: MovieFolder, first: int | str, second: int | str) -> RevisionChanges:
     """What ``second`` changed since ``first``, as people read it (see revision_changes.py)."""
     from moviebuild.project.revision_changes import revision_changes
 
@@ -123,7 +124,7 @@ def _revision(store: Store, rev: int) -> RevisionRecord:
     return read_revision(store, rev)
 
 
-def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
+def unbuilt_edits(movie: MovieFolder, store: Store) -> list[str]:
     """The inputs in the folder (Moviefile fields, prompt edits) that no revision was built
     from; empty when some revision was built from exactly these inputs."""
     snapshot = movie.read_snapshot()
@@ -155,10 +156,12 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
     return found
 
 
-def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
+def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> Restored:
     """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
-    calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
+    calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``.
+    Returns what the paid outputs it made current again had cost: saved, not spent."""
     from moviebuild.project.head_sync import note_held_revision, write_revision_to_folder
+    from moviebuild.project.spent import restored_from_store
 
     with _require_store(movie) as store, store.lock():
         _revision(store, rev)
@@ -174,10 +177,11 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
         write_revision_to_folder(movie, store, rev)
         if not store.is_local:
             note_held_revision(movie.folder, rev)
+        return restored_from_store(store, rev)
 
 
 def collect_garbage(
-    movie: Movie, *, dry_run: bool, keep_revisions: int | None = None
+    movie: MovieFolder, *, dry_run: bool, keep_revisions: int | None = None
 ) -> dict[str, Any]:
     """Blobs no kept revision (nor an unfinished build's journal) references; deleted unless
     dry run. Every revision is kept unless ``keep_revisions`` keeps only the newest N (and
@@ -228,12 +232,16 @@ def collect_garbage(
 def _paid_media(records: Iterable[RevisionRecord], removed: set[str]) -> tuple[int, float]:
     """How many of ``removed`` a paid call made, and what those calls billed (each call once,
     however many of its outputs go)."""
+    from moviebuild.project.spent import paid_calls
+
+    records = list(records)
+    paid = paid_calls(records)
     blobs: set[str] = set()
-    calls: dict[str, float] = {}
+    calls: set[str] = set()
     for record in records:
         for job in record.jobs.values():
             gone = removed & set(job.outputs.values())
-            if gone and job.billed_usd and job.key:
+            if gone and job.key in paid:
                 blobs |= gone
-                calls[job.key] = job.billed_usd
-    return len(blobs), sum(calls.values())
+                calls.add(str(job.key))
+    return len(blobs), sum(paid[key] for key in calls)

@@ -30,6 +30,9 @@ PROMPT_PRODUCERS = frozenset(
 )
 RESEARCH_PRODUCER = "ResearchProducer"
 MAX_REFERENCE_IMAGE_BYTES = 20_000_000
+#: Adapters whose image and video requests carry reference pictures; the others get the
+#: sheets' descriptions in the prompt (docs/sources.md says which models could take pictures).
+TAKES_REFERENCE_IMAGES = frozenset({"offline", "fake"})
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,6 @@ class Materials:
 def sheets_used(job: Job, adapter: str, key_inputs: Mapping[str, str] | None) -> dict[str, Any]:
     """``references`` (names) and ``references_as`` (pictures or description) of an image or
     video job, from the inputs of its key; empty when it uses none or its key is not known."""
-    from moviebuild.project.executor import TAKES_REFERENCE_IMAGES
-
     prefix = "reference:"
     names = sorted(k.removeprefix(prefix) for k in key_inputs or {} if k.startswith(prefix))
     if job.role not in (Role.IMAGE, Role.VIDEO) or not names:
