@@ -364,3 +364,17 @@ def test_a_url_source_is_keyed_by_its_fetched_bytes(
     with pytest.raises(ConfigError) as caught:
         Movie.open(folder).plan()
     assert f"Moviefile.yaml:4:3: source {pages.url('/lenses')} answered HTTP 404" in where(caught)
+
+
+def test_the_research_example_reads_its_sources_and_sheet(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "research"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "research", folder)
+    snapshot = Movie.open(folder).read_snapshot()
+    assert [s.title for s in snapshot.materials.sources] == [
+        "Keepers of the light",
+        "How the Fresnel lens works",
+    ]
+    assert [r.name for r in snapshot.materials.references] == ["lighthouse"]
+    assert NodeId("ResearchProducer") in snapshot.graph.jobs
