@@ -135,6 +135,13 @@ class ProviderExecutor:
             outputs[notes] += ("\n\n" + self.materials.sources_section()).encode("utf-8")
         return outputs
 
+    def uses_materials(self, job: Job, inputs: Mapping[NodeId, bytes]) -> bool:
+        """True when ``job`` reads the movie's sources or reference sheets, which only this
+        process has read (a worker elsewhere has the Moviefile, not the movie's folder)."""
+        return bool(self._extra_variables(job)) or bool(
+            self.materials.references_for(job, lambda a: inputs[a])
+        )
+
     def with_references(
         self, job: Job, media: ImageRequest | VideoRequest, inputs: Mapping[NodeId, bytes]
     ) -> ImageRequest | VideoRequest:
