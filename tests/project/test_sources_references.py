@@ -378,3 +378,20 @@ def test_the_research_example_reads_its_sources_and_sheet(tmp_path: Path) -> Non
     ]
     assert [r.name for r in snapshot.materials.references] == ["lighthouse"]
     assert NodeId("ResearchProducer") in snapshot.graph.jobs
+
+
+def test_jobs_reading_materials_are_known_to_the_executor(movie_folder: MovieFactory) -> None:
+    """A cluster build keeps these jobs in its own process (distributed/dispatch.py)."""
+    folder = researched(movie_folder, references=[{"name": "keeper", "description": "a keeper"}])
+    snapshot = Movie.open(folder).read_snapshot()
+    from moviebuild.project.executor import ProviderExecutor
+
+    executor = ProviderExecutor(snapshot.moviefile, materials=snapshot.materials)
+    jobs = snapshot.graph.jobs
+    prompt = {NodeId("SegmentImagePrompt", (1, 1)): b"the keeper at the lamp"}
+    other = {NodeId("SegmentImagePrompt", (1, 1)): b"a harbour at dawn"}
+    assert executor.uses_materials(jobs[NodeId("ResearchProducer")], {})
+    assert executor.uses_materials(jobs[NodeId("TextToImagePromptProducer", (1,))], {})
+    assert executor.uses_materials(jobs[NodeId("TextToImageProducer", (1, 1))], prompt)
+    assert not executor.uses_materials(jobs[NodeId("TextToImageProducer", (1, 1))], other)
+    assert not executor.uses_materials(jobs[NodeId("AudioProducer", (1,))], {})
