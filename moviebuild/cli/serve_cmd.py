@@ -87,6 +87,10 @@ def serve(
     movie_root = open_root(root, Path(cache) if cache else None)
     factory = None
     if database:
+        from moviebuild.server.s3root import S3Root
+
+        if isinstance(movie_root, S3Root):
+            movie_root.check()  # a wrong endpoint or credentials said before the database
         from moviebuild.distributed.backend import ClusterBackend
         from moviebuild.distributed.runtime import import_dbos, redact
         from moviebuild.distributed.settings import ClusterSettings
