@@ -105,7 +105,10 @@ def serve(
         from moviebuild.server.root import TenantFolders
 
         assert isinstance(movie_root, TenantFolders)
-        factory = cluster_factory(ClusterBackend(settings), movie_root.folders)
+        factory = cluster_factory(
+            ClusterBackend(settings), movie_root.folders,
+            shared_folders=not isinstance(movie_root, S3Root),
+        )
         click.echo(f"builds run on the workers of {redact(database)} ({settings.version})")
     asyncio.run(
         run(

@@ -7,7 +7,13 @@ the next build on the other starts (its stale cache never reverts it)."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +27,15 @@ from moviebuild.providers.endpoints import POLL_INTERVAL_ENV
 from moviebuild.server.s3root import S3Root
 from moviebuild.server.tokens import TokenBook
 from moviebuild.testing.s3server import S3Server
-from tests.distributed.cluster import FAKE, RecordingReplicate, ServerProcess, WorkerProcess
+from tests.distributed.cluster import (
+    FAKE,
+    RecordingReplicate,
+    ServerProcess,
+    WorkerProcess,
+    free_port,
+)
 from tests.distributed.cluster import create_database as new_database
+from tests.distributed.test_server_on_workers import moviefile as fake_moviefile
 from tests.distributed.test_server_on_workers import wait_for_builds
 from tests.distributed.test_worker_killed import polled_in_flight
 from tests.server.harness import Http
@@ -35,6 +48,7 @@ LIMITS = {"replicate": {"concurrent": 3}}
 #: Long enough that a live worker is never taken for dead on a loaded machine; only the killed
 #: one goes silent.
 DEAD_AFTER_S = 6.0
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scale-out.md"
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +159,7 @@ def test_workers_on_several_hosts_share_only_s3_and_the_database(
                 for movie_id in builds
             }
             assert second.stop() == 0, logs()
+            upload = http.call("PUT", f"/v1/movies/{next(iter(builds))}/files/Image", raw=b"x")
 
             # An edit built on a (its cache last saw the killed build), then a plain build on b
             # (its cache holds the revision before the edit).
@@ -193,4 +208,82 @@ def test_workers_on_several_hosts_share_only_s3_and_the_database(
     assert rebuilt["report"]["ran"] == {}, (rebuilt["report"], text)
     assert rebuilt["revision"] >= edited["revision"]
     assert next(p for p in shown if p["id"] == prompt)["text"] == "a red lighthouse at dusk"
+    # A file of yours would stay in the server's cache, which no worker reads: refused.
+    assert upload.status == 409 and "S3 root" in upload.body.decode(), upload.body
     assert server_code == 0 and all(code == 0 for code in codes), text
+
+
+def doc_commands() -> list[str]:
+    """The command lines of docs/scale-out.md's "Workers on several hosts with an S3 root"."""
+    text = DOC.read_text().split("## Workers on several hosts with an S3 root", 1)[1]
+    return [line.split("   #")[0].strip() for line in text.split("```")[1].strip().splitlines()]
+
+
+def test_a_fleet_on_an_s3_root_started_with_the_docs_commands_builds_movies(
+    postgres_server: str, s3_server: S3Server, tmp_path: Path
+) -> None:
+    database = new_database(postgres_server)
+    bucket = f"docs-{uuid.uuid4().hex[:10]}"
+    s3_server.create_bucket(bucket)
+    url = f"s3://{bucket}/fleet"
+    exports, (token_line, serve_line, worker_line) = doc_commands()[:2], doc_commands()[2:]
+    assert [line.split()[1].split("=")[0] for line in exports] == [
+        "MOVIEBUILD_DATABASE", "AWS_ENDPOINT_URL"
+    ]
+    assert "AWS_ACCESS_KEY_ID=" in exports[1] and "AWS_SECRET_ACCESS_KEY=" in exports[1]
+
+    def adapt(line: str, cache: str = "") -> str:
+        line = line.replace("s3://films/fleet", url)
+        return line.replace("/var/cache/moviebuild", str(tmp_path / cache)) if cache else line
+
+    # What the two export lines set, for this test's database and S3 server.
+    env = {
+        **os.environ, **s3_server.env(), "MOVIEBUILD_DATABASE": database,
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    made = subprocess.run(adapt(token_line), shell=True, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    found = re.search(r"mbt_\S+", made.stdout)
+    assert found is not None, made.stdout
+    port = free_port()
+    commands = {
+        "serve": adapt(serve_line, "cache-server") + f" --port {port}",
+        "w1": adapt(worker_line, "cache-w1"),
+        "w2": adapt(worker_line, "cache-w2"),
+    }
+    started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def logs() -> str:
+        return "\n".join((tmp_path / f"{n}.log").read_text(errors="replace") for n in started)
+
+    try:
+        for name, command in commands.items():
+            with (tmp_path / f"{name}.log").open("wb") as log:
+                started[name] = subprocess.Popen(
+                    "exec " + command, shell=True, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        http = Http(f"http://127.0.0.1:{port}", found.group(0))
+        _wait_for(lambda: _answers(http.base_url), 60, "the server", logs)
+        builds = {}
+        for number in range(2):
+            created = http.post("/v1/movies", {"moviefile": fake_moviefile(number)})
+            assert created.status == 201, created.body
+            builds[created.json()["id"]] = created.json()["build"]["id"]
+        records = wait_for_builds(http, builds, 120)
+    finally:
+        for process in started.values():
+            process.send_signal(signal.SIGTERM)
+        codes = [process.wait(timeout=60) for process in started.values()]
+
+    assert [r["status"] for r in records.values()] == ["complete", "complete"], logs()
+    assert codes == [0, 0, 0], logs()
+    # The builds ran in a worker's own cache, not in the server's folders.
+    assert any((tmp_path / cache / "tenants").is_dir() for cache in ("cache-w1", "cache-w2"))
+
+
+def _answers(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/v1/openapi.json", timeout=5):
+            return True
+    except OSError:
+        return False
