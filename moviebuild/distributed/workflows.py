@@ -259,10 +259,11 @@ def run_leased(
     incarnation = fence.incarnation
     fence.wait(incarnation, f"starting build {build_id}")
     if process.cached_folder is not None:
-        folder = process.cached_folder(ticket.folder)
+        # The lease is named by the movie's path under the root, as every host names it.
+        folder, movie_key = process.cached_folder(ticket.folder), ticket.folder
     else:
         folder = movie_folder(ticket.folder, process.root)
-    movie_key = str(folder.relative_to(process.root)) if process.root else str(folder)
+        movie_key = str(folder.relative_to(process.root)) if process.root else str(folder)
     lease = leases.wait_take(
         movie_key, build_id, process.executor_id, lambda: incarnation, poll_s=1.0,
         give_up=lambda: fence.lost(incarnation) or _cancelled(dispatcher, build_id),

@@ -117,6 +117,11 @@ class S3Root(TenantFolders):
                 write_text_atomically(staging / "Moviefile.yaml", text)
                 _check_out_head(staging)
                 staging.rename(folder)
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+                if (folder / "Moviefile.yaml").is_file():
+                    return True  # another process sharing this cache restored it first
+                raise
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise

@@ -163,6 +163,14 @@ def final_jobs(folder: Path) -> dict[str, Any]:
     return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
 
 
+def stored_jobs(client: Any, bucket: str, store: str) -> dict[str, Any]:
+    """``final_jobs`` of a store on S3 (``store``: its key prefix), read with a boto3 client."""
+    head = int(client.get_object(Bucket=bucket, Key=f"{store}/HEAD")["Body"].read())
+    body = client.get_object(Bucket=bucket, Key=f"{store}/revisions/{head}.json")["Body"].read()
+    jobs = json.loads(body)["jobs"]
+    return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
+
+
 def free_port() -> int:
     import socket
 

@@ -33,6 +33,7 @@ from tests.distributed.cluster import (
     ServerProcess,
     WorkerProcess,
     free_port,
+    stored_jobs,
 )
 from tests.distributed.cluster import create_database as new_database
 from tests.distributed.test_server_on_workers import moviefile as fake_moviefile
@@ -75,14 +76,9 @@ def _wait_for(condition: Any, timeout_s: float, what: str, logs: Any) -> None:
         time.sleep(0.05)
 
 
-def stored_jobs(s3: S3Server, bucket: str, movie_prefix: str) -> dict[str, Any]:
+def movie_jobs(s3: S3Server, bucket: str, movie_id: str) -> dict[str, Any]:
     """Each job of the movie's HEAD revision on S3: key, outputs, status."""
-    client = s3.client()
-    store = f"{movie_prefix}/store"
-    head = int(client.get_object(Bucket=bucket, Key=f"{store}/HEAD")["Body"].read())
-    body = client.get_object(Bucket=bucket, Key=f"{store}/revisions/{head}.json")["Body"].read()
-    jobs = json.loads(body)["jobs"]
-    return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
+    return stored_jobs(s3.client(), bucket, f"movies/tenants/acme/movies/{movie_id}/store")
 
 
 def finished_fake_jobs(backend: ClusterBackend) -> int:
@@ -154,10 +150,7 @@ def test_workers_on_several_hosts_share_only_s3_and_the_database(
             second = worker("b", "cache-b")
             records = wait_for_builds(http, builds, 150)
             fake_calls = calls.read_text().splitlines()
-            heads = {
-                movie_id: stored_jobs(s3_server, bucket, f"movies/tenants/acme/movies/{movie_id}")
-                for movie_id in builds
-            }
+            heads = {movie_id: movie_jobs(s3_server, bucket, movie_id) for movie_id in builds}
             assert second.stop() == 0, logs()
             upload = http.call("PUT", f"/v1/movies/{next(iter(builds))}/files/Image", raw=b"x")
 
