@@ -98,7 +98,8 @@ def _movies(
     """The worker's root folder and, with an S3 root, how a movie's cached folder is found
     (the S3 root is read once now, so a wrong URL, endpoint or credentials stop the worker
     before it takes work)."""
-    from moviebuild.server.root import LocalRoot, open_root
+    from moviebuild.server.root import LocalRoot
+    from moviebuild.server.root_location import open_root
 
     if root is None:
         if cache is not None:

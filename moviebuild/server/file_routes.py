@@ -28,9 +28,9 @@ from moviebuild.project.own_media import (
     remove_slot_files,
 )
 from moviebuild.project.state import MovieState
-from moviebuild.server.app import server_of
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.bodies import answer, config_error, problem
+from moviebuild.server.context import server_of
 from moviebuild.server.movie_routes import movie_ref
 
 _CHUNK_BYTES = 1 << 16
