@@ -85,7 +85,9 @@ class _Root:
 
         text = self.opened().listed_moviefile("acme", movie_id) or ""
         data = yaml.safe_load(text)
-        data.pop("store", None)
+        if "store" not in data:
+            return text
+        del data["store"]
         return yaml.safe_dump(data, sort_keys=False)
 
     def jobs(self, movie_id: str) -> dict[str, Any]:
