@@ -2,13 +2,16 @@
 
 The language is as small as the movie graph needs: artifacts and producers with a cardinality
 (``1``, ``n``, ``n*m``), artifact references with index variables (``SegmentImagePrompt[i][j]``,
-``SegmentNarration[*]``), per-segment ``when`` conditions on included files, and fan-in by ``[*]``.
+``SegmentNarration[*]``), per-segment ``when`` conditions on included files, fan-in by ``[*]``,
+optional inputs (``ResearchNotes?``: consumed when this movie has them) and producers that exist
+only when a Moviefile list is given (``requires: [sources]``).
 Turning cardinality into jobs is expansion's work (moviebuild.graph), not this module's.
 """
 
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +28,11 @@ CARDINALITIES = ("1", "n", "n*m")
 _INDEX_DEPTH = {"1": 0, "n": 1, "n*m": 2}
 _INDEX_VARIABLES = {"1": set(), "n": {"i"}, "n*m": {"i", "j"}}
 KINDS = ("text", "audio", "image", "video", "json")
+#: Moviefile lists a producer may require (``requires:``): without them it does not exist.
+REQUIRABLE_FIELDS = ("sources",)
+#: The fields a label or file template may name, by cardinality: the indices, and ``segment``
+#: (the segment's folder, ``segment-03``).
+_TEMPLATE_FIELDS = {"1": set(), "n": {"i", "segment"}, "n*m": {"i", "j", "segment"}}
 
 
 def split_indexed_name(text: str) -> tuple[str, tuple[str, ...]] | None:
@@ -56,16 +64,25 @@ class ArtifactRef:
 
     name: str
     index: tuple[str, ...]
+    optional: bool = False
 
     def __str__(self) -> str:
-        return self.name + "".join(f"[{part}]" for part in self.index)
+        mark = "?" if self.optional else ""
+        return self.name + "".join(f"[{part}]" for part in self.index) + mark
 
 
 @dataclass(frozen=True)
 class ArtifactDecl:
+    """An artifact: ``label`` is what a person calls it (``Segment {i}, image {j}``), ``out`` its
+    file under ``out/`` and ``prompts`` its file under ``prompts/`` (the text to edit, or your
+    own media), as templates; None when it has no such file."""
+
     name: str
     cardinality: str
     kind: str
+    label: str = ""
+    out: str | None = None
+    prompts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ class ProducerDecl:
     role: Role
     version: int
     cardinality: str
+    label: str
     reads: tuple[str, ...]
     consumes: tuple[ArtifactRef, ...]
     produces: tuple[ArtifactRef, ...]
@@ -83,6 +101,7 @@ class ProducerDecl:
     partial: bool
     branches: frozenset[Branch] | None
     source: SourceLocation
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +193,10 @@ def _producer(
         doc,
         where,
         spec,
-        ("role", "version", "cardinality", "reads", "consumes", "produces", "latency_s", "partial"),
+        (
+            "role", "label", "version", "cardinality", "reads", "consumes", "produces",
+            "latency_s", "partial", "requires",
+        ),
     )
     roles = [role.value for role in Role]
     role = spec.get("role")
@@ -198,6 +220,14 @@ def _producer(
                 location=doc.locate((*where, "reads", position)),
                 hint=did_you_mean(field, READABLE_FIELDS),
             )
+    requires = tuple(str(i) for i in _list(doc, (*where, "requires"), spec.get("requires", [])))
+    for position, field in enumerate(requires):
+        if field not in REQUIRABLE_FIELDS:
+            raise ConfigError(
+                f"producer {name} requires unknown list '{field}'",
+                location=doc.locate((*where, "requires", position)),
+                hint="requirable: " + ", ".join(REQUIRABLE_FIELDS),
+            )
     version = spec.get("version", 1)
     latency = spec.get("latency_s", 1)
     if not isinstance(version, int) or not isinstance(latency, int | float):
@@ -209,6 +239,7 @@ def _producer(
         role=Role(role),
         version=version,
         cardinality=cardinality,
+        label=_template(doc, (*where, "label"), spec.get("label", name), cardinality),
         reads=reads,
         consumes=_refs(doc, (*where, "consumes"), spec.get("consumes", [])),
         produces=_refs(doc, (*where, "produces"), spec.get("produces", [])),
@@ -216,20 +247,23 @@ def _producer(
         partial=spec.get("partial") is True,
         branches=branches,
         source=doc.locate(where),
+        requires=requires,
     )
 
 
 def _refs(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> tuple[ArtifactRef, ...]:
     refs = []
     for position, item in enumerate(_list(doc, where, value)):
-        split = split_indexed_name(str(item))
+        text = str(item).strip()
+        optional = text.endswith("?") and where[-1] == "consumes"
+        split = split_indexed_name(text.removesuffix("?") if optional else text)
         if split is None:
             raise ConfigError(
                 f"malformed artifact reference {item!r}",
                 location=doc.locate((*where, position)),
                 hint="write Name, Name[i], Name[i][j] or Name[*]",
             )
-        refs.append(ArtifactRef(*split))
+        refs.append(ArtifactRef(*split, optional=optional))
     return tuple(refs)
 
 
@@ -279,7 +313,7 @@ def _check_single_producer(producers: list[ProducerDecl]) -> None:
 def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
     where = ("artifacts", name)
     spec = _mapping(doc, where, spec)
-    _only_keys(doc, where, spec, ("cardinality", "kind"))
+    _only_keys(doc, where, spec, ("cardinality", "kind", "label", "out", "prompts"))
     kind = spec.get("kind")
     if kind not in KINDS:
         raise ConfigError(
@@ -287,9 +321,50 @@ def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
             location=doc.locate(where),
             hint="kinds: " + ", ".join(KINDS),
         )
+    cardinality = _cardinality(doc, (*where, "cardinality"), spec.get("cardinality"))
+    files = {
+        field: _template(doc, (*where, field), spec[field], cardinality, file=True)
+        if spec.get(field) is not None
+        else None
+        for field in ("out", "prompts")
+    }
     return ArtifactDecl(
-        name, _cardinality(doc, (*where, "cardinality"), spec.get("cardinality")), kind
+        name,
+        cardinality,
+        kind,
+        label=_template(doc, (*where, "label"), spec.get("label", name), cardinality),
+        out=files["out"],
+        prompts=files["prompts"],
     )
+
+
+def _template(
+    doc: PositionedDocument, where: tuple[Any, ...], value: Any, cardinality: str,
+    *, file: bool = False,
+) -> str:
+    """A label or file template, checked: it names only the fields its cardinality has, and a
+    file stays inside its folder."""
+    text = str(value)
+    allowed = _TEMPLATE_FIELDS[cardinality]
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as exc:
+        raise ConfigError(
+            f"malformed template {text!r} ({exc})", location=doc.locate(where)
+        ) from exc
+    unknown = sorted(names - allowed)
+    if unknown:
+        raise ConfigError(
+            f"template {text!r} names {', '.join(unknown)}, which cardinality {cardinality} "
+            "does not have",
+            location=doc.locate(where),
+            hint="fields: " + (", ".join(sorted(allowed)) or "none"),
+        )
+    if file and (text.startswith("/") or ".." in text.split("/") or not text.strip()):
+        raise ConfigError(
+            f"file {text!r} must be a relative path inside its folder", location=doc.locate(where)
+        )
+    return text
 
 
 def _cardinality(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> str:

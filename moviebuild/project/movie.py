@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from moviebuild.project.editor_export import EditExport
     from moviebuild.project.options import BuildOptions
     from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
+    from moviebuild.project.spent import Restored
     from moviebuild.project.state import Linker, MovieState
 
 
@@ -66,7 +67,14 @@ class Movie(MovieFolder):
         if movie is not self:
             return movie.plan(changes)
         snapshot = self.read_snapshot(changes)
-        report = plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        if not self.store_exists():
+            report = plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        else:
+            from moviebuild.project.results import StoreResults
+
+            with self.open_store() as store:
+                plan = self.make_plan(snapshot=snapshot, lookup=StoreResults(store))
+                report = plan_report(plan, snapshot.moviefile, store)
         return report.model_copy(update={"variant": self.variant}) if self.variant else report
 
     def build(
@@ -106,11 +114,12 @@ class Movie(MovieFolder):
 
         return revision_log(self)
 
-    def checkout(self, revision: int | str, *, force: bool = False) -> None:
-        """Make ``revision`` (``3`` or ``"r3"``) current again; calls nothing."""
+    def checkout(self, revision: int | str, *, force: bool = False) -> Restored:
+        """Make ``revision`` (``3`` or ``"r3"``) current again; calls nothing. Returns what
+        its paid outputs had cost (saved, not spent)."""
         from moviebuild.project.history import checkout_revision, parse_revision
 
-        checkout_revision(self, parse_revision(revision), force=force)
+        return checkout_revision(self, parse_revision(revision), force=force)
 
     def export_edit(
         self, format: str, *, out_path: Path | None = None, bundle: Path | None = None

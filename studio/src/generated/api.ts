@@ -49,6 +49,7 @@ export type ImageStyle1 =
 export type Size1 = '480p' | '720p' | '1080p';
 
 export interface ApiSchemas {
+	ArtifactInfo: ArtifactInfo;
 	AspectRatio: AspectRatio;
 	AssemblyStrategy: AssemblyStrategy;
 	Audience: Audience;
@@ -95,9 +96,12 @@ export interface ApiSchemas {
 	PlannedJob: PlannedJob;
 	Problem: Problem;
 	PromptList: PromptList;
+	PromptRef: PromptRef;
 	PromptState: PromptState;
 	ProviderCostState: ProviderCostState;
 	ProviderSpec: ProviderSpec;
+	ReferenceSpec: ReferenceSpec;
+	ReferenceState: ReferenceState;
 	RevisionDiff: RevisionDiff;
 	RevisionDocument: RevisionDocument;
 	RevisionEntry: RevisionEntry;
@@ -105,6 +109,8 @@ export interface ApiSchemas {
 	SegmentSettings: SegmentSettings;
 	SegmentSpan: SegmentSpan;
 	Size: Size1;
+	SourceCredit: SourceCredit;
+	SourceSpec: SourceSpec;
 	Timeline: Timeline;
 	TimelineDocument: TimelineDocument;
 	Tracks: Tracks;
@@ -114,6 +120,32 @@ export interface ApiSchemas {
 	WebhookRequest: WebhookRequest;
 	WorkerDocument: WorkerDocument;
 	WorkerList: WorkerList;
+}
+/**
+ * What the movie calls an artifact and where its files are, as the blueprints declare.
+ */
+export interface ArtifactInfo {
+	kind: 'text' | 'image' | 'audio' | 'video' | 'json';
+	/**
+	 * what a person calls it, e.g. Segment 3, image 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie: movie-wide, then by segment
+	 */
+	order: number;
+	/**
+	 * its file under out/, relative to the movie folder
+	 */
+	out: string | null;
+	/**
+	 * its file under prompts/: the text to edit, or where your own media goes
+	 */
+	prompts: string | null;
+	/**
+	 * its segment (1-based); null for movie-wide ones
+	 */
+	segment: number | null;
 }
 /**
  * A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
@@ -367,6 +399,14 @@ export interface PlannedJob {
 	 */
 	provider: string;
 	reason: string;
+	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * pictures: the model is sent the sheets' images; description: only their descriptions, in the prompt (the adapter sends no pictures)
+	 */
+	references_as: ('pictures' | 'description') | null;
 	subject: string | null;
 }
 /**
@@ -421,13 +461,16 @@ export interface CheckoutRequest {
 }
 /**
  * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
- * the current revision's build billed; ``total_spent_usd``: every revision together.
+ * the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+ * billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+ * revision together.
  */
 export interface CostState {
 	/**
 	 * set when a budget stopped the build
 	 */
 	budget: string | null;
+	difference_usd: number;
 	estimated_per_provider_usd: {
 		[k: string]: number;
 	};
@@ -439,16 +482,21 @@ export interface CostState {
 	 * the date of the prices used
 	 */
 	price_table: string | null;
+	ran_estimate_usd: number;
 	saved_usd: number;
 	spent_usd: number;
 	total_spent_usd: number;
 }
 /**
  * One provider in the current revision's build: the estimate of its calls, what it
- * reported it billed (at the price table's prices), and what reuse saved.
+ * reported it billed (at the price table's prices), the difference, and what reuse saved.
  */
 export interface ProviderCostState {
 	billed_usd: number;
+	/**
+	 * billed minus the estimate
+	 */
+	difference_usd: number;
 	estimated_usd: number;
 	saved_usd: number;
 }
@@ -494,10 +542,431 @@ export interface Moviefile {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	translate_from?: Language1 | null;
 	use_video?: boolean;
@@ -532,11 +1001,31 @@ export interface ProviderSpec {
 	time_scale?: number;
 }
 /**
+ * A continuity sheet: a character, place, object or style that shots keep consistent.
+ */
+export interface ReferenceSpec {
+	applies_to?: 'mentioned' | 'all';
+	description: string;
+	/**
+	 * @maxItems 4
+	 */
+	images?: [] | [string] | [string, string] | [string, string, string] | [string, string, string, string];
+	name: string;
+}
+/**
  * Per-segment choices that override the movie-wide defaults.
  */
 export interface SegmentSettings {
 	image_to_video?: boolean | null;
 	use_video?: boolean | null;
+}
+/**
+ * A document the research reads: a file under the movie folder or a URL (docs/sources.md).
+ */
+export interface SourceSpec {
+	file?: string | null;
+	title?: string | null;
+	url?: string | null;
 }
 export interface CreatedMovie {
 	build: BuildDocument | null;
@@ -568,7 +1057,30 @@ export interface JobError {
 	hint: string | null;
 	job: string;
 	kind: 'needs-attention' | 'retryable-exhausted' | 'blocked-by';
+	/**
+	 * what a person calls the job, e.g. Segment 3, image 2
+	 */
+	label: string;
 	message: string | null;
+	/**
+	 * the editable texts the job reads
+	 */
+	prompts: PromptRef[];
+	segment: number | null;
+}
+/**
+ * An editable text a job reads: what to change when the job fails.
+ */
+export interface PromptRef {
+	/**
+	 * where the text lives under the movie folder
+	 */
+	file: string;
+	/**
+	 * artifact id, e.g. SegmentImagePrompt[3][2]
+	 */
+	id: string;
+	label: string;
 }
 /**
  * Where the image sits at one end of a clip, relative to the frame (see ``KenBurns``).
@@ -626,13 +1138,45 @@ export interface KenBurns {
  * it), failed, blocked (an upstream job failed), skipped (every output is overridden).
  */
 export interface JobState {
+	/**
+	 * the files of what it makes, under out/ or prompts/
+	 */
+	files: string[];
 	id: string;
+	/**
+	 * the kind of what it makes
+	 */
+	kind: 'text' | 'image' | 'audio' | 'video' | 'json';
+	/**
+	 * what a person calls it, e.g. Segment 3, image 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie
+	 */
+	order: number;
 	producer: string;
+	/**
+	 * the editable texts it reads
+	 */
+	prompts: PromptRef[];
 	provider: string;
 	/**
 	 * why a stale job runs
 	 */
 	reason: string | null;
+	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * whether the model gets the sheets' pictures or only descriptions
+	 */
+	references_as: ('pictures' | 'description') | null;
+	/**
+	 * its segment (1-based); null for movie-wide jobs
+	 */
+	segment: number | null;
 	status: 'current' | 'stale' | 'failed' | 'blocked' | 'skipped';
 }
 export interface MovieList {
@@ -657,6 +1201,12 @@ export interface MovieSummary {
  */
 export interface MovieState {
 	/**
+	 * artifact id -> its label, kind, segment, reading order and files
+	 */
+	artifacts: {
+		[k: string]: ArtifactInfo;
+	};
+	/**
 	 * asset id -> link (a path relative to the movie folder for a local movie, a URL for a remote one)
 	 */
 	assets: {
@@ -673,7 +1223,15 @@ export interface MovieState {
 	 */
 	own_media: OwnMediaState[];
 	prompts: PromptState[];
+	/**
+	 * the continuity sheets (Moviefile references:)
+	 */
+	references: ReferenceState[];
 	revision: number | null;
+	/**
+	 * the research sources (Moviefile sources:), with the segments citing them once the movie is built
+	 */
+	sources: SourceCredit[];
 	status: 'unbuilt' | 'complete' | 'incomplete' | 'interrupted';
 	timeline: Timeline | null;
 	title: string | null;
@@ -693,6 +1251,7 @@ export interface OwnMediaState {
 	 */
 	id: string;
 	kind: 'image' | 'audio' | 'video';
+	label: string;
 	source: 'yours';
 }
 /**
@@ -711,8 +1270,43 @@ export interface PromptState {
 	 * artifact id, e.g. SegmentImagePrompt[3][2]
 	 */
 	id: string;
+	/**
+	 * what a person calls it, e.g. Segment 3, image prompt 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie
+	 */
+	order: number;
+	/**
+	 * its segment (1-based); null for movie-wide texts
+	 */
+	segment: number | null;
 	source: 'generated' | 'edited';
 	text: string;
+}
+/**
+ * A continuity sheet and the image and video jobs that use it now.
+ */
+export interface ReferenceState {
+	applies_to: 'mentioned' | 'all';
+	description: string;
+	images: string[];
+	name: string;
+	/**
+	 * job ids
+	 */
+	used_by: string[];
+}
+/**
+ * A research source (Moviefile ``sources:``) and the segments whose narration cites it.
+ */
+export interface SourceCredit {
+	file: string | null;
+	number: number;
+	segments: number[];
+	title: string;
+	url: string | null;
 }
 /**
  * A movie as clips on tracks. Times are seconds from the movie's start.
@@ -728,6 +1322,7 @@ export interface Timeline {
 	gaps: Gap[];
 	height: number;
 	segments: SegmentSpan[];
+	sources: SourceCredit[];
 	title: string;
 	tracks: Tracks;
 	width: number;
@@ -815,10 +1410,431 @@ export interface Moviefile1 {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	translate_from?: Language1 | null;
 	use_video?: boolean;
