@@ -33,7 +33,8 @@ from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
               help="Most database connections DBOS keeps for this worker (it uses 6 more: "
               "LISTEN, dispatch 2, heartbeat, leases, limits).")
 @click.option("--retain-days", type=AsciiFloatRange(min=0), default=7.0, show_default=True,
-              help="Trim finished workflows older than this many days (0: keep them all).")
+              help="Trim finished workflows, and the rows of workers silent, older than this "
+              "many days (0: keep them all).")
 @click.option("--app-version", default="", help="Application version (default: the release).")
 @pass_cli
 def worker(

@@ -1,6 +1,6 @@
 """A worker's upkeep thread: every few seconds it reads the operator's limits and hands them to
 the pool queues (which register what changed and route calls by them); about once an hour it
-trims finished workflows older than the retention.
+trims finished workflows older than the retention, and the rows of workers silent that long.
 
 A thread of its own, with its own connection, so that neither the event loop nor a busy build
 delays a limit the operator set. A database that blinks is logged and asked again at the next
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from moviebuild.distributed.heartbeat import trim_gone
 from moviebuild.distributed.limits import ClusterLimits, LimitsTable
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.errors import MovieBuildError
@@ -131,6 +132,7 @@ class Upkeep:
                 return 0
             try:
                 deleted = trim_finished(self.client, older_than)
+                gone = trim_gone(table.execute, older_than)
             finally:
                 table.unlock(_TRIM_LOCK)
         except Exception as exc:
@@ -140,6 +142,9 @@ class Upkeep:
         if deleted:
             log.info("trimmed %d workflows finished before %s", deleted,
                      older_than.isoformat(timespec="seconds"))
+        if gone:
+            log.info("trimmed the rows of %d workers silent since before %s: %s", len(gone),
+                     older_than.isoformat(timespec="seconds"), ", ".join(gone))
         return deleted
 
     def _forget_connection(self) -> None:
