@@ -15,7 +15,6 @@ connections at once (the bench's own client holds 1).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -24,6 +23,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
+from moviebuild.distributed.upkeep import FINISHED
 from moviebuild.distributed.workflows import BuildTicket
 from tests.distributed.cluster import (
     FAKE,
@@ -42,7 +43,7 @@ from tests.distributed.cluster import (
 )
 from tests.distributed.postgres import throwaway_postgres
 
-SCALE = 1 / 100
+SCALE = 1 / 20
 MEDIANS_S = {
     "ScriptProducer": 50.0,
     "TextToImagePromptProducer": 5.0,
@@ -52,6 +53,7 @@ MEDIANS_S = {
     "TextToImageProducer": 30.0,
 }
 SEGMENTS, IMAGES, IMAGE_POOL = 6, 3, 8
+IDLE_S = 3.0
 POLL_S = 0.05
 JOBS_PER_MOVIE = 1 + 1 + 1 + SEGMENTS * 2 + SEGMENTS * IMAGES  # dispatched (timeline is local)
 
@@ -70,15 +72,61 @@ def database_writes(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+def statements(url: str, reset: bool = False) -> int:
+    """Statements the database ran for ``url``'s database since the last reset
+    (pg_stat_statements, which the bench's PostgreSQL preloads)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            """SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+               WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+        ).fetchone()
+        if reset:
+            conn.execute("SELECT pg_stat_statements_reset()")
+    return int(row[0]) if row else 0
+
+
+def top_statements(url: str, count: int = 8) -> list[tuple[int, str]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            """SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
+               FROM pg_stat_statements
+               WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               ORDER BY calls DESC LIMIT %s""",
+            (count,),
+        ).fetchall()
+    return [(int(calls), str(query)) for calls, query in rows]
+
+
+def image_pool(url: str, submitted_ms: float) -> dict[str, float]:
+    """Where the image pool's time went, from ``dbos.workflow_status``: how long a call held its
+    slot on average, the share of the pool's slots busy between its first start and its last
+    end, and when the first image started after submission."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """SELECT started_at_epoch_ms, updated_at FROM dbos.workflow_status
+               WHERE queue_name = 'moviebuild-pool-fake:image' AND status = 'SUCCESS'"""
+        ).fetchall()
+    if not rows:
+        return {}
+    held = [(end - start) / 1000 for start, end in rows]
+    span = (max(end for _, end in rows) - min(start for start, _ in rows)) / 1000
+    return {
+        "image_slot_held_s": round(sum(held) / len(held), 3),
+        "image_pool_busy": round(sum(held) / (IMAGE_POOL * span), 3),
+        "first_image_after_s": round((min(start for start, _ in rows) - submitted_ms) / 1000, 2),
+    }
+
+
 def database_rows(url: str) -> int:
     with psycopg.connect(url) as conn:
         tables = conn.execute(
             "SELECT schemaname, relname FROM pg_stat_user_tables"
         ).fetchall()
-        return sum(
-            int(conn.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchone()[0])  # type: ignore[index]
-            for s, t in tables
-        )
+        total = 0
+        for schema, table in tables:
+            row = conn.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()
+            total += int(row[0]) if row else 0
+        return total
 
 
 class ConnectionCount:
@@ -104,6 +152,25 @@ class ConnectionCount:
         return self.peak
 
 
+def wait_all(backend: ClusterBackend, ids: list[str], timeout_s: float) -> list[dict[str, Any]]:
+    """The answers of builds ``ids``, asked for in one query every 0.1 s (a wait per build
+    would load the database with the bench's own polling)."""
+    answers: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + timeout_s
+    while len(answers) < len(ids):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"builds did not finish in {timeout_s:.0f} s")
+        time.sleep(0.1)
+        for found in backend.client.list_workflows(
+            workflow_ids=[b for b in ids if b not in answers], status=FINISHED, load_input=False
+        ):
+            output = found.output
+            answers[found.workflow_id] = output if isinstance(output, dict) else {
+                "status": found.status.lower(), "error": str(found.error)
+            }
+    return [answers[b] for b in ids]
+
+
 def cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -113,6 +180,8 @@ def run(
     server: str, movies: int, workers: int, work: Path, scale: float, poll_s: float = POLL_S
 ) -> dict[str, float]:
     database = create_database(server)
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     # The pool's limit is the operator's (the Moviefiles ask the same for their own builds).
     set_limit(database, "fake:image", IMAGE_POOL)
     root = work / f"movies-{workers}"
@@ -132,23 +201,29 @@ def run(
         while len([w for w in backend.workers() if w.state == "running"]) < workers:
             time.sleep(0.1)
         time.sleep(1.0)  # let every worker's queue threads start
+        # What idle workers cost the database: statements a second, every worker together.
+        statements(database, reset=True)
+        idle_started = time.monotonic()
+        time.sleep(IDLE_S)
+        idle = statements(database, reset=True) / (time.monotonic() - idle_started)
         cpu_before = sum(cpu_s(p.process.pid) for p in processes)
         writes_before, rows_before = database_writes(database), database_rows(database)
+        statements(database, reset=True)
         started = time.monotonic()
+        submitted_ms = time.time() * 1000
         ids = [f"bench-{workers}-{n}" for n in range(movies)]
         for number, build_id in enumerate(ids):
             backend.start(build_id, BuildTicket(f"m{number}"))
 
-        async def wait() -> list[dict[str, object]]:
-            answers = await asyncio.gather(*(backend.wait(b, 600) for b in ids))
-            return [a.answer or {} for a in answers]
-
-        summaries = asyncio.run(wait())
+        summaries = wait_all(backend, ids, timeout_s=600)
         statuses = [str(outcome(s)) for s in summaries]
         makespan = time.monotonic() - started
         cpu = sum(cpu_s(p.process.pid) for p in processes) - cpu_before
+        busy = statements(database)
+        top = top_statements(database)
         writes = database_writes(database) - writes_before
         rows = database_rows(database) - rows_before
+        pool = image_pool(database, submitted_ms)
     finally:
         peak = connections.stop()
         for process in processes:
@@ -160,6 +235,8 @@ def run(
         raise SystemExit(f"builds did not complete: {failed}")
     jobs = movies * JOBS_PER_MOVIE
     bound = lower_bound_s(movies, scale)
+    for calls, query in top:
+        print(f"  {calls:7d}  {query}", file=sys.stderr)
     return {
         "scale": scale,
         "workers": workers,
@@ -169,9 +246,14 @@ def run(
         "ratio": round(makespan / bound, 3),
         "db_rows_per_job": round(rows / jobs, 1),
         "db_writes_per_job": round(writes / jobs, 1),
+        "db_statements_per_job": round(busy / jobs, 1),
+        "db_statements_per_s_idle": round(idle, 1),
         "worker_cpu_ms_per_job": round(1000 * cpu / jobs, 1),
+        **pool,
         # The bench's own client holds 1 of them.
         "db_connections_peak": peak,
+        "db_connections_per_worker": round((peak - 1) / workers, 1),
+        "load_average": round(os.getloadavg()[0], 1),
     }
 
 
@@ -186,7 +268,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep movies and worker logs in this folder")
     args = parser.parse_args()
     counts = [int(n) for n in args.workers.split(",")]
-    with tempfile.TemporaryDirectory() as folder, throwaway_postgres() as server:
+    preload = ("shared_preload_libraries=pg_stat_statements",)
+    with tempfile.TemporaryDirectory() as folder, throwaway_postgres(settings=preload) as server:
         work = args.keep or Path(folder)
         work.mkdir(parents=True, exist_ok=True)
         for workers in counts:

@@ -44,8 +44,8 @@ _FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 
 class Dispatcher:
     """Enqueues job workflows and hands back their answers. One thread polls the database for
-    every call this process waits on (one query per interval, not one per call); builds await
-    from their own event loops."""
+    every call this process waits on and every build it runs that might be cancelled (one
+    query per interval, not one per call or build); builds await from their own event loops."""
 
     def __init__(
         self, client: DBOSClient, settings: ClusterSettings, local_slots: int | None = None
@@ -57,6 +57,7 @@ class Dispatcher:
         self.local = LocalSlots(local_slots or default_slots())
         self._lock = threading.Lock()
         self._waiting: dict[str, list[Future[JobAnswer]]] = {}
+        self._watched: dict[str, Future[None]] = {}
         self._wake = threading.Event()
         self._closed = False
         self._poller = threading.Thread(
@@ -89,12 +90,24 @@ class Dispatcher:
                 if not waiters:
                     self._waiting.pop(workflow_id, None)
 
+    def cancelled(self, build_id: str) -> Future[None]:
+        """A future set once build ``build_id``'s workflow is cancelled; ``unwatch`` when the
+        build ends."""
+        with self._lock:
+            future = self._watched.setdefault(build_id, Future())
+        self._wake.set()
+        return future
+
+    def unwatch(self, build_id: str) -> None:
+        with self._lock:
+            self._watched.pop(build_id, None)
+
     def _poll(self) -> None:
         while not self._closed:
             self._wake.wait()
             time.sleep(self.settings.poll_interval_s)
             with self._lock:
-                ids = list(self._waiting)
+                ids = list(self._waiting) + [b for b in self._watched if b not in self._waiting]
                 if not ids:
                     self._wake.clear()
                     continue
@@ -105,12 +118,17 @@ class Dispatcher:
             except Exception:  # the database blinked; the next poll asks again
                 continue
             for status in found:
-                answer = _answer(status)
                 with self._lock:
                     futures = self._waiting.pop(status.workflow_id, [])
-                for future in futures:
-                    if not future.done():
-                        future.set_result(answer)
+                    # A build that ended otherwise (recovered elsewhere) is not asked again.
+                    watched = self._watched.pop(status.workflow_id, None)
+                if watched is not None and status.status == "CANCELLED" and not watched.done():
+                    watched.set_result(None)
+                if futures:
+                    answer = _answer(status)
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(answer)
 
     def close(self) -> None:
         self._closed = True

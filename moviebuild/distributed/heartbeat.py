@@ -166,6 +166,19 @@ class WorkerTable:
         return [WorkerRow(*row) for row in rows]
 
 
+def live_workers(
+    execute: Callable[[str, tuple[Any, ...]], list[Any]], dead_after_s: float
+) -> int:
+    """How many workers beat within ``dead_after_s`` (running or draining)."""
+    rows = execute(
+        """SELECT count(*) FROM moviebuild.workers
+           WHERE state IN ('running', 'draining')
+             AND last_seen > now() - make_interval(secs => %s)""",
+        (dead_after_s,),
+    )
+    return int(rows[0][0]) if rows else 0
+
+
 def trim_gone(
     execute: Callable[[str, tuple[Any, ...]], list[Any]], older_than: datetime.datetime
 ) -> list[str]:

@@ -82,7 +82,8 @@ class Worker:
         process.dispatcher = dispatcher
         await ensure_build_queue(settings.poll_interval_s)
         # The operator's limits, applied to the pool queues now and re-read every few seconds.
-        upkeep = Upkeep(settings, self.executor_id, dispatcher.queues.update, dispatcher.client)
+        upkeep = Upkeep(settings, self.executor_id, dispatcher.queues.update, dispatcher.client,
+                        on_workers=dispatcher.queues.pace)
         await asyncio.to_thread(upkeep.sync)
         upkeep.start()
         log.info("worker %s up (version %s)", self.executor_id, settings.version)

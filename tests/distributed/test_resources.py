@@ -1,12 +1,15 @@
 """What a worker holds of the database: with ``--db-connections 2`` it builds six movies with at
 most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's 2, the heartbeat,
-the build leases, the limits), counted by PostgreSQL itself while the builds run."""
+the build leases, the limits), counted by PostgreSQL itself while the builds run; and how often
+the fleet polls each queue (``--poll`` x the live workers per worker)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -15,7 +18,13 @@ import pytest
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
-from tests.distributed.cluster import WorkerProcess, create_database, outcome, write_movie
+from tests.distributed.cluster import (
+    WorkerProcess,
+    create_database,
+    outcome,
+    set_limit,
+    write_movie,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -71,3 +80,46 @@ def test_a_worker_keeps_to_its_connections_while_it_builds(
     # The worker's 8 at most, and the test's own client (1).
     busiest = max(samples, key=lambda s: sum(s.values()))
     assert sum(busiest.values()) <= 8 + 1, busiest
+
+
+def _intervals(database: str) -> dict[str, float]:
+    with psycopg.connect(database) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT name, polling_interval_sec FROM dbos.queues "
+                "WHERE name LIKE 'moviebuild-%'"
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:  # no worker has launched DBOS yet
+            return {}
+    return {str(name): float(interval) for name, interval in rows}
+
+
+def _wait_for(check: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout_s:.0f} s: {what}"
+        time.sleep(0.1)
+
+
+def test_the_fleet_polls_each_queue_at_the_same_rate_whatever_its_size(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    database = create_database(postgres_server)
+    set_limit(database, "fake:image", 3)
+    queues = ("moviebuild-builds", "moviebuild-pool-fake:image")
+    first = WorkerProcess(database, tmp_path, {}, tmp_path, poll_s=0.1)
+    second: WorkerProcess | None = None
+    try:
+        _wait_for(lambda: all(_intervals(database).get(q) == 0.1 for q in queues),
+                  "one worker polls every --poll")
+        second = WorkerProcess(database, tmp_path, {}, tmp_path, poll_s=0.1)
+        _wait_for(lambda: all(_intervals(database).get(q) == 0.2 for q in queues),
+                  "two workers each poll every 2 x --poll")
+        assert second.stop() == 0
+        _wait_for(lambda: all(_intervals(database).get(q) == 0.1 for q in queues),
+                  "the one left polls every --poll again")
+    finally:
+        if second is not None:
+            second.stop()
+        code = first.stop()
+    assert code == 0, first.log_text()
