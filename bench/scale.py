@@ -35,8 +35,10 @@ from moviebuild.distributed.upkeep import FINISHED
 from moviebuild.distributed.workflows import BuildTicket
 from tests.distributed.cluster import (
     FAKE,
+    ConnectionPeaks,
     WorkerProcess,
     create_database,
+    database_port,
     outcome,
     set_limit,
     write_movie,
@@ -197,6 +199,7 @@ def run(
                                poll_s=poll_s) for _ in range(workers)]
     backend = ClusterBackend(ClusterSettings(database, poll_interval_s=poll_s, db_connections=1))
     connections = ConnectionCount(server, database.rsplit("/", 1)[1])
+    per_worker = ConnectionPeaks([p.process.pid for p in processes], database_port(database))
     try:
         while len([w for w in backend.workers() if w.state == "running"]) < workers:
             time.sleep(0.1)
@@ -226,6 +229,7 @@ def run(
         pool = image_pool(database, submitted_ms)
     finally:
         peak = connections.stop()
+        worker_peaks = per_worker.stop()
         for process in processes:
             process.stop()
         backend.close()
@@ -252,7 +256,8 @@ def run(
         **pool,
         # The bench's own client holds 1 of them.
         "db_connections_peak": peak,
-        "db_connections_per_worker": round((peak - 1) / workers, 1),
+        # The most one worker held at once (its sockets to PostgreSQL, counted from outside).
+        "db_connections_per_worker": max(worker_peaks.values()),
         "load_average": round(os.getloadavg()[0], 1),
     }
 

@@ -31,7 +31,7 @@ from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
               help="Offline and timeline jobs at once on this worker (default: its cores).")
 @click.option("--db-connections", type=AsciiIntRange(min=2), default=4, show_default=True,
               help="Most database connections DBOS keeps for this worker (it uses 6 more: "
-              "LISTEN, dispatch 2, heartbeat, leases, limits).")
+              "DBOS's LISTEN, dispatch, listening for answers, heartbeat, leases, limits).")
 @click.option("--retain-days", type=AsciiFloatRange(min=0), default=7.0, show_default=True,
               help="Trim finished workflows, and the rows of workers silent, older than this "
               "many days (0: keep them all).")

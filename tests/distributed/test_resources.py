@@ -1,7 +1,8 @@
 """What a worker holds of the database: with ``--db-connections 2`` it builds six movies with at
-most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's 2, the heartbeat,
-the build leases, the limits), counted by PostgreSQL itself while the builds run; and how often
-the fleet polls each queue (``--poll`` x the live workers per worker)."""
+most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's, its LISTEN for
+answers, the heartbeat, the build leases, the limits), counted by PostgreSQL itself while the
+builds run; and how often the fleet polls each queue (``--poll`` x the live workers per
+worker)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ def test_a_worker_keeps_to_its_connections_while_it_builds(
     named = f"moviebuild-worker-{worker.executor_id}"
     assert max(s.get(named, 0) for s in samples) <= 2 + 1, "its pool and its LISTEN connection"
     assert max(s.get(f"moviebuild-upkeep-{worker.executor_id}", 0) for s in samples) <= 1
+    assert max(s.get(f"moviebuild-endings-{worker.executor_id}", 0) for s in samples) == 1
     # The worker's 8 at most, and the test's own client (1).
     busiest = max(samples, key=lambda s: sum(s.values()))
     assert sum(busiest.values()) <= 8 + 1, busiest
