@@ -12,6 +12,10 @@ from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 
 BUILD_QUEUE = "moviebuild-builds"
 _POOL_PREFIX = "moviebuild-pool-"
+#: The builds queue is looked at no more often than this: a build lasts minutes, so a second
+#: more before it starts costs nothing, while polling it as often as the pools (whose freed
+#: slots wait for the next look) was a third of an idle worker's statements.
+BUILD_POLL_S = 1.0
 
 
 
@@ -48,7 +52,9 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
     """The builds queue: no limit, a build waits on its calls, not on a slot."""
     from dbos import DBOS
 
-    await DBOS.register_queue_async(BUILD_QUEUE, polling_interval_sec=poll_interval_s)
+    await DBOS.register_queue_async(
+        BUILD_QUEUE, polling_interval_sec=max(BUILD_POLL_S, poll_interval_s)
+    )
 
 
 class PoolQueues:
@@ -99,8 +105,8 @@ class PoolQueues:
             ]
 
     def pace(self, workers: int) -> bool:
-        """Poll every ``poll_interval_s`` x ``workers`` seconds from now on (the builds queue
-        and the pools registered); whether that changed the interval."""
+        """Poll the pools registered every ``poll_interval_s`` x ``workers`` seconds from now
+        on (the builds queue: at least every ``BUILD_POLL_S``); whether that changed."""
         from dbos import DBOS
 
         interval_s = self.poll_interval_s * max(1, workers)
@@ -109,7 +115,8 @@ class PoolQueues:
                 return False
             self.interval_s = interval_s
             DBOS.register_queue(
-                BUILD_QUEUE, polling_interval_sec=interval_s, on_conflict="always_update"
+                BUILD_QUEUE, polling_interval_sec=max(BUILD_POLL_S, interval_s),
+                on_conflict="always_update",
             )
             for pool in list(self._applied.values()):
                 self._apply(pool, force=True)
