@@ -1,15 +1,18 @@
 """Scale-out on DBOS: 24 movies of 6 segments x 3 images on 1, 2 and 4 ``moviebuild worker``
 processes sharing a throwaway PostgreSQL and one image pool of 8 concurrent calls.
 
-Latencies are the design's medians scaled by 1/100 (script 0.5 s, image 0.3 s, speech and music
-0.1 s, prompts 0.05 s), made by the fake adapter, so the numbers measure the scheduling and the
-database, not media code. For each worker count it prints the makespan (submit to the last
-build's answer), the pool's lower bound (total image work / 8 plus the critical path's head
-before the first image and tail after the last), their ratio (target <= 1.15), the rows the
-database wrote per dispatched job, the workers' CPU seconds per job and the most database
-connections at once (the bench's own client holds 1).
+Latencies are the design's medians scaled by 1/20 (script 2.5 s, image 1.5 s, speech and music
+0.5 s, prompts 0.25 s; ``--scale`` to change), made by the fake adapter, so the numbers measure
+the scheduling and the database, not media code. For each worker count it prints the makespan
+(submit to the last build's answer), the pool's lower bound (total image work / 8 plus the
+critical path before the first image), their ratio (target <= 1.15); where the time went (how
+long an image call held its slot, the share of the pool's slots busy, when the first image
+started); what it cost (database statements per dispatched call and per idle second, from
+pg_stat_statements; rows and row writes per call; the workers' CPU per call); the most
+connections at once (the bench's own client holds 1) and the most one worker held while the
+builds ran; and the machine's load average, without which none of the times mean much.
 
-    .venv/bin/python bench/scale.py [--movies 24] [--workers 1,2,4]
+    .venv/bin/python bench/scale.py [--movies 24] [--workers 1,2,4] [--scale 0.05] [--poll 0.05]
 """
 
 from __future__ import annotations
@@ -154,6 +157,22 @@ class ConnectionCount:
         return self.peak
 
 
+def paced(url: str, interval_s: float, timeout_s: float = 60.0) -> None:
+    """Wait until the image pool's queue is polled every ``interval_s`` (the workers write
+    --poll x the live workers once they all count each other)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with psycopg.connect(url) as conn:
+            row = conn.execute(
+                "SELECT polling_interval_sec FROM dbos.queues "
+                "WHERE name = 'moviebuild-pool-fake:image'"
+            ).fetchone()
+        if row is not None and abs(float(row[0]) - interval_s) < 1e-9:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"the workers did not set the pool's polling interval to {interval_s} s")
+
+
 def wait_all(backend: ClusterBackend, ids: list[str], timeout_s: float) -> list[dict[str, Any]]:
     """The answers of builds ``ids``, asked for in one query every 0.1 s (a wait per build
     would load the database with the bench's own polling)."""
@@ -199,11 +218,13 @@ def run(
                                poll_s=poll_s) for _ in range(workers)]
     backend = ClusterBackend(ClusterSettings(database, poll_interval_s=poll_s, db_connections=1))
     connections = ConnectionCount(server, database.rsplit("/", 1)[1])
-    per_worker = ConnectionPeaks([p.process.pid for p in processes], database_port(database))
+    per_worker: ConnectionPeaks | None = None
     try:
         while len([w for w in backend.workers() if w.state == "running"]) < workers:
             time.sleep(0.1)
-        time.sleep(1.0)  # let every worker's queue threads start
+        # Every worker's queue threads started, and the queues' interval is the fleet's.
+        paced(database, poll_s * workers)
+        time.sleep(1.0)
         # What idle workers cost the database: statements a second, every worker together.
         statements(database, reset=True)
         idle_started = time.monotonic()
@@ -212,6 +233,8 @@ def run(
         cpu_before = sum(cpu_s(p.process.pid) for p in processes)
         writes_before, rows_before = database_writes(database), database_rows(database)
         statements(database, reset=True)
+        # While the builds run (a worker's start opens and closes a few more).
+        per_worker = ConnectionPeaks([p.process.pid for p in processes], database_port(database))
         started = time.monotonic()
         submitted_ms = time.time() * 1000
         ids = [f"bench-{workers}-{n}" for n in range(movies)]
@@ -229,7 +252,7 @@ def run(
         pool = image_pool(database, submitted_ms)
     finally:
         peak = connections.stop()
-        worker_peaks = per_worker.stop()
+        worker_peaks = per_worker.stop() if per_worker is not None else {0: 0}
         for process in processes:
             process.stop()
         backend.close()
