@@ -12,9 +12,9 @@ from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 
 BUILD_QUEUE = "moviebuild-builds"
 _POOL_PREFIX = "moviebuild-pool-"
-#: The builds queue is looked at no more often than this: a build lasts minutes, so a second
-#: more before it starts costs nothing, while polling it as often as the pools (whose freed
-#: slots wait for the next look) was a third of an idle worker's statements.
+#: The fleet looks at the builds queue no more often than this: a build lasts minutes, so a
+#: second more before it starts costs nothing, while polling it as often as the pools (whose
+#: freed slots wait for the next look) was a third of an idle worker's statements.
 BUILD_POLL_S = 1.0
 
 
@@ -106,7 +106,7 @@ class PoolQueues:
 
     def pace(self, workers: int) -> bool:
         """Poll the pools registered every ``poll_interval_s`` x ``workers`` seconds from now
-        on (the builds queue: at least every ``BUILD_POLL_S``); whether that changed."""
+        on (the builds queue: ``BUILD_POLL_S`` x ``workers`` at least); whether that changed."""
         from dbos import DBOS
 
         interval_s = self.poll_interval_s * max(1, workers)
@@ -115,7 +115,8 @@ class PoolQueues:
                 return False
             self.interval_s = interval_s
             DBOS.register_queue(
-                BUILD_QUEUE, polling_interval_sec=max(BUILD_POLL_S, interval_s),
+                BUILD_QUEUE,
+                polling_interval_sec=max(BUILD_POLL_S, self.poll_interval_s) * max(1, workers),
                 on_conflict="always_update",
             )
             for pool in list(self._applied.values()):

@@ -116,11 +116,14 @@ def test_the_fleet_polls_each_queue_at_the_same_rate_whatever_its_size(
         second = WorkerProcess(database, tmp_path, {}, tmp_path, poll_s=0.1)
         _wait_for(lambda: _intervals(database).get(pool) == 0.2,
                   "two workers each poll every 2 x --poll")
+        # The fleet looks at the builds queue once a second at most: each worker every 2 s.
+        _wait_for(lambda: _intervals(database).get("moviebuild-builds") == 2.0,
+                  "two workers each poll the builds every 2 s")
         assert second.stop() == 0
         _wait_for(lambda: _intervals(database).get(pool) == 0.1,
                   "the one left polls every --poll again")
-        # A build lasts minutes: its queue is looked at once a second at most.
-        assert _intervals(database)["moviebuild-builds"] == 1.0
+        _wait_for(lambda: _intervals(database).get("moviebuild-builds") == 1.0,
+                  "the one left polls the builds every second")
     finally:
         if second is not None:
             second.stop()
