@@ -52,6 +52,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	const [schemas, setSchemas] = useState<Schemas>({});
 	const progressRef = useRef(progress);
 	const own = useOwnMedia(api, movie, setState);
+	const {settle} = own;
 
 	const refresh = useCallback(async () => {
 		try {
@@ -83,6 +84,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 			saveProgress(movie, next);
 			setProgress(next);
 			if (event.type === 'build-finished') {
+				settle();
 				const build = event.status === 'failed' && typeof event.build === 'string' ? event.build : null;
 				// A build that could not run (a budget refusal, an invalid patch) says why.
 				void refresh()
@@ -93,7 +95,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 		};
 		void followEvents(api, movie, progressRef.current.lastEventId, onEvent, abort.signal, setConnected);
 		return () => abort.abort();
-	}, [api, movie, refresh]);
+	}, [api, movie, refresh, settle]);
 
 	const budgetUsd = budget.trim() === '' ? null : Number(budget);
 	const ask = async (what: string, request: Changes) => {

@@ -5,15 +5,19 @@
 // slot's kind) shows in the slot with the server's message and hint. Neither builds: the next
 // build does, after its dry run.
 import type React from 'react';
-import {useState} from 'react';
+import {useCallback, useState} from 'react';
 import {type Api, ApiProblem, type ArtifactInfo, type MovieState} from './api';
 
-/** What the page gives every slot: the upload and hand-back, and each slot's last refusal. */
+/** What the page gives every slot: the upload and hand-back, each slot's last refusal, and the
+ * slots changed since the last build (a local preview of the file sent, or null once handed
+ * back), which ``settle`` forgets when a build ends. */
 export type OwnMedia = {
 	upload: (id: string, file: File) => void;
 	handBack: (id: string) => void;
 	problems: Record<string, string>;
 	sending: string | null;
+	changed: Record<string, string | null>;
+	settle: () => void;
 };
 
 export const mediaUrl = (link: string): string => new URL(link, `${window.location.origin}/`).href;
@@ -38,11 +42,26 @@ const problemText = (error: unknown): string => {
 export const useOwnMedia = (api: Api, movie: string, onState: (state: MovieState) => void): OwnMedia => {
 	const [problems, setProblems] = useState<Record<string, string>>({});
 	const [sending, setSending] = useState<string | null>(null);
-	const send = async (id: string, request: () => Promise<MovieState>) => {
+	const [changed, setChanged] = useState<Record<string, string | null>>({});
+	const settle = useCallback(
+		() =>
+			setChanged((current) => {
+				for (const url of Object.values(current)) if (url) URL.revokeObjectURL(url);
+				return {};
+			}),
+		[],
+	);
+	const send = async (id: string, request: () => Promise<MovieState>, preview: File | null) => {
 		setSending(id);
 		try {
 			onState(await request());
 			setProblems(({[id]: _, ...rest}) => rest);
+			// Until a build uses it, the state's link is still the slot's last built file.
+			setChanged((current) => {
+				const old = current[id];
+				if (old) URL.revokeObjectURL(old);
+				return {...current, [id]: preview && preview.type.startsWith('image/') ? URL.createObjectURL(preview) : null};
+			});
 		} catch (error) {
 			setProblems((current) => ({...current, [id]: problemText(error)}));
 		} finally {
@@ -50,10 +69,12 @@ export const useOwnMedia = (api: Api, movie: string, onState: (state: MovieState
 		}
 	};
 	return {
-		upload: (id, file) => void send(id, () => api.putFile(movie, id, file)),
-		handBack: (id) => void send(id, () => api.deleteFile(movie, id)),
+		upload: (id, file) => void send(id, () => api.putFile(movie, id, file), file),
+		handBack: (id) => void send(id, () => api.deleteFile(movie, id), null),
 		problems,
 		sending,
+		changed,
+		settle,
 	};
 };
 
@@ -80,6 +101,8 @@ export const MediaSlot = ({id, info, link, yours, onNewTake, own, busy}: SlotPro
 	const slot = isSlot(info);
 	const sending = own.sending === id;
 	const problem = own.problems[id];
+	const changed = id in own.changed;
+	const preview = own.changed[id] ?? link;
 	const onDrop = (event: React.DragEvent) => {
 		event.preventDefault();
 		setOver(false);
@@ -102,7 +125,7 @@ export const MediaSlot = ({id, info, link, yours, onNewTake, own, busy}: SlotPro
 			onDragLeave={() => setOver(false)}
 			onDrop={onDrop}
 		>
-			{link ? <Preview kind={kind} label={label} link={link} /> : <div className="slot-empty">{slot ? `Drop your ${kind} here` : 'not built yet'}</div>}
+			{preview ? <Preview kind={kind} label={label} link={preview} /> : <div className="slot-empty">{slot ? `Drop your ${kind} here` : 'not built yet'}</div>}
 			<figcaption>
 				<span className="slot-label">
 					{label}
@@ -141,6 +164,11 @@ export const MediaSlot = ({id, info, link, yours, onNewTake, own, busy}: SlotPro
 						</button>
 					)}
 				</span>
+				{changed && (
+					<span className="slot-next" data-slot-next={id}>
+						{yours ? 'your file is used from the next build' : "the generator's from the next build"}
+					</span>
+				)}
 			</figcaption>
 			{problem && (
 				<p className="slot-problem" role="alert" data-slot-problem={id}>

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,9 @@ def test_a_dropped_image_is_yours_built_without_its_call_refused_when_wrong_and_
     drop(page, SLOT, "harbour.png", png())
     expect(slot).to_have_attribute("data-source", "yours")
     expect(slot.locator(".badge.yours")).to_have_text("yours")
+    # Until a build uses it, the slot previews the file sent and says when it counts.
+    expect(slot.locator("img")).to_have_attribute("src", re.compile("^blob:"))
+    expect(slot.locator(f"[data-slot-next='{SLOT}']")).to_contain_text("from the next build")
     own = studio.api.call("GET", f"/v1/movies/{movie}")["own_media"]
     assert [(media["id"], media["source"]) for media in own] == [(SLOT, "yours")]
 
@@ -85,6 +89,7 @@ def test_a_dropped_image_is_yours_built_without_its_call_refused_when_wrong_and_
     with urllib.request.urlopen(link, timeout=30) as served:
         assert served.read() == png()
     expect(slot.locator("img")).to_have_attribute("src", link)
+    expect(slot.locator("[data-slot-next]")).to_have_count(0)
 
     # Refused: a text file named .png (picked, as from a keyboard or a phone) and a file over
     # the cap (dropped) show the server's message and hint in their slot; nothing changes.
