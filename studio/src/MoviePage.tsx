@@ -16,6 +16,7 @@ import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from 
 import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
 import {MediaSlot, mediaOf, useOwnMedia} from './Slots';
+import {Sources} from './Sources';
 import {Spending} from './Spending';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
@@ -233,7 +234,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>
 						{movieWide.map((prompt) => (
-							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} rows={prompt.id === 'MovieTitle' ? 1 : 3} onReset={reset} busy={busy} />
+							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} rows={prompt.id === 'MovieTitle' ? 1 : prompt.id === 'ResearchNotes' ? 8 : 3} onReset={reset} busy={busy} />
 						))}
 						<div className="segment-media">
 							{mediaOf(state, null).map((id) => (
@@ -249,6 +250,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 								/>
 							))}
 						</div>
+						<Sources state={state} jobLabel={jobLabel} />
 						<div className="jobs" aria-label="Jobs of the whole movie">
 							{movieJobs.map((job) => (
 								<JobBadge key={job.id} job={job} live={busy ? progress.jobs[job.id] : undefined} />
