@@ -129,7 +129,9 @@ def transition_graph(
     else:
         held = _video_chain(outgoing, width, height, fps, 1, skip=last, source="1:v")
     held += f",loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
-    p = f"((N+0.5)/{frames})"
+    # From each frame's time (both inputs count from 0 at 1/fps), not blend's frame counter,
+    # which counts frames taken in, so from 1.
+    p = f"((T*{fps}+0.5)/{frames})"
     if transition.kind is TransitionKind.DISSOLVE:
         mix = f"[out][in]blend=all_expr='A*(1-{p})+B*{p}'"
     elif transition.kind is TransitionKind.FADE:
@@ -142,7 +144,7 @@ def transition_graph(
         mix = f"[out][in]blend={':'.join(planes)}"
     else:
         # Whole pixels: crop moves the side-by-side pair by trunc(width * p).
-        p_crop = f"((n+0.5)/{frames})"
+        p_crop = f"((t*{fps}+0.5)/{frames})"
         mix = (
             "[out]format=rgb24[outr];[in]format=rgb24[inr];[outr][inr]hstack=inputs=2,"
             f"crop=w={width}:h={height}:x='{width}*{p_crop}':y=0,format=yuv420p"
