@@ -16,7 +16,10 @@ def reset(context: CliContext, target: str) -> None:
     from moviebuild.project.prompts import reset_slots
 
     # Your own media file first, without opening the movie: a broken one keeps it from opening.
-    done = remove_named_file(context.folder, target) or reset_slots(context.open_movie(), target)
+    done = remove_named_file(context.folder, target)
+    if not done:
+        movie = context.open_movie()
+        done = reset_slots(movie.folder, movie.graph, target)
     if not done:
         click.echo(f"{target}: nothing is pinned there")
         return

@@ -78,7 +78,7 @@ def serve(
     import asyncio
     import logging
 
-    from moviebuild.server.root import open_root
+    from moviebuild.server.root_location import open_root
     from moviebuild.server.serve import serve as run
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

@@ -34,7 +34,7 @@ def token() -> None:
 def create(context: CliContext, tenant: str | None, admin: bool, daily_budget: float | None,
            root: str) -> None:
     """Make a token for TENANT and print it (this once)."""
-    from moviebuild.server.root import open_root
+    from moviebuild.server.root_location import open_root
     from moviebuild.server.tokens import ADMIN_TENANT, TokenBook
 
     if tenant is None and not admin:
@@ -64,7 +64,7 @@ def create(context: CliContext, tenant: str | None, admin: bool, daily_budget: f
 @pass_cli
 def list_tokens(context: CliContext, root: str) -> None:
     """The tokens' ids and tenants (never the tokens)."""
-    from moviebuild.server.root import open_root
+    from moviebuild.server.root_location import open_root
     from moviebuild.server.tokens import TokenBook
 
     entries = TokenBook(open_root(root)).entries()
@@ -89,7 +89,7 @@ def list_tokens(context: CliContext, root: str) -> None:
 @_ROOT
 def revoke(token_id: str, root: str) -> None:
     """Revoke the token TOKEN_ID (as `token list` shows it); it stops working at once."""
-    from moviebuild.server.root import open_root
+    from moviebuild.server.root_location import open_root
     from moviebuild.server.tokens import TokenBook
 
     entry = TokenBook(open_root(root)).revoke(token_id)

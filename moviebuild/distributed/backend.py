@@ -60,7 +60,7 @@ class ClusterBackend:
 
     def start(self, build_id: str, ticket: BuildTicket) -> None:
         """Queue a build; a build id already queued or finished is not queued again."""
-        from moviebuild.distributed.runtime import ClusterError, redact
+        from moviebuild.distributed.settings import ClusterError, redact
 
         try:
             self._enqueue(build_id, ticket)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from dbos import DBOSClient, EnqueueOptions
 
     from moviebuild.project.executor import ProviderExecutor
-    from moviebuild.project.movie import Snapshot
+    from moviebuild.project.folder import Snapshot
     from moviebuild.store import Store
 
 JOB_WORKFLOW = "moviebuild.job"

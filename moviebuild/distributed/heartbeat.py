@@ -75,7 +75,7 @@ class WorkerTable:
     meets a restarted database raises ``psycopg.Error`` and the next one reconnects."""
 
     def __init__(self, database_url: str) -> None:
-        from moviebuild.distributed.runtime import ClusterError, redact
+        from moviebuild.distributed.settings import ClusterError, redact
 
         self.db = Database(database_url)
         try:

@@ -140,7 +140,7 @@ class LimitsTable:
         self, database_url: str, *, connect_timeout_s: int = 10,
         application_name: str = "moviebuild-limits",
     ) -> None:
-        from moviebuild.distributed.runtime import ClusterError
+        from moviebuild.distributed.settings import ClusterError
 
         try:
             import psycopg
@@ -166,7 +166,7 @@ class LimitsTable:
             raise self._unreachable(exc) from None
 
     def _unreachable(self, exc: Exception) -> Exception:
-        from moviebuild.distributed.runtime import ClusterError, redact
+        from moviebuild.distributed.settings import ClusterError, redact
 
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return ClusterError(

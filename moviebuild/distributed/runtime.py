@@ -13,7 +13,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.distributed.settings import APP_NAME, ClusterSettings
-from moviebuild.errors import MovieBuildError
+from moviebuild.distributed.settings import ClusterError as ClusterError
+from moviebuild.distributed.settings import redact as redact
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
 #: The DBOS release whose private recovery call ``recover_workflows_of`` wraps (pinned in the
 #: ``cloud`` extra).
 DBOS_VERSION = "3.4.0"
-
-
-class ClusterError(MovieBuildError):
-    """The database of a cluster could not be reached, or DBOS is missing or changed."""
-
-    exit_code = 3
 
 
 def import_dbos() -> Any:
@@ -128,14 +123,6 @@ def _private_recover(dbos: Any) -> Any:
     return found
 
 
-def redact(url: str) -> str:
-    """``url`` without its password."""
-    head, sep, tail = url.partition("@")
-    if not sep or "://" not in head:
-        return url
-    scheme, _, credentials = head.partition("://")
-    user = credentials.partition(":")[0]
-    return f"{scheme}://{user}@{tail}"
 
 
 def _installed_version() -> str:

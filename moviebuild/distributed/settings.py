@@ -1,10 +1,13 @@
 """What every process of one cluster agrees on: the database, the application version that pins
-recovery, and the timings of queue polling and heartbeats."""
+recovery, the timings of queue polling and heartbeats, and the error a cluster's database gives
+(``ClusterError``, with its URL ``redact``ed)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import metadata
+
+from moviebuild.errors import MovieBuildError
 
 APP_NAME = "moviebuild"
 
@@ -40,3 +43,19 @@ class ClusterSettings:
     @property
     def version(self) -> str:
         return self.application_version or default_application_version()
+
+
+class ClusterError(MovieBuildError):
+    """The database of a cluster could not be reached, or DBOS is missing or changed."""
+
+    exit_code = 3
+
+
+def redact(url: str) -> str:
+    """``url`` without its password."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user}@{tail}"

@@ -8,22 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.interfaces import JobExecutor, JobStatus, PriorRecord, ResultLookup
 from moviebuild.engine.keys import Fingerprint, content_digest
 from moviebuild.engine.reasons import Reason, ReasonKind, compare_fingerprints
+from moviebuild.engine.status import Action as Action
 from moviebuild.graph import Job, NodeId
-
-
-class Action(StrEnum):
-    """run: call the producer. reuse: a stored result has this key. skip: all outputs overridden."""
-
-    RUN = "run"
-    REUSE = "reuse"
-    SKIP = "skip"
 
 
 @dataclass(frozen=True)

@@ -8,28 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from moviebuild.engine.keys import JobIdentity
+from moviebuild.engine.status import JobStatus as JobStatus
 from moviebuild.graph import Job, NodeId
 
 if TYPE_CHECKING:
     from moviebuild.engine.outcome import JobOutcome
-
-
-class JobStatus(StrEnum):
-    """A job's state in a revision.
-
-    done: outputs stored. needs-attention: a non-retryable failure (or retries exhausted) the
-    user must look at. blocked: an upstream job failed, so this one could not start.
-    skipped: every output is overridden by the user, so the job has nothing to make.
-    """
-
-    DONE = "done"
-    NEEDS_ATTENTION = "needs-attention"
-    BLOCKED = "blocked"
-    SKIPPED = "skipped"
 
 
 @dataclass(frozen=True)

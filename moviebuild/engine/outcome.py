@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from moviebuild.engine.decide import Action
-from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.keys import Fingerprint
 from moviebuild.engine.reasons import Reason
+from moviebuild.engine.status import Action, JobStatus
 from moviebuild.graph import NodeId
 
 

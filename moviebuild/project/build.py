@@ -30,7 +30,7 @@ from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
 from moviebuild.project.events import EventCallback, from_engine
-from moviebuild.project.movie import EmptyResults, Movie, Snapshot
+from moviebuild.project.folder import EmptyResults, MovieFolder, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
     BudgetStop,
@@ -65,7 +65,7 @@ class BuildSession:
 
     def __init__(
         self,
-        movie: Movie,
+        movie: MovieFolder,
         changes: Changes | None,
         budget_usd: float | None,
         lock_lease: LockLease | None = None,
@@ -111,7 +111,7 @@ class BuildSession:
             kind = self.snapshot.graph.artifacts[artifact_id].kind
             self.store.blobs.put_blob(self.snapshot.overrides[artifact_id], EXTENSIONS[kind])
 
-    def _start_from_head(self, movie: Movie, changes: Changes | None) -> StoreResults:
+    def _start_from_head(self, movie: MovieFolder, changes: Changes | None) -> StoreResults:
         """The results of the store's HEAD, the folder brought to it first when another
         machine built since (a store that is not in the folder)."""
         if self.store.is_local:
@@ -353,7 +353,7 @@ class BuildSession:
         for media in self.snapshot.new_files:
             place_file(self.movie.folder, media)
         for artifact_id in self.snapshot.reset:
-            reset_slots(self.movie, str(artifact_id))
+            reset_slots(self.movie.folder, self.movie.graph, str(artifact_id))
         self.notices.extend(exported.notices)
         if exported.timeline is None:
             return None
@@ -365,7 +365,7 @@ def _timeline_digest(outcomes: Mapping[NodeId, JobOutcome]) -> str | None:
     return assembler.outputs.get("Timeline") if assembler is not None else None
 
 
-def _write_moviefile(movie: Movie, text: str) -> None:
+def _write_moviefile(movie: MovieFolder, text: str) -> None:
     from moviebuild.config.load import MOVIEFILE_NAME
     from moviebuild.project.folder_files import write_file
 
@@ -373,7 +373,7 @@ def _write_moviefile(movie: Movie, text: str) -> None:
 
 
 def build_movie(
-    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    movie: MovieFolder, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
     """Build ``movie`` with ``changes`` (see ``BuildOptions``); a build with nothing to do
     starts no event loop."""
@@ -381,7 +381,7 @@ def build_movie(
 
 
 async def build_movie_async(
-    movie: Movie, changes: Changes | None = None, **options: Unpack[BuildOptions]
+    movie: MovieFolder, changes: Changes | None = None, **options: Unpack[BuildOptions]
 ) -> BuildReport:
     """``build_movie`` inside a running event loop (servers, workers): reading the inputs,
     planning, writing the revision and refreshing the folder run in a worker thread, so the

@@ -21,7 +21,7 @@ from typing import Any, Final
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.export import OUT_DIR, current_outputs, export_outputs, human_path
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.store import Store
 from moviebuild.timeline import ImageClip, Timeline, VideoClip, load_timeline
 from moviebuild.timeline.editorial import (
@@ -83,7 +83,7 @@ def edit_format(name: str) -> EditFormat:
 
 
 def export_edit(
-    movie: Movie,
+    movie: MovieFolder,
     format_name: str,
     *,
     out_path: Path | None = None,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moviebuild.graph import NodeId
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.folder_files import (
     copy_file,
     file_exists,
@@ -28,7 +29,6 @@ from moviebuild.project.folder_files import (
     remove_file,
     write_file,
 )
-from moviebuild.project.movie import Movie
 from moviebuild.store import Store
 from moviebuild.store.cache import VerifiedFiles, hash_file
 
@@ -55,7 +55,7 @@ def human_path(artifact_id: NodeId) -> str | None:
     return f"{segment}/{name}" if name else None
 
 
-def current_outputs(movie: Movie, store: Store) -> dict[NodeId, str]:
+def current_outputs(movie: MovieFolder, store: Store) -> dict[NodeId, str]:
     """Artifact id -> digest for the current revision (HEAD)."""
     from moviebuild.project.results import StoreResults
 
@@ -71,7 +71,7 @@ class Export:
     notices: tuple[str, ...] = ()
 
 
-def export_outputs(movie: Movie, store: Store | None = None) -> Export:
+def export_outputs(movie: MovieFolder, store: Store | None = None) -> Export:
     """Refresh ``out/`` and ``prompts/`` from the current revision (of ``store`` when given,
     which the caller keeps open)."""
     if store is None:
@@ -104,7 +104,7 @@ def export_outputs(movie: Movie, store: Store | None = None) -> Export:
     verified.save()
     # The marker is written last, so it vouches for out/ and prompts/ both.
     if not (unchanged and prompt_files_present(folder)):
-        notices.extend(write_prompt_files(movie, store, outputs))
+        notices.extend(write_prompt_files(movie.folder, movie.graph, store, outputs))
     if not unchanged:
         write_file(folder, _MARKER_PATH, marker)
     timeline = folder / OUT_DIR / "timeline.json"
@@ -163,7 +163,7 @@ def _differing_files(
     return differing
 
 
-def check_out_folder(movie: Movie, store: Store, *, repair: bool) -> list[tuple[str, str]]:
+def check_out_folder(movie: MovieFolder, store: Store, *, repair: bool) -> list[tuple[str, str]]:
     """``fsck`` of ``out/``: every media file hashed against the current revision (no memo
     trusted); returns (path, what) per file that differs, put back when ``repair``."""
     folder = movie.folder

@@ -17,8 +17,8 @@ from typing import Any
 
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.folder_files import read_file, write_file
-from moviebuild.project.movie import Movie
 from moviebuild.project.records import RevisionRecord, read_revision
 from moviebuild.store import Store
 
@@ -50,7 +50,7 @@ def note_held_revision(folder: Path, revision: int | None, *, cache: bool | None
     write_file(folder, FOLDER_RECORD, json.dumps(document).encode("utf-8"))
 
 
-def follow_head(movie: Movie, store: Store, head: int | None) -> bool:
+def follow_head(movie: MovieFolder, store: Store, head: int | None) -> bool:
     """Bring the folder to revision ``head`` (the store's HEAD, read by the caller) when it holds
     another one; True when the folder changed. This is where every build on a store that is not
     in the folder starts from the store's HEAD, not from what this machine last saw.
@@ -80,7 +80,7 @@ def follow_head(movie: Movie, store: Store, head: int | None) -> bool:
     return True
 
 
-def edits_since(movie: Movie, record: RevisionRecord) -> list[str]:
+def edits_since(movie: MovieFolder, record: RevisionRecord) -> list[str]:
     """The folder's inputs (Moviefile fields, prompt edits) that differ from ``record``'s."""
     snapshot = movie.read_snapshot()
     fields = snapshot.moviefile.model_dump(mode="json")
@@ -100,7 +100,7 @@ def edits_since(movie: Movie, record: RevisionRecord) -> list[str]:
     return found
 
 
-def write_revision_to_folder(movie: Movie, store: Store, rev: int) -> None:
+def write_revision_to_folder(movie: MovieFolder, store: Store, rev: int) -> None:
     """The Moviefile, the prompt edits, ``prompts/`` and ``out/`` as revision ``rev`` was built;
     reads the store only (no lock, HEAD unchanged). ``out/`` follows HEAD, which callers have
     just read or written as ``rev``."""
@@ -117,7 +117,7 @@ def write_revision_to_folder(movie: Movie, store: Store, rev: int) -> None:
     _restore_own_media(movie, store, record)
     restored = movie.read_snapshot()
     outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
-    write_prompt_files(movie, store, outputs)
+    write_prompt_files(movie.folder, movie.graph, store, outputs)
     edits: dict[NodeId, str] = {
         a: o.text
         for a, o in record.overrides.items()
@@ -128,7 +128,7 @@ def write_revision_to_folder(movie: Movie, store: Store, rev: int) -> None:
     export_outputs(movie, store)
 
 
-def _restore_own_media(movie: Movie, store: Store, record: RevisionRecord) -> None:
+def _restore_own_media(movie: MovieFolder, store: Store, record: RevisionRecord) -> None:
     """Your own media files under ``prompts/`` as ``record`` used them (from the store)."""
     from moviebuild.project.own_media import OwnMedia, place_file, remove_slot_files, slot_files
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.config.numbers import ascii_number
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
@@ -24,7 +24,7 @@ from moviebuild.store.gc import (
 )
 
 
-def _require_store(movie: Movie) -> Store:
+def _require_store(movie: MovieFolder) -> Store:
     if not movie.store_exists():
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     return movie.open_store()
@@ -43,7 +43,7 @@ def parse_revision(text: int | str) -> int:
     )
 
 
-def revision_log(movie: Movie) -> list[RevisionEntry]:
+def revision_log(movie: MovieFolder) -> list[RevisionEntry]:
     """Every revision, oldest first, with what changed since the one before it."""
     from moviebuild.project.revision_changes import revision_changes
 
@@ -75,7 +75,7 @@ def revision_log(movie: Movie) -> list[RevisionEntry]:
     return entries
 
 
-def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[str, Any]:
+def diff_revisions(movie: MovieFolder, first: int | str, second: int | str) -> dict[str, Any]:
     """Inputs, overrides and artifacts that differ between two revisions."""
     first, second = parse_revision(first), parse_revision(second)
     with _require_store(movie) as store:
@@ -108,7 +108,7 @@ def diff_revisions(movie: Movie, first: int | str, second: int | str) -> dict[st
     }
 
 
-def describe_diff(movie: Movie, first: int | str, second: int | str) -> RevisionChanges:
+def describe_diff(movie: MovieFolder, first: int | str, second: int | str) -> RevisionChanges:
     """What ``second`` changed since ``first``, as people read it (see revision_changes.py)."""
     from moviebuild.project.revision_changes import revision_changes
 
@@ -123,7 +123,7 @@ def _revision(store: Store, rev: int) -> RevisionRecord:
     return read_revision(store, rev)
 
 
-def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
+def unbuilt_edits(movie: MovieFolder, store: Store) -> list[str]:
     """The inputs in the folder (Moviefile fields, prompt edits) that no revision was built
     from; empty when some revision was built from exactly these inputs."""
     snapshot = movie.read_snapshot()
@@ -155,7 +155,7 @@ def unbuilt_edits(movie: Movie, store: Store) -> list[str]:
     return found
 
 
-def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
+def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> None:
     """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
     calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
     from moviebuild.project.head_sync import note_held_revision, write_revision_to_folder
@@ -177,7 +177,7 @@ def checkout_revision(movie: Movie, rev: int, *, force: bool = False) -> None:
 
 
 def collect_garbage(
-    movie: Movie, *, dry_run: bool, keep_revisions: int | None = None
+    movie: MovieFolder, *, dry_run: bool, keep_revisions: int | None = None
 ) -> dict[str, Any]:
     """Blobs no kept revision (nor an unfinished build's journal) references; deleted unless
     dry run. Every revision is kept unless ``keep_revisions`` keeps only the newest N (and

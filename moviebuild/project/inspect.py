@@ -8,10 +8,10 @@ from typing import Any
 from moviebuild.engine.plan import Plan
 from moviebuild.errors import GraphError, MovieBuildError
 from moviebuild.graph import Graph, NodeId, parse_node_id
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 
 
-def pinned_slots(movie: Movie) -> list[dict[str, Any]]:
+def pinned_slots(movie: MovieFolder) -> list[dict[str, Any]]:
     """Slots pinned by an edit, and whether the generator now proposes something else."""
     from moviebuild.project.prompts import PromptState, read_edits, slot_file
 
@@ -63,7 +63,7 @@ def resolve_target(graph: Graph, target: str) -> NodeId:
     return parse_node_id(target)
 
 
-def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str, Any]:
+def explain_job(movie: MovieFolder, target: str, plan: Plan | None = None) -> dict[str, Any]:
     """Why the job named by ``target`` (a job or artifact id, or a file under ``prompts/`` or
     ``out/``) would run, with old and new text when what changed is a text. An edited text
     (pinned by the user) is explained by the job that reads it, which is what reruns; its
@@ -110,7 +110,7 @@ def explain_job(movie: Movie, target: str, plan: Plan | None = None) -> dict[str
 
 
 def _texts_of(
-    movie: Movie, subject: str | None, digests: tuple[str | None, str | None], lookup: Any
+    movie: MovieFolder, subject: str | None, digests: tuple[str | None, str | None], lookup: Any
 ) -> tuple[str | None, str | None] | None:
     """The texts behind two digests of a text artifact, where they can be found."""
     if not subject:

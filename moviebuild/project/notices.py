@@ -9,7 +9,7 @@ from moviebuild.config.enums import Role
 
 if TYPE_CHECKING:
     from moviebuild.engine.plan import Plan
-    from moviebuild.project.movie import Snapshot
+    from moviebuild.project.folder import Snapshot
     from moviebuild.store import Store
 
 

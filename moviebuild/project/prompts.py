@@ -30,7 +30,7 @@ from moviebuild.project.folder_files import (
 from moviebuild.project.script_md import decode_text, normalize_text, parse_script, render_script
 
 if TYPE_CHECKING:
-    from moviebuild.project.movie import Movie
+    from moviebuild.graph import Graph
     from moviebuild.store import Store
 
 __all__ = [
@@ -200,19 +200,20 @@ def _checked_edit(folder: Path, artifact_id: NodeId, text: str) -> str:
     return check_text(text, what, location=SourceLocation(folder / PROMPTS_DIR / name))
 
 
-def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]) -> list[str]:
+def write_prompt_files(
+    folder: Path, graph: Graph, store: Store, outputs: Mapping[NodeId, str]
+) -> list[str]:
     """Write generated text into ``prompts/`` except where the user's edit pins a slot.
 
     Returns notices: pinned slots whose generated value has changed since they were pinned, and
     a rebuilt ``.generated.json``.
     """
-    folder = movie.folder
     remove_temp_files(folder, PROMPTS_DIR)
     state = PromptState.load(folder)
     previous, previous_pins = dict(state.generated), dict(state.pinned_from)
     generated: dict[NodeId, str] = {}
     for artifact_id, digest in outputs.items():
-        artifact = movie.graph.artifacts.get(artifact_id)
+        artifact = graph.artifacts.get(artifact_id)
         if artifact is not None and artifact.kind == "text" and slot_file(artifact_id):
             blob = store.blobs.get_blob(digest)
             generated[artifact_id] = normalize_text(blob.decode("utf-8", errors="replace"))
@@ -259,7 +260,7 @@ def write_prompt_files(movie: Movie, store: Store, outputs: Mapping[NodeId, str]
     return notices
 
 
-def reset_slots(movie: Movie, target: str) -> list[str]:
+def reset_slots(folder: Path, graph: Graph, target: str) -> list[str]:
     """Hand slots back to the generator: ``target`` is a prompts/ path or an artifact id.
 
     Returns the ids reset. The generated text last written replaces the edit on disk; your own
@@ -267,12 +268,12 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
     """
     from moviebuild.project.own_media import remove_named_file, remove_slot_files, slot_files
 
-    removed = remove_named_file(movie.folder, target)
+    removed = remove_named_file(folder, target)
     if removed:
         return removed
-    state = PromptState.load(movie.folder)
-    edits = read_edits(movie.folder)
-    media = slot_files(movie.folder)
+    state = PromptState.load(folder)
+    edits = read_edits(folder)
+    media = slot_files(folder)
     relative = target.removeprefix("./").removeprefix(f"{PROMPTS_DIR}/")
     own: list[NodeId] = []
     if any(relative == slot_file(a) for a in edits) or target.endswith((".md", ".txt")):
@@ -281,15 +282,15 @@ def reset_slots(movie: Movie, target: str) -> list[str]:
         node = parse_node_id(target)
         # An artifact id names one slot; a job id names every slot its job writes.
         wanted = (
-            {node} if node in movie.graph.artifacts else set(movie.graph.resolve(node).produces)
+            {node} if node in graph.artifacts else set(graph.resolve(node).produces)
         )
         chosen = [a for a in edits if a in wanted]
         own = [a for a in media if a in wanted]
-        remove_slot_files(movie.folder, own)
-    write_slots(movie.folder, {a: state.generated[str(a)] for a in chosen})
+        remove_slot_files(folder, own)
+    write_slots(folder, {a: state.generated[str(a)] for a in chosen})
     for artifact_id in chosen:
         state.pinned_from.pop(str(artifact_id), None)
-    state.save(movie.folder)
+    state.save(folder)
     return [str(a) for a in (*chosen, *own)]
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from moviebuild.errors import StoreError
 from moviebuild.graph import NodeId
 from moviebuild.project.export import OUT_DIR, current_outputs
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.folder_files import remove_file
-from moviebuild.project.movie import Movie
 from moviebuild.timeline import (
     DirectoryClipCache,
     RenderReport,
@@ -28,7 +28,7 @@ SIZES = {"480p": 480, "720p": 720, "1080p": 1080}
 
 
 def render_movie(
-    movie: Movie,
+    movie: MovieFolder,
     *,
     size: str | None = None,
     out_path: Path | None = None,

@@ -21,7 +21,7 @@ from moviebuild.engine.scheduler import Scheduler
 from moviebuild.graph import Job, NodeId
 from moviebuild.project.assembly import assemble_from_request
 from moviebuild.project.executor import ProviderExecutor
-from moviebuild.project.movie import Snapshot
+from moviebuild.project.folder import Snapshot
 from moviebuild.project.recorder import StoreRecorder
 from moviebuild.project.results import StoreResults
 from moviebuild.project.spending import BuildSpending

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moviebuild.engine.decide import Action
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.records import BudgetStop, ProviderCost, RevisionRecord, read_revision
 from moviebuild.store import Store
 
@@ -71,7 +71,7 @@ def spending_report(store: Store, since: int | None = None) -> SpendingReport:
                            for rev in sorted(revisions)])
 
 
-def movie_spending(movie: Movie, since: int | None = None) -> SpendingReport:
+def movie_spending(movie: MovieFolder, since: int | None = None) -> SpendingReport:
     """``spending_report`` of ``movie``'s store; a movie never built has spent nothing."""
     if not movie.store_exists():
         return SpendingReport()

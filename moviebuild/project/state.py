@@ -15,7 +15,6 @@ from moviebuild.timeline.model import Timeline
 
 if TYPE_CHECKING:
     from moviebuild.graph import NodeId
-    from moviebuild.project.movie import Movie
 
 STATE_FORMAT_VERSION: Literal[1] = 1
 
@@ -124,11 +123,3 @@ class MovieState(_Document):
 def state_json_schema() -> dict[str, Any]:
     """The published JSON Schema of ``MovieState``."""
     return MovieState.model_json_schema()
-
-
-def movie_state(movie: Movie, link: Linker | None = None) -> MovieState:
-    """The state of ``movie`` from its current revision and a fresh plan; calls nothing."""
-    from moviebuild.project.state_build import collect_state
-
-    fields = collect_state(movie, link)
-    return MovieState.model_validate(fields)

@@ -1,5 +1,6 @@
-"""Collecting a ``MovieState`` from a movie: its current revision's records, a fresh plan, the
-prompt slots and the timeline. Reads only; calls no provider and writes nothing."""
+"""Collecting a ``MovieState`` (the document of ``project/state.py``) from a movie: its current
+revision's records, a fresh plan, the prompt slots and the timeline. Reads only; calls no provider
+and writes nothing."""
 
 from __future__ import annotations
 
@@ -11,16 +12,21 @@ from moviebuild.engine.plan import Plan
 from moviebuild.graph import Graph, NodeId
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.export import human_path
-from moviebuild.project.movie import Movie
+from moviebuild.project.folder import MovieFolder
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
+from moviebuild.project.state import Linker, MovieState
 
 if TYPE_CHECKING:
-    from moviebuild.project.state import Linker
     from moviebuild.store import Store
 
 
-def collect_state(movie: Movie, link: Linker | None) -> dict[str, Any]:
+def movie_state(movie: MovieFolder, link: Linker | None = None) -> MovieState:
+    """The state of ``movie`` from its current revision and a fresh plan; calls nothing."""
+    return MovieState.model_validate(collect_state(movie, link))
+
+
+def collect_state(movie: MovieFolder, link: Linker | None) -> dict[str, Any]:
     snapshot = movie.read_snapshot()
     if not movie.store_exists():
         plan = movie.make_plan(snapshot=snapshot)
@@ -57,7 +63,7 @@ def _generated_texts(
 
 
 def _document(
-    movie: Movie,
+    movie: MovieFolder,
     plan: Plan,
     revision: int | None,
     manifest: RevisionRecord | None,
@@ -164,7 +170,7 @@ def _assets(manifest: RevisionRecord | None, link: Linker | None) -> dict[str, s
 
 
 def _prompts(
-    movie: Movie, graph: Graph, generated: dict[NodeId, str], overrides: dict[NodeId, str]
+    movie: MovieFolder, graph: Graph, generated: dict[NodeId, str], overrides: dict[NodeId, str]
 ) -> list[dict[str, Any]]:
     state = PromptState.load(movie.folder)
     entries = []
@@ -250,7 +256,7 @@ def _ancestors(graph: Graph, job_id: NodeId) -> set[NodeId]:
     return found
 
 
-def _pin_notices(movie: Movie, generated: dict[NodeId, str]) -> list[str]:
+def _pin_notices(movie: MovieFolder, generated: dict[NodeId, str]) -> list[str]:
     state = PromptState.load(movie.folder)
     notices = []
     for key in sorted(state.pinned_from):

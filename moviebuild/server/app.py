@@ -1,15 +1,13 @@
-"""The aiohttp application: the ``Server`` every handler is handed (root, tokens, link signer,
-backend, limits), the bearer-token and error middlewares, and the route table. Handlers live in
-``movie_routes``, ``build_routes`` and ``stream_routes``.
+"""The aiohttp application: the bearer-token and error middlewares, the ``Server`` made from its
+parts (the class is in ``context``), and the route table. Handlers live in the ``*_routes``
+modules, which import ``context``, never this module.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -21,84 +19,25 @@ from moviebuild.errors import (
     LockHeld,
     MovieBuildError,
 )
-from moviebuild.server.backend import BuildBackend, BuildListener, InProcessBackend, MovieRef
+from moviebuild.server.backend import BuildBackend, BuildListener, InProcessBackend
 from moviebuild.server.bodies import MAX_BODY_KEY, problem
-from moviebuild.server.builds import BuildBook
+from moviebuild.server.context import SERVER_KEY, TENANT_KEY, server_of
+
+# Named here too, where ``make_server`` hands them out.
+from moviebuild.server.context import BackendFactory as BackendFactory
+from moviebuild.server.context import Server as Server
 from moviebuild.server.events import EventLogs
 from moviebuild.server.links import LinkSigner
-from moviebuild.server.root import MovieRoot, is_valid_name
-from moviebuild.server.state_cache import StateCache
+from moviebuild.server.root import MovieRoot
 from moviebuild.server.tokens import TokenBook
 from moviebuild.server.webhooks import ResolverFactory, WebhookSender
 
 log = logging.getLogger("moviebuild.server")
 
-SERVER_KEY: web.AppKey[Server] = web.AppKey("server")
-TENANT_KEY: web.RequestKey[str] = web.RequestKey("tenant", str)
 MAX_BODY_BYTES = 256 * 1024
 _PUBLIC = ("/v1/openapi.json", "/v1/assets/", "/studio")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-#: Makes a server's build backend from its event logs and build listeners.
-BackendFactory = Callable[[EventLogs, list[BuildListener]], BuildBackend]
-
-
-@dataclass
-class Server:
-    """What every request shares. ``max_builds_per_tenant``: concurrent builds one tenant may
-    run (429 beyond); ``max_streams_per_tenant``: event streams one tenant may hold open (429
-    beyond); ``grace_s``: how long calls in flight may finish when stopping; ``accepting`` turns
-    false when the server is stopping."""
-
-    root: MovieRoot
-    tokens: TokenBook
-    signer: LinkSigner
-    logs: EventLogs
-    backend: BuildBackend
-    webhooks: WebhookSender
-    max_builds_per_tenant: int = 4
-    max_streams_per_tenant: int = 32
-    open_streams: Counter[str] = field(default_factory=Counter)
-    accepting: bool = True
-    states: StateCache = field(default_factory=StateCache)
-    grace_s: float = 10.0
-
-    def movie(self, tenant: str, movie_id: str) -> MovieRef:
-        """The tenant's movie ``movie_id``; 404 for anything else, including ids that are not
-        ids (``..``, slashes, NUL) and other tenants' movies."""
-        if not is_valid_name(movie_id) or not self.root.movie_exists(tenant, movie_id):
-            raise problem(404, "not-found", f"no movie {movie_id!r}"[:200])
-        return MovieRef(
-            tenant,
-            movie_id,
-            self.root.movie_folder(tenant, movie_id),
-            self.root.records_folder(tenant, movie_id),
-        )
-
-    def builds(self, ref: MovieRef) -> BuildBook:
-        return BuildBook(ref.records, ref.movie_id)
-
-    def resume_unfinished(self) -> list[tuple[MovieRef, str]]:
-        """Start again every build the last process left queued, running or interrupted; the
-        journal makes finished calls free. Returns what was resumed."""
-        resumed = []
-        for tenant, movie_id in self.root.all_movies():
-            if not self.root.movie_exists(tenant, movie_id):
-                continue  # a folder left half-made by a kill during creation
-            ref = self.movie(tenant, movie_id)
-            unfinished = self.builds(ref).unfinished()
-            if unfinished:
-                self.backend.start(ref, unfinished[-1])
-                resumed.append((ref, unfinished[-1].id))
-        return resumed
-
-
-def server_of(request: web.Request) -> Server:
-    return request.app[SERVER_KEY]
-
-
-def tenant_of(request: web.Request) -> str:
-    return request[TENANT_KEY]
 
 
 @web.middleware

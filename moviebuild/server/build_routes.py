@@ -10,7 +10,6 @@ from aiohttp import web
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
-from moviebuild.server.app import Server, server_of, tenant_of
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.bodies import (
     answer,
@@ -21,6 +20,7 @@ from moviebuild.server.bodies import (
     read_body,
 )
 from moviebuild.server.budgets import build_budget
+from moviebuild.server.context import Server, server_of, tenant_of
 from moviebuild.server.models import BuildAccepted, BuildDocument, BuildRequest
 
 

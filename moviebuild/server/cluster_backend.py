@@ -26,7 +26,7 @@ from moviebuild.server.models import BuildDocument
 if TYPE_CHECKING:
     from moviebuild.distributed.backend import BuildStatus, ClusterBackend
     from moviebuild.distributed.heartbeat import WorkerRow
-    from moviebuild.server.app import BackendFactory
+    from moviebuild.server.context import BackendFactory
     from moviebuild.store import Store
 
 log = logging.getLogger("moviebuild.server")

@@ -17,8 +17,8 @@ from aiohttp import web
 from moviebuild.errors import StoreError
 from moviebuild.project.editor_export import FORMATS, export_edit
 from moviebuild.project.movie import Movie
-from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import problem
+from moviebuild.server.context import server_of, tenant_of
 
 #: Media are compressed already; only the text files are deflated.
 _TEXT = {".otio", ".fcpxml", ".edl", ".srt"}

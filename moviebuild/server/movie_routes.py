@@ -18,7 +18,6 @@ from moviebuild.project.changes import Changes
 from moviebuild.project.movie import Movie
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.project.state import MovieState
-from moviebuild.server.app import Server, server_of, tenant_of
 from moviebuild.server.backend import MovieRef
 from moviebuild.server.bodies import (
     answer,
@@ -30,6 +29,7 @@ from moviebuild.server.bodies import (
 )
 from moviebuild.server.budgets import build_budget
 from moviebuild.server.build_routes import check_capacity, start_build
+from moviebuild.server.context import Server, server_of, tenant_of
 from moviebuild.server.models import (
     BuildRequest,
     CheckoutRequest,

@@ -1,8 +1,8 @@
 """Where a server keeps its movies: ``ROOT/tenants/<tenant>/movies/<id>/`` (a movie folder the
 CLI can open) plus the server's own records (tokens, the link-signing key, per-movie build
 records and events). ``MovieRoot`` is the interface; ``LocalRoot`` the local-folder one
-(``s3root.S3Root`` the S3 one). Every tenant and movie id is checked here before it becomes part
-of a path.
+(``s3root.S3Root`` the S3 one; ``root_location.open_root`` picks one). Every tenant and movie id
+is checked here before it becomes part of a path.
 """
 
 from __future__ import annotations
@@ -189,18 +189,3 @@ class LocalRoot(TenantFolders):
         if not path.is_file():
             write_secret_atomically(path, secrets.token_hex(32))
         return bytes.fromhex(path.read_text(encoding="utf-8").strip())
-
-
-def open_root(location: str | Path, cache: Path | None = None) -> MovieRoot:
-    """The root at ``location``: a local folder, or ``s3://bucket/prefix`` whose movie folders
-    are cached under ``cache`` (default: a folder in the user's cache directory)."""
-    text = str(location)
-    if text.startswith("s3://"):
-        from moviebuild.server.s3root import open_s3_root
-
-        return open_s3_root(text, cache)
-    if "://" in text and not text.startswith("file://"):
-        raise ConfigError(
-            f"--root {text}: unknown kind of root", hint="use a folder or s3://bucket/prefix"
-        )
-    return LocalRoot(Path(text.removeprefix("file://")).absolute())

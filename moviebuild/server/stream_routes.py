@@ -10,8 +10,8 @@ import mimetypes
 from aiohttp import web
 
 from moviebuild.config.numbers import ascii_number
-from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import not_found, problem
+from moviebuild.server.context import server_of, tenant_of
 from moviebuild.server.events import EventLog
 from moviebuild.server.ranges import ranged_response
 from moviebuild.server.root import is_valid_name

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from moviebuild.server.app import server_of, tenant_of
 from moviebuild.server.bodies import answer, problem, read_body
+from moviebuild.server.context import server_of, tenant_of
 from moviebuild.server.models import Webhook, WebhookRequest
 from moviebuild.server.webhooks import save_webhook, webhook_path
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from moviebuild.server.app import server_of
 from moviebuild.server.bodies import answer, problem
+from moviebuild.server.context import server_of
 
 if TYPE_CHECKING:
     from moviebuild.distributed.heartbeat import WorkerRow

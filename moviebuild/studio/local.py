@@ -20,7 +20,7 @@ from moviebuild.errors import ConfigError
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from moviebuild.server.app import Server
+    from moviebuild.server.context import Server
 
 TENANT = "local"
 

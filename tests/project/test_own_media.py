@@ -54,7 +54,7 @@ def test_a_dropped_image_runs_no_image_call_and_reset_brings_the_generator_back(
     assert sum(adapter.calls.values()) == 0
 
     # Handed back, the slot gets the image generated before (stored): nothing is called.
-    assert reset_slots(Movie.open(folder), SLOT) == ["SegmentImage[3][2]"]
+    assert reset_slots(folder, Movie.open(folder).graph, SLOT) == ["SegmentImage[3][2]"]
     assert not (folder / SLOT).exists()
     adapter = fake()
     run_build(folder, adapter)
@@ -74,7 +74,8 @@ def test_an_image_dropped_before_the_first_build_is_never_generated_until_reset(
     assert adapter.calls_by_producer()["TextToImageProducer"] == 11
     assert adapter.calls["TextToImageProducer[3][2]"] == 0
     assert (folder / "out/segment-03/image-2.png").read_bytes() == png()
-    assert reset_slots(Movie.open(folder), "SegmentImage[3][2]") == ["SegmentImage[3][2]"]
+    graph = Movie.open(folder).graph
+    assert reset_slots(folder, graph, "SegmentImage[3][2]") == ["SegmentImage[3][2]"]
     adapter = fake()
     run_build(folder, adapter)
     assert dict(adapter.calls) == {"TextToImageProducer[3][2]": 1}
@@ -157,7 +158,7 @@ def test_checkout_puts_your_file_back_and_diff_names_it(movie_folder: MovieFacto
     run_build(folder)
     (folder / SLOT).write_bytes(png())
     assert run_build(folder).revision == 2
-    reset_slots(Movie.open(folder), SLOT)
+    reset_slots(folder, Movie.open(folder).graph, SLOT)
     assert run_build(folder).revision == 3
     assert not (folder / SLOT).exists()
     movie = Movie.open(folder)

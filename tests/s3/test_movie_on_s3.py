@@ -12,7 +12,8 @@ from click.testing import CliRunner, Result
 
 from moviebuild.cli.main import _register, cli
 from moviebuild.project.export import export_outputs
-from moviebuild.project.movie import BLOB_CACHE, Movie
+from moviebuild.project.folder import BLOB_CACHE
+from moviebuild.project.movie import Movie
 from moviebuild.project.reports import BuildReport
 from moviebuild.testing.clock import ManualClock
 from moviebuild.testing.fake import FakeAdapter
