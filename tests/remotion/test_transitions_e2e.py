@@ -24,10 +24,11 @@ from moviebuild.timeline import (
     assemble_timeline,
     dump_asset_map,
     dump_timeline,
+    load_timeline,
     render_preview,
 )
 from tests.remotion.conftest import RemotionTools
-from tests.remotion.frames import extract_frame, mean_abs_diff
+from tests.remotion.frames import extract_frame, mean_abs_diff, probe_streams
 
 WIDTH, HEIGHT, FPS = 320, 180, 30
 COLOURS = [(200, 40, 40), (40, 40, 200), (40, 160, 40), (200, 200, 40)]
@@ -79,7 +80,7 @@ def rendered(
     folder = tmp_path_factory.mktemp("transitions")
     timeline, files = transitions_movie(folder)
     whole = folder / "whole.mp4"
-    render_with_remotion(folder, browser=remotion_tools.browser, out_path=whole)
+    render_with_remotion(folder, browser=remotion_tools.browser, out_path=whole, chunks=False)
     preview = folder / "preview.mp4"
     render_preview(timeline, files, out_path=preview, width=WIDTH, height=HEIGHT,
                    cache=DirectoryClipCache(folder / "cache"),
@@ -101,3 +102,35 @@ def test_both_renderers_draw_every_transition_and_card_the_same(
     # both pictures show). A transition one frame late differs by 5 to 15 levels (a fade through
     # white moves 17 levels a frame), the wrong side on top or a wrong colour by tens.
     assert max(differences.values()) < 3.0, differences
+
+
+def test_a_chunked_render_equals_a_whole_one_and_reuses_what_an_edit_left(
+    remotion_tools: RemotionTools, rendered: tuple[Path, Path, Path]
+) -> None:
+    from moviebuild.project.remotion_chunks import chunk_ranges
+
+    folder, whole, _ = rendered
+    timeline = load_timeline((folder / "out" / "timeline.json").read_bytes())
+    chunked = folder / "chunked.mp4"
+    first = render_with_remotion(folder, browser=remotion_tools.browser, out_path=chunked)
+    ranges = chunk_ranges(timeline)
+    # A segment each, cut again where each transition's window ends.
+    assert ranges == [(0, 60), (60, 90), (90, 120), (120, 150), (150, 180), (180, 210), (210, 240)]
+    assert (first.chunks, first.chunks_rendered) == (7, 7)
+    assert probe_streams(chunked)[0] == probe_streams(whole)[0] == 240
+    boundaries = sorted({frame for start, end in ranges for frame in (start, end - 1)})
+    differences = {
+        frame: mean_abs_diff(extract_frame(chunked, frame), extract_frame(whole, frame))
+        for frame in boundaries
+    }
+    # The same tolerance as between the renderers (3/255); measured under 0.4, which is the
+    # encoder's: a chunk one frame early or late would differ by 5 or more inside a transition.
+    assert max(differences.values()) < 3.0, differences
+
+    # An edit of segment 2's image: its two chunks and the transition out of it, nothing else.
+    image = folder / "out" / "image-2.png"
+    Image.new("RGB", (480, 270), (250, 120, 0)).save(image)
+    again = render_with_remotion(folder, browser=remotion_tools.browser, out_path=chunked)
+    assert (again.chunks, again.chunks_rendered) == (7, 3)
+    assert mean_abs_diff(extract_frame(chunked, 100), extract_frame(whole, 100)) > 30
+    assert mean_abs_diff(extract_frame(chunked, 200), extract_frame(whole, 200)) < 3.0
