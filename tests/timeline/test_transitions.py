@@ -171,3 +171,34 @@ def test_the_preview_draws_the_cards(rendered: tuple[Path, Timeline]) -> None:
     assert close(frame_rgb(video, 235, band), (16, 16, 20), 6)
     middle = frame_rgb(video, 235, (0, HEIGHT // 3, WIDTH, 2 * HEIGHT // 3))
     assert max(middle) > 25  # the title's and the sources' white text
+
+
+def test_editor_exports_keep_transitions_where_the_format_has_them() -> None:
+    import opentimelineio as otio
+
+    from moviebuild.timeline.editorial import build_edit
+
+    wanted = (into(2, "dissolve"), into(3, "fade", "#ffffff"), into(4, "slide"))
+    timeline = assemble_timeline(material(wanted), FIXED)
+    media = {f"I{n}": f"image-{n}.png" for n in range(1, 5)}
+    found = {}
+    for adapter, place in [("otio_json", "timeline"), ("cmx_3600", "clips")]:
+        text = otio.adapters.write_to_string(build_edit(timeline, media, captions=place),
+                                             adapter_name=adapter)  # fmt: skip
+        options = {"rate": FPS} if adapter == "cmx_3600" else {}
+        back = otio.adapters.read_from_string(text, adapter_name=adapter, **options)
+        track = back.tracks[0]
+        assert [type(item).__name__ for item in track] == ["Clip", "Transition"] * 3 + ["Clip"]
+        transitions = [item for item in track if isinstance(item, otio.schema.Transition)]
+        # Wholly after each cut, as long as the window; the clips keep their frames.
+        assert [(t.in_offset.to_frames(), t.out_offset.to_frames()) for t in transitions] == [
+            (0, 30)
+        ] * 3
+        assert [item.trimmed_range_in_parent().start_time.to_frames() for item in track
+                if isinstance(item, otio.schema.Clip)] == [0, 60, 120, 180]  # fmt: skip
+        found[adapter] = transitions
+    # OTIO keeps each kind and colour; an EDL has only dissolves.
+    kinds = [t.metadata["moviebuild"]["kind"] for t in found["otio_json"]]
+    assert kinds == ["dissolve", "fade", "slide"]
+    assert found["otio_json"][1].metadata["moviebuild"]["color"] == "#ffffff"
+    assert {t.transition_type for t in found["cmx_3600"]} == {"SMPTE_Dissolve"}
