@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
-from moviebuild.project.export import OUT_DIR, current_outputs, export_outputs, human_path
+from moviebuild.graph.naming import out_file
+from moviebuild.project.export import OUT_DIR, current_outputs, export_outputs
 from moviebuild.project.folder import MovieFolder
 from moviebuild.store import Store
 from moviebuild.timeline import ImageClip, Timeline, VideoClip, load_timeline
@@ -103,7 +104,7 @@ def export_edit(
                 hint="run `moviebuild` until the TimelineAssembler succeeds",
             )
         timeline = load_timeline(store.blobs.get_blob(timeline_digest))
-        places = {str(a): path for a in outputs if (path := human_path(a)) and a.name != "Timeline"}
+        places = {str(a): path for a in outputs if (path := out_file(a)) and a.name != "Timeline"}
         revision = store.read_head()
         if bundle is not None:
             bundle.mkdir(parents=True, exist_ok=True)
