@@ -30,6 +30,8 @@ from moviebuild.timeline import (
 from tests.remotion.conftest import RemotionTools
 from tests.remotion.frames import extract_frame, mean_abs_diff, probe_streams
 
+pytestmark = pytest.mark.slow  # two Remotion renders of 8 s and one of 3 of its 7 chunks
+
 WIDTH, HEIGHT, FPS = 320, 180, 30
 COLOURS = [(200, 40, 40), (40, 40, 200), (40, 160, 40), (200, 200, 40)]
 # Segments of 2 s (60 frames); each transition takes the first 30 frames of its segment.
