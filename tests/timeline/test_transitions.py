@@ -202,3 +202,17 @@ def test_editor_exports_keep_transitions_where_the_format_has_them() -> None:
     assert kinds == ["dissolve", "fade", "slide"]
     assert found["otio_json"][1].metadata["moviebuild"]["color"] == "#ffffff"
     assert {t.transition_type for t in found["cmx_3600"]} == {"SMPTE_Dissolve"}
+
+
+def test_a_transition_into_the_first_segment_is_refused_where_it_is_written(
+    tmp_path: Path,
+) -> None:
+    from moviebuild.config.load import load_moviefile
+    from moviebuild.errors import ConfigError
+
+    path = tmp_path / "Moviefile.yaml"
+    path.write_text('inquiry: "rivers"\nduration: 20\nsegments:\n  1: {transition: slide}\n')
+    with pytest.raises(ConfigError, match="no segment before it") as raised:
+        load_moviefile(path)
+    location = raised.value.location
+    assert location is not None and (location.line, location.column) == (4, 7)
