@@ -32,7 +32,7 @@ from moviebuild.timeline import (  # noqa: E402
     DirectoryClipCache,
     ExpectedAssets,
     SegmentMaterial,
-    Source,
+    SourceCredit,
     Timeline,
     Transition,
     TransitionKind,
@@ -69,7 +69,7 @@ def make_movie(folder: Path, segments: int, seconds: float, width: int, height: 
         transitions=tuple(Transition(segment=n, kind=TransitionKind.DISSOLVE, duration_s=0.5)
                           for n in range(2, segments + 1)),
         title_card_s=1.0, end_card_s=1.0,
-        sources=(Source(title="Bench", url="https://example.org"),),
+        sources=(SourceCredit(number=1, title="Bench", url="https://example.org"),),
     )  # fmt: skip
     timeline = assemble_timeline(material, AssemblyStrategy.FIXED)
     (out / "timeline.json").write_bytes(dump_timeline(timeline))

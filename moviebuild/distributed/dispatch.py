@@ -185,7 +185,10 @@ class DispatchingExecutor:
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         job = request.job
         identity = self.identity(job)
-        if job.role is Role.INTERNAL or request.key is None or identity.adapter in LOCAL_ADAPTERS:
+        # A job reading the movie's sources or reference sheets runs here too: only this
+        # process has read them from the movie's folder.
+        here = identity.adapter in LOCAL_ADAPTERS or self.inner.uses_materials(job, request.inputs)
+        if job.role is Role.INTERNAL or request.key is None or here:
             # Local work (offline engines, the timeline) runs here, in this worker's slots.
             async with self.dispatcher.local.slot():
                 return await self.inner.execute(request)

@@ -14,6 +14,7 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.cost import missing_keys, plan_cost_usd
+from moviebuild.project.materials import sheets_used
 from moviebuild.project.records import BudgetStop, ProviderCost
 from moviebuild.project.reports import (
     BudgetReport,
@@ -69,6 +70,11 @@ def plan_report(plan: Plan, moviefile: Moviefile, store: Store | None = None) ->
                 subject=p.reason.subject if p.reason else None,
                 old=p.reason.old if p.reason else None,
                 new=p.reason.new if p.reason else None,
+                **sheets_used(
+                    p.job,
+                    p.adapter,
+                    p.decision.fingerprint.inputs if p.decision.fingerprint else None,
+                ),
             )
             for p in to_run
         ],

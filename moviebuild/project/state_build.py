@@ -14,6 +14,7 @@ from moviebuild.graph.naming import editable_inputs, label_of, out_file, prompts
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.export import OUT_DIR
 from moviebuild.project.folder import MovieFolder
+from moviebuild.project.materials import Materials, sheets_used
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
 from moviebuild.project.state import Linker, MovieState
@@ -95,6 +96,11 @@ def _document(
                 "provider": planned.adapter,
                 "files": list(dict.fromkeys(f for a in job.produces if (f := names.file(a)))),
                 "prompts": names.prompts_read(job.id),
+                **sheets_used(
+                    planned.job,
+                    planned.adapter,
+                    planned.decision.fingerprint.inputs if planned.decision.fingerprint else None,
+                ),
             }
         )
     costs = plan_cost_usd(plan, snapshot.moviefile, store=store)
@@ -116,6 +122,17 @@ def _document(
             {"id": str(a), "label": names.label(a), "kind": graph.artifacts[a].kind, "file": file}
             for a, file in sorted(snapshot.media.items())
         ],
+        "sources": _sources(snapshot.materials, timeline),
+        "references": [
+            {
+                "name": r.name,
+                "description": r.description,
+                "images": [name for name, _ in r.images],
+                "applies_to": r.applies_to,
+                "used_by": [j["id"] for j in jobs if r.name in j.get("references", ())],
+            }
+            for r in snapshot.materials.references
+        ],
         "jobs": jobs,
         "errors": _errors(names, records),
         "cost": _cost(manifest, costs, total_spent_usd),
@@ -125,6 +142,17 @@ def _document(
             *_pin_notices(movie, generated),
         ],
     }
+
+
+def _sources(materials: Materials, timeline: Any) -> list[Any]:
+    """The timeline's credits once built (they say which segments cite each), else the
+    Moviefile's sources as read."""
+    if timeline is not None and timeline.sources:
+        return list(timeline.sources)
+    return [
+        {"number": s.number, "title": s.title, "url": s.url, "file": s.file, "segments": []}
+        for s in materials.sources
+    ]
 
 
 def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],

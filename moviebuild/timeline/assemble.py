@@ -32,6 +32,7 @@ from moviebuild.timeline.model import (
     MusicClip,
     SegmentSpan,
     Source,
+    SourceCredit,
     Timeline,
     Tracks,
     Transition,
@@ -160,7 +161,7 @@ class AssemblyMaterial:
     """Wanted transitions; one whose sides are not both a visual clip becomes a cut."""
     title_card_s: float | None = None
     end_card_s: float | None = None
-    sources: tuple[Source, ...] = ()
+    sources: tuple[SourceCredit, ...] = ()
 
     def __post_init__(self) -> None:
         numbers = [segment.index for segment in self.segments]
@@ -248,6 +249,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
         ),
         gaps=tuple(gaps),
         caption_style=material.caption_style,
+        sources=material.sources,
     )
     return timeline.model_copy(
         update={
@@ -289,7 +291,9 @@ def _cards(material: AssemblyMaterial, duration_s: float) -> tuple[Card, ...]:
             Card(kind=CardKind.END, start_s=_seconds(first, fps),
                  duration_s=_seconds(total, fps) - _seconds(first, fps),
                  title=material.title.strip() or "The end",
-                 subtitle="Sources" if material.sources else "", sources=material.sources)
+                 subtitle="Sources" if material.sources else "",
+                 sources=tuple(Source(title=source.title, url=source.url, file=source.file)
+                               for source in material.sources))
         )  # fmt: skip
     return tuple(cards)
 

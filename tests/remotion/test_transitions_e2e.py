@@ -17,7 +17,7 @@ from moviebuild.timeline import (
     DirectoryClipCache,
     ExpectedAssets,
     SegmentMaterial,
-    Source,
+    SourceCredit,
     Timeline,
     Transition,
     TransitionKind,
@@ -64,7 +64,7 @@ def transitions_movie(folder: Path) -> tuple[Timeline, dict[str, Path]]:
             Transition(segment=4, kind=TransitionKind.SLIDE, duration_s=1.0),
         ),
         title_card_s=1.0, end_card_s=1.0,
-        sources=(Source(title="Atlas", url="https://example.org/atlas"),),
+        sources=(SourceCredit(number=1, title="Atlas", url="https://example.org/atlas"),),
     )  # fmt: skip
     timeline = assemble_timeline(material, AssemblyStrategy.FIXED)
     assert len(timeline.transitions) == 3 and len(timeline.cards) == 2

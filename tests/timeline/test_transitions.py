@@ -17,7 +17,7 @@ from moviebuild.timeline import (
     DirectoryClipCache,
     ExpectedAssets,
     SegmentMaterial,
-    Source,
+    SourceCredit,
     Timeline,
     Transition,
     TransitionKind,
@@ -46,7 +46,8 @@ def material(
         title="Rivers", fps=FPS, width=WIDTH, height=HEIGHT, segments=segments,
         segment_length_s=2.0, transitions=transitions,
         title_card_s=1.0 if cards else None, end_card_s=1.0 if cards else None,
-        sources=(Source(title="Atlas", url="https://example.org/atlas"),) if cards else (),
+        sources=(SourceCredit(number=1, title="Atlas", url="https://example.org/atlas"),)
+        if cards else (),
     )  # fmt: skip
 
 

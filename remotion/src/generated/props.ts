@@ -63,6 +63,7 @@ export interface Timeline {
 	gaps?: Gap[];
 	height: number;
 	segments: SegmentSpan[];
+	sources?: SourceCredit[];
 	title: string;
 	tracks: Tracks;
 	transitions?: Transition[];
@@ -116,6 +117,16 @@ export interface SegmentSpan {
 	duration_s: number;
 	index: number;
 	start_s: number;
+}
+/**
+ * A research source (Moviefile ``sources:``) and the segments whose narration cites it.
+ */
+export interface SourceCredit {
+	file?: string | null;
+	number: number;
+	segments?: number[];
+	title: string;
+	url?: string | null;
 }
 export interface Tracks {
 	captions?: Caption[];

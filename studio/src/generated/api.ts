@@ -114,6 +114,8 @@ export interface ApiSchemas {
 	PromptState: PromptState;
 	ProviderCostState: ProviderCostState;
 	ProviderSpec: ProviderSpec;
+	ReferenceSpec: ReferenceSpec;
+	ReferenceState: ReferenceState;
 	RevisionDiff: RevisionDiff;
 	RevisionDocument: RevisionDocument;
 	RevisionEntry: RevisionEntry;
@@ -122,6 +124,8 @@ export interface ApiSchemas {
 	SegmentSpan: SegmentSpan;
 	Size: Size1;
 	Source: Source;
+	SourceCredit: SourceCredit;
+	SourceSpec: SourceSpec;
 	Timeline: Timeline;
 	TimelineDocument: TimelineDocument;
 	Tracks: Tracks;
@@ -401,6 +405,14 @@ export interface PlannedJob {
 	 */
 	provider: string;
 	reason: string;
+	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * pictures: the model is sent the sheets' images; description: only their descriptions, in the prompt (the adapter sends no pictures)
+	 */
+	references_as: ('pictures' | 'description') | null;
 	subject: string | null;
 }
 /**
@@ -558,10 +570,431 @@ export interface Moviefile {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	title_card?: boolean;
 	transition?: TransitionSettings;
@@ -588,6 +1021,18 @@ export interface ProviderSpec {
 	time_scale?: number;
 }
 /**
+ * A continuity sheet: a character, place, object or style that shots keep consistent.
+ */
+export interface ReferenceSpec {
+	applies_to?: 'mentioned' | 'all';
+	description: string;
+	/**
+	 * @maxItems 4
+	 */
+	images?: [] | [string] | [string, string] | [string, string, string] | [string, string, string, string];
+	name: string;
+}
+/**
  * Per-segment choices that override the movie-wide defaults.
  */
 export interface SegmentSettings {
@@ -603,6 +1048,14 @@ export interface TransitionSettings {
 	color?: string;
 	duration?: number;
 	kind?: 'cut' | 'dissolve' | 'fade' | 'slide';
+}
+/**
+ * A document the research reads: a file under the movie folder or a URL (docs/sources.md).
+ */
+export interface SourceSpec {
+	file?: string | null;
+	title?: string | null;
+	url?: string | null;
 }
 export interface CreatedMovie {
 	build: BuildDocument | null;
@@ -743,6 +1196,14 @@ export interface JobState {
 	 */
 	reason: string | null;
 	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * whether the model gets the sheets' pictures or only descriptions
+	 */
+	references_as: ('pictures' | 'description') | null;
+	/**
 	 * its segment (1-based); null for movie-wide jobs
 	 */
 	segment: number | null;
@@ -792,7 +1253,15 @@ export interface MovieState {
 	 */
 	own_media: OwnMediaState[];
 	prompts: PromptState[];
+	/**
+	 * the continuity sheets (Moviefile references:)
+	 */
+	references: ReferenceState[];
 	revision: number | null;
+	/**
+	 * the research sources (Moviefile sources:), with the segments citing them once the movie is built
+	 */
+	sources: SourceCredit[];
 	status: 'unbuilt' | 'complete' | 'incomplete' | 'interrupted';
 	timeline: Timeline | null;
 	title: string | null;
@@ -847,6 +1316,29 @@ export interface PromptState {
 	text: string;
 }
 /**
+ * A continuity sheet and the image and video jobs that use it now.
+ */
+export interface ReferenceState {
+	applies_to: 'mentioned' | 'all';
+	description: string;
+	images: string[];
+	name: string;
+	/**
+	 * job ids
+	 */
+	used_by: string[];
+}
+/**
+ * A research source (Moviefile ``sources:``) and the segments whose narration cites it.
+ */
+export interface SourceCredit {
+	file: string | null;
+	number: number;
+	segments: number[];
+	title: string;
+	url: string | null;
+}
+/**
  * A movie as clips on tracks. Times are seconds from the movie's start.
  *
  * Invariants: segments are numbered 1..n in order, back to back from 0, and end at
@@ -861,6 +1353,7 @@ export interface Timeline {
 	gaps: Gap[];
 	height: number;
 	segments: SegmentSpan[];
+	sources: SourceCredit[];
 	title: string;
 	tracks: Tracks;
 	transitions: Transition[];
@@ -963,10 +1456,431 @@ export interface Moviefile1 {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	title_card?: boolean;
 	transition?: TransitionSettings;
