@@ -1,7 +1,8 @@
 """What the offline demo looks and sounds like: builds Moviefile.example.yaml as `make demo` does,
 and the same movie in Japanese, renders their ffmpeg previews, tiles frames into
 docs/demo-frames.png (two per segment of the example, at a third and two thirds of it, then a
-row of the Japanese movie's first two segments), and prints per narration: its length, its
+row of the Japanese movie's first two segments, then a row of examples/research with its sources
+and continuity reference at work), and prints per narration: its length, its
 segment's, and the share of its energy above 1 kHz (speech has several per cent, the
 placeholder tone next to none).
 
@@ -29,9 +30,17 @@ JAPANESE = {
 }  # fmt: skip
 
 
-def build(folder: Path, moviefile: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """Build and render the movie in ``folder``; its timeline and asset map."""
-    folder.mkdir()
+def build(
+    folder: Path, moviefile: str, copy_from: Path | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Build and render the movie in ``folder`` (with the files of ``copy_from``); its timeline
+    and asset map."""
+    if copy_from is not None:
+        import shutil
+
+        shutil.copytree(copy_from, folder, ignore=shutil.ignore_patterns(".moviebuild", "out"))
+    else:
+        folder.mkdir()
     (folder / "Moviefile.yaml").write_text(moviefile, encoding="utf-8")
     moviebuild = [sys.executable, "-m", "moviebuild", "-C", str(folder)]
     subprocess.run([*moviebuild, "--json"], check=True, capture_output=True)
@@ -65,6 +74,25 @@ def report(folder: Path, timeline: dict[str, Any], assets: dict[str, str]) -> No
               f"{100 * share_above_1khz(mp3):.1f} % of its energy above 1 kHz")  # fmt: skip
 
 
+def reference_frames(scratch: Path) -> list[Image.Image]:
+    """Two frames of examples/research (segments 2 and 3: narration retelling the sources, the
+    lighthouse sheet's colours and inset), after printing which shots use the sheet."""
+    example = ROOT / "examples" / "research"
+    folder = scratch / "research"
+    timeline, _ = build(folder, (example / "Moviefile.yaml").read_text(encoding="utf-8"),
+                        copy_from=example)  # fmt: skip
+    state = json.loads(subprocess.run(
+        [sys.executable, "-m", "moviebuild", "-C", str(folder), "status", "--json"],
+        check=True, capture_output=True, text=True).stdout)  # fmt: skip
+    for sheet in state["references"]:
+        print(f"reference {sheet['name']}: used by {', '.join(sheet['used_by']) or 'no job'}")
+    for source in timeline.get("sources", []):
+        print(f"source [{source['number']}] {source['title']}: cited by segments "
+              f"{source['segments']}")  # fmt: skip
+    frames = frames_of(folder, timeline, 3)
+    return frames[2:4]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "demo-frames.png")
@@ -85,6 +113,7 @@ def main() -> None:
                   f"music clip(s)")  # fmt: skip
             report(folder, timeline, assets)
         frames = frames_of(movies[0][1], movies[0][2], 3) + frames_of(movies[1][1], movies[1][2], 2)
+        frames += reference_frames(Path(scratch))
         tile_h = round(TILE_W * frames[0].height / frames[0].width)
         rows = -(-len(frames) // 2)
         sheet = Image.new("RGB", (2 * TILE_W, tile_h * rows), "black")

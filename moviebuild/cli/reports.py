@@ -30,6 +30,13 @@ def render_plan(plan: PlanReport) -> str:
             lines.append(f"  {producer:<28} {total:>4}  {why}")
     if not plan.jobs:
         lines.append("nothing to do: every job is up to date")
+    sheets = [job for job in plan.jobs if job.references]
+    if sheets:
+        lines.append("continuity references:")
+    for job in sheets:
+        how = "pictures" if job.references_as == "pictures" else (
+            f"description only: the {job.provider} adapter sends no pictures")  # fmt: skip
+        lines.append(f"  {job.id:<30} {', '.join(job.references)} ({how}); {job.why()}")
     calls = plan.calls()
     if calls:
         lines.append(

@@ -2,7 +2,9 @@
 
 The language is as small as the movie graph needs: artifacts and producers with a cardinality
 (``1``, ``n``, ``n*m``), artifact references with index variables (``SegmentImagePrompt[i][j]``,
-``SegmentNarration[*]``), per-segment ``when`` conditions on included files, and fan-in by ``[*]``.
+``SegmentNarration[*]``), per-segment ``when`` conditions on included files, fan-in by ``[*]``,
+optional inputs (``ResearchNotes?``: consumed when this movie has them) and producers that exist
+only when a Moviefile list is given (``requires: [sources]``).
 Turning cardinality into jobs is expansion's work (moviebuild.graph), not this module's.
 """
 
@@ -26,6 +28,8 @@ CARDINALITIES = ("1", "n", "n*m")
 _INDEX_DEPTH = {"1": 0, "n": 1, "n*m": 2}
 _INDEX_VARIABLES = {"1": set(), "n": {"i"}, "n*m": {"i", "j"}}
 KINDS = ("text", "audio", "image", "video", "json")
+#: Moviefile lists a producer may require (``requires:``): without them it does not exist.
+REQUIRABLE_FIELDS = ("sources",)
 #: The fields a label or file template may name, by cardinality: the indices, and ``segment``
 #: (the segment's folder, ``segment-03``).
 _TEMPLATE_FIELDS = {"1": set(), "n": {"i", "segment"}, "n*m": {"i", "j", "segment"}}
@@ -60,9 +64,11 @@ class ArtifactRef:
 
     name: str
     index: tuple[str, ...]
+    optional: bool = False
 
     def __str__(self) -> str:
-        return self.name + "".join(f"[{part}]" for part in self.index)
+        mark = "?" if self.optional else ""
+        return self.name + "".join(f"[{part}]" for part in self.index) + mark
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,7 @@ class ProducerDecl:
     partial: bool
     branches: frozenset[Branch] | None
     source: SourceLocation
+    requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +195,7 @@ def _producer(
         spec,
         (
             "role", "label", "version", "cardinality", "reads", "consumes", "produces",
-            "latency_s", "partial",
+            "latency_s", "partial", "requires",
         ),
     )
     roles = [role.value for role in Role]
@@ -213,6 +220,14 @@ def _producer(
                 location=doc.locate((*where, "reads", position)),
                 hint=did_you_mean(field, READABLE_FIELDS),
             )
+    requires = tuple(str(i) for i in _list(doc, (*where, "requires"), spec.get("requires", [])))
+    for position, field in enumerate(requires):
+        if field not in REQUIRABLE_FIELDS:
+            raise ConfigError(
+                f"producer {name} requires unknown list '{field}'",
+                location=doc.locate((*where, "requires", position)),
+                hint="requirable: " + ", ".join(REQUIRABLE_FIELDS),
+            )
     version = spec.get("version", 1)
     latency = spec.get("latency_s", 1)
     if not isinstance(version, int) or not isinstance(latency, int | float):
@@ -232,20 +247,23 @@ def _producer(
         partial=spec.get("partial") is True,
         branches=branches,
         source=doc.locate(where),
+        requires=requires,
     )
 
 
 def _refs(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> tuple[ArtifactRef, ...]:
     refs = []
     for position, item in enumerate(_list(doc, where, value)):
-        split = split_indexed_name(str(item))
+        text = str(item).strip()
+        optional = text.endswith("?") and where[-1] == "consumes"
+        split = split_indexed_name(text.removesuffix("?") if optional else text)
         if split is None:
             raise ConfigError(
                 f"malformed artifact reference {item!r}",
                 location=doc.locate((*where, position)),
                 hint="write Name, Name[i], Name[i][j] or Name[*]",
             )
-        refs.append(ArtifactRef(*split))
+        refs.append(ArtifactRef(*split, optional=optional))
     return tuple(refs)
 
 

@@ -171,6 +171,49 @@ class CaptionSettings(BaseModel):
         return {"enabled": value} if isinstance(value, bool) else value
 
 
+class SourceSpec(BaseModel):
+    """A document the research reads: a file under the movie folder or a URL (docs/sources.md)."""
+
+    model_config = _STRICT
+
+    file: Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)] | None = None
+    url: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    title: Name | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        # `- notes.md` and `- https://...` are short for `{file: ...}` and `{url: ...}`.
+        if isinstance(value, str):
+            return {"url": value} if value.startswith(("http://", "https://")) else {"file": value}
+        return value
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SourceSpec:
+        if (self.file is None) == (self.url is None):
+            raise ValueError("a source names either `file:` or `url:`")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ValueError(f"'{self.url}' is not an http(s) URL")
+        return self
+
+    @property
+    def place(self) -> str:
+        """The file or URL, as written."""
+        return self.file or self.url or ""
+
+
+class ReferenceSpec(BaseModel):
+    """A continuity sheet: a character, place, object or style that shots keep consistent."""
+
+    model_config = _STRICT
+
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    description: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    images: Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]],
+                      Field(max_length=4)] = Field(default_factory=list)
+    applies_to: Literal["mentioned", "all"] = "mentioned"
+
+
 class Moviefile(BaseModel):
     """A validated Moviefile. Field names are the names job keys and reasons use."""
 
@@ -195,6 +238,22 @@ class Moviefile(BaseModel):
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     limits: dict[str, LimitSpec] = Field(default_factory=dict)
     store: Annotated[str, Field(max_length=MAX_NAME_CHARS)] | None = None
+    sources: Annotated[list[SourceSpec], Field(max_length=20)] = Field(default_factory=list)
+    references: Annotated[list[ReferenceSpec], Field(max_length=20)] = Field(
+        default_factory=list
+    )
+
+    @field_validator("references")
+    @classmethod
+    def _distinct_names(cls, value: list[ReferenceSpec]) -> list[ReferenceSpec]:
+        seen: set[str] = set()
+        for reference in value:
+            if not reference.name.strip() or not any(ch.isalnum() for ch in reference.name):
+                raise ValueError(f"'{reference.name}' is not a name a prompt can mention")
+            if reference.name.casefold() in seen:
+                raise ValueError(f"two references are named '{reference.name}'; names differ")
+            seen.add(reference.name.casefold())
+        return value
 
     @field_validator("inquiry")
     @classmethod

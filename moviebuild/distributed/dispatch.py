@@ -185,7 +185,10 @@ class DispatchingExecutor:
     async def execute(self, request: JobRequest) -> dict[NodeId, bytes]:
         job = request.job
         identity = self.identity(job)
-        if job.role is Role.INTERNAL or request.key is None or identity.adapter in LOCAL_ADAPTERS:
+        # A job reading the movie's sources or reference sheets runs here too: only this
+        # process has read them from the movie's folder.
+        here = identity.adapter in LOCAL_ADAPTERS or self.inner.uses_materials(job, request.inputs)
+        if job.role is Role.INTERNAL or request.key is None or here:
             # Local work (offline engines, the timeline) runs here, in this worker's slots.
             async with self.dispatcher.local.slot():
                 return await self.inner.execute(request)
@@ -200,6 +203,7 @@ class DispatchingExecutor:
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
         answer = await self.dispatcher.call(ticket, workflow_id, queue, tenant_of(self.build_id))
+        self.inner.report_usage(job, answer.usage)
         answer.raise_error()
         return await asyncio.to_thread(self._read_outputs, answer)
 

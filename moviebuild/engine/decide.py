@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from moviebuild.config.moviefile import Moviefile
-from moviebuild.engine.interfaces import JobExecutor, JobStatus, PriorRecord, ResultLookup
+from moviebuild.engine.interfaces import (
+    Attachments,
+    JobExecutor,
+    JobStatus,
+    PriorRecord,
+    ResultLookup,
+)
 from moviebuild.engine.keys import Fingerprint, content_digest
 from moviebuild.engine.reasons import Reason, ReasonKind, compare_fingerprints
 from moviebuild.engine.status import Action as Action
@@ -40,8 +46,12 @@ class JobDecider:
         lookup: ResultLookup,
         executor: JobExecutor,
         redo: Iterable[NodeId] = (),
+        attachments: Attachments | None = None,
     ) -> None:
         self.moviefile = moviefile
+        self.attachments = attachments
+        #: Bytes the planner predicted (digest -> bytes), which no store holds yet.
+        self.predicted: dict[str, bytes] = {}
         self.overrides = dict(overrides)
         self.override_digests = {a: content_digest(data) for a, data in self.overrides.items()}
         self.lookup = lookup
@@ -62,16 +72,30 @@ class JobDecider:
         take = previous.take if previous else 0
         return take + 1 if job.id in self.redo else take
 
-    def fingerprint(self, job: Job, inputs: Mapping[NodeId, str]) -> Fingerprint:
+    def fingerprint(
+        self, job: Job, inputs: Mapping[NodeId, str], *, attached: bool = True
+    ) -> Fingerprint:
+        """The job's fingerprint; ``attached`` adds its attachments (which may read inputs)."""
+        named = {str(a): inputs[a] for a in job.consumes if a in inputs}
+        if attached and self.attachments is not None:
+            named.update(self.attachments.digests(job, lambda a: self._read(a, inputs)))
         return Fingerprint(
             producer=job.producer,
             version=job.version,
             index=job.id.index,
             identity=self.executor.identity(job),
             fields=self.field_values(job),
-            inputs={str(a): inputs[a] for a in job.consumes if a in inputs},
+            inputs=named,
             take=self.take(job),
         )
+
+    def _read(self, artifact_id: NodeId, inputs: Mapping[NodeId, str]) -> bytes:
+        if artifact_id in self.overrides:
+            return self.overrides[artifact_id]
+        digest = inputs[artifact_id]
+        if digest in self.predicted:
+            return self.predicted[digest]
+        return self.lookup.read_blob(digest)
 
     def all_outputs_overridden(self, job: Job) -> bool:
         return bool(job.produces) and all(a in self.overrides for a in job.produces)
@@ -97,7 +121,9 @@ class JobDecider:
         if previous is None:
             return Decision(Action.RUN, Reason(ReasonKind.NEW), None)
         if previous.key is not None:
-            probe = self.fingerprint(job, {a: "?" for a in job.consumes}).to_json()
+            probe = self.fingerprint(
+                job, {a: "?" for a in job.consumes}, attached=False
+            ).to_json()
             own = compare_fingerprints(
                 {**previous.fingerprint, "inputs": probe["inputs"]}, probe, frozenset()
             )

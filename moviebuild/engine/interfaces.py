@@ -74,6 +74,17 @@ class Spending(Protocol):
     def ended(self, job: Job, outcome: JobOutcome) -> None: ...
 
 
+class Attachments(Protocol):
+    """Inputs from outside the graph: files the Moviefile names (sources, reference sheets).
+
+    ``digests`` gives the ones ``job`` uses, by name (``source:notes.md``, ``reference:Ada``),
+    as content digests that go into its key; ``read`` gives an input artifact's bytes, for
+    attachments chosen by what a prompt says. Names never collide with artifact ids.
+    """
+
+    def digests(self, job: Job, read: Callable[[NodeId], bytes]) -> Mapping[str, str]: ...
+
+
 class JobExecutor(Protocol):
     """Turns a job request into artifact bytes by calling a provider (or internal code)."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from moviebuild.config.moviefile import Moviefile
 from moviebuild.engine.decide import Action, Decision, JobDecider
-from moviebuild.engine.interfaces import JobExecutor, JobRequest, ResultLookup
+from moviebuild.engine.interfaces import Attachments, JobExecutor, JobRequest, ResultLookup
 from moviebuild.engine.keys import JobIdentity, content_digest
 from moviebuild.engine.reasons import Reason
 from moviebuild.graph import Graph, Job, NodeId
@@ -86,9 +86,10 @@ def make_plan(
     *,
     overrides: Mapping[NodeId, bytes] | None = None,
     redo: Iterable[NodeId] = (),
+    attachments: Attachments | None = None,
 ) -> Plan:
     """Decide every job of ``graph``; pure apart from reading stored results."""
-    decider = JobDecider(moviefile, overrides or {}, lookup, executor, redo)
+    decider = JobDecider(moviefile, overrides or {}, lookup, executor, redo, attachments)
     known: dict[NodeId, str] = dict(decider.override_digests)
     contents: dict[NodeId, bytes] = dict(decider.overrides)
     planned = []
@@ -112,6 +113,7 @@ def make_plan(
             for artifact_id, data in executor.predict(request).items():
                 if artifact_id not in known:
                     known[artifact_id] = content_digest(data)
+                    decider.predicted[known[artifact_id]] = data
                     contents[artifact_id] = data
         planned.append(PlannedJob(job, decision, executor.identity(job), graph.layer_of(job.id)))
     return Plan(graph, tuple(planned))

@@ -22,6 +22,15 @@ class ReasonKind(StrEnum):
     FAILED_BEFORE = "failed-before"
     REDO = "redo"
     UPSTREAM_WILL_CHANGE = "upstream-will-change"
+    REFERENCE_CHANGED = "reference-changed"
+    SOURCE_CHANGED = "source-changed"
+
+
+#: Attachment inputs (engine/interfaces.py ``Attachments``) by name prefix, and their reason.
+_ATTACHMENT_REASONS = {
+    "reference:": ReasonKind.REFERENCE_CHANGED,
+    "source:": ReasonKind.SOURCE_CHANGED,
+}
 
 
 #: Reasons whose old and new values are short enough to print inline.
@@ -53,7 +62,7 @@ def compare_fingerprints(
     """The first difference between two fingerprints, by precedence; None when they match.
 
     Precedence: take, model (adapter, model, params, version), endpoint, implementation, template,
-    overridden inputs, fields, other inputs.
+    overridden inputs, attachments (a reference sheet or a source), fields, other inputs.
     """
     if old.get("take") != new.get("take"):
         return Reason(ReasonKind.REDO, None, str(old.get("take")), str(new.get("take")))
@@ -81,6 +90,10 @@ def compare_fingerprints(
     for name in changed_inputs:
         if name in overridden:
             return Reason(ReasonKind.OVERRIDE, name, old_inputs.get(name), new_inputs.get(name))
+    for name in changed_inputs:
+        for prefix, kind in _ATTACHMENT_REASONS.items():
+            if name.startswith(prefix):
+                return Reason(kind, name[len(prefix):], old_inputs.get(name), new_inputs.get(name))
     old_fields, new_fields = old.get("fields", {}), new.get("fields", {})
     for name in sorted(set(old_fields) | set(new_fields)):
         if old_fields.get(name) != new_fields.get(name):

@@ -24,6 +24,8 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
     instances: list[tuple[ProducerDecl, NodeId, dict[str, int]]] = []
     artifacts: dict[NodeId, Artifact] = {}
     for decl in blueprints.producers:
+        if any(not getattr(moviefile, field) for field in decl.requires):
+            continue
         segments = [
             s for s in range(1, n + 1) if decl.branches is None or branches[s] in decl.branches
         ]
@@ -53,6 +55,8 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
                 consumes.extend(_matching(by_name[ref.name], ref, binding))
                 continue
             (artifact_id,) = _bind(ref, binding, n, m)
+            if ref.optional and artifact_id not in artifacts:
+                continue
             if artifact_id not in artifacts:
                 raise ConfigError(
                     f"{job_id} consumes {artifact_id}, which no producer makes for this movie",

@@ -49,7 +49,9 @@ class AnswerField:
 
 @dataclass(frozen=True)
 class TextBuilder:
-    """An LLM producer. ``inputs`` names, in order, the texts it consumes as template variables;
+    """An LLM producer. ``inputs`` names, in order, the texts it consumes as template variables
+    (an optional input the blueprint marks ``?`` comes last, and a movie without it has no such
+    variable);
     ``count`` names the variable telling the model how many list items to write; ``exact``
     refuses an answer with more items than asked (else the extra ones are dropped)."""
 
@@ -95,7 +97,13 @@ class TextBuilder:
         if job.id.index:
             variables["segment"] = job.id.index[0]
         texts = [a for a in job.consumes if kind_of(a) == "text"]
-        for name, artifact_id in zip(self.inputs, texts, strict=True):
+        if len(texts) > len(self.inputs):
+            raise ProviderError(
+                f"{job.id}: the blueprint gives {len(texts)} texts and {job.producer} names "
+                f"{len(self.inputs)}",
+                retryable=False,
+            )
+        for name, artifact_id in zip(self.inputs, texts, strict=False):
             variables[name] = inputs[artifact_id].decode("utf-8")
         return variables
 
@@ -147,10 +155,12 @@ def _encode(value: Any) -> bytes:
 BUILDERS: dict[str, TextBuilder] = {
     builder.producer: builder
     for builder in (
+        TextBuilder("ResearchProducer", (AnswerField("notes"),), tokens_per_item=900),
         TextBuilder(
             "ScriptProducer",
             (AnswerField("title"), AnswerField("summary"),
              AnswerField("segments", many=True, item="narration")),
+            inputs=("research",),
             count="segments",
             tokens_per_item=200,
         ),

@@ -12,6 +12,7 @@ from moviebuild.config.moviefile import SEGMENT_LENGTH_S
 from moviebuild.engine.interfaces import JobRequest
 from moviebuild.errors import MediaError
 from moviebuild.graph import NodeId
+from moviebuild.timeline.model import SourceCredit
 
 TIMELINE_FPS = 30
 CAPTION_SIZES = {"small": 0.04, "medium": 0.05, "large": 0.065}
@@ -102,6 +103,15 @@ def assemble_from_request(request: JobRequest) -> bytes:
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     captions = fields.get("captions") or {"size": "medium"}
     title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
+    notes = inputs.get(NodeId("ResearchNotes"))
+    sources: tuple[SourceCredit, ...] = ()
+    if notes is not None:
+        from moviebuild.timeline.credits import source_credits
+
+        sources = source_credits(
+            notes.decode("utf-8"),
+            {s.index: s.narration_text for s in segments if s.narration_text},
+        )
     material = AssemblyMaterial(
         title=title,
         fps=TIMELINE_FPS,
@@ -114,6 +124,7 @@ def assemble_from_request(request: JobRequest) -> bytes:
         caption_style=CaptionStyle.model_validate(
             {**captions, "size": CAPTION_SIZES[captions["size"]]}
         ),
+        sources=sources,
     )
     timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))
     return dump_timeline(timeline)

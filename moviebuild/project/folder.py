@@ -30,6 +30,7 @@ from moviebuild.errors import ConfigError, GraphError, MoviefileNotFound, did_yo
 from moviebuild.graph import Graph, NodeId, expand_graph, parse_node_id
 from moviebuild.project.changes import Changes, patch_moviefile_text
 from moviebuild.project.executor import ProviderExecutor
+from moviebuild.project.materials import Materials, read_materials
 from moviebuild.project.own_media import (
     OwnMedia,
     media_artifact,
@@ -82,6 +83,8 @@ class Snapshot:
     reset: tuple[NodeId, ...] = ()
     media: Mapping[NodeId, str] = field(default_factory=dict)
     new_files: tuple[OwnMedia, ...] = ()
+    materials: Materials = field(default_factory=Materials)
+    """The sources and reference sheets the Moviefile names, read and checked."""
 
 
 class MovieFolder:
@@ -159,6 +162,9 @@ class MovieFolder:
         else:
             moviefile = parse_moviefile(text, path, producer_names=self._producer_names)
         graph = expand_graph(moviefile, self.blueprints)
+        materials = read_materials(
+            self.folder, moviefile, text, "Moviefile patch" if patched_text else path
+        )
         overrides = self._read_overrides(moviefile, graph)
         new_overrides = {
             _text_artifact(graph, text_id): check_text(value, text_id)
@@ -192,6 +198,7 @@ class MovieFolder:
             # A given file is recorded where the build keeps it.
             {a: slot_path(m)[0] if id(m) in given else m.source for a, m in own.items()},
             tuple(new_files),
+            materials,
         )
         self._snapshot = snapshot
         return snapshot
@@ -281,9 +288,10 @@ class MovieFolder:
             snapshot.graph,
             snapshot.moviefile,
             lookup or self.results(),
-            ProviderExecutor(snapshot.moviefile),
+            ProviderExecutor(snapshot.moviefile, materials=snapshot.materials),
             overrides=snapshot.overrides,
             redo=[*snapshot.redo, *redo],
+            attachments=snapshot.materials,
         )
 
 

@@ -43,6 +43,13 @@ class PlannedJob(_Report):
     subject: str | None = None
     old: str | None = None
     new: str | None = None
+    references: list[str] = Field(
+        default_factory=list, description="continuity sheets this image or video job uses"
+    )
+    references_as: Literal["pictures", "description"] | None = Field(
+        None, description="pictures: the model is sent the sheets' images; description: only "
+        "their descriptions, in the prompt (the adapter sends no pictures)"
+    )
 
     def why(self) -> str:
         """The reason as people read it: ``input-changed: SegmentNarration[2]``."""

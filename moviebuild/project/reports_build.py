@@ -14,6 +14,7 @@ from moviebuild.engine.outcome import JobOutcome
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.cost import missing_keys, plan_cost_usd
+from moviebuild.project.materials import sheets_used
 from moviebuild.project.records import BudgetStop, ProviderCost
 from moviebuild.project.reports import (
     BudgetReport,
@@ -33,6 +34,8 @@ from moviebuild.providers.prices import PRICE_TABLE_VERSION
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from moviebuild.store import Store
+
 
 def _usd(value: float) -> float:
     return round(value, 6)
@@ -47,9 +50,10 @@ def _budget(budget: BudgetStop | None) -> BudgetReport | None:
     )
 
 
-def plan_report(plan: Plan, moviefile: Moviefile) -> PlanReport:
-    """The dry run's answer: jobs that would run with their reasons, cost per provider."""
-    costs = plan_cost_usd(plan, moviefile)
+def plan_report(plan: Plan, moviefile: Moviefile, store: Store | None = None) -> PlanReport:
+    """The dry run's answer: jobs that would run with their reasons, cost per provider (LLM
+    calls at token counts learned from ``store``'s call history and this machine's)."""
+    costs = plan_cost_usd(plan, moviefile, store=store)
     calls = plan.calls_per_provider()
     to_run = plan.to_run()
     return PlanReport(
@@ -66,6 +70,11 @@ def plan_report(plan: Plan, moviefile: Moviefile) -> PlanReport:
                 subject=p.reason.subject if p.reason else None,
                 old=p.reason.old if p.reason else None,
                 new=p.reason.new if p.reason else None,
+                **sheets_used(
+                    p.job,
+                    p.adapter,
+                    p.decision.fingerprint.inputs if p.decision.fingerprint else None,
+                ),
             )
             for p in to_run
         ],

@@ -105,12 +105,14 @@ async def run_scheduler(
         adapters=adapters,
         context_for=context_for,
         identities=identities,
+        materials=snapshot.materials,
     )
     job_executor: JobExecutor = (
         wrap_executor(executor, store, revision) if wrap_executor else executor
     )
     decider = JobDecider(
-        snapshot.moviefile, snapshot.overrides, lookup, job_executor, snapshot.redo
+        snapshot.moviefile, snapshot.overrides, lookup, job_executor, snapshot.redo,
+        snapshot.materials,
     )
     loop_stop, watcher = _loop_event(stop)
     # A store write that fails (a full disk, a lost store) stops new calls at once.

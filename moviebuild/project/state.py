@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from moviebuild.timeline.model import Timeline
+from moviebuild.timeline.model import SourceCredit, Timeline
 
 if TYPE_CHECKING:
     from moviebuild.graph import NodeId
@@ -74,6 +74,16 @@ class OwnMediaState(_Document):
     source: Literal["yours"] = "yours"
 
 
+class ReferenceState(_Document):
+    """A continuity sheet and the image and video jobs that use it now."""
+
+    name: str
+    description: str
+    images: list[str]
+    applies_to: Literal["mentioned", "all"]
+    used_by: list[str] = Field(default_factory=list, description="job ids")
+
+
 class JobState(_Document):
     """One job. ``status``: current (its result is in the revision), stale (the next build runs
     it), failed, blocked (an upstream job failed), skipped (every output is overridden)."""
@@ -91,6 +101,12 @@ class JobState(_Document):
     provider: str
     files: list[str] = Field(description="the files of what it makes, under out/ or prompts/")
     prompts: list[PromptRef] = Field(description="the editable texts it reads")
+    references: list[str] = Field(
+        default_factory=list, description="continuity sheets this image or video job uses"
+    )
+    references_as: Literal["pictures", "description"] | None = Field(
+        None, description="whether the model gets the sheets' pictures or only descriptions"
+    )
 
 
 class JobError(_Document):
@@ -112,20 +128,25 @@ class JobError(_Document):
 
 class ProviderCostState(_Document):
     """One provider in the current revision's build: the estimate of its calls, what it
-    reported it billed (at the price table's prices), and what reuse saved."""
+    reported it billed (at the price table's prices), the difference, and what reuse saved."""
 
     estimated_usd: float
     billed_usd: float
+    difference_usd: float = Field(0.0, description="billed minus the estimate")
     saved_usd: float
 
 
 class CostState(_Document):
     """``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
-    the current revision's build billed; ``total_spent_usd``: every revision together."""
+    the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+    billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+    revision together."""
 
     estimated_usd: float
     estimated_per_provider_usd: dict[str, float]
     spent_usd: float
+    ran_estimate_usd: float = 0.0
+    difference_usd: float = 0.0
     saved_usd: float = 0.0
     total_spent_usd: float = 0.0
     per_provider: dict[str, ProviderCostState] = Field(default_factory=dict)
@@ -152,6 +173,14 @@ class MovieState(_Document):
     )
     own_media: list[OwnMediaState] = Field(
         default_factory=list, description="media slots pinned by your own files"
+    )
+    sources: list[SourceCredit] = Field(
+        default_factory=list,
+        description="the research sources (Moviefile sources:), with the segments citing them "
+        "once the movie is built",
+    )
+    references: list[ReferenceState] = Field(
+        default_factory=list, description="the continuity sheets (Moviefile references:)"
     )
     jobs: list[JobState]
     errors: list[JobError]

@@ -21,6 +21,7 @@ from moviebuild.graph.naming import (
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.export import OUT_DIR
 from moviebuild.project.folder import MovieFolder
+from moviebuild.project.materials import Materials, sheets_used
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
 from moviebuild.project.state import Linker, MovieState
@@ -56,7 +57,7 @@ def collect_state(movie: MovieFolder, link: Linker | None) -> dict[str, Any]:
         spent = spending_report(store).total_usd if lookup.manifest is not None else 0.0
         return _document(
             movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link,
-            spent,
+            spent, store,
         )
 
 
@@ -81,6 +82,7 @@ def _document(
     notices: list[str],
     link: Linker | None,
     total_spent_usd: float = 0.0,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     snapshot = movie.snapshot
     graph = snapshot.graph
@@ -101,9 +103,14 @@ def _document(
                 "provider": planned.adapter,
                 "files": list(dict.fromkeys(f for a in job.produces if (f := names.file(a)))),
                 "prompts": names.prompts_read(job.id),
+                **sheets_used(
+                    planned.job,
+                    planned.adapter,
+                    planned.decision.fingerprint.inputs if planned.decision.fingerprint else None,
+                ),
             }
         )
-    costs = plan_cost_usd(plan, snapshot.moviefile)
+    costs = plan_cost_usd(plan, snapshot.moviefile, store=store)
     overrides = {
         a: v.decode("utf-8") for a, v in snapshot.overrides.items() if a not in snapshot.media
     }
@@ -122,6 +129,17 @@ def _document(
             {"id": str(a), "label": names.label(a), "kind": graph.artifacts[a].kind, "file": file}
             for a, file in sorted(snapshot.media.items())
         ],
+        "sources": _sources(snapshot.materials, timeline),
+        "references": [
+            {
+                "name": r.name,
+                "description": r.description,
+                "images": [name for name, _ in r.images],
+                "applies_to": r.applies_to,
+                "used_by": [j["id"] for j in jobs if r.name in j.get("references", ())],
+            }
+            for r in snapshot.materials.references
+        ],
         "jobs": jobs,
         "errors": _errors(names, records),
         "cost": _cost(manifest, costs, total_spent_usd),
@@ -133,19 +151,38 @@ def _document(
     }
 
 
+def _sources(materials: Materials, timeline: Any) -> list[Any]:
+    """The timeline's credits once built (they say which segments cite each), else the
+    Moviefile's sources as read."""
+    if timeline is not None and timeline.sources:
+        return list(timeline.sources)
+    return [
+        {"number": s.number, "title": s.title, "url": s.url, "file": s.file, "segments": []}
+        for s in materials.sources
+    ]
+
+
 def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],
           total_spent_usd: float) -> dict[str, Any]:
     from moviebuild.providers.prices import PRICE_TABLE_VERSION
 
     summary = manifest.summary if manifest else None
     costs = dict(summary.costs) if summary else {}
+    spent = summary.cost_usd if summary else 0.0
+    ran_estimate = sum(c.estimated_usd for c in costs.values())
     return {
         "estimated_usd": round(sum(estimate.values()), 4),
         "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(estimate.items())},
-        "spent_usd": summary.cost_usd if summary else 0.0,
+        "spent_usd": spent,
+        "ran_estimate_usd": round(ran_estimate, 6),
+        "difference_usd": round(spent - ran_estimate, 6),
         "saved_usd": round(sum(c.saved_usd for c in costs.values()), 6),
         "total_spent_usd": round(total_spent_usd, 6),
-        "per_provider": {name: cost.to_json() for name, cost in costs.items()},
+        "per_provider": {
+            name: {**cost.to_json(),
+                   "difference_usd": round(cost.billed_usd - cost.estimated_usd, 6)}
+            for name, cost in costs.items()
+        },
         "price_table": (summary.price_table if summary else None) or PRICE_TABLE_VERSION,
         "budget": str(summary.budget) if summary and summary.budget else None,
     }

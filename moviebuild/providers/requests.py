@@ -50,6 +50,15 @@ class MusicRequest:
 
 
 @dataclass(frozen=True)
+class ReferenceImages:
+    """A continuity sheet the shot must match: its name, description and pictures."""
+
+    name: str
+    description: str
+    images: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
 class ImageRequest:
     prompt: str
     style: str
@@ -59,6 +68,7 @@ class ImageRequest:
     model: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     take: int = 0
+    references: tuple[ReferenceImages, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class VideoRequest:
     model: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     take: int = 0
+    references: tuple[ReferenceImages, ...] = ()
 
 
 def _forget(data: Mapping[str, Any]) -> None:

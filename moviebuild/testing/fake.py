@@ -115,7 +115,10 @@ class FakeAdapter:
 
     async def generate_image(self, request: ImageRequest, context: CallContext) -> bytes:
         await self._call(context)
-        return _media("image", request.prompt, request.style, request.width, request.take)
+        # The sheets' pictures make another image, as they would at a real provider.
+        sheets = [xxhash.xxh3_64_hexdigest(b"".join(r.images)) for r in request.references]
+        return _media("image", request.prompt, request.style, request.width, request.take,
+                      *([sheets] if sheets else []))  # fmt: skip
 
     async def generate_video(self, request: VideoRequest, context: CallContext) -> bytes:
         await self._call(context)

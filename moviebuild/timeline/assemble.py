@@ -27,6 +27,7 @@ from moviebuild.timeline.model import (
     KenBurnsPreset,
     MusicClip,
     SegmentSpan,
+    SourceCredit,
     Timeline,
     Tracks,
     VideoClip,
@@ -150,6 +151,7 @@ class AssemblyMaterial:
     expected_music: str | None = None
     segment_length_s: float = 10.0
     caption_style: CaptionStyle = field(default_factory=CaptionStyle)
+    sources: tuple[SourceCredit, ...] = ()
 
     def __post_init__(self) -> None:
         numbers = [segment.index for segment in self.segments]
@@ -237,6 +239,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
         ),
         gaps=tuple(gaps),
         caption_style=material.caption_style,
+        sources=material.sources,
     )
 
 

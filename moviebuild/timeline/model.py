@@ -259,6 +259,16 @@ class SegmentSpan(_Frozen):
         return _round_us(self.start_s + self.duration_s)
 
 
+class SourceCredit(_Frozen):
+    """A research source (Moviefile ``sources:``) and the segments whose narration cites it."""
+
+    number: Annotated[int, Field(ge=1)]
+    title: Annotated[str, Field(min_length=1)]
+    url: str | None = None
+    file: str | None = None
+    segments: tuple[SegmentIndex, ...] = ()
+
+
 class Tracks(_Frozen):
     visual: tuple[VisualClip, ...] = ()
     narration: tuple[AudioClip, ...] = ()
@@ -283,6 +293,8 @@ class Timeline(_Frozen):
     tracks: Tracks
     gaps: tuple[Gap, ...] = ()
     caption_style: CaptionStyle = CaptionStyle()
+    sources: tuple[SourceCredit, ...] = ()
+    """The research sources, for an end card; absent from the file when the movie has none."""
 
     @model_validator(mode="after")
     def _segments_tile_the_movie(self) -> Timeline:
@@ -333,16 +345,22 @@ def asset_map_json_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 
-def _canonical_bytes(model: BaseModel) -> bytes:
+def _canonical_bytes(model: BaseModel, exclude: set[str] | None = None) -> bytes:
     text = json.dumps(
-        model.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False
+        model.model_dump(mode="json", exclude=exclude),
+        sort_keys=True,
+        indent=2,
+        ensure_ascii=False,
+        allow_nan=False,
     )
     return (text + "\n").encode("utf-8")
 
 
 def dump_timeline(timeline: Timeline) -> bytes:
-    """Canonical bytes: sorted keys, microsecond-rounded floats; equal timelines, equal bytes."""
-    return _canonical_bytes(timeline)
+    """Canonical bytes: sorted keys, microsecond-rounded floats; equal timelines, equal bytes.
+
+    A movie without sources writes no ``sources`` key, so its timeline keeps its bytes."""
+    return _canonical_bytes(timeline, exclude={"sources"} if not timeline.sources else None)
 
 
 def dump_asset_map(asset_map: AssetMap) -> bytes:

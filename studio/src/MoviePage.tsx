@@ -9,10 +9,12 @@ import {DryRunDialog} from './DryRun';
 import {ErrorsPanel} from './Errors';
 import {followEvents, type StreamEvent} from './events';
 import {History} from './History';
+import {usd} from './money';
 import {PlayerView} from './PlayerView';
 import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from './progress';
 import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
+import {Spending} from './Spending';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
 type Pending = {what: string; changes: Changes; plan: PlanReport};
@@ -180,8 +182,8 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 				{summary && <p className="summary">{summary}</p>}
 				<p className="muted">
 					{state.revision === null ? 'not built yet' : `revision r${state.revision}`} · {state.status}
-					{state.up_to_date ? ' · up to date' : ` · has stale jobs (about $${state.cost.estimated_usd.toFixed(2)} to build now)`} · spent $
-					{state.cost.spent_usd.toFixed(2)}
+					{state.up_to_date ? ' · up to date' : ` · has stale jobs (about ${usd(state.cost.estimated_usd)} to build now)`} · spent in all{' '}
+					{usd(state.cost.total_spent_usd)}
 				</p>
 			</header>
 			{problem && (
@@ -220,6 +222,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 						</div>
 						<label htmlFor="budget">Budget per build (USD, optional)</label>
 						<input id="budget" className="budget" type="number" min={0} step={0.1} value={budget} onChange={(event) => setBudget(event.target.value)} />
+						<Spending cost={state.cost} />
 					</section>
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>

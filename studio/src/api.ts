@@ -15,6 +15,7 @@ import type {
 
 export type {
 	ArtifactInfo,
+	CostState,
 	JobError,
 	JobState,
 	MovieState,

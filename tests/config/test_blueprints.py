@@ -14,6 +14,7 @@ from moviebuild.errors import ConfigError
 def test_shipped_blueprints_declare_every_producer() -> None:
     names = {p.name for p in load_blueprints().producers}
     assert names == {
+        "ResearchProducer",
         "ScriptProducer",
         "AudioProducer",
         "TextToMusicPromptProducer",

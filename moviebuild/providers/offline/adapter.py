@@ -49,7 +49,7 @@ class OfflineAdapter:
 
         return await asyncio.to_thread(
             render_image, request.prompt, style=request.style, width=request.width,
-            height=request.height, seed=request.take,
+            height=request.height, seed=request.take, references=_first_pictures(request),
         )
 
     async def generate_video(self, request: VideoRequest, context: CallContext) -> bytes:
@@ -58,5 +58,10 @@ class OfflineAdapter:
         return await asyncio.to_thread(
             render_video, request.prompt, style=request.style, width=request.width,
             height=request.height, duration_s=request.duration_s, seed=request.take,
-            start_image=request.start_image,
+            start_image=request.start_image, references=_first_pictures(request),
         )
+
+
+def _first_pictures(request: ImageRequest | VideoRequest) -> list[tuple[str, bytes]]:
+    """Each reference sheet's first picture, which the offline renderer draws from."""
+    return [(sheet.name, sheet.images[0]) for sheet in request.references if sheet.images]

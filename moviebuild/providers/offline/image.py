@@ -3,6 +3,8 @@
 Pure and deterministic: the same arguments always give the same PNG bytes. The scene is drawn
 small and scaled up (for speed); the storyboard headline (the prompt's subject, with its shot and
 scene number) is drawn at full size inside the title-safe area, which no Ken Burns move crops.
+Continuity references show: their pictures' colours lead the palette, and each sheet's first
+picture is inset, named, at the right of the title-safe area.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import io
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
@@ -70,11 +72,19 @@ def prompt_words(prompt: str) -> list[str]:
 
 
 def render_image(
-    prompt: str, *, style: str, width: int, height: int, seed: int = 0, headline: bool = True
+    prompt: str,
+    *,
+    style: str,
+    width: int,
+    height: int,
+    seed: int = 0,
+    headline: bool = True,
+    references: Sequence[tuple[str, bytes]] = (),
 ) -> bytes:
     """PNG bytes, exactly ``width`` x ``height``, picturing ``prompt`` in ``style``.
 
     With ``headline`` the prompt's subject is written as a storyboard headline (``headline_of``).
+    ``references`` are (name, picture bytes) of the continuity sheets the shot uses.
     """
     _check_size(width, height)
     style_key = normalize_style(style)
@@ -82,11 +92,62 @@ def render_image(
     scale = min(1.0, _DRAW_LONG_SIDE_PX / max(width, height))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     words = prompt_words(prompt)
-    scene = _draw_scene(small_size, _palette(words), words, style_key, rng)
+    sheets = [(name, _open_picture(data)) for name, data in references]
+    palette = _palette(words)
+    if sheets:
+        palette = (_picture_colours([p for _, p in sheets]) + palette)[:6]
+    scene = _draw_scene(small_size, palette, words, style_key, rng)
     picture = _apply_style(scene, style_key, rng).resize((width, height), Image.Resampling.BICUBIC)
     if headline:
         _draw_headline(picture, prompt)
+    if sheets:
+        _draw_insets(picture, sheets)
     return _png(picture)
+
+
+def _open_picture(data: bytes) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            return opened.convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise MediaError(f"a reference picture cannot be read ({type(exc).__name__})") from exc
+
+
+def _picture_colours(pictures: list[Image.Image]) -> list[Rgb]:
+    """The main colours of the pictures, most common first, three per picture."""
+    colours: list[Rgb] = []
+    for picture in pictures:
+        small = picture.resize((48, 48)).quantize(colors=3, method=Image.Quantize.MEDIANCUT)
+        raw = small.getpalette() or []
+        counted = [(int(count), int(str(index))) for count, index in small.getcolors() or []]
+        for _, index in sorted(counted, key=lambda item: (-item[0], item[1])):
+            colours.append((raw[3 * index], raw[3 * index + 1], raw[3 * index + 2]))
+    return colours
+
+
+def _draw_insets(picture: Image.Image, sheets: list[tuple[str, Image.Image]]) -> None:
+    """Each sheet's picture as a framed, named thumbnail down the right of the safe area."""
+    width, height = picture.size
+    side = max(16, round(height * 0.2))
+    border = max(1, side // 24)
+    font = _font("Ag", max(8, round(height * 0.03)))
+    label_px = _line_px(font)
+    right = width - round(width * SAFE_MARGIN_X)
+    top = round(height * SAFE_MARGIN_Y) + round(height * 0.2)
+    draw = ImageDraw.Draw(picture)
+    for name, sheet in sheets[:2]:
+        thumb = sheet.copy()
+        thumb.thumbnail((side, side))
+        left = right - thumb.width
+        draw.rectangle(
+            (left - border, top - border, right + border, top + thumb.height + label_px + border),
+            fill=(250, 248, 240),
+        )
+        picture.paste(thumb, (left, top))
+        label = _fit(name, font, thumb.width)
+        draw.text((left + thumb.width / 2, top + thumb.height), label, font=font,
+                  fill=(20, 20, 24), anchor="ma")  # fmt: skip
+        top += thumb.height + label_px + 3 * border
 
 
 def render_headline_overlay(prompt: str, *, width: int, height: int) -> bytes:

@@ -204,11 +204,72 @@ def narration(inquiry: str, audience: str, segment: int, language: str = "en") -
     return f"{body}{joiner}{tags[(segment - 1) % len(tags)]}".strip()
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_NOTE = re.compile(r"^- (.+) \[(\d+)\]$", re.MULTILINE)
+_SOURCE_HEAD = re.compile(r"^\[(\d+)\] (.*)$", re.MULTILINE)
+_SENTENCES_PER_SOURCE = 3
+_MAX_NOTE_WORDS = 32
+
+
+def research_notes(inquiry: str, sources: str, language: str = "en") -> str:
+    """Extractive notes: each source's key sentences (those richest in the words the source
+    repeats, and in the inquiry's words), in the source's order, each cited as [n]."""
+    topic_words = frozenset(_keywords(topic_of(inquiry, language)))
+    heads = list(_SOURCE_HEAD.finditer(sources))
+    lines = [f"# Research notes: {topic_of(inquiry, language)}", ""]
+    for k, head in enumerate(heads):
+        end = heads[k + 1].start() if k + 1 < len(heads) else len(sources)
+        for sentence in _key_sentences(sources[head.end() : end], topic_words):
+            words = sentence.split()
+            cut = len(words) > _MAX_NOTE_WORDS
+            text = " ".join(words[:_MAX_NOTE_WORDS]) + ("..." if cut else "")
+            lines.append(f"- {text} [{head.group(1)}]")
+    return "\n".join(lines)
+
+
+def _key_sentences(body: str, topic_words: frozenset[str]) -> list[str]:
+    sentences = [
+        " ".join(part.split())
+        for paragraph in re.split(r"\n\s*\n", body)
+        for part in _SENTENCE_END.split(paragraph.strip())
+        if len(part.split()) >= 5
+    ]
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for word in set(_keywords(sentence)):
+            counts[word] = counts.get(word, 0) + 1
+
+    def score(item: tuple[int, str]) -> tuple[float, int]:
+        words = set(_keywords(item[1]))
+        weight = sum(counts.get(w, 0) for w in words) + 3 * len(words & topic_words)
+        # Divided by the root of the length, so a long sentence does not win by size alone.
+        return -weight / (1 + len(item[1].split()) ** 0.5), item[0]
+
+    chosen = sorted(sorted(enumerate(sentences), key=score)[:_SENTENCES_PER_SOURCE])
+    return [sentence for _, sentence in chosen]
+
+
+def _cited_narration(notes: str, segment: int) -> str | None:
+    """Segment 2 onwards retells the notes, one source after another, with their citations."""
+    by_source: dict[str, list[tuple[str, str]]] = {}
+    for text, number in _NOTE.findall(notes):
+        by_source.setdefault(number, []).append((text, number))
+    rounds = max((len(notes_of) for notes_of in by_source.values()), default=0)
+    found = [
+        notes_of[k] for k in range(rounds) for notes_of in by_source.values() if k < len(notes_of)
+    ]
+    if segment < 2 or segment - 2 >= len(found):
+        return None
+    text, number = found[segment - 2]
+    return f"{text} [{number}]"
+
+
 def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:
     inquiry, audience = str(variables["inquiry"]), str(variables["audience"])
     language = str(variables.get("language", "en"))
     topic = topic_of(inquiry, language)
     segments = int(variables["segments"])
+    notes = str(variables.get("research", ""))
     phrases = phrases_for(language)
     summary = (
         f"A short narrated explainer about {topic} for {audience}. It moves from the origins "
@@ -218,7 +279,7 @@ def write_script(variables: Mapping[str, Any]) -> dict[str, Any]:
         "title": topic[:1].upper() + topic[1:],
         "summary": summary,
         "segments": [
-            {"narration": narration(inquiry, audience, i, language)}
+            {"narration": _cited_narration(notes, i) or narration(inquiry, audience, i, language)}
             for i in range(1, segments + 1)
         ],
     }
@@ -231,10 +292,28 @@ def image_prompt(narration_text: str, style: str, segment: int, image: int) -> s
     return f"{shot} {subject}, scene {segment}.{image}, {style} style, soft light"
 
 
+def _named_references(narration_text: str, references: str) -> str:
+    """``, with Ada and the Lamp``: the sheets (``- Name: description`` lines) the narration
+    names, so the prompt names them as a writer told about them would."""
+    names = [line[2:].split(":", 1)[0] for line in references.splitlines() if line.startswith("- ")]
+    named = [
+        name for name in names
+        if re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", narration_text, re.IGNORECASE)
+    ]  # fmt: skip
+    return ", with " + " and ".join(named) if named else ""
+
+
 def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON answer an LLM would give ``producer`` for these template variables."""
     if producer == "ScriptProducer":
         return write_script(variables)
+    if producer == "ResearchProducer":
+        return {
+            "notes": research_notes(
+                str(variables["inquiry"]), str(variables["sources"]),
+                str(variables.get("language", "en")),
+            )
+        }
     if producer == "TextToMusicPromptProducer":
         mood = _MOODS.get(str(variables["audience"]), "warm and thoughtful")
         keys = ", ".join(_keywords(str(variables["summary"]))[:3])
@@ -243,15 +322,23 @@ def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         }
     text, style = str(variables["narration"]), str(variables.get("image_style", "photorealistic"))
     segment = int(variables["segment"])
+    named = _named_references(text, str(variables.get("references", "")))
     if producer == "TextToImagePromptProducer":
         m = int(variables["images_per_segment"])
-        return {"image_prompts": [image_prompt(text, style, segment, j) for j in range(1, m + 1)]}
+        return {
+            "image_prompts": [
+                image_prompt(text, style, segment, j) + named for j in range(1, m + 1)
+            ]
+        }
     keys = ", ".join(_keywords(text)[:3])
     if producer == "TextToVideoPromptProducer":
-        return {"direction_prompt": f"slow dolly shot through {keys}, {style} style, gentle motion"}
+        return {
+            "direction_prompt": f"slow dolly shot through {keys}, {style} style, gentle motion"
+            + named
+        }
     if producer == "ImageToVideoPromptProducer":
         return {
-            "starting_image_prompt": f"still scene of {keys}, {style} style, soft light",
+            "starting_image_prompt": f"still scene of {keys}, {style} style, soft light{named}",
             "direction_prompt": f"the scene comes alive: camera drifts forward over {keys}",
         }
     raise KeyError(producer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from moviebuild.errors import MediaError
@@ -48,6 +49,7 @@ def render_video(
     fps: int = 24,
     seed: int = 0,
     start_image: bytes | None = None,
+    references: Sequence[tuple[str, bytes]] = (),
 ) -> bytes:
     """An MP4 (H.264, yuv420p, no audio) of exactly ``round(duration_s * fps)`` frames."""
     _check_request(width, height, duration_s, fps)
@@ -58,7 +60,8 @@ def render_video(
     still = start_image
     if still is None:
         still = render_image(
-            prompt, style=style, width=source_w, height=source_h, seed=seed, headline=False
+            prompt, style=style, width=source_w, height=source_h, seed=seed, headline=False,
+            references=references,
         )
     choice = seed_from("video", prompt, style, seed)
     zoom_in = choice % 2 == 0

@@ -100,6 +100,8 @@ export interface ApiSchemas {
 	PromptState: PromptState;
 	ProviderCostState: ProviderCostState;
 	ProviderSpec: ProviderSpec;
+	ReferenceSpec: ReferenceSpec;
+	ReferenceState: ReferenceState;
 	RevisionDiff: RevisionDiff;
 	RevisionDocument: RevisionDocument;
 	RevisionEntry: RevisionEntry;
@@ -107,6 +109,8 @@ export interface ApiSchemas {
 	SegmentSettings: SegmentSettings;
 	SegmentSpan: SegmentSpan;
 	Size: Size1;
+	SourceCredit: SourceCredit;
+	SourceSpec: SourceSpec;
 	Timeline: Timeline;
 	TimelineDocument: TimelineDocument;
 	Tracks: Tracks;
@@ -383,6 +387,14 @@ export interface PlannedJob {
 	 */
 	provider: string;
 	reason: string;
+	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * pictures: the model is sent the sheets' images; description: only their descriptions, in the prompt (the adapter sends no pictures)
+	 */
+	references_as: ('pictures' | 'description') | null;
 	subject: string | null;
 }
 /**
@@ -437,13 +449,16 @@ export interface CheckoutRequest {
 }
 /**
  * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
- * the current revision's build billed; ``total_spent_usd``: every revision together.
+ * the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+ * billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+ * revision together.
  */
 export interface CostState {
 	/**
 	 * set when a budget stopped the build
 	 */
 	budget: string | null;
+	difference_usd: number;
 	estimated_per_provider_usd: {
 		[k: string]: number;
 	};
@@ -455,16 +470,21 @@ export interface CostState {
 	 * the date of the prices used
 	 */
 	price_table: string | null;
+	ran_estimate_usd: number;
 	saved_usd: number;
 	spent_usd: number;
 	total_spent_usd: number;
 }
 /**
  * One provider in the current revision's build: the estimate of its calls, what it
- * reported it billed (at the price table's prices), and what reuse saved.
+ * reported it billed (at the price table's prices), the difference, and what reuse saved.
  */
 export interface ProviderCostState {
 	billed_usd: number;
+	/**
+	 * billed minus the estimate
+	 */
+	difference_usd: number;
 	estimated_usd: number;
 	saved_usd: number;
 }
@@ -510,10 +530,431 @@ export interface Moviefile {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	use_video?: boolean;
 	voice?: string;
@@ -538,11 +979,31 @@ export interface ProviderSpec {
 	time_scale?: number;
 }
 /**
+ * A continuity sheet: a character, place, object or style that shots keep consistent.
+ */
+export interface ReferenceSpec {
+	applies_to?: 'mentioned' | 'all';
+	description: string;
+	/**
+	 * @maxItems 4
+	 */
+	images?: [] | [string] | [string, string] | [string, string, string] | [string, string, string, string];
+	name: string;
+}
+/**
  * Per-segment choices that override the movie-wide defaults.
  */
 export interface SegmentSettings {
 	image_to_video?: boolean | null;
 	use_video?: boolean | null;
+}
+/**
+ * A document the research reads: a file under the movie folder or a URL (docs/sources.md).
+ */
+export interface SourceSpec {
+	file?: string | null;
+	title?: string | null;
+	url?: string | null;
 }
 export interface CreatedMovie {
 	build: BuildDocument | null;
@@ -683,6 +1144,14 @@ export interface JobState {
 	 */
 	reason: string | null;
 	/**
+	 * continuity sheets this image or video job uses
+	 */
+	references: string[];
+	/**
+	 * whether the model gets the sheets' pictures or only descriptions
+	 */
+	references_as: ('pictures' | 'description') | null;
+	/**
 	 * its segment (1-based); null for movie-wide jobs
 	 */
 	segment: number | null;
@@ -732,7 +1201,15 @@ export interface MovieState {
 	 */
 	own_media: OwnMediaState[];
 	prompts: PromptState[];
+	/**
+	 * the continuity sheets (Moviefile references:)
+	 */
+	references: ReferenceState[];
 	revision: number | null;
+	/**
+	 * the research sources (Moviefile sources:), with the segments citing them once the movie is built
+	 */
+	sources: SourceCredit[];
 	status: 'unbuilt' | 'complete' | 'incomplete' | 'interrupted';
 	timeline: Timeline | null;
 	title: string | null;
@@ -787,6 +1264,29 @@ export interface PromptState {
 	text: string;
 }
 /**
+ * A continuity sheet and the image and video jobs that use it now.
+ */
+export interface ReferenceState {
+	applies_to: 'mentioned' | 'all';
+	description: string;
+	images: string[];
+	name: string;
+	/**
+	 * job ids
+	 */
+	used_by: string[];
+}
+/**
+ * A research source (Moviefile ``sources:``) and the segments whose narration cites it.
+ */
+export interface SourceCredit {
+	file: string | null;
+	number: number;
+	segments: number[];
+	title: string;
+	url: string | null;
+}
+/**
  * A movie as clips on tracks. Times are seconds from the movie's start.
  *
  * Invariants: segments are numbered 1..n in order, back to back from 0, and end at
@@ -800,6 +1300,7 @@ export interface Timeline {
 	gaps: Gap[];
 	height: number;
 	segments: SegmentSpan[];
+	sources: SourceCredit[];
 	title: string;
 	tracks: Tracks;
 	width: number;
@@ -887,10 +1388,431 @@ export interface Moviefile1 {
 	providers?: {
 		[k: string]: ProviderSpec;
 	};
+	/**
+	 * @maxItems 20
+	 */
+	references?:
+		| []
+		| [ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec, ReferenceSpec]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ]
+		| [
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec,
+				ReferenceSpec
+		  ];
 	segments?: {
 		[k: string]: SegmentSettings;
 	};
 	size?: Size;
+	/**
+	 * @maxItems 20
+	 */
+	sources?:
+		| []
+		| [SourceSpec]
+		| [SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec, SourceSpec]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ]
+		| [
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec,
+				SourceSpec
+		  ];
 	store?: string | null;
 	use_video?: boolean;
 	voice?: string;
