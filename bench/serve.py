@@ -3,14 +3,20 @@ the offline providers (simulated latency, scaled), while 50 clients read states 
 events. Prints the p50/p99 latency of ``GET /v1/movies/{id}``, events delivered and errors.
 Targets: p99 <= 100 ms, zero errors.
 
+With ``--database`` the server builds on workers: a throwaway PostgreSQL, ``--workers``
+``moviebuild worker`` processes (the fake adapter) and ``serve --database``; it also prints the
+most database connections the server and each worker held at once (their sockets, counted from
+outside) and the machine's load average.
+
     .venv/bin/python bench/serve.py [--movies 20] [--readers 40] [--streams 10] [--scale 0.05]
-                                    [--think-ms 200] [--fake]
+                                    [--think-ms 200] [--fake] [--database [--workers 2]]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -25,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moviebuild.server.root import LocalRoot
 from moviebuild.server.tokens import TokenBook
@@ -151,6 +159,16 @@ async def run(args: argparse.Namespace, url: str, token: str) -> Tally:
     return tally
 
 
+def wait_listening(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--movies", type=int, default=20)
@@ -166,25 +184,58 @@ def main() -> None:
         help="the fake adapter with simulated latency instead of offline media: measures the "
         "server without the CPU that making media takes",
     )
+    parser.add_argument(
+        "--database", action="store_true",
+        help="build on workers: a throwaway PostgreSQL, --workers workers, serve --database "
+        "(implies --fake)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="workers with --database")
+    parser.add_argument("--poll", type=float, default=0.1,
+                        help="the server's and workers' --poll with --database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as work:
+    args.fake = args.fake or args.database
+    peaks: dict[str, int] = {}
+    with contextlib.ExitStack() as stack:
+        work = stack.enter_context(tempfile.TemporaryDirectory())
         root = Path(work) / "root"
         _, token = TokenBook(LocalRoot(root)).create("bench")
         port = free_port()
         log = (Path(work) / "server.log").open("wb")
         config = Path(work) / "fake.json"
         config.write_text(json.dumps({"latency_s": FAKE_LATENCY_S}))
-        server = subprocess.Popen(
-            [sys.executable, "-m", "moviebuild", "serve", "--root", str(root), "--port",
-             str(port), "--max-builds-per-tenant", str(args.movies)],
-            stdout=subprocess.PIPE, stderr=log,
-            env={**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)},
-        )
+        env = {**os.environ, "MOVIEBUILD_FAKE_CONFIG": str(config)}
+        command = [sys.executable, "-m", "moviebuild", "serve", "--root", str(root), "--port",
+                   str(port), "--max-builds-per-tenant", str(args.movies)]
+        workers: list[Any] = []
+        if args.database:
+            from tests.distributed.cluster import WorkerProcess, create_database
+            from tests.distributed.postgres import throwaway_postgres
+
+            database = create_database(stack.enter_context(throwaway_postgres()))
+            command += ["--database", database, "--poll", str(args.poll)]
+            workers = [
+                WorkerProcess(database, root, {"MOVIEBUILD_FAKE_CONFIG": str(config)},
+                              Path(work), heartbeat_s=2.0, dead_after_s=15.0, poll_s=args.poll)
+                for _ in range(args.workers)
+            ]
+        server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, env=env)
         assert server.stdout is not None
         server.stdout.readline()
+        wait_listening(server, port, Path(work) / "server.log")
+        if args.database:
+            from tests.distributed.cluster import ConnectionPeaks, database_port
+
+            sampler = ConnectionPeaks([server.pid] + [w.process.pid for w in workers],
+                                      database_port(database))
         try:
             tally = asyncio.run(run(args, f"http://127.0.0.1:{port}", token))
         finally:
+            if args.database:
+                found = sampler.stop()
+                peaks["server"] = found[server.pid]
+                peaks["worker"] = max(found[w.process.pid] for w in workers)
+            for worker in workers:
+                worker.stop()
             server.send_signal(signal.SIGTERM)
             server.wait(60)
             server.stdout.close()
@@ -200,8 +251,14 @@ def main() -> None:
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     statuses = getattr(tally, "statuses", [])
     making = "fake adapter (no media)" if args.fake else f"offline media, latency x{args.scale}"
-    print(f"{args.movies} movies building ({making}), {args.readers} readers "
-          f"(pause ~{args.think_ms:.0f} ms) + {args.streams} streams")
+    where = (f", on {args.workers} workers (--poll {args.poll})" if args.database
+             else ", in the server's process")
+    print(f"{args.movies} movies building ({making}{where}), {args.readers} readers "
+          f"(pause ~{args.think_ms:.0f} ms) + {args.streams} streams; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if peaks:
+        print(f"database connections at most: the server {peaks['server']}, "
+              f"a worker {peaks['worker']}")
     print(f"builds: {statuses.count('complete')}/{len(statuses)} complete in "
           f"{getattr(tally, 'build_s', 0):.1f} s")
     print(f"GET /v1/movies/{{id}}: {len(latencies)} requests, p50 {p50:.1f} ms, "

@@ -42,6 +42,9 @@ def _parse_frames(
               help="--engine remotion: render only these frames (inclusive).")
 @click.option("--captions/--no-captions", default=True, show_default=True,
               help="--engine remotion: draw the captions track.")
+@click.option("--chunks/--no-chunks", default=True, show_default=True,
+              help="--engine remotion: render the whole movie in cached chunks (a segment each, "
+                   "transitions apart), reusing those an edit left alone.")
 @json_option
 @variant_option
 @pass_cli
@@ -52,6 +55,7 @@ def render(
     browser: Path | None,
     frames: tuple[int, int] | None,
     captions: bool,
+    chunks: bool,
 ) -> None:
     """Render out/preview.mp4 with ffmpeg (only changed segments are re-encoded), or
     out/movie.mp4 with Remotion."""
@@ -66,10 +70,13 @@ def render(
         if size is not None:
             raise click.UsageError("--size applies to the ffmpeg engine; Remotion renders at the "
                                    "timeline's size")
-        _render_remotion(folder, browser=browser, frames=frames, captions=captions, quiet=quiet)
+        _render_remotion(folder, browser=browser, frames=frames, captions=captions,
+                         chunks=chunks, quiet=quiet)  # fmt: skip
         return
-    if browser is not None or frames is not None or not captions:
-        raise click.UsageError("--browser, --frames and --no-captions need --engine remotion")
+    if browser is not None or frames is not None or not captions or not chunks:
+        raise click.UsageError(
+            "--browser, --frames, --no-captions and --no-chunks need --engine remotion"
+        )
     from moviebuild.project.movie import Movie
     from moviebuild.project.render import render_movie
 
@@ -101,6 +108,7 @@ def _render_remotion(
     browser: Path | None,
     frames: tuple[int, int] | None,
     captions: bool,
+    chunks: bool,
     quiet: bool,
 ) -> None:
     from moviebuild.project.remotion import render_with_remotion
@@ -110,7 +118,8 @@ def _render_remotion(
             click.echo(f"[remotion] {what}", err=not sys.stdout.isatty())
 
     report = render_with_remotion(
-        folder, browser=browser, frames=frames, captions=captions, on_progress=progress
+        folder, browser=browser, frames=frames, captions=captions, on_progress=progress,
+        chunks=chunks,
     )
     data = {
         "output": str(report.out_path),
@@ -121,10 +130,15 @@ def _render_remotion(
         "render_s": report.render_s,
         "frames_per_s": report.frames_per_s,
         "elapsed_s": round(report.total_elapsed_s, 3),
+        "chunks": report.chunks,
+        "chunks_rendered": report.chunks_rendered,
     }
     if quiet:
         click.echo(json.dumps(data, indent=2))
     else:
+        if report.chunks:
+            click.echo(f"rendered {report.chunks_rendered} of {report.chunks} chunks, reused "
+                       f"the rest")  # fmt: skip
         click.echo(f"wrote {data['output']} ({report.frames} frames, {report.width}x"
                    f"{report.height} at {report.fps} fps); rendered at "
                    f"{report.frames_per_s:.1f} frames/s, {report.total_elapsed_s:.1f} s in all")

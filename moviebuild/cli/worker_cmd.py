@@ -34,14 +34,18 @@ from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
               "worker whose beats are not confirmed for half of it starts no call until they "
               "are.")
 @click.option("--poll", "poll_s", type=AsciiFloatRange(min=0.001), default=0.5,
-              show_default=True, help="Seconds between looks at each queue and for answers.")
+              show_default=True,
+              help="Seconds between the fleet's looks at each queue (each worker looks every "
+              "--poll x the live workers; the fleet looks at the builds queue at most once a "
+              "second).")
 @click.option("--local-slots", type=AsciiIntRange(min=1), default=None,
               help="Offline and timeline jobs at once on this worker (default: its cores).")
 @click.option("--db-connections", type=AsciiIntRange(min=2), default=4, show_default=True,
               help="Most database connections DBOS keeps for this worker (it uses 6 more: "
-              "LISTEN, dispatch 2, heartbeat, leases, limits).")
+              "DBOS's LISTEN, dispatch, listening for answers, heartbeat, leases, limits).")
 @click.option("--retain-days", type=AsciiFloatRange(min=0), default=7.0, show_default=True,
-              help="Trim finished workflows older than this many days (0: keep them all).")
+              help="Trim finished workflows, and the rows of workers silent, older than this "
+              "many days (0: keep them all).")
 @click.option("--app-version", default="", help="Application version (default: the release).")
 @pass_cli
 def worker(

@@ -112,6 +112,13 @@ def _check_segments(moviefile: Moviefile, document: PositionedDocument) -> None:
                 location=document.locate(("segments", number)),
                 hint="remove this entry or raise `duration`",
             )
+    first = moviefile.segments.get(1)
+    if first is not None and first.transition is not None and first.transition.kind != "cut":
+        raise ConfigError(
+            "segments: 1: transition: the first segment has no segment before it to come from",
+            location=document.locate(("segments", 1, "transition")),
+            hint="move the transition to the segment it leads into (2 or later)",
+        )
 
 
 def _check_provider_names(

@@ -148,6 +148,22 @@ class LimitSpec(BaseModel):
     requests_per_minute: Annotated[StrictInt, Field(ge=1)] | None = None
 
 
+class TransitionSettings(BaseModel):
+    """How a segment begins: a hard cut, or a transition of ``duration`` seconds (docs/timeline.md
+    #transitions). ``transition: dissolve`` is short for ``{kind: dissolve}``."""
+
+    model_config = _STRICT
+
+    kind: Literal["cut", "dissolve", "fade", "slide"] = "cut"
+    duration: Annotated[float, Field(gt=0, le=2)] = 0.5
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#000000"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_alone(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
+
+
 class SegmentSettings(BaseModel):
     """Per-segment choices that override the movie-wide defaults."""
 
@@ -155,6 +171,8 @@ class SegmentSettings(BaseModel):
 
     use_video: StrictBool | None = None
     image_to_video: StrictBool | None = None
+    transition: TransitionSettings | None = None
+    """The transition into this segment (from the previous one)."""
 
 
 class CaptionSettings(BaseModel):
@@ -236,6 +254,9 @@ class Moviefile(BaseModel):
     music_prompt: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)] | None = None
     assembly: AssemblyStrategy = AssemblyStrategy.FIT_NARRATION
     captions: CaptionSettings = Field(default_factory=CaptionSettings)
+    transition: TransitionSettings = Field(default_factory=TransitionSettings)
+    title_card: StrictBool = False
+    end_card: StrictBool = False
     segments: dict[StrictInt, SegmentSettings] = Field(default_factory=dict)
     providers: dict[str, ProviderSpec] = Field(default_factory=dict)
     limits: dict[str, LimitSpec] = Field(default_factory=dict)
@@ -301,8 +322,22 @@ class Moviefile(BaseModel):
             return Branch.IMAGES
         return Branch.VIDEO_BY_IMAGE if image_to_video else Branch.VIDEO_BY_TEXT
 
+    def transitions(self) -> dict[str, dict[str, Any]]:
+        """The transition into each segment that has one, by segment number (as text), after
+        per-segment overrides: what the assembler reads as ``transition``."""
+        chosen = {}
+        for segment in range(2, self.segment_count + 1):
+            settings = self.segments.get(segment)
+            wanted = settings.transition if settings and settings.transition else self.transition
+            if wanted.kind != "cut":
+                chosen[str(segment)] = {"kind": wanted.kind, "duration_s": wanted.duration,
+                                        "color": wanted.color.lower()}  # fmt: skip
+        return chosen
+
     def field_value(self, name: str) -> Any:
         """A Moviefile field as plain JSON data, for job keys and reasons."""
+        if name == "transition":
+            return self.transitions()
         value = getattr(self, name)
         if isinstance(value, BaseModel):
             return value.model_dump(mode="json")
@@ -328,4 +363,7 @@ READABLE_FIELDS = (
     "aspect_ratio",
     "assembly",
     "captions",
+    "transition",
+    "title_card",
+    "end_card",
 )

@@ -146,3 +146,41 @@ class ClusterBackend:
         if self._leases is not None:
             self._leases.db.close()
         self.client.destroy()
+
+
+class StatusBoard:
+    """The statuses of the builds one process follows (the server follows every build it
+    started), asked for together: each follower awaits ``status(build_id)``, and the board asks
+    for every build awaited within ``window_s`` in one query, so a server following twenty
+    builds asks the database once or twice per interval instead of twenty times. Used from one
+    event loop."""
+
+    def __init__(self, cluster: ClusterBackend, window_s: float) -> None:
+        self.cluster = cluster
+        self.window_s = window_s
+        self._pending: dict[str, list[asyncio.Future[BuildStatus | None]]] = {}
+        self._round: asyncio.Task[None] | None = None
+
+    async def status(self, build_id: str) -> BuildStatus | None:
+        """The build's status (None: not in the database yet); raises what the query raised."""
+        future: asyncio.Future[BuildStatus | None] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(build_id, []).append(future)
+        if self._round is None or self._round.done():
+            self._round = asyncio.get_running_loop().create_task(self._ask())
+        return await future
+
+    async def _ask(self) -> None:
+        await asyncio.sleep(self.window_s)
+        pending, self._pending = self._pending, {}
+        try:
+            found = await asyncio.to_thread(self.cluster.statuses, sorted(pending))
+        except Exception as exc:
+            for futures in pending.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for build_id, futures in pending.items():
+            for future in futures:
+                if not future.done():
+                    future.set_result(found.get(build_id))

@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
+from moviebuild.distributed.endings import Endings
 from moviebuild.distributed.job import JobAnswer, JobTicket, make_ticket
 from moviebuild.distributed.limits import LOCAL_ADAPTERS, ClusterLimits
 from moviebuild.distributed.local import LocalSlots, default_slots
@@ -42,13 +43,19 @@ JOB_WORKFLOW = "moviebuild.job"
 _FINISHED = ["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"]
 
 
+#: However announcements go, everything waited on is asked for at least this often.
+FALLBACK_S = 5.0
+
+
 class Dispatcher:
-    """Enqueues job workflows and hands back their answers. One thread polls the database for
-    every call this process waits on (one query per interval, not one per call); builds await
-    from their own event loops."""
+    """Enqueues job workflows and hands back their answers. One thread waits for PostgreSQL to
+    announce the end of workflows (``endings``) and asks, in one query, for those of the calls
+    this process waits on and of the builds it runs (a cancel); builds await from their own
+    event loops."""
 
     def __init__(
-        self, client: DBOSClient, settings: ClusterSettings, local_slots: int | None = None
+        self, client: DBOSClient, settings: ClusterSettings, local_slots: int | None = None,
+        name: str = "",
     ) -> None:
         self.client = client
         self.settings = settings
@@ -57,7 +64,11 @@ class Dispatcher:
         self.local = LocalSlots(local_slots or default_slots())
         self._lock = threading.Lock()
         self._waiting: dict[str, list[Future[JobAnswer]]] = {}
-        self._wake = threading.Event()
+        self._watched: dict[str, Future[None]] = {}
+        #: Registered since the last query: asked for once whatever is announced (a call
+        #: attached to may have ended before this process listened for it).
+        self._fresh: set[str] = set()
+        self._endings = Endings(settings.database_url, f"moviebuild-endings-{name}")
         self._closed = False
         self._poller = threading.Thread(
             target=self._poll, name="moviebuild-answers", daemon=True
@@ -78,7 +89,7 @@ class Dispatcher:
         future: Future[JobAnswer] = Future()
         with self._lock:
             self._waiting.setdefault(workflow_id, []).append(future)
-        self._wake.set()
+            self._fresh.add(workflow_id)
         try:
             return await asyncio.wrap_future(future)
         finally:
@@ -89,32 +100,55 @@ class Dispatcher:
                 if not waiters:
                     self._waiting.pop(workflow_id, None)
 
+    def cancelled(self, build_id: str) -> Future[None]:
+        """A future set once build ``build_id``'s workflow is cancelled; ``unwatch`` when the
+        build ends."""
+        with self._lock:
+            future = self._watched.setdefault(build_id, Future())
+            self._fresh.add(build_id)
+        return future
+
+    def unwatch(self, build_id: str) -> None:
+        with self._lock:
+            self._watched.pop(build_id, None)
+
     def _poll(self) -> None:
+        full_at = time.monotonic() + FALLBACK_S
         while not self._closed:
-            self._wake.wait()
-            time.sleep(self.settings.poll_interval_s)
+            ended = self._endings.wait(self.settings.poll_interval_s)
             with self._lock:
-                ids = list(self._waiting)
-                if not ids:
-                    self._wake.clear()
-                    continue
+                waited = set(self._waiting) | set(self._watched)
+                fresh, self._fresh = self._fresh & waited, set()
+            if ended is None or time.monotonic() >= full_at:
+                # Announcements may have been missed: ask for everything waited on.
+                ids, full_at = waited, time.monotonic() + FALLBACK_S
+            else:
+                ids = (ended & waited) | fresh
+            if not ids:
+                continue
             try:
                 found = self.client.list_workflows(
-                    workflow_ids=ids, status=_FINISHED, load_input=False
+                    workflow_ids=sorted(ids), status=_FINISHED, load_input=False
                 )
             except Exception:  # the database blinked; the next poll asks again
                 continue
             for status in found:
-                answer = _answer(status)
                 with self._lock:
                     futures = self._waiting.pop(status.workflow_id, [])
-                for future in futures:
-                    if not future.done():
-                        future.set_result(answer)
+                    # A build that ended otherwise (recovered elsewhere) is not asked again.
+                    watched = self._watched.pop(status.workflow_id, None)
+                if watched is not None and status.status == "CANCELLED" and not watched.done():
+                    watched.set_result(None)
+                if futures:
+                    answer = _answer(status)
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(answer)
 
     def close(self) -> None:
         self._closed = True
-        self._wake.set()
+        self._poller.join(timeout=2 * self.settings.poll_interval_s + 1)
+        self._endings.close()
         with contextlib.suppress(Exception):
             self.client.destroy()
 

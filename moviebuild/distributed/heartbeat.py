@@ -9,8 +9,10 @@ Conductor, and one UPDATE every few seconds per worker is cheap. Time is the dat
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +164,35 @@ class WorkerTable:
                FROM moviebuild.workers ORDER BY started, executor_id"""
         )
         return [WorkerRow(*row) for row in rows]
+
+
+def live_workers(
+    execute: Callable[[str, tuple[Any, ...]], list[Any]], dead_after_s: float
+) -> int:
+    """How many workers beat within ``dead_after_s`` (running or draining)."""
+    rows = execute(
+        """SELECT count(*) FROM moviebuild.workers
+           WHERE state IN ('running', 'draining')
+             AND last_seen > now() - make_interval(secs => %s)""",
+        (dead_after_s,),
+    )
+    return int(rows[0][0]) if rows else 0
+
+
+def trim_gone(
+    execute: Callable[[str, tuple[Any, ...]], list[Any]], older_than: datetime.datetime
+) -> list[str]:
+    """Delete the rows of workers silent since before ``older_than`` (the retention of finished
+    workflows); their ids. Within that time any live worker of the same version has claimed
+    such a worker and recovered its workflows (``claim_dead``), and a worker that comes back
+    writes its row anew (``join``); a row kept longer only lengthens ``GET /v1/workers``."""
+    rows = execute(
+        """DELETE FROM moviebuild.workers
+           WHERE last_seen < %s
+           RETURNING executor_id""",
+        (older_than,),
+    )
+    return sorted(str(row[0]) for row in rows)
 
 
 def create_schema(db: Database) -> None:

@@ -191,6 +191,8 @@ async def run_ticket(
     try:
         moviefile, graph = _movie(ticket.moviefile_json)
         store = await asyncio.to_thread(open_store, ticket.store_url, create=False)
+        # The build's process holds the lock and folds the journal; this call only adds to it.
+        store.folds_journals = False
         job = graph.jobs[parse_node_id(ticket.job)]
         recorder = StoreRecorder(store, ticket.revision, graph)
         recalled = await asyncio.to_thread(_recall, store, ticket.revision, ticket.key)

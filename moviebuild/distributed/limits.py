@@ -191,6 +191,11 @@ class LimitsTable:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Run another statement on this connection (a worker's upkeep trims on it); its rows."""
+        cursor = self._execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description is not None else []
+
     def try_lock(self, key: int) -> bool:
         """Take the session advisory lock ``key`` if no other session holds it."""
         row = self._execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()

@@ -12,6 +12,10 @@ from moviebuild.distributed.limits import ClusterLimits, PoolLimits
 
 BUILD_QUEUE = "moviebuild-builds"
 _POOL_PREFIX = "moviebuild-pool-"
+#: The fleet looks at the builds queue no more often than this: a build lasts minutes, so a
+#: second more before it starts costs nothing, while polling it as often as the pools (whose
+#: freed slots wait for the next look) was a third of an idle worker's statements.
+BUILD_POLL_S = 1.0
 
 
 
@@ -48,11 +52,14 @@ async def ensure_build_queue(poll_interval_s: float) -> None:
     """The builds queue: no limit, a build waits on its calls, not on a slot."""
     from dbos import DBOS
 
-    await DBOS.register_queue_async(BUILD_QUEUE, polling_interval_sec=poll_interval_s)
+    await DBOS.register_queue_async(
+        BUILD_QUEUE, polling_interval_sec=max(BUILD_POLL_S, poll_interval_s)
+    )
 
 
 class PoolQueues:
-    """The pool queues of this process, registered with the limits in force.
+    """The pool queues of this process, registered with the limits in force and the polling
+    interval of the fleet's size.
 
     A pool's queue is registered the first time a build of this process calls the pool (so the
     cluster has, and every worker polls, only the queues of pools in use, not one per adapter
@@ -61,10 +68,18 @@ class PoolQueues:
     Queues live in the database and every worker reloads a queue's row on each poll, so one
     registration reaches every worker. Only the operator's table (or the defaults) decides: no
     Moviefile registers a queue.
+
+    Every worker polls every queue (DBOS has no push for queues, and any worker may take any
+    call), so the interval in a queue's row is ``--poll`` times the live workers (``pace``): the
+    fleet as a whole looks at each queue about once per ``--poll`` whatever its size, and the
+    database's load from polling does not grow with the workers. A freed slot still waits about
+    ``--poll`` for the next look, as with one worker.
     """
 
     def __init__(self, poll_interval_s: float) -> None:
         self.poll_interval_s = poll_interval_s
+        #: The interval in the queues' rows: ``poll_interval_s`` x the live workers.
+        self.interval_s = poll_interval_s
         self.limits = ClusterLimits()
         self._applied: dict[str, PoolLimits] = {}
         self._lock = threading.Lock()
@@ -89,19 +104,38 @@ class PoolQueues:
                 and self._apply(pool)
             ]
 
+    def pace(self, workers: int) -> bool:
+        """Poll the pools registered every ``poll_interval_s`` x ``workers`` seconds from now
+        on (the builds queue: ``BUILD_POLL_S`` x ``workers`` at least); whether that changed."""
+        from dbos import DBOS
+
+        interval_s = self.poll_interval_s * max(1, workers)
+        with self._lock:
+            if interval_s == self.interval_s:
+                return False
+            self.interval_s = interval_s
+            DBOS.register_queue(
+                BUILD_QUEUE,
+                polling_interval_sec=max(BUILD_POLL_S, self.poll_interval_s) * max(1, workers),
+                on_conflict="always_update",
+            )
+            for pool in list(self._applied.values()):
+                self._apply(pool, force=True)
+        return True
+
     def registered(self) -> dict[str, PoolLimits]:
         return dict(self._applied)
 
-    def _apply(self, pool: PoolLimits) -> bool:
+    def _apply(self, pool: PoolLimits, force: bool = False) -> bool:
         from dbos import DBOS
 
         known = self._applied.get(pool.pool)
-        if known is not None and (known.concurrent, known.per_minute) == (
+        if not force and known is not None and (known.concurrent, known.per_minute) == (
             pool.concurrent, pool.per_minute
         ):
             return False
         DBOS.register_queue(
-            pool_queue(pool.pool), **queue_options(pool, self.poll_interval_s),
+            pool_queue(pool.pool), **queue_options(pool, self.interval_s),
             on_conflict="always_update",
         )
         self._applied[pool.pool] = pool

@@ -1,6 +1,7 @@
 """A worker's upkeep thread: every few seconds it reads the operator's limits and hands them to
-the pool queues (which register what changed and route calls by them); about once an hour it
-trims finished workflows older than the retention.
+the pool queues (which register what changed and route calls by them), and counts the live
+workers (the queues' polling interval grows with them); about once an hour it
+trims finished workflows older than the retention, and the rows of workers silent that long.
 
 A thread of its own, with its own connection, so that neither the event loop nor a busy build
 delays a limit the operator set. A database that blinks is logged and asked again at the next
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from moviebuild.distributed.heartbeat import live_workers, trim_gone
 from moviebuild.distributed.limits import ClusterLimits, LimitsTable
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.errors import MovieBuildError
@@ -57,10 +59,12 @@ class Upkeep:
         executor_id: str,
         on_limits: Callable[[ClusterLimits], list[str]],
         client: DBOSClient,
+        on_workers: Callable[[int], object] | None = None,
     ) -> None:
         self.settings = settings
         self.executor_id = executor_id
         self.on_limits = on_limits
+        self.on_workers = on_workers
         self.client = client
         self._table: LimitsTable | None = None
         self._synced = False
@@ -70,9 +74,13 @@ class Upkeep:
         self._next_trim = time.monotonic() + 60.0
 
     def sync(self) -> ClusterLimits:
-        """Read the operator's limits, apply what changed, hand them on (raises on failure)."""
-        limits = self._connection().read()
+        """Read the operator's limits, apply what changed, hand them on, and the number of
+        live workers (raises on failure)."""
+        table = self._connection()
+        limits = table.read()
         changed = self.on_limits(limits)
+        if self.on_workers is not None:
+            self.on_workers(live_workers(table.execute, self.settings.dead_after_s))
         if changed and self._synced:
             log.info("limits applied: %s", ", ".join(
                 f"{p.pool} {p.concurrent}" for p in limits.pools() if p.pool in changed
@@ -131,6 +139,7 @@ class Upkeep:
                 return 0
             try:
                 deleted = trim_finished(self.client, older_than)
+                gone = trim_gone(table.execute, older_than)
             finally:
                 table.unlock(_TRIM_LOCK)
         except Exception as exc:
@@ -140,6 +149,9 @@ class Upkeep:
         if deleted:
             log.info("trimmed %d workflows finished before %s", deleted,
                      older_than.isoformat(timespec="seconds"))
+        if gone:
+            log.info("trimmed the rows of %d workers silent since before %s: %s", len(gone),
+                     older_than.isoformat(timespec="seconds"), ", ".join(gone))
         return deleted
 
     def _forget_connection(self) -> None:

@@ -22,8 +22,10 @@ from moviebuild.distributed.settings import ClusterSettings
 
 log = logging.getLogger("moviebuild.worker")
 
-#: Connections of a worker's dispatcher (enqueuing calls, polling for their answers).
-DISPATCH_CONNECTIONS = 2
+#: Connections of a worker's dispatcher: one for enqueuing calls and asking for their
+#: answers (asked only when PostgreSQL announces an end, see ``endings``), and the dispatcher
+#: holds one more to listen for those announcements.
+DISPATCH_CONNECTIONS = 1
 
 
 @dataclass
@@ -80,12 +82,14 @@ class Worker:
         # The dispatcher's own connections: enqueuing calls and the one thread that polls for
         # their answers.
         dispatcher = Dispatcher(
-            runtime.make_client(settings, DISPATCH_CONNECTIONS), settings, self.local_slots
+            runtime.make_client(settings, DISPATCH_CONNECTIONS), settings, self.local_slots,
+            name=self.executor_id,
         )
         process.dispatcher = dispatcher
         await ensure_build_queue(settings.poll_interval_s)
         # The operator's limits, applied to the pool queues now and re-read every few seconds.
-        upkeep = Upkeep(settings, self.executor_id, dispatcher.queues.update, dispatcher.client)
+        upkeep = Upkeep(settings, self.executor_id, dispatcher.queues.update, dispatcher.client,
+                        on_workers=dispatcher.queues.pace)
         await asyncio.to_thread(upkeep.sync)
         upkeep.start()
         log.info("worker %s up (version %s)", self.executor_id, settings.version)

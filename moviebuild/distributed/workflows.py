@@ -234,18 +234,18 @@ async def _watch(
     """Stop the build once its workflow is cancelled (``ClusterBackend.cancel``): no new call
     starts, the calls in flight finish and are journaled, then the scheduler stops and an
     interrupted revision is written, as a cancelled local build does. A build workflow has no
-    DBOS steps, so DBOS itself never interrupts it."""
-    interval_s = max(0.5, dispatcher.settings.poll_interval_s)
-    while True:
-        await asyncio.sleep(interval_s)
-        if await asyncio.to_thread(_cancelled, dispatcher, build_id):
-            log.info("build %s cancelled: stopping after the calls in flight", build_id)
-            for executor in guarded:
-                executor.hold()
-            for executor in guarded:
-                await executor.drained()
-            stop.set()
-            return
+    DBOS steps, so DBOS itself never interrupts it. The dispatcher's one poller asks for every
+    build of this worker at once."""
+    try:
+        await asyncio.wrap_future(dispatcher.cancelled(build_id))
+    finally:
+        dispatcher.unwatch(build_id)
+    log.info("build %s cancelled: stopping after the calls in flight", build_id)
+    for executor in guarded:
+        executor.hold()
+    for executor in guarded:
+        await executor.drained()
+    stop.set()
 
 
 class _CancelledBeforeStart(Exception):

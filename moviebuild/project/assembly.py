@@ -17,6 +17,10 @@ from moviebuild.timeline.model import SourceCredit
 TIMELINE_FPS = 30
 CAPTION_SIZES = {"small": 0.04, "medium": 0.05, "large": 0.065}
 """The Moviefile's caption sizes as fractions of the frame's height."""
+TITLE_CARD_S = 3.0
+"""How long the title card (``title_card: true``) covers the movie's opening."""
+END_CARD_S = 4.0
+"""How long the end card (``end_card: true``) covers the movie's close."""
 
 
 def measure_audio_s(data: bytes) -> float | None:
@@ -59,6 +63,7 @@ def assemble_from_request(request: JobRequest) -> bytes:
         CaptionStyle,
         ExpectedAssets,
         SegmentMaterial,
+        Transition,
         VisualKind,
         assemble_timeline,
         dump_timeline,
@@ -129,6 +134,12 @@ def assemble_from_request(request: JobRequest) -> bytes:
         caption_style=CaptionStyle.model_validate(
             {**captions, "size": CAPTION_SIZES[captions["size"]]}
         ),
+        transitions=tuple(
+            Transition.model_validate({"segment": int(number), **wanted})
+            for number, wanted in (fields.get("transition") or {}).items()
+        ),
+        title_card_s=TITLE_CARD_S if fields.get("title_card") else None,
+        end_card_s=END_CARD_S if fields.get("end_card") else None,
         sources=sources,
     )
     timeline = assemble_timeline(material, AssemblyStrategy(fields["assembly"]))

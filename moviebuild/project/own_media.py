@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from moviebuild.config.blueprint import load_blueprints
 from moviebuild.errors import (
     ConfigError,
     GraphError,
@@ -96,6 +97,17 @@ def _slot_of_stem(stem: str) -> NodeId | None:
     return found[0] if len(found) == 1 else None
 
 
+def _example_slots() -> list[str]:
+    """One file name per media slot of the blueprints (``prompts/segment-03/image-2.png``)."""
+    examples = []
+    for decl in load_blueprints().artifacts.values():
+        index = {"1": (), "n": (3,), "n*m": (3, 2)}[decl.cardinality]
+        example = NodeId(decl.name, index)
+        if media_kind(example) and decl.prompts:
+            examples.append(f"{PROMPTS_DIR}/{prompts_file(example)}")
+    return list(dict.fromkeys(examples))
+
+
 def slot_files(folder: Path) -> dict[NodeId, list[str]]:
     """Every media file under ``prompts/`` by the slot its name places it in (paths relative to
     the movie folder). A media file named after no slot, or with the wrong kind of extension for
@@ -117,9 +129,8 @@ def slot_files(folder: Path) -> dict[NodeId, list[str]]:
         if artifact_id is None:
             raise ConfigError(
                 f"{folder / path}: a media file named after no slot",
-                hint="name it after its slot: prompts/segment-03/image-2.png, "
-                "prompts/segment-02/video.mp4, prompts/segment-01/narration.mp3, "
-                "prompts/music.mp3 (or move it out of prompts/)",
+                hint=f"name it after its slot: {', '.join(_example_slots())} (or move it out "
+                "of prompts/)",
             )
         if ext not in extensions(artifact_id):
             kind = media_kind(artifact_id)

@@ -34,7 +34,8 @@ _SETUP_HINT: Final = "run `.ci/remotion-setup` (as root) or `npm ci` in {project
 
 @dataclass(frozen=True)
 class RemotionReport:
-    """A finished Remotion render; ``frames_per_s`` counts rendering and encoding only."""
+    """A finished Remotion render; ``frames_per_s`` counts rendering and encoding only.
+    ``chunks`` and ``chunks_rendered`` count the chunks of a chunked render (0 for a whole one)."""
 
     out_path: Path
     frames: int
@@ -44,6 +45,8 @@ class RemotionReport:
     render_s: float
     frames_per_s: float
     total_elapsed_s: float
+    chunks: int = 0
+    chunks_rendered: int = 0
 
 
 def find_remotion_project() -> Path:
@@ -168,10 +171,13 @@ def render_with_remotion(
     captions: bool = True,
     out_path: Path | None = None,
     on_progress: Callable[[str], None] | None = None,
+    chunks: bool = True,
+    parallel: int | None = None,
 ) -> RemotionReport:
     """Render ``out/movie.mp4`` (or ``out_path``) from ``out/timeline.json`` with Remotion.
 
-    ``frames`` is an inclusive range of frame numbers; None renders the whole movie.
+    ``frames`` is an inclusive range of frame numbers; None renders the whole movie, in cached
+    chunks (remotion_chunks.py, ``parallel`` at once) unless ``chunks`` is false.
     """
     started = time.monotonic()
     timeline, assets = _movie_documents(folder)
@@ -180,6 +186,22 @@ def render_with_remotion(
     chromium = find_browser(browser)
     check_node_modules(project)
     ensure_built(project, node, on_progress)
+    if frames is None and chunks:
+        from moviebuild.project.remotion_chunks import render_chunked
+
+        done = render_chunked(
+            folder, project=project, node=node, chromium=chromium, captions=captions,
+            out_path=out_path, parallel=parallel, on_progress=on_progress,
+            run=lambda command, rerun: _run_render(
+                command, rerun=rerun, project=project, on_progress=on_progress
+            ),
+        )  # fmt: skip
+        return RemotionReport(
+            out_path=done.out_path, frames=done.frames, fps=done.fps, width=done.width,
+            height=done.height, render_s=done.render_s, frames_per_s=done.frames_per_s,
+            total_elapsed_s=done.total_elapsed_s, chunks=done.chunks,
+            chunks_rendered=done.rendered,
+        )  # fmt: skip
     if out_path is None:
         remove_file(folder, f"{OUT_DIR}/.movie.partial.mp4")  # refuses an `out/` that is a link
     target = (out_path or folder / OUT_DIR / "movie.mp4").resolve()

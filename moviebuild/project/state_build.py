@@ -10,7 +10,14 @@ from moviebuild.engine.decide import Action
 from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import Graph, NodeId
-from moviebuild.graph.naming import editable_inputs, label_of, out_file, prompts_file, reading_order
+from moviebuild.graph.naming import (
+    editable_inputs,
+    label_of,
+    out_file,
+    prompts_file,
+    reading_order,
+    segment_of,
+)
 from moviebuild.project.cost import plan_cost_usd
 from moviebuild.project.export import OUT_DIR
 from moviebuild.project.folder import MovieFolder
@@ -117,7 +124,7 @@ def _document(
         "timeline": timeline,
         "assets": _assets(manifest, link),
         "prompts": _prompts(movie, names, generated, overrides),
-        "artifacts": {str(a): names.artifact(a) for a in names.reading},
+        "artifacts": {str(a): names.artifact(a) for a in names.artifacts_in_order},
         "own_media": [
             {"id": str(a), "label": names.label(a), "kind": graph.artifacts[a].kind, "file": file}
             for a, file in sorted(snapshot.media.items())
@@ -222,9 +229,9 @@ class _Names:
 
     def __init__(self, blueprints: BlueprintSet, graph: Graph) -> None:
         self.blueprints, self.graph = blueprints, graph
-        self.reading = reading_order([*graph.artifacts, *graph.jobs], blueprints)
-        self.order = {node: at for at, node in enumerate(self.reading)}
-        self.reading = [a for a in self.reading if a in graph.artifacts]
+        ordered = reading_order([*graph.artifacts, *graph.jobs], blueprints)
+        self.order = {node: at for at, node in enumerate(ordered)}
+        self.artifacts_in_order = [a for a in ordered if a in graph.artifacts]
 
     def label(self, node: NodeId) -> str:
         return label_of(node, self.blueprints)
@@ -233,7 +240,7 @@ class _Names:
         """The label, segment and reading order of an artifact or job."""
         return {
             "label": self.label(node),
-            "segment": node.index[0] if node.index else None,
+            "segment": segment_of(node),
             "order": self.order.get(node, len(self.order)),
         }
 
@@ -310,7 +317,7 @@ def _errors(names: _Names, records: dict[NodeId, JobRecord]) -> list[dict[str, A
                 {
                     "job": str(job_id),
                     "label": names.label(job_id),
-                    "segment": job_id.index[0] if job_id.index else None,
+                    "segment": segment_of(job_id),
                     "prompts": names.prompts_read(job_id),
                     "kind": "retryable-exhausted" if record.retryable else "needs-attention",
                     "message": record.error,
@@ -328,7 +335,7 @@ def _errors(names: _Names, records: dict[NodeId, JobRecord]) -> list[dict[str, A
                 {
                     "job": str(job_id),
                     "label": names.label(job_id),
-                    "segment": job_id.index[0] if job_id.index else None,
+                    "segment": segment_of(job_id),
                     "prompts": names.prompts_read(job_id),
                     "kind": "blocked-by",
                     "message": record.error,

@@ -169,6 +169,10 @@ class ClusterBuildBackend:
         self.listeners = list(listeners or [])
         self.poll_s = poll_s
         self._following: dict[MovieRef, _Following] = {}
+        from moviebuild.distributed.backend import StatusBoard
+
+        # Every followed build's status in one query per round, not one query per build.
+        self._statuses = StatusBoard(cluster, window_s=poll_s / 2)
 
     def running(self, ref: MovieRef) -> str | None:
         found = self._following.get(ref)
@@ -227,9 +231,7 @@ class ClusterBuildBackend:
         started = False
         while True:
             try:
-                found: BuildStatus | None = (
-                    await asyncio.to_thread(self.cluster.statuses, [workflow])
-                ).get(workflow)
+                found: BuildStatus | None = await self._statuses.status(workflow)
             except Exception as exc:
                 log.warning("could not ask for build %s (%s); asking again", workflow, exc)
                 await asyncio.sleep(self.poll_s)

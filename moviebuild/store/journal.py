@@ -3,9 +3,14 @@ before ``append`` returns. It owns the line format and crash tolerance (a last l
 dropped); what each record means belongs to the engine.
 
 Object stores cannot append, so there each record is its own small object
-(``journal/<rev>/<seq>.json``, one PUT), and closing the writer folds them into ``<rev>.jsonl``
-(one PUT, one bulk DELETE). A reader takes the folded lines, then any record objects numbered
-after them: what a build killed before closing leaves behind.
+(``journal/<rev>/<seq>.json``, one PUT with ``If-None-Match: *``), and closing the writer folds
+them into ``<rev>.jsonl`` (one PUT, one bulk DELETE). A reader takes the folded lines, then any
+record objects numbered after them: what a build killed before closing leaves behind.
+
+A provider call run by another process (a worker) journals into its build's revision beside the
+build's own writer: its records take the next free numbers (a number already written is never
+overwritten), it does not fold (``fold=False``), and the build's fold at close takes every
+record listed, its own and the others'.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ from types import TracebackType
 from typing import Any
 
 from moviebuild.errors import StoreError, StoreFormatError
-from moviebuild.store.files import is_local_fs, join
+from moviebuild.store.files import create_object, is_local_fs, join
 from moviebuild.store.manifest import check_revision, list_numbered
 from moviebuild.store.transport import is_object_store, transport_errors
 
 _JOURNAL_NAME = re.compile(r"([1-9][0-9]*)\.jsonl")
 _RECORD_NAME = re.compile(r"([1-9][0-9]*)/([0-9]{8})\.json")
+_RECORD_LEAF = re.compile(r"[0-9]{8}\.json")
 
 
 def encode_record(record: Mapping[str, Any]) -> bytes:
@@ -81,16 +87,23 @@ class JournalWriter:
     file on ``close``. Other fsspec file systems rewrite the whole file per record.
     """
 
-    def __init__(self, fs: Any, path: str, *, known_new: bool = False) -> None:
+    def __init__(
+        self, fs: Any, path: str, *, known_new: bool = False, fold: bool = True
+    ) -> None:
         self._fs = fs
         self._path = path
         self._known_new = known_new
+        self._fold = fold
         self._fd: int | None = None
         self._content = b""
         self._closed = False
         self._objects = is_object_store(fs)
         self._next_seq = 1
         self._record_paths: list[str] = []
+        #: On object stores: the lines read at open (and how many), and this writer's records.
+        self._opened = b""
+        self._opened_count = 0
+        self._mine: dict[str, bytes] = {}
         with transport_errors(f"could not open journal {path}"):
             if is_local_fs(fs):
                 self._open_local()
@@ -116,11 +129,7 @@ class JournalWriter:
                     view = view[os.write(self._fd, view) :]
                 os.fsync(self._fd)
             elif self._objects:
-                path = record_path(self._path, self._next_seq)
-                self._fs.pipe_file(path, line)
-                self._record_paths.append(path)
-                self._next_seq += 1
-                self._content += line
+                self._append_object(line)
             else:
                 self._fs.pipe_file(self._path, self._content + line)
                 self._content += line
@@ -133,12 +142,58 @@ class JournalWriter:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)
-        if self._objects and self._record_paths:
+        if self._objects and self._record_paths and self._fold:
             with transport_errors(f"could not fold the records of journal {self._path}"):
-                self._fs.pipe_file(self._path, self._content)
+                content, paths = self._all_records()
+                self._fs.pipe_file(self._path, content)
                 with contextlib.suppress(FileNotFoundError):
-                    self._fs.rm(self._record_paths)
-            self._record_paths = []
+                    self._fs.rm(paths)
+        self._record_paths = []
+
+    def _all_records(self) -> tuple[bytes, list[str]]:
+        """The journal's lines for the fold, and every record object to delete after it: the
+        lines read at open, then each record numbered after them, this writer's from memory
+        and those of calls on other processes read (one listing; GETs only for theirs)."""
+        folder = self._path.removesuffix(".jsonl")
+        names: list[str] = []
+        with contextlib.suppress(FileNotFoundError):
+            names = [str(n) for n in self._fs.find(folder, detail=False)]
+        numbered = sorted(
+            (int(leaf.removesuffix(".json")), name)
+            for name in names
+            for head, _, leaf in [name.rpartition("/")]
+            if head == folder and _RECORD_LEAF.fullmatch(leaf)
+        )
+        content = self._opened
+        for seq, name in numbered:
+            if seq <= self._opened_count:
+                continue
+            line = self._mine.get(name)
+            if line is None:
+                with contextlib.suppress(FileNotFoundError):
+                    line = self._fs.cat_file(name)
+            if line is not None and _decode_line(line.rstrip(b"\n")) is not None:
+                content += line.rstrip(b"\n") + b"\n"
+        return content, [name for _seq, name in numbered] + [
+            p for p in self._record_paths if p not in names
+        ]
+
+    def _append_object(self, line: bytes) -> None:
+        """``line`` as the next free record object: a number another process wrote (a call
+        journaling beside its build) is skipped, never overwritten."""
+        while True:
+            path = record_path(self._path, self._next_seq)
+            self._next_seq += 1
+            try:
+                create_object(self._fs, path, line)
+            except FileExistsError:
+                if self._fs.cat_file(path) == line:
+                    break  # our own PUT, retried after its answer was lost
+                continue
+            break
+        self._record_paths.append(path)
+        self._mine[path] = line
+        self._content += line
 
     def __enter__(self) -> JournalWriter:
         return self
@@ -174,6 +229,7 @@ class JournalWriter:
         except FileNotFoundError:
             records, paths = [], []
         self._content = b"".join(encode_record(r) for r in records)
+        self._opened, self._opened_count = self._content, len(records)
         self._record_paths = paths
         self._next_seq = len(records) + 1
 
@@ -255,12 +311,13 @@ class Journal:
         """The fsspec path of revision ``rev``'s journal."""
         return join(self._folder, f"{check_revision(rev)}.jsonl")
 
-    def open_journal(self, rev: int) -> JournalWriter:
-        """A writer appending to revision ``rev``'s journal (created when missing)."""
+    def open_journal(self, rev: int, *, fold: bool = True) -> JournalWriter:
+        """A writer appending to revision ``rev``'s journal (created when missing); ``fold``
+        False: one that does not hold the lock (a call beside its build), which never folds."""
         path = self.journal_path(rev)
         known_new = self._objects and self._listing is not None and rev not in self._listing
         self._listing, self._listing_fresh = None, False
-        return JournalWriter(self._fs, path, known_new=known_new)
+        return JournalWriter(self._fs, path, known_new=known_new, fold=fold)
 
     def read_journal(self, rev: int) -> list[dict[str, Any]]:
         """Every record of revision ``rev``'s journal, in order, without a crash's cut-off line."""

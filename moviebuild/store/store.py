@@ -58,7 +58,8 @@ class Store:
     ``write_guard``, when set, is called with ``"journal"``, ``"revision"`` or ``"head"`` before
     each such write and may refuse it by raising a StoreError (a build on workers that lost its
     lease). Blobs are not guarded: they are named by their content, so an extra one changes
-    nothing.
+    nothing. ``folds_journals`` False: this process journals beside the lock holder (a call
+    on a worker) and leaves folding to it.
     """
 
     def __init__(self, fs: Any, root: str, *, cache_dir: str | None = None) -> None:
@@ -69,6 +70,7 @@ class Store:
         self._revisions = Revisions(fs, root)
         self._writers: dict[int, JournalWriter] = {}
         self.write_guard: Callable[[str], None] | None = None
+        self.folds_journals = True
 
     @property
     def url(self) -> str:
@@ -135,7 +137,9 @@ class Store:
             self.write_guard("journal")
         writer = self._writers.get(rev)
         if writer is None:
-            writer = self._writers[rev] = self._journal.open_journal(rev)
+            writer = self._writers[rev] = self._journal.open_journal(
+                rev, fold=self.folds_journals
+            )
         writer.append(record)
 
     def read_journal(self, rev: int) -> list[dict[str, Any]]:

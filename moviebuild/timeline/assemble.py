@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pydantic import ValidationError
+
 from moviebuild.config.enums import AssemblyStrategy
 from moviebuild.errors import InternalError
 from moviebuild.timeline.captions import caption_pages
@@ -19,6 +21,8 @@ from moviebuild.timeline.model import (
     AudioClip,
     Caption,
     CaptionStyle,
+    Card,
+    CardKind,
     Framing,
     Gap,
     GapReason,
@@ -27,9 +31,11 @@ from moviebuild.timeline.model import (
     KenBurnsPreset,
     MusicClip,
     SegmentSpan,
+    Source,
     SourceCredit,
     Timeline,
     Tracks,
+    Transition,
     VideoClip,
     VolumePoint,
 )
@@ -151,6 +157,10 @@ class AssemblyMaterial:
     expected_music: str | None = None
     segment_length_s: float = 10.0
     caption_style: CaptionStyle = field(default_factory=CaptionStyle)
+    transitions: tuple[Transition, ...] = ()
+    """Wanted transitions; one whose sides are not both a visual clip becomes a cut."""
+    title_card_s: float | None = None
+    end_card_s: float | None = None
     sources: tuple[SourceCredit, ...] = ()
 
     def __post_init__(self) -> None:
@@ -224,7 +234,7 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
                 reason=GapReason.MUSIC_MISSING,
             )
         )
-    return Timeline(
+    timeline = Timeline(
         title=material.title,
         fps=fps,
         width=material.width,
@@ -241,6 +251,51 @@ def assemble_timeline(material: AssemblyMaterial, strategy: AssemblyStrategy) ->
         caption_style=material.caption_style,
         sources=material.sources,
     )
+    return timeline.model_copy(
+        update={
+            "transitions": _fitting_transitions(timeline, material.transitions),
+            "cards": _cards(material, duration_s),
+        }
+    )
+
+
+def _fitting_transitions(
+    timeline: Timeline, wanted: Sequence[Transition]
+) -> tuple[Transition, ...]:
+    kept = []
+    for transition in wanted:
+        if transition.segment > len(timeline.segments):
+            continue
+        # Validating the one-transition timeline applies the model's rules: both sides a
+        # visual clip, the window inside the incoming one.
+        try:
+            timeline.model_validate({**timeline.model_dump(), "transitions": [transition]})
+        except ValidationError:
+            continue
+        kept.append(transition)
+    return tuple(kept)
+
+
+def _cards(material: AssemblyMaterial, duration_s: float) -> tuple[Card, ...]:
+    # Cards cover whole frames, like every visual time.
+    fps = material.fps
+    total = round(duration_s * fps)
+    cards = []
+    if material.title_card_s and material.title.strip():
+        frames = min(total, round(material.title_card_s * fps))
+        cards.append(Card(kind=CardKind.TITLE, start_s=0.0, duration_s=_seconds(frames, fps),
+                          title=material.title.strip()))  # fmt: skip
+    if material.end_card_s:
+        first = max(0, total - round(material.end_card_s * fps))
+        cards.append(
+            Card(kind=CardKind.END, start_s=_seconds(first, fps),
+                 duration_s=_seconds(total, fps) - _seconds(first, fps),
+                 title=material.title.strip() or "The end",
+                 subtitle="Sources" if material.sources else "",
+                 sources=tuple(Source(title=source.title, url=source.url, file=source.file)
+                               for source in material.sources))
+        )  # fmt: skip
+    return tuple(cards)
 
 
 def timeline_notices(timeline: Timeline) -> list[str]:

@@ -118,6 +118,7 @@ def build_edit(
         for item in _visual_items(otio_, clip, media, lengths, fps):
             placed.append((first_frame(clip.start_s, fps), item))
     _lay_out(otio_, pictures, _pack(placed), total, fps, timeline.gaps)
+    _add_transitions(otio_, pictures, timeline)
 
     spoken = [
         (first_frame(clip.start_s, fps), _audio_clip(
@@ -138,6 +139,35 @@ def build_edit(
     if timeline.caption_style.enabled:
         _add_captions(otio_, edit, pictures, timeline, captions)
     return edit
+
+
+def _add_transitions(otio_: Any, pictures: Any, timeline: Timeline) -> None:
+    """Each transition before the clip it enters, wholly after the cut (``in_offset`` 0): the
+    outgoing picture is held, as the renderers hold it. A dissolve is OTIO's SMPTE_Dissolve,
+    which every format keeps; a fade or slide is a Custom transition named after its kind, with
+    the colour in ``metadata["moviebuild"]`` (only OTIO keeps those)."""
+    fps = timeline.fps
+    for transition in sorted(timeline.transitions, key=lambda item: -item.segment):
+        cut = first_frame(timeline.segment(transition.segment).start_s, fps)
+        cursor = 0
+        for index, item in enumerate(list(pictures)):
+            if cursor == cut and isinstance(item, otio_.schema.Clip) and index > 0:
+                kind = transition.kind.value
+                made = otio_.schema.Transition(
+                    name=kind.capitalize(),
+                    transition_type=(
+                        otio_.schema.TransitionTypes.SMPTE_Dissolve
+                        if kind == "dissolve"
+                        else otio_.schema.TransitionTypes.Custom
+                    ),
+                    in_offset=_time(otio_, 0, fps),
+                    out_offset=_time(otio_, frame_count(transition.duration_s, fps), fps),
+                )
+                made.metadata["moviebuild"] = transition.model_dump(mode="json")
+                pictures.insert(index, made)
+                break
+            if not isinstance(item, otio_.schema.Transition):
+                cursor += item.source_range.duration.to_frames()
 
 
 def _time(otio_: Any, frames: int, fps: int) -> Any:
@@ -286,7 +316,8 @@ def butt_joined(clips: tuple[MusicClip, ...]) -> list[MusicClip]:
     overlaps them) starts where it starts, from its beginning, and the copy before ends there."""
     ordered = sorted(clips, key=lambda clip: clip.start_s)
     joined = []
-    for clip, after in zip(ordered, [*ordered[1:], None], strict=True):
+    # A movie without music has no clips (``[*ordered[1:], None]`` would still hold one None).
+    for clip, after in zip(ordered, [*ordered[1:], None][: len(ordered)], strict=True):
         if after is not None and after.start_s < clip.start_s + clip.duration_s:
             clip = clip.model_copy(update={"duration_s": round(after.start_s - clip.start_s, 6)})
         joined.append(clip)

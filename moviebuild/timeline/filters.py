@@ -10,7 +10,14 @@ import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from moviebuild.timeline.model import ImageClip, MusicClip, Timeline, VideoClip
+from moviebuild.timeline.model import (
+    ImageClip,
+    MusicClip,
+    Timeline,
+    Transition,
+    TransitionKind,
+    VideoClip,
+)
 from moviebuild.timeline.parts import Part, frame_count
 
 AUDIO_RATE_HZ = 48_000
@@ -41,13 +48,17 @@ def part_args(
     image_size: tuple[int, int] | None = None,
     slate: Path | None = None,
     captions: Sequence[tuple[Path, int, int]] = (),
+    cards: Sequence[Path] = (),
+    outgoing_size: tuple[int, int] | None = None,
     out_path: Path,
 ) -> list[str]:
     """Arguments rendering one part to a silent H.264 file of exactly ``part.frames`` frames.
 
     An image part needs ``image_size``, the image's pixels; a slate part needs ``slate``, the
-    picture to show. ``captions`` holds, for each of ``part.captions``, its picture and the
-    top-left corner where it goes.
+    picture to show; a transition part whose outgoing clip is an image needs its size,
+    ``outgoing_size``. ``cards`` holds the full-frame picture of each of ``part.cards``, and
+    ``captions``, for each of ``part.captions``, its picture and the top-left corner where it
+    goes; cards are drawn first.
     """
     inputs: list[str] = []
     if part.kind == "black":
@@ -70,19 +81,85 @@ def part_args(
     else:
         raise ValueError(f"a {part.kind} part without its clip")
     graph = f"{graph},settb=1/{fps},setpts=N"
-    label = ""
+    if part.transition is not None and part.outgoing is not None:
+        inputs += ["-i", str(media[part.outgoing.asset])]
+        graph = transition_graph(
+            graph, part.transition, part.outgoing, outgoing_size, width, height, fps, part.frames
+        )
+    overlays = [
+        (picture, 0, 0, show.first, show.last)
+        for picture, show in zip(cards, part.cards, strict=True)
+    ]
+    overlays += [
+        (picture, x, y, show.first, show.last)
+        for (picture, x, y), show in zip(captions, part.captions, strict=True)
+    ]
     first_input = len(inputs) // 2
-    for number, ((picture, x, y), show) in enumerate(zip(captions, part.captions, strict=True)):
+    for number, (picture, x, y, first, last) in enumerate(overlays):
         inputs += ["-i", str(picture)]
         graph += (
-            f"{label}[c{number}];[c{number}][{first_input + number}:v]overlay=x={x}:y={y}:"
-            f"enable='between(n,{show.first},{show.last - 1})'"
+            f"[c{number}];[c{number}][{first_input + number}:v]overlay=x={x}:y={y}:"
+            f"enable='between(n,{first},{last - 1})'"
         )
-        label = ""
     return [
         *inputs, "-filter_complex", f"{graph}[out]", "-map", "[out]",
         "-frames:v", str(part.frames), *clip_encoding_args(fps), "-y", str(out_path),
     ]  # fmt: skip
+
+
+def transition_graph(
+    incoming: str,
+    transition: Transition,
+    outgoing: ImageClip | VideoClip,
+    outgoing_size: tuple[int, int] | None,
+    width: int,
+    height: int,
+    fps: int,
+    frames: int,
+) -> str:
+    """``incoming`` (a graph of input 0) giving way from ``outgoing``'s last frame (input 1)
+    over ``frames`` frames; progress at frame k is p = (k + 0.5) / frames, as in
+    remotion/src/sequence.ts."""
+    last = frame_count(outgoing.duration_s, fps) - 1
+    if isinstance(outgoing, ImageClip):
+        if outgoing_size is None:
+            raise ValueError("a transition from an image needs the image's size")
+        held = ken_burns_chain(outgoing, outgoing_size, width, height, fps, 1, skip=last,
+                               source="1:v", prefix="o")  # fmt: skip
+    else:
+        held = _video_chain(outgoing, width, height, fps, 1, skip=last, source="1:v")
+    held += f",loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N"
+    # From each frame's time (both inputs count from 0 at 1/fps), not blend's frame counter,
+    # which counts frames taken in, so from 1.
+    p = f"((T*{fps}+0.5)/{frames})"
+    if transition.kind is TransitionKind.DISSOLVE:
+        mix = f"[out][in]blend=all_expr='A*(1-{p})+B*{p}'"
+    elif transition.kind is TransitionKind.FADE:
+        planes = []
+        for number, value in enumerate(_yuv(transition.color)):
+            planes.append(
+                f"c{number}_expr='if(lt({p},0.5),A*(1-2*{p})+{value:.3f}*2*{p},"
+                f"B*(2*{p}-1)+{value:.3f}*(2-2*{p}))'"
+            )
+        mix = f"[out][in]blend={':'.join(planes)}"
+    else:
+        # Whole pixels: crop moves the side-by-side pair by trunc(width * p).
+        p_crop = f"((t*{fps}+0.5)/{frames})"
+        mix = (
+            "[out]format=rgb24[outr];[in]format=rgb24[inr];[outr][inr]hstack=inputs=2,"
+            f"crop=w={width}:h={height}:x='{width}*{p_crop}':y=0,format=yuv420p"
+        )
+    return f"{incoming}[in];{held}[out];{mix}"
+
+
+def _yuv(color: str) -> tuple[float, float, float]:
+    # BT.601 limited range, as swscale turns RGB into the parts' yuv420p.
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return (
+        16 + 65.481 * r + 128.553 * g + 24.966 * b,
+        128 - 37.797 * r - 74.203 * g + 112.0 * b,
+        128 + 112.0 * r - 93.786 * g - 18.214 * b,
+    )
 
 
 def ken_burns_chain(
@@ -94,6 +171,8 @@ def ken_burns_chain(
     frames: int,
     *,
     skip: int = 0,
+    source: str = "0:v",
+    prefix: str = "",
 ) -> str:
     """A graph showing input 0 with ``clip``'s Ken Burns move, from the clip's ``skip``-th frame.
 
@@ -118,19 +197,20 @@ def ken_burns_chain(
     y = f"round(ih*(0.5-{shift_y}/{zoom})-trunc(ih/zoom)/2)"
     graph = [
         # RGB until cropped: a 4:2:0 crop would round an odd offset down.
-        f"[0:v]scale={cover_w}:{cover_h}:flags=bicubic,format=rgb24,crop={still_w}:{still_h},"
-        "setsar=1,format=yuv420p,extractplanes=y+u+v[y][u][v]"
+        f"[{source}]scale={cover_w}:{cover_h}:flags=bicubic,format=rgb24,"
+        f"crop={still_w}:{still_h},setsar=1,format=yuv420p,"
+        f"extractplanes=y+u+v[{prefix}y][{prefix}u][{prefix}v]"
     ]
     for plane, (plane_w, plane_h) in zip(
         "yuv", [(width, height), (width // 2, height // 2), (width // 2, height // 2)], strict=True
     ):
         # Split once, then repeat each plane: the repeats share the still's memory.
         graph.append(
-            f"[{plane}]loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N,"
+            f"[{prefix}{plane}]loop=loop={frames - 1}:size=1:start=0,settb=1/{fps},setpts=N,"
             f"zoompan=z='{window}':x='{x}':y='{y}':d=1:s={plane_w}x{plane_h}:fps={fps}"
-            f"[{plane}z]"
+            f"[{prefix}{plane}z]"
         )
-    graph.append("[yz][uz][vz]mergeplanes=0x001020:yuv420p")
+    graph.append(f"[{prefix}yz][{prefix}uz][{prefix}vz]mergeplanes=0x001020:yuv420p")
     return ";".join(graph)
 
 
@@ -157,11 +237,18 @@ def _still_chain(width: int, height: int, fps: int, frames: int) -> str:
 
 
 def _video_chain(
-    clip: VideoClip, width: int, height: int, fps: int, frames: int, *, skip: int = 0
+    clip: VideoClip,
+    width: int,
+    height: int,
+    fps: int,
+    frames: int,
+    *,
+    skip: int = 0,
+    source: str = "0:v",
 ) -> str:
     # Cover and centre, play at the rate, hold the last frame if the source runs out.
     return (
-        f"[0:v]setpts=(PTS-STARTPTS)/{clip.playback_rate:.9g},fps={fps},"
+        f"[{source}]setpts=(PTS-STARTPTS)/{clip.playback_rate:.9g},fps={fps},"
         f"scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
         f"setsar=1,format=yuv420p,"
         f"tpad=stop_mode=clone:stop_duration={(skip + frames) / fps + 1:.6f},"

@@ -18,8 +18,9 @@ from typing import Protocol
 from moviebuild.errors import MediaError, MovieBuildError
 from moviebuild.media.ffmpeg import run_ffmpeg
 from moviebuild.timeline.captions import draw_caption
+from moviebuild.timeline.cards import draw_card
 from moviebuild.timeline.filters import audio_mix_args, part_args
-from moviebuild.timeline.model import Timeline
+from moviebuild.timeline.model import ImageClip, Timeline
 from moviebuild.timeline.parts import Part
 
 
@@ -79,9 +80,17 @@ def make_missing(
             picture_path = work / f"{key}-caption-{number}.png"
             picture.save(picture_path)
             captions.append((picture_path, box.left, box.top))
+        cards = []
+        for number, card_show in enumerate(part.cards):
+            card_path = work / f"{key}-card-{number}.png"
+            draw_card(card_show.card, width, height).save(card_path)
+            cards.append(card_path)
+        outgoing_size = None
+        if part.transition is not None and isinstance(part.outgoing, ImageClip):
+            outgoing_size = read_image_size(assets[part.outgoing.asset])
         args = part_args(part, fps=fps, width=width, height=height, media=assets,
-                         image_size=image_size, slate=slate, captions=captions,
-                         out_path=path)  # fmt: skip
+                         image_size=image_size, slate=slate, captions=captions, cards=cards,
+                         outgoing_size=outgoing_size, out_path=path)  # fmt: skip
         run_ffmpeg(args, what=f"a preview part of segment {part.segment}")
         elapsed_s = time.perf_counter() - started
         with lock:

@@ -259,6 +259,61 @@ class SegmentSpan(_Frozen):
         return _round_us(self.start_s + self.duration_s)
 
 
+class TransitionKind(StrEnum):
+    """How one segment gives way to the next (docs/timeline.md#transitions).
+
+    dissolve: the outgoing picture fades into the incoming one.
+    fade: the outgoing picture fades to ``color``, then the incoming one fades in from it.
+    slide: the incoming picture slides in from the right, pushing the outgoing one out.
+    """
+
+    DISSOLVE = "dissolve"
+    FADE = "fade"
+    SLIDE = "slide"
+
+
+class Transition(_Frozen):
+    """A transition into segment ``segment`` over its first ``duration_s`` seconds.
+
+    The outgoing picture is the previous segment's last frame, held; the incoming one plays as
+    usual. At the window's k-th of n frames the progress is p = (k + 0.5) / n, so no frame of
+    the window shows only one side. Captions and cards are drawn over it unchanged.
+    """
+
+    segment: Annotated[int, Field(ge=2)]
+    kind: TransitionKind
+    duration_s: Annotated[float, Field(gt=0, le=2), AfterValidator(_round_us)]
+    color: Annotated[str, Field(pattern=r"^#[0-9a-f]{6}$")] = "#000000"
+
+
+class CardKind(StrEnum):
+    """A title card opens the movie; an end card closes it (with its sources, if any)."""
+
+    TITLE = "title"
+    END = "end"
+
+
+class Source(_Frozen):
+    """A source the movie names on its end card: a web page (``url``) or a file (``file``)."""
+
+    title: Annotated[str, Field(min_length=1)]
+    url: str | None = None
+    file: str | None = None
+
+
+class Card(_Frozen):
+    """A full-frame card drawn over the picture (under the captions) from ``start_s`` for
+    ``duration_s``: ``title`` large, ``subtitle`` under it, then ``sources`` one a line."""
+
+    kind: CardKind
+    start_s: Seconds
+    duration_s: Annotated[float, Field(gt=0), AfterValidator(_round_us)]
+    title: str
+    subtitle: str = ""
+    sources: tuple[Source, ...] = ()
+    color: Annotated[str, Field(pattern=r"^#[0-9a-f]{6}$")] = "#101014"
+
+
 class SourceCredit(_Frozen):
     """A research source (Moviefile ``sources:``) and the segments whose narration cites it."""
 
@@ -293,6 +348,8 @@ class Timeline(_Frozen):
     tracks: Tracks
     gaps: tuple[Gap, ...] = ()
     caption_style: CaptionStyle = CaptionStyle()
+    transitions: tuple[Transition, ...] = ()
+    cards: tuple[Card, ...] = ()
     sources: tuple[SourceCredit, ...] = ()
     """The research sources, for an end card; absent from the file when the movie has none."""
 
@@ -312,7 +369,46 @@ class Timeline(_Frozen):
             clip_end_s = clip.start_s + clip.duration_s
             if clip.start_s < span.start_s - _TOLERANCE_S or clip_end_s > span.end_s + _TOLERANCE_S:
                 raise ValueError(f"visual clip {clip.asset} lies outside segment {clip.segment}")
+        self._check_transitions()
+        for card in self.cards:
+            if card.start_s + card.duration_s > self.duration_s + _TOLERANCE_S:
+                raise ValueError(f"the {card.kind} card ends after the movie")
         return self
+
+    def _check_transitions(self) -> None:
+        seen: set[int] = set()
+        for transition in self.transitions:
+            number = transition.segment
+            if number > len(self.segments) or number in seen:
+                raise ValueError(f"transition into segment {number}: no such segment, or two")
+            seen.add(number)
+            span = self.segments[number - 1]
+            ends = span.start_s + transition.duration_s
+            if self.clip_at(span.start_s, number) is None or self.clip_at(
+                ends - 1e-4, number
+            ) is not self.clip_at(span.start_s, number):
+                raise ValueError(
+                    f"transition into segment {number}: its first {transition.duration_s} s "
+                    "must lie in one visual clip"
+                )
+            if self.clip_at(span.start_s - 1e-4, number - 1) is None:
+                raise ValueError(
+                    f"transition into segment {number}: segment {number - 1} must end on a "
+                    "visual clip"
+                )
+
+    def clip_at(self, time_s: float, segment: int) -> ImageClip | VideoClip | None:
+        """The visual clip of ``segment`` showing at ``time_s``, if any."""
+        for clip in self.tracks.visual:
+            if clip.segment == segment and clip.start_s - _TOLERANCE_S <= time_s < (
+                clip.start_s + clip.duration_s - _TOLERANCE_S
+            ):
+                return clip
+        return None
+
+    def transition_into(self, index: int) -> Transition | None:
+        """The transition at the start of segment ``index``, if it has one."""
+        return next((item for item in self.transitions if item.segment == index), None)
 
     def segment(self, index: int) -> SegmentSpan:
         """The span of segment ``index`` (1-based)."""

@@ -24,19 +24,22 @@ from moviebuild.media.ffmpeg import run_ffmpeg
 from moviebuild.timeline.model import (
     Caption,
     CaptionStyle,
+    Card,
     GapReason,
     ImageClip,
     Timeline,
+    Transition,
     VideoClip,
 )
 
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 """Bump when how a part, the audio mix or the join is made changes, so caches are not reused.
 
 1: one clip per segment, Ken Burns by ``perspective``, libx264 veryfast.
 2: one part per visual clip, Ken Burns by per-plane ``zoompan`` over a 2x still, libx264
    ultrafast with two threads; the audio mix and the joined output are cached by key.
 3: captions drawn over each part (one overlay per caption state, Pillow pictures).
+4: transitions (a part of its own at the start of a segment) and title and end cards.
 """
 
 PartKind = Literal["image", "video", "black", "slate"]
@@ -70,9 +73,26 @@ class CaptionShow:
 
 
 @dataclass(frozen=True)
+class CardShow:
+    """A card over a part from the part's frame ``first`` up to, not including, ``last``."""
+
+    card: Card
+    first: int
+    last: int
+
+    def drawn(self) -> dict[str, Any]:
+        return self.card.model_dump(mode="json", exclude={"start_s", "duration_s"}) | {
+            "first": self.first, "last": self.last
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Part:
     """``frames`` frames of one segment: ``clip`` from its ``skip``-th frame, black, or a slate
-    naming the ``missing`` assets; ``captions`` are drawn over it."""
+    naming the ``missing`` assets; ``cards``, then ``captions`` are drawn over it.
+
+    A part that starts with ``transition`` shows ``outgoing``'s last frame giving way to
+    ``clip`` over its ``frames`` frames (the transition's whole window)."""
 
     segment: int
     kind: PartKind
@@ -81,6 +101,9 @@ class Part:
     skip: int = 0
     missing: tuple[str, ...] = field(default=())
     captions: tuple[CaptionShow, ...] = field(default=())
+    cards: tuple[CardShow, ...] = field(default=())
+    transition: Transition | None = None
+    outgoing: ImageClip | VideoClip | None = None
 
     @property
     def asset(self) -> str | None:
@@ -94,9 +117,27 @@ def segment_parts(timeline: Timeline, segment: int) -> list[Part]:
     total = frame_count(span.duration_s, fps)
     start = frame_count(span.start_s, fps)
     return [
-        dataclasses.replace(part, captions=caption_shows(timeline, start + offset, part.frames))
+        dataclasses.replace(
+            part,
+            captions=caption_shows(timeline, start + offset, part.frames),
+            cards=card_shows(timeline, start + offset, part.frames),
+        )
         for part, offset in _with_offsets(_picture_parts(timeline, segment, total))
     ]
+
+
+def card_shows(timeline: Timeline, first_frame: int, frames: int) -> tuple[CardShow, ...]:
+    """The cards over the movie's frames ``first_frame`` to ``first_frame + frames``, in frames
+    of that stretch."""
+    fps = timeline.fps
+    shows = []
+    for card in timeline.cards:
+        begin = frame_count(card.start_s, fps)
+        end = begin + frame_count(card.duration_s, fps)
+        low, high = max(begin, first_frame), min(end, first_frame + frames)
+        if high > low:
+            shows.append(CardShow(card, low - first_frame, high - first_frame))
+    return tuple(shows)
 
 
 def _with_offsets(parts: list[Part]) -> list[tuple[Part, int]]:
@@ -144,7 +185,15 @@ def _picture_parts(timeline: Timeline, segment: int, total: int) -> list[Part]:
         if first > cursor:
             parts.append(Part(segment, "black", first - cursor))
         kind: PartKind = "image" if isinstance(clip, ImageClip) else "video"
-        parts.append(Part(segment, kind, last - first, clip=clip, skip=first - start))
+        transition = timeline.transition_into(segment) if first == 0 else None
+        if transition is not None:
+            window = min(last - first, frame_count(transition.duration_s, fps))
+            outgoing = timeline.clip_at(span.start_s - 1e-4, segment - 1)
+            parts.append(Part(segment, kind, window, clip=clip, skip=0,
+                              transition=transition, outgoing=outgoing))  # fmt: skip
+            first += window
+        if last > first:
+            parts.append(Part(segment, kind, last - first, clip=clip, skip=first - start))
         cursor = last
     if cursor < total:
         parts.append(Part(segment, "black", total - cursor))
@@ -189,6 +238,17 @@ def part_key(
     if part.captions:
         shows["captions"] = [show.drawn() for show in part.captions]
         shows["caption_style"] = style.model_dump(mode="json") if style else None
+    if part.cards:
+        shows["cards"] = [show.drawn() for show in part.cards]
+    if part.transition is not None and part.outgoing is not None:
+        # The outgoing side is its last frame: its clip, length and content decide it.
+        shows["transition"] = part.transition.model_dump(mode="json", exclude={"segment"})
+        shows["outgoing"] = part.outgoing.model_dump(
+            mode="json", exclude={"asset", "segment", "start_s", "duration_s"}
+        ) | {
+            "clip_frames": frame_count(part.outgoing.duration_s, fps),
+            "digest": _digest(asset_digests, part.outgoing.asset, part.segment - 1),
+        }
     return _hash(
         {
             "renderer": RENDERER_VERSION,

@@ -5,6 +5,10 @@
 // Usage: render.mjs --timeline PATH --assets PATH --output PATH --browser PATH
 //                   [--frames START-END] [--no-captions] [--concurrency N] [--bundle DIR]
 //                   [--summary PATH]
+//        render.mjs ... --chunks PATH [--parallel N]
+// With --chunks (a JSON list of {start, end, output}, inclusive frame numbers), each chunk is
+// rendered silent to MPEG-TS H.264 (joinable without re-encoding), N chunks at a time in one
+// browser; moviebuild caches the chunks, mixes the audio and joins them (--output is unused).
 // Prints progress ("rendering 40%") on stderr and writes a JSON summary to --summary (or stdout),
 // kept apart from Remotion's own log lines.
 import {existsSync} from 'node:fs';
@@ -33,7 +37,11 @@ type Options = {
 	concurrency: number | null;
 	bundleDir: string | null;
 	summary: string | null;
+	chunks: string | null;
+	parallel: number;
 };
+
+type Chunk = {start: number; end: number; output: string};
 
 class UsageError extends Error {}
 
@@ -86,6 +94,8 @@ const parseArgs = (argv: string[]): Options => {
 		concurrency: concurrency === undefined ? null : Number(concurrency),
 		bundleDir: values.has('bundle') ? path.resolve(values.get('bundle')!) : null,
 		summary: values.has('summary') ? path.resolve(values.get('summary')!) : null,
+		chunks: values.has('chunks') ? path.resolve(values.get('chunks')!) : null,
+		parallel: Math.max(1, Number(values.get('parallel') ?? '1')),
 	};
 };
 
@@ -141,6 +151,53 @@ const main = async () => {
 		const last = composition.durationInFrames - 1;
 		if (options.frames !== null && options.frames[0] > last) {
 			throw new UsageError(`--frames starts after the movie's last frame (${last})`);
+		}
+		if (options.chunks !== null) {
+			const chunks = (await readJson(options.chunks, 'chunk list')) as Chunk[];
+			const started = performance.now();
+			const timings: {output: string; frames: number; render_s: number}[] = [];
+			let next = 0;
+			let done = 0;
+			// A pool of `parallel` chunks at once, each with one tab: the cores stay busy through
+			// each chunk's start and end, which one many-tab render would leave idle.
+			const worker = async () => {
+				while (next < chunks.length) {
+					const chunk = chunks[next++]!;
+					const began = performance.now();
+					await renderMedia({
+						...shared,
+						composition,
+						codec: 'h264-ts',
+						muted: true,
+						outputLocation: chunk.output,
+						overwrite: true,
+						frameRange: [chunk.start, Math.min(chunk.end, last)],
+						concurrency: 1,
+					});
+					timings.push({
+						output: chunk.output,
+						frames: chunk.end - chunk.start + 1,
+						render_s: Number(((performance.now() - began) / 1000).toFixed(3)),
+					});
+					done++;
+					log(`rendering chunk ${done} of ${chunks.length}`);
+				}
+			};
+			await Promise.all(Array.from({length: Math.min(options.parallel, chunks.length)}, worker));
+			const elapsedS = (performance.now() - started) / 1000;
+			const frames = timings.reduce((sum, item) => sum + item.frames, 0);
+			const summary = `${JSON.stringify({
+				chunks: timings,
+				frames,
+				fps: composition.fps,
+				width: composition.width,
+				height: composition.height,
+				render_s: Number(elapsedS.toFixed(3)),
+				frames_per_s: Number((frames / Math.max(elapsedS, 1e-3)).toFixed(2)),
+			})}\n`;
+			if (options.summary === null) process.stdout.write(summary);
+			else await writeFile(options.summary, summary);
+			return;
 		}
 		const frameRange: [number, number] | null =
 			options.frames === null ? null : [options.frames[0], Math.min(options.frames[1], last)];

@@ -11,26 +11,13 @@ import {
 	useCurrentFrame,
 	useVideoConfig,
 } from 'remotion';
-import {
-	BOX_COLOR,
-	CJK_FONT,
-	captionLayout,
-	HIGHLIGHT_COLOR,
-	highlightedWord,
-	LATIN_FONT,
-	TEXT_COLOR,
-} from './captions';
-import type {
-	Caption,
-	CaptionStyle,
-	Gap,
-	ImageClip,
-	MusicClip,
-	VideoClip,
-} from './generated/props';
+import {captionLayout, highlightedWord} from './captions';
+import type {Caption, CaptionStyle, ImageClip, MusicClip, VideoClip} from './generated/props';
 import {frameAt, framesOf, kenBurnsRect, lastPlayingFrame, volumeAt} from './geometry';
+import {CaptionBox, CardPanel, fill, Slate, Veil} from './layers';
 import type {MediaFacts} from './measure';
 import {assetUrl, type MovieProps} from './props';
+import {type TransitionNow, transitionAt, transitionLook, transitionWindows} from './sequence';
 
 /**
  * The props the component receives: the input props plus what calculateMetadata measured.
@@ -42,14 +29,15 @@ export type MovieCompositionProps = Pick<MovieProps, keyof MovieProps> & {media?
 // `type` has a default in the schema, so it may be absent; only video clips must say so.
 const isVideo = (clip: ImageClip | VideoClip): clip is VideoClip => clip.type === 'video';
 
-const ImageLayer: React.FC<{clip: ImageClip; props: MovieCompositionProps}> = ({clip, props}) => {
-	const frame = useCurrentFrame();
+/** An image at its clip's frame `at` (default: the current frame of its sequence). */
+const ImageLayer: React.FC<{clip: ImageClip; props: MovieCompositionProps; at?: number}> = ({clip, props, at}) => {
+	const current = useCurrentFrame();
 	const {width, height, fps} = useVideoConfig();
 	const size = props.media?.imageSizes[clip.asset];
 	if (size === undefined) {
 		throw new Error(`moviebuild composition: the size of ${clip.asset} was not measured`);
 	}
-	const rect = kenBurnsRect(clip, {width, height}, size, frame, fps);
+	const rect = kenBurnsRect(clip, {width, height}, size, at ?? current, fps);
 	// Absolute box from the documented formula; no objectFit or CSS transform (their rounding
 	// and origin rules differ from the ffmpeg preview's).
 	return (
@@ -67,14 +55,16 @@ const ImageLayer: React.FC<{clip: ImageClip; props: MovieCompositionProps}> = ({
 	);
 };
 
-const VideoLayer: React.FC<{clip: VideoClip; props: MovieCompositionProps}> = ({clip, props}) => {
+/** A video; `at` holds its clip's frame `at` (the last frame of an outgoing clip). */
+const VideoLayer: React.FC<{clip: VideoClip; props: MovieCompositionProps; at?: number}> = ({clip, props, at}) => {
 	const {fps} = useVideoConfig();
 	const rate = clip.playback_rate ?? 1;
 	const sourceS = props.media?.videoDurationsS[clip.asset];
 	const hold = sourceS === undefined ? Infinity : lastPlayingFrame(sourceS, rate, fps);
+	const frozen = at === undefined ? hold : Math.min(hold, at);
 	// Cover and centre is exactly objectFit: cover; there is no transform to disagree with.
 	return (
-		<Freeze frame={Number.isFinite(hold) ? hold : 0} active={(f) => f > hold}>
+		<Freeze frame={Number.isFinite(frozen) ? frozen : 0} active={(f) => at !== undefined || f > hold}>
 			<OffthreadVideo
 				src={assetUrl(props, clip.asset)}
 				muted
@@ -85,68 +75,53 @@ const VideoLayer: React.FC<{clip: VideoClip; props: MovieCompositionProps}> = ({
 	);
 };
 
-const Slate: React.FC<{gap: Gap}> = ({gap}) => {
-	const {height} = useVideoConfig();
-	const missing = gap.missing.length > 0 ? gap.missing.join(', ') : 'visual';
+/** A clip's picture, moved aside while a slide brings it in. */
+const Incoming: React.FC<{from: number; props: MovieCompositionProps; children: React.ReactNode}> = ({
+	from,
+	props,
+	children,
+}) => {
+	const frame = useCurrentFrame() + from;
+	const {width} = useVideoConfig();
+	const look = transitionLook(transitionAt(props.timeline, frame), width);
+	return <div style={{...fill, left: look.incomingLeft, overflow: 'hidden'}}>{children}</div>;
+};
+
+/** The outgoing clip's last frame over the incoming one, and the colour veil over both. */
+const Outgoing: React.FC<{window: Omit<TransitionNow, 'p'>; props: MovieCompositionProps}> = ({window, props}) => {
+	const {width} = useVideoConfig();
+	const frame = useCurrentFrame() + window.from;
+	const look = transitionLook(transitionAt(props.timeline, frame), width);
+	const clip = window.outgoing;
 	return (
-		<AbsoluteFill
-			style={{
-				backgroundColor: 'rgb(20, 20, 24)',
-				alignItems: 'center',
-				justifyContent: 'center',
-				fontFamily: 'sans-serif',
-			}}
-		>
-			<div style={{color: 'rgb(200, 200, 200)', fontSize: Math.max(12, height / 10)}}>
-				Segment {gap.segment}
-			</div>
-			<div style={{color: 'rgb(140, 140, 140)', fontSize: Math.max(8, height / 28)}}>
-				missing: {missing}
-			</div>
-		</AbsoluteFill>
+		<>
+			{look.outgoingOpacity > 0 ? (
+				<div style={{...fill, left: look.outgoingLeft, opacity: look.outgoingOpacity, overflow: 'hidden'}}>
+					{isVideo(clip) ? (
+						<VideoLayer clip={clip} props={props} at={window.outgoingFrame} />
+					) : (
+						<ImageLayer clip={clip} props={props} at={window.outgoingFrame} />
+					)}
+				</div>
+			) : null}
+			<Veil color={look.veilColor} opacity={look.veilOpacity} />
+		</>
 	);
 };
 
-const CaptionBox: React.FC<{caption: Caption; style: CaptionStyle | undefined; from: number}> = ({
+const CaptionLayer: React.FC<{caption: Caption; style: CaptionStyle | undefined; from: number}> = ({
 	caption,
 	style,
 	from,
 }) => {
 	const frame = useCurrentFrame();
 	const {width, height, fps} = useVideoConfig();
-	const layout = captionLayout(caption, style, width, height);
-	const lit = highlightedWord(caption, from + frame, fps);
-	const joiner = caption.spaced === false ? '' : ' ';
 	return (
-		<AbsoluteFill style={{alignItems: 'center'}}>
-			<div
-				style={{
-					position: 'absolute',
-					top: layout.top,
-					padding: `${layout.padY}px ${layout.padX}px`,
-					borderRadius: layout.radius,
-					backgroundColor: BOX_COLOR,
-					color: TEXT_COLOR,
-					fontFamily: caption.spaced === false ? CJK_FONT : LATIN_FONT,
-					fontWeight: 'bold',
-					fontSize: layout.fontPx,
-					lineHeight: `${layout.linePx}px`,
-					textAlign: 'center',
-					whiteSpace: 'pre',
-				}}
-			>
-				{layout.lines.map((words, line) => (
-					<div key={line}>
-						{words.map((word, at) => (
-							<span key={word.index} style={word.index === lit ? {color: HIGHLIGHT_COLOR} : undefined}>
-								{at > 0 ? joiner : ''}
-								{word.text}
-							</span>
-						))}
-					</div>
-				))}
-			</div>
-		</AbsoluteFill>
+		<CaptionBox
+			caption={caption}
+			layout={captionLayout(caption, style, width, height)}
+			lit={highlightedWord(caption, from + frame, fps)}
+		/>
 	);
 };
 
@@ -167,8 +142,8 @@ const span = (startS: number, durationS: number, fps: number) => ({
 });
 
 export const Movie: React.FC<MovieCompositionProps> = (props) => {
-	const {fps} = useVideoConfig();
-	const {tracks, gaps = []} = props.timeline;
+	const {fps, height} = useVideoConfig();
+	const {tracks, gaps = [], cards = []} = props.timeline;
 	const slates = gaps.filter((gap) => gap.reason === 'visual-missing' && gap.segment !== null);
 	return (
 		<AbsoluteFill style={{backgroundColor: 'black', overflow: 'hidden'}}>
@@ -179,11 +154,24 @@ export const Movie: React.FC<MovieCompositionProps> = (props) => {
 					premountFor={fps}
 					{...span(clip.start_s, clip.duration_s, fps)}
 				>
-					{isVideo(clip) ? (
-						<VideoLayer clip={clip} props={props} />
-					) : (
-						<ImageLayer clip={clip} props={props} />
-					)}
+					<Incoming from={frameAt(clip.start_s, fps)} props={props}>
+						{isVideo(clip) ? (
+							<VideoLayer clip={clip} props={props} />
+						) : (
+							<ImageLayer clip={clip} props={props} />
+						)}
+					</Incoming>
+				</Sequence>
+			))}
+			{transitionWindows(props.timeline).map((window) => (
+				<Sequence
+					key={`transition-${window.transition.segment}`}
+					name={`Transition into segment ${window.transition.segment}`}
+					premountFor={fps}
+					from={window.from}
+					durationInFrames={window.frames}
+				>
+					<Outgoing window={window} props={props} />
 				</Sequence>
 			))}
 			{slates.map((gap) => (
@@ -192,7 +180,12 @@ export const Movie: React.FC<MovieCompositionProps> = (props) => {
 					name={`Segment ${gap.segment} (missing)`}
 					{...span(gap.start_s, gap.end_s - gap.start_s, fps)}
 				>
-					<Slate gap={gap} />
+					<Slate gap={gap} height={height} />
+				</Sequence>
+			))}
+			{cards.map((card) => (
+				<Sequence key={`card-${card.kind}`} name={`${card.kind} card`} {...span(card.start_s, card.duration_s, fps)}>
+					<CardPanel card={card} height={height} />
 				</Sequence>
 			))}
 			{(tracks.narration ?? []).map((clip) => (
@@ -227,7 +220,7 @@ export const Movie: React.FC<MovieCompositionProps> = (props) => {
 								frameAt(caption.end_s, fps) - frameAt(caption.start_s, fps),
 							)}
 						>
-							<CaptionBox
+							<CaptionLayer
 								caption={caption}
 								style={props.timeline.caption_style}
 								from={frameAt(caption.start_s, fps)}

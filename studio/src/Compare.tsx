@@ -3,7 +3,7 @@
 import {useEffect, useState} from 'react';
 import type {Api, RevisionDocument, RevisionEntry} from './api';
 import {type Artifacts, comparableArtifacts, defaultArtifact, labelOf, mediaKind} from './versions';
-import {mediaUrl} from './Segments';
+import {mediaUrl} from './Slots';
 
 type Props = {api: Api; movie: string; entries: RevisionEntry[]; artifacts: Artifacts};
 

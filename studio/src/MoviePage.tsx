@@ -1,6 +1,7 @@
 // The movie page: title, summary, the Player, configuration, one row per segment, errors and
-// history. Every change goes through a dry run the user confirms; progress streams from the
-// events endpoint and the page reloads the state (and so the Player) when a build ends.
+// history. Your own media go straight to their slots (Slots.tsx); every other change goes
+// through a dry run the user confirms; progress streams from the events endpoint and the page
+// reloads the state (and so the Player) when a build ends.
 import type React from 'react';
 import {useCallback, useEffect, useRef, useState} from 'react';
 import {type Api, ApiProblem, type Changes, type MovieState, type PlanReport, type RevisionDocument} from './api';
@@ -14,6 +15,8 @@ import {PlayerView} from './PlayerView';
 import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from './progress';
 import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
+import {MediaSlot, mediaOf, useOwnMedia} from './Slots';
+import {Sources} from './Sources';
 import {Spending} from './Spending';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
@@ -49,6 +52,8 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	const [budget, setBudget] = useState('');
 	const [schemas, setSchemas] = useState<Schemas>({});
 	const progressRef = useRef(progress);
+	const own = useOwnMedia(api, movie, setState);
+	const {settle} = own;
 
 	const refresh = useCallback(async () => {
 		try {
@@ -80,6 +85,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 			saveProgress(movie, next);
 			setProgress(next);
 			if (event.type === 'build-finished') {
+				settle();
 				const build = event.status === 'failed' && typeof event.build === 'string' ? event.build : null;
 				// A build that could not run (a budget refusal, an invalid patch) says why.
 				void refresh()
@@ -90,7 +96,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 		};
 		void followEvents(api, movie, progressRef.current.lastEventId, onEvent, abort.signal, setConnected);
 		return () => abort.abort();
-	}, [api, movie, refresh]);
+	}, [api, movie, refresh, settle]);
 
 	const budgetUsd = budget.trim() === '' ? null : Number(budget);
 	const ask = async (what: string, request: Changes) => {
@@ -152,6 +158,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	// Only the reset goes in: other drafts stay drafts for their own review.
 	const artifactLabel = (id: string) => state?.artifacts[id]?.label ?? id;
 	const reset = (id: string) => void ask(`reset of ${artifactLabel(id)} to the generator's text`, {overrides: {[id]: null}});
+	const newTake = (id: string) => void ask(`new take of ${artifactLabel(id)}`, {redo: [id]});
 
 	const editPrompt = (prompt: string) => {
 		setTab('segments');
@@ -227,8 +234,23 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>
 						{movieWide.map((prompt) => (
-							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} rows={prompt.id === 'MovieTitle' ? 1 : 3} onReset={reset} busy={busy} />
+							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} rows={prompt.id === 'MovieTitle' ? 1 : prompt.id === 'ResearchNotes' ? 8 : 3} onReset={reset} busy={busy} />
 						))}
+						<div className="segment-media">
+							{mediaOf(state, null).map((id) => (
+								<MediaSlot
+									key={id}
+									id={id}
+									info={state.artifacts[id]}
+									link={state.assets[id]}
+									yours={state.own_media.find((media) => media.id === id)?.file}
+									onNewTake={newTake}
+									own={own}
+									busy={busy}
+								/>
+							))}
+						</div>
+						<Sources state={state} jobLabel={jobLabel} />
 						<div className="jobs" aria-label="Jobs of the whole movie">
 							{movieJobs.map((job) => (
 								<JobBadge key={job.id} job={job} live={busy ? progress.jobs[job.id] : undefined} />
@@ -261,8 +283,9 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 								progress={busy ? progress : emptyProgress()}
 								drafts={drafts}
 								onDraft={onDraft}
-								onNewTake={(id) => void ask(`new take of ${artifactLabel(id)}`, {redo: [id]})}
+								onNewTake={newTake}
 								onReset={reset}
+								own={own}
 								busy={busy}
 							/>
 						) : (

@@ -4,19 +4,13 @@
 // does not render or encode anything: a wall clock moves the frame, and each media element is
 // started, stopped or moved when it drifts from where playback.ts says it should be. The
 // controls sit under the picture, so a caption can never cover them.
-import {type CSSProperties, type RefObject, useCallback, useEffect, useLayoutEffect, useRef, useState} from 'react';
-import {
-	BOX_COLOR,
-	CJK_FONT,
-	captionLayout,
-	HIGHLIGHT_COLOR,
-	highlightedWord,
-	LATIN_FONT,
-	TEXT_COLOR,
-} from '../../remotion/src/captions';
-import type {Caption, CaptionStyle, Gap, ImageClip, Timeline, VideoClip} from '../../remotion/src/generated/props';
+import {type RefObject, useCallback, useEffect, useLayoutEffect, useRef, useState} from 'react';
+import {captionLayout, highlightedWord} from '../../remotion/src/captions';
+import type {ImageClip, Timeline, VideoClip} from '../../remotion/src/generated/props';
 import {frameAt, kenBurnsRect, type Size} from '../../remotion/src/geometry';
+import {CaptionBox, CardPanel, fill, Slate, Veil} from '../../remotion/src/layers';
 import type {MediaFacts} from '../../remotion/src/measure';
+import {cardAt, transitionAt, transitionLook} from '../../remotion/src/sequence';
 import {
 	captionAt,
 	clockText,
@@ -40,86 +34,28 @@ type Props = {
 // `type` has a default in the schema, so it may be absent; only video clips must say so.
 const isVideo = (clip: VisualClip): clip is VideoClip => clip.type === 'video';
 
-const fill: CSSProperties = {position: 'absolute', inset: 0};
 
-const ImageLayer = ({clip, src, frame, timeline, size}: {
+const ImageLayer = ({clip, src, frame, timeline, size, left = 0, opacity = 1}: {
 	clip: ImageClip;
 	src: string;
 	frame: number;
 	timeline: Timeline;
 	size: Size | undefined;
+	/** Where a transition has moved the picture, in frame pixels, and how opaque it is. */
+	left?: number;
+	opacity?: number;
 }) => {
 	if (size === undefined) return null;
 	const {width, height, fps} = timeline;
 	const rect = kenBurnsRect(clip, {width, height}, size, frame - frameAt(clip.start_s, fps), fps);
 	return (
-		<img
-			src={src}
-			alt=""
-			draggable={false}
-			style={{position: 'absolute', left: rect.left, top: rect.top, width: rect.width, height: rect.height, maxWidth: 'none'}}
-		/>
-	);
-};
-
-const Slate = ({gap, height}: {gap: Gap; height: number}) => (
-	<div
-		style={{
-			...fill,
-			backgroundColor: 'rgb(20, 20, 24)',
-			display: 'flex',
-			flexDirection: 'column',
-			alignItems: 'center',
-			justifyContent: 'center',
-			fontFamily: 'sans-serif',
-		}}
-	>
-		<div style={{color: 'rgb(200, 200, 200)', fontSize: Math.max(12, height / 10)}}>Segment {gap.segment}</div>
-		<div style={{color: 'rgb(140, 140, 140)', fontSize: Math.max(8, height / 28)}}>
-			missing: {gap.missing.length > 0 ? gap.missing.join(', ') : 'visual'}
-		</div>
-	</div>
-);
-
-const CaptionBox = ({caption, style, frame, timeline}: {
-	caption: Caption;
-	style: CaptionStyle | undefined;
-	frame: number;
-	timeline: Timeline;
-}) => {
-	const layout = captionLayout(caption, style, timeline.width, timeline.height);
-	const lit = highlightedWord(caption, frame, timeline.fps);
-	const joiner = caption.spaced === false ? '' : ' ';
-	return (
-		<div style={{...fill, display: 'flex', justifyContent: 'center'}}>
-			<div
-				data-testid="caption"
-				style={{
-					position: 'absolute',
-					top: layout.top,
-					padding: `${layout.padY}px ${layout.padX}px`,
-					borderRadius: layout.radius,
-					backgroundColor: BOX_COLOR,
-					color: TEXT_COLOR,
-					fontFamily: caption.spaced === false ? CJK_FONT : LATIN_FONT,
-					fontWeight: 'bold',
-					fontSize: layout.fontPx,
-					lineHeight: `${layout.linePx}px`,
-					textAlign: 'center',
-					whiteSpace: 'pre',
-				}}
-			>
-				{layout.lines.map((words, line) => (
-					<div key={line}>
-						{words.map((word, at) => (
-							<span key={word.index} style={word.index === lit ? {color: HIGHLIGHT_COLOR} : undefined}>
-								{at > 0 ? joiner : ''}
-								{word.text}
-							</span>
-						))}
-					</div>
-				))}
-			</div>
+		<div style={{...fill, left, opacity, overflow: 'hidden'}}>
+			<img
+				src={src}
+				alt=""
+				draggable={false}
+				style={{position: 'absolute', left: rect.left, top: rect.top, width: rect.width, height: rect.height, maxWidth: 'none'}}
+			/>
 		</div>
 	);
 };
@@ -227,7 +163,12 @@ export const TimelinePlayer = ({timeline, media, url, revision}: Props) => {
 	const frame = frameOfTime(timeline, time);
 	const shown = new Set(visualsAt(timeline, frame));
 	const slate = slateAt(timeline, frame);
+	const card = cardAt(timeline, frame);
 	const caption = captions ? captionAt(timeline, frame) : undefined;
+	const now = transitionAt(timeline, frame);
+	const look = transitionLook(now, timeline.width);
+	// A held outgoing video is its own element, paused at its end; an image is drawn again.
+	const outgoing = now !== undefined && look.outgoingOpacity > 0 ? now.outgoing : undefined;
 	const scale = stageWidth / timeline.width;
 	const lastFrame = movieFrames(timeline) - 1;
 
@@ -264,7 +205,16 @@ export const TimelinePlayer = ({timeline, media, url, revision}: Props) => {
 								muted
 								playsInline
 								preload="auto"
-								style={{...fill, width: '100%', height: '100%', objectFit: 'cover', visibility: shown.has(clip) ? 'visible' : 'hidden'}}
+								style={{
+									...fill,
+									width: '100%',
+									height: '100%',
+									objectFit: 'cover',
+									left: clip === outgoing ? look.outgoingLeft : look.incomingLeft,
+									opacity: clip === outgoing ? look.outgoingOpacity : 1,
+									zIndex: clip === outgoing ? 1 : 0,
+									visibility: shown.has(clip) || clip === outgoing ? 'visible' : 'hidden',
+								}}
 							/>
 						) : shown.has(clip) ? (
 							<ImageLayer
@@ -274,13 +224,33 @@ export const TimelinePlayer = ({timeline, media, url, revision}: Props) => {
 								frame={frame}
 								timeline={timeline}
 								size={media.imageSizes[clip.asset]}
+								left={look.incomingLeft}
 							/>
 						) : null,
 					)}
-					{slate === undefined ? null : <Slate gap={slate} height={timeline.height} />}
-					{caption === undefined ? null : (
-						<CaptionBox caption={caption} style={timeline.caption_style} frame={frame} timeline={timeline} />
-					)}
+					{outgoing !== undefined && now !== undefined && !isVideo(outgoing) ? (
+						<ImageLayer
+							clip={outgoing}
+							src={url(outgoing.asset)}
+							frame={frameAt(outgoing.start_s, timeline.fps) + now.outgoingFrame}
+							timeline={timeline}
+							size={media.imageSizes[outgoing.asset]}
+							left={look.outgoingLeft}
+							opacity={look.outgoingOpacity}
+						/>
+					) : null}
+					<div style={{...fill, zIndex: 2}}>
+						<Veil color={look.veilColor} opacity={look.veilOpacity} />
+						{slate === undefined ? null : <Slate gap={slate} height={timeline.height} />}
+						{card === undefined ? null : <CardPanel card={card} height={timeline.height} />}
+						{caption === undefined ? null : (
+							<CaptionBox
+								caption={caption}
+								layout={captionLayout(caption, timeline.caption_style, timeline.width, timeline.height)}
+								lit={highlightedWord(caption, frame, timeline.fps)}
+							/>
+						)}
+					</div>
 				</div>
 				{(timeline.tracks.narration ?? []).map((clip) => (
 					<audio key={`n-${clip.asset}@${clip.start_s}`} ref={keep(`narration:${clip.asset}@${clip.start_s}`)} src={url(clip.asset)} preload="auto" />

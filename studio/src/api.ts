@@ -16,6 +16,7 @@ import type {
 export type {
 	ArtifactInfo,
 	CostState,
+	OwnMediaState,
 	JobError,
 	JobState,
 	MovieState,
@@ -75,7 +76,11 @@ export class Api {
 
 	async request<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const init: RequestInit = {method, headers: this.headers(), credentials: 'same-origin'};
-		if (body !== undefined) {
+		if (body instanceof Blob) {
+			// A file goes as the raw body, the bytes as they are.
+			init.headers = this.headers({'Content-Type': body.type || 'application/octet-stream'});
+			init.body = body;
+		} else if (body !== undefined) {
 			init.headers = this.headers({'Content-Type': 'application/json'});
 			init.body = JSON.stringify(body);
 		}
@@ -133,5 +138,15 @@ export class Api {
 
 	checkout(movie: string, revision: number, force = false): Promise<unknown> {
 		return this.request('POST', `/movies/${encodeURIComponent(movie)}/checkout`, {revision, force});
+	}
+
+	/** Puts your own file in a media slot (checked by the server; the next build uses it). */
+	putFile(movie: string, artifact: string, file: Blob): Promise<MovieState> {
+		return this.request('PUT', `/movies/${encodeURIComponent(movie)}/files/${encodeURIComponent(artifact)}`, file);
+	}
+
+	/** Hands a media slot back to its generator. */
+	deleteFile(movie: string, artifact: string): Promise<MovieState> {
+		return this.request('DELETE', `/movies/${encodeURIComponent(movie)}/files/${encodeURIComponent(artifact)}`);
 	}
 }

@@ -1,46 +1,17 @@
-// What the studio's timeline player shows and plays at a moment, as pure data: which visual
-// clip, slate and caption are on screen at a frame, and where each audio or video element should
-// be (its source time, volume, rate) at a time. The frame rules are docs/timeline.md's, through
-// remotion/src/geometry.ts, so the player cuts where both renderers cut. No React, no DOM.
-import type {Caption, Gap, ImageClip, Timeline, VideoClip} from '../../remotion/src/generated/props';
-import {frameAt, framesOf, lastPlayingFrame, volumeAt} from '../../remotion/src/geometry';
+// What the studio's timeline player plays at a moment, as pure data: where each audio or video
+// element should be (its source time, volume, rate) at a time, and the frame a time falls on.
+// What is on screen at a frame (clips, slate, caption, card, transition) is
+// remotion/src/sequence.ts's, shared with the composition, so the player cuts where both
+// renderers cut. No React, no DOM.
+import type {Timeline, VideoClip} from '../../remotion/src/generated/props';
+import {frameAt, lastPlayingFrame, volumeAt} from '../../remotion/src/geometry';
+import {covers, movieFrames} from '../../remotion/src/sequence';
 
-export type VisualClip = ImageClip | VideoClip;
-
-/** The movie's length in frames, as the renderers count it. */
-export const movieFrames = (timeline: Timeline): number => framesOf(timeline.duration_s, timeline.fps);
+export {captionAt, movieFrames, slateAt, type VisualClip, visualsAt} from '../../remotion/src/sequence';
 
 /** The frame shown at `timeS` seconds (the last frame once the movie has ended). */
 export const frameOfTime = (timeline: Timeline, timeS: number): number =>
 	Math.min(movieFrames(timeline) - 1, Math.max(0, Math.floor(timeS * timeline.fps + 1e-6)));
-
-const covers = (startS: number, durationS: number, frame: number, fps: number): boolean => {
-	const from = frameAt(startS, fps);
-	return from <= frame && frame < from + framesOf(durationS, fps);
-};
-
-/** The visual clips on screen at `frame`, in track order (a later clip draws over an earlier). */
-export const visualsAt = (timeline: Timeline, frame: number): VisualClip[] =>
-	(timeline.tracks.visual ?? []).filter((clip) => covers(clip.start_s, clip.duration_s, frame, timeline.fps));
-
-/** The slate (a segment whose picture is missing) on screen at `frame`, if any. */
-export const slateAt = (timeline: Timeline, frame: number): Gap | undefined =>
-	(timeline.gaps ?? []).find(
-		(gap) =>
-			gap.reason === 'visual-missing' &&
-			gap.segment !== null &&
-			covers(gap.start_s, gap.end_s - gap.start_s, frame, timeline.fps),
-	);
-
-/** The caption page on screen at `frame`, unless captions are off for the movie. */
-export const captionAt = (timeline: Timeline, frame: number): Caption | undefined => {
-	if (timeline.caption_style?.enabled === false) return undefined;
-	const {fps} = timeline;
-	return (timeline.tracks.captions ?? []).find((caption) => {
-		const from = frameAt(caption.start_s, fps);
-		return from <= frame && frame < Math.max(from + 1, frameAt(caption.end_s, fps));
-	});
-};
 
 export type MediaKind = 'narration' | 'music' | 'video';
 

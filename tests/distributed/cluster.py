@@ -4,6 +4,7 @@ the calls in flight and the requests per minute it sees."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -222,3 +223,54 @@ class ServerProcess:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def database_port(url: str) -> int:
+    """The port of a ``postgresql://user@host:port/db`` URL."""
+    return int(url.rsplit("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+
+
+def connections_of(pid: int, port: int) -> int:
+    """How many TCP connections process ``pid`` holds to ``port`` on this machine (its socket
+    inodes matched against /proc/net/tcp), counted from the outside so that every connection
+    counts, named or not."""
+    inodes = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+    except OSError:  # the process is gone
+        return 0
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                # remote address "0100007F:1F90", state 01 = ESTABLISHED
+                if (int(fields[2].rsplit(":", 1)[1], 16) == port and fields[3] == "01"
+                        and fields[9] in inodes):
+                    count += 1
+    return count
+
+
+class ConnectionPeaks:
+    """The most connections each of ``pids`` held to ``port`` at once, sampled every 0.1 s."""
+
+    def __init__(self, pids: list[int], port: int) -> None:
+        self.peaks = dict.fromkeys(pids, 0)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(port,), daemon=True)
+        self._thread.start()
+
+    def _sample(self, port: int) -> None:
+        while not self._done.wait(0.1):
+            for pid in self.peaks:
+                self.peaks[pid] = max(self.peaks[pid], connections_of(pid, port))
+
+    def stop(self) -> dict[int, int]:
+        self._done.set()
+        self._thread.join()
+        return self.peaks

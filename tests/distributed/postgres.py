@@ -67,8 +67,11 @@ class Postgres:
     """A cluster in ``folder`` on ``port``: ``start``, ``stop`` (fast shutdown, as a restart or a
     failover does to its clients) and ``start`` again on the same port and data."""
 
-    def __init__(self, folder: Path, port: int, timeout_s: float) -> None:
+    def __init__(
+        self, folder: Path, port: int, timeout_s: float, settings: tuple[str, ...] = ()
+    ) -> None:
         self.folder, self.port, self.timeout_s = folder, port, timeout_s
+        self.settings = settings
         self.bin_dir = find_bin_dir()
         self.prefix = _as_server_user()[0]
         self.server: subprocess.Popen[bytes] | None = None
@@ -81,7 +84,8 @@ class Postgres:
                 [*self.prefix, str(self.bin_dir / "postgres"), "-D", str(self.folder / "data"),
                  "-p", str(self.port), "-h", "127.0.0.1", "-k", str(self.folder),
                  "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off", "-c", "max_connections=300"],
+                 "-c", "full_page_writes=off", "-c", "max_connections=300",
+                 *(arg for setting in self.settings for arg in ("-c", setting))],
                 stdout=subprocess.DEVNULL, stderr=log_file,
             )
         _wait_ready(self.port, self.server, log, self.timeout_s)
@@ -105,8 +109,11 @@ class Postgres:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(timeout_s: float = 30.0) -> Iterator[Postgres]:
-    """Start a fresh cluster (stopped and removed afterwards)."""
+def throwaway_cluster(
+    timeout_s: float = 30.0, settings: tuple[str, ...] = ()
+) -> Iterator[Postgres]:
+    """Start a fresh cluster (stopped and removed afterwards); ``settings`` are more ``-c``
+    options of the server (``shared_preload_libraries=pg_stat_statements`` for a bench)."""
     bin_dir = find_bin_dir()
     prefix, uid, gid = _as_server_user()
     folder = Path(tempfile.mkdtemp(prefix="moviebuild-pg-"))
@@ -121,7 +128,7 @@ def throwaway_cluster(timeout_s: float = 30.0) -> Iterator[Postgres]:
     if result.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[-800:]}")
-    cluster = Postgres(folder, _free_port(), timeout_s)
+    cluster = Postgres(folder, _free_port(), timeout_s, settings)
     try:
         cluster.start()
         yield cluster
@@ -131,9 +138,11 @@ def throwaway_cluster(timeout_s: float = 30.0) -> Iterator[Postgres]:
 
 
 @contextlib.contextmanager
-def throwaway_postgres(timeout_s: float = 30.0) -> Iterator[str]:
+def throwaway_postgres(
+    timeout_s: float = 30.0, settings: tuple[str, ...] = ()
+) -> Iterator[str]:
     """Start a fresh cluster; yields a ``postgresql://`` URL of its ``postgres`` database."""
-    with throwaway_cluster(timeout_s) as cluster:
+    with throwaway_cluster(timeout_s, settings) as cluster:
         yield cluster.url
 
 

@@ -1,12 +1,16 @@
 """What a worker holds of the database: with ``--db-connections 2`` it builds six movies with at
-most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's 2, the heartbeat,
-the build leases, the limits), counted by PostgreSQL itself while the builds run."""
+most 2 + 6 connections (DBOS's pool, its LISTEN connection, the dispatcher's, its LISTEN for
+answers, the heartbeat, the build leases, the limits), counted by PostgreSQL itself while the
+builds run; and how often the fleet polls each queue (``--poll`` x the live workers per
+worker)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -15,7 +19,13 @@ import pytest
 from moviebuild.distributed.backend import ClusterBackend
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.workflows import BuildTicket
-from tests.distributed.cluster import WorkerProcess, create_database, outcome, write_movie
+from tests.distributed.cluster import (
+    WorkerProcess,
+    create_database,
+    outcome,
+    set_limit,
+    write_movie,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -68,6 +78,54 @@ def test_a_worker_keeps_to_its_connections_while_it_builds(
     named = f"moviebuild-worker-{worker.executor_id}"
     assert max(s.get(named, 0) for s in samples) <= 2 + 1, "its pool and its LISTEN connection"
     assert max(s.get(f"moviebuild-upkeep-{worker.executor_id}", 0) for s in samples) <= 1
+    assert max(s.get(f"moviebuild-endings-{worker.executor_id}", 0) for s in samples) == 1
     # The worker's 8 at most, and the test's own client (1).
     busiest = max(samples, key=lambda s: sum(s.values()))
     assert sum(busiest.values()) <= 8 + 1, busiest
+
+
+def _intervals(database: str) -> dict[str, float]:
+    with psycopg.connect(database) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT name, polling_interval_sec FROM dbos.queues "
+                "WHERE name LIKE 'moviebuild-%'"
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:  # no worker has launched DBOS yet
+            return {}
+    return {str(name): float(interval) for name, interval in rows}
+
+
+def _wait_for(check: Callable[[], bool], what: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout_s:.0f} s: {what}"
+        time.sleep(0.1)
+
+
+def test_the_fleet_polls_each_queue_at_the_same_rate_whatever_its_size(
+    postgres_server: str, tmp_path: Path
+) -> None:
+    database = create_database(postgres_server)
+    set_limit(database, "fake:image", 3)
+    pool = "moviebuild-pool-fake:image"
+    first = WorkerProcess(database, tmp_path, {}, tmp_path, poll_s=0.1)
+    second: WorkerProcess | None = None
+    try:
+        _wait_for(lambda: _intervals(database).get(pool) == 0.1, "one worker polls every --poll")
+        second = WorkerProcess(database, tmp_path, {}, tmp_path, poll_s=0.1)
+        _wait_for(lambda: _intervals(database).get(pool) == 0.2,
+                  "two workers each poll every 2 x --poll")
+        # The fleet looks at the builds queue once a second at most: each worker every 2 s.
+        _wait_for(lambda: _intervals(database).get("moviebuild-builds") == 2.0,
+                  "two workers each poll the builds every 2 s")
+        assert second.stop() == 0
+        _wait_for(lambda: _intervals(database).get(pool) == 0.1,
+                  "the one left polls every --poll again")
+        _wait_for(lambda: _intervals(database).get("moviebuild-builds") == 1.0,
+                  "the one left polls the builds every second")
+    finally:
+        if second is not None:
+            second.stop()
+        code = first.stop()
+    assert code == 0, first.log_text()

@@ -9,6 +9,7 @@ import datetime
 import psycopg
 
 from moviebuild.distributed import runtime
+from moviebuild.distributed.heartbeat import WorkerTable
 from moviebuild.distributed.settings import ClusterSettings
 from moviebuild.distributed.upkeep import Upkeep, trim_finished
 from tests.distributed.cluster import create_database
@@ -27,6 +28,7 @@ def test_finished_workflows_past_the_retention_are_trimmed_and_queued_ones_stay(
 ) -> None:
     database = create_database(postgres_server)
     settings = ClusterSettings(database, retain_days=1 / 86400)  # one second
+    WorkerTable(database).close()  # a worker's tables, as the worker that trims has them
     client = runtime.make_client(settings)
     try:
         client.register_queue("retention-test")
@@ -61,3 +63,40 @@ def test_finished_workflows_past_the_retention_are_trimmed_and_queued_ones_stay(
     assert left == ["w4", "w5"]
     assert before == {"workflow_status": 6, "workflow_input": 6}
     assert after == {"workflow_status": 2, "workflow_input": 2}
+
+
+def test_rows_of_workers_gone_longer_than_the_retention_are_trimmed(postgres_server: str) -> None:
+    database = create_database(postgres_server)
+    settings = ClusterSettings(database, retain_days=1)
+    table = WorkerTable(database)
+    client = runtime.make_client(settings)
+    upkeep = Upkeep(settings, "w-live", lambda _limits: [], client)
+    try:
+        for worker, state in (("w-gone", "stopped"), ("w-killed", "running"),
+                              ("w-recent", "stopped"), ("w-live", "running")):
+            table.join(worker, "v1")
+            table.db.execute(
+                "UPDATE moviebuild.workers SET state = %s WHERE executor_id = %s",
+                (state, worker),
+            )
+        table.db.execute(
+            """UPDATE moviebuild.workers SET last_seen = now() - interval '2 days'
+               WHERE executor_id IN ('w-gone', 'w-killed')"""
+        )
+        table.db.execute(
+            """UPDATE moviebuild.workers SET last_seen = now() - interval '20 hours'
+               WHERE executor_id = 'w-recent'"""
+        )
+        upkeep.trim()
+        left = sorted(row.executor_id for row in table.workers())
+        # A worker that comes back after its row was trimmed joins as a new row.
+        incarnation = table.join("w-gone", "v1")
+        back = sorted(row.executor_id for row in table.workers())
+    finally:
+        upkeep.stop()
+        client.destroy()
+        table.close()
+
+    assert left == ["w-live", "w-recent"]
+    assert incarnation == 1
+    assert back == ["w-gone", "w-live", "w-recent"]

@@ -28,6 +28,9 @@ CHANGES = [
     ("aspect_ratio", "9:16"),
     ("assembly", "fixed"),
     ("captions", {"position": "top"}),
+    ("transition", "dissolve"),
+    ("title_card", True),
+    ("end_card", True),
 ]
 
 

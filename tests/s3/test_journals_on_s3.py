@@ -63,3 +63,23 @@ def test_a_build_folds_its_journal_before_it_releases_the_lock(
     assert folded and max(folded) < released, log
     assert record_objects(movie) == []
     assert Movie.open(movie.folder).open_store().list_journals() == [1]
+
+
+def test_a_call_on_another_process_journals_beside_its_build_and_no_line_is_lost(
+    s3_movie: S3MovieFactory,
+) -> None:
+    movie = s3_movie()
+    build = open_store(movie.url)
+    revision = build.next_revision()
+    build.append_journal(revision, {"event": "note", "line": "build 1"})
+    call = open_store(movie.url, create=False)  # a worker's call: same revision, own writer
+    call.folds_journals = False
+    call.append_journal(revision, {"event": "note", "line": "call"})
+    build.append_journal(revision, {"event": "note", "line": "build 2"})
+    call.close()
+    build.append_journal(revision, {"event": "note", "line": "build 3"})
+    build.close()  # the lock holder folds every record, its own and the call's
+
+    lines = [r["line"] for r in open_store(movie.url, create=False).read_journal(revision)]
+    assert sorted(lines) == ["build 1", "build 2", "build 3", "call"], lines
+    assert record_objects(movie) == []

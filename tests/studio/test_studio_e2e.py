@@ -379,3 +379,39 @@ def test_the_player_plays_the_timeline_with_captions_above_its_controls(
     # Captions off: the box goes, the picture stays.
     page.get_by_label("Captions").uncheck()
     expect(page.get_by_test_id("caption")).to_have_count(0)
+
+
+def test_the_player_draws_a_transition_and_the_title_card(
+    page: Any, studio: Running, screenshots: Path
+) -> None:
+    moviefile = small_moviefile("Tell me about the first lighthouse") | {
+        "transition": {"kind": "slide", "duration": 1}, "title_card": True,
+    }  # fmt: skip
+    movie = studio.api.call("POST", "/v1/movies", {"moviefile": moviefile})["id"]
+    sign_in(page, studio, movie)
+    wait_for_revision(page, 1)
+    timeline = studio.api.call("GET", f"/v1/movies/{movie}")["timeline"]
+    fps = timeline["fps"]
+    assert [t["kind"] for t in timeline["transitions"]] == ["slide"]
+    assert [c["kind"] for c in timeline["cards"]] == ["title"]
+    stage = page.locator(".player-stage")
+    page.get_by_label("Captions").uncheck()
+
+    expect(page.get_by_test_id("card")).to_contain_text(timeline["title"])
+    # Halfway through the slide into segment 2: the outgoing picture's right edge meets the
+    # incoming one's left edge at the middle of the frame (docs/timeline.md#transitions).
+    cut = round(timeline["segments"][1]["start_s"] * fps)
+    frame = cut + fps // 2
+    page.get_by_label("Position").fill(str(frame))
+    expect(stage).to_have_attribute("data-frame", str(frame))
+    expect(page.get_by_test_id("card")).to_have_count(0)
+    page.wait_for_timeout(300)
+    lefts = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=player-picture] img')]"
+        ".map((img) => img.parentElement.getBoundingClientRect().left"
+        " - img.closest('[data-testid=player-picture]').getBoundingClientRect().left)"
+    )
+    scale = stage.bounding_box()["width"] / timeline["width"]
+    shift = int(timeline["width"] * (fps // 2 + 0.5) / fps)
+    assert sorted(round(left / scale) for left in lefts) == [-shift, timeline["width"] - shift]
+    page.locator(".player").screenshot(path=str(screenshots / "player-slide.png"))

@@ -8,6 +8,10 @@
  */
 export type CaptionPosition = 'bottom' | 'top';
 /**
+ * A title card opens the movie; an end card closes it (with its sources, if any).
+ */
+export type CardKind = 'title' | 'end';
+/**
  * Why a gap exists.
  *
  * visual-missing: the segment has no visual at all; renderers show a dark slate.
@@ -20,6 +24,14 @@ export type GapReason = 'visual-missing' | 'image-missing' | 'narration-missing'
  * The named camera moves; the assembler alternates them in this order.
  */
 export type KenBurnsPreset = 'push-in' | 'pan-right' | 'push-out' | 'pan-left';
+/**
+ * How one segment gives way to the next (docs/timeline.md#transitions).
+ *
+ * dissolve: the outgoing picture fades into the incoming one.
+ * fade: the outgoing picture fades to ``color``, then the incoming one fades in from it.
+ * slide: the incoming picture slides in from the right, pushing the outgoing one out.
+ */
+export type TransitionKind = 'dissolve' | 'fade' | 'slide';
 
 /**
  * Input props of the MovieBuildMovie composition: a timeline, its asset map, and where relative asset paths resolve.
@@ -44,14 +56,17 @@ export interface MovieProps {
  */
 export interface Timeline {
 	caption_style?: CaptionStyle;
+	cards?: Card[];
 	duration_s: number;
 	format_version?: 1;
 	fps: number;
 	gaps?: Gap[];
 	height: number;
 	segments: SegmentSpan[];
+	sources?: SourceCredit[];
 	title: string;
 	tracks: Tracks;
+	transitions?: Transition[];
 	width: number;
 }
 /**
@@ -63,6 +78,27 @@ export interface CaptionStyle {
 	max_lines?: number;
 	position?: CaptionPosition;
 	size?: number;
+}
+/**
+ * A full-frame card drawn over the picture (under the captions) from ``start_s`` for
+ * ``duration_s``: ``title`` large, ``subtitle`` under it, then ``sources`` one a line.
+ */
+export interface Card {
+	color?: string;
+	duration_s: number;
+	kind: CardKind;
+	sources?: Source[];
+	start_s: number;
+	subtitle?: string;
+	title: string;
+}
+/**
+ * A source the movie names on its end card: a web page (``url``) or a file (``file``).
+ */
+export interface Source {
+	file?: string | null;
+	title: string;
+	url?: string | null;
 }
 /**
  * Something the movie should have but does not (a failed or blocked job).
@@ -81,6 +117,16 @@ export interface SegmentSpan {
 	duration_s: number;
 	index: number;
 	start_s: number;
+}
+/**
+ * A research source (Moviefile ``sources:``) and the segments whose narration cites it.
+ */
+export interface SourceCredit {
+	file?: string | null;
+	number: number;
+	segments?: number[];
+	title: string;
+	url?: string | null;
 }
 export interface Tracks {
 	captions?: Caption[];
@@ -200,6 +246,19 @@ export interface VideoClip {
 	segment: number;
 	start_s: number;
 	type?: 'video';
+}
+/**
+ * A transition into segment ``segment`` over its first ``duration_s`` seconds.
+ *
+ * The outgoing picture is the previous segment's last frame, held; the incoming one plays as
+ * usual. At the window's k-th of n frames the progress is p = (k + 0.5) / n, so no frame of
+ * the window shows only one side. Captions and cards are drawn over it unchanged.
+ */
+export interface Transition {
+	color?: string;
+	duration_s: number;
+	kind: TransitionKind;
+	segment: number;
 }
 /**
  * Resolves asset ids to URLs or paths relative to the timeline file.

@@ -17,6 +17,10 @@ export type CaptionPosition = 'bottom' | 'top';
  * Where captions sit: along the bottom or the top of the title-safe area.
  */
 export type CaptionPosition1 = 'bottom' | 'top';
+/**
+ * A title card opens the movie; an end card closes it (with its sources, if any).
+ */
+export type CardKind = 'title' | 'end';
 export type AspectRatio1 = '16:9' | '9:16' | '1:1' | '4:3';
 /**
  * How segment lengths and visuals fit the narration (see docs/assembly.md).
@@ -46,6 +50,14 @@ export type GapReason = 'visual-missing' | 'image-missing' | 'narration-missing'
 export type KenBurnsPreset = 'push-in' | 'pan-right' | 'push-out' | 'pan-left';
 export type ImageStyle1 =
 	'photorealistic' | 'watercolor' | 'anime' | 'cartoon' | 'pixar' | 'ghibli' | 'oil-painting' | 'sketch';
+/**
+ * How one segment gives way to the next (docs/timeline.md#transitions).
+ *
+ * dissolve: the outgoing picture fades into the incoming one.
+ * fade: the outgoing picture fades to ``color``, then the incoming one fades in from it.
+ * slide: the incoming picture slides in from the right, pushing the outgoing one out.
+ */
+export type TransitionKind = 'dissolve' | 'fade' | 'slide';
 export type Size1 = '480p' | '720p' | '1080p';
 
 export interface ApiSchemas {
@@ -66,6 +78,8 @@ export interface ApiSchemas {
 	CaptionSettings: CaptionSettings;
 	CaptionStyle: CaptionStyle;
 	CaptionWord: CaptionWord;
+	Card: Card;
+	CardKind: CardKind;
 	CheckoutRequest: CheckoutRequest;
 	CostState: CostState;
 	CreateMovie: CreateMovie;
@@ -109,11 +123,15 @@ export interface ApiSchemas {
 	SegmentSettings: SegmentSettings;
 	SegmentSpan: SegmentSpan;
 	Size: Size1;
+	Source: Source;
 	SourceCredit: SourceCredit;
 	SourceSpec: SourceSpec;
 	Timeline: Timeline;
 	TimelineDocument: TimelineDocument;
 	Tracks: Tracks;
+	Transition: Transition;
+	TransitionKind: TransitionKind;
+	TransitionSettings: TransitionSettings;
 	VideoClip: VideoClip;
 	VolumePoint: VolumePoint;
 	Webhook: Webhook;
@@ -449,6 +467,27 @@ export interface CaptionStyle {
 	position: CaptionPosition1;
 	size: number;
 }
+/**
+ * A full-frame card drawn over the picture (under the captions) from ``start_s`` for
+ * ``duration_s``: ``title`` large, ``subtitle`` under it, then ``sources`` one a line.
+ */
+export interface Card {
+	color: string;
+	duration_s: number;
+	kind: CardKind;
+	sources: Source[];
+	start_s: number;
+	subtitle: string;
+	title: string;
+}
+/**
+ * A source the movie names on its end card: a web page (``url``) or a file (``file``).
+ */
+export interface Source {
+	file: string | null;
+	title: string;
+	url: string | null;
+}
 export interface CheckoutRequest {
 	/**
 	 * discard edits no revision has built
@@ -530,6 +569,7 @@ export interface Moviefile {
 	captions?: CaptionSettings;
 	duration: number;
 	emotion?: Emotion | null;
+	end_card?: boolean;
 	image_style?: ImageStyle;
 	image_to_video?: boolean;
 	images_per_segment?: number;
@@ -968,6 +1008,8 @@ export interface Moviefile {
 				SourceSpec
 		  ];
 	store?: string | null;
+	title_card?: boolean;
+	transition?: TransitionSettings;
 	translate_from?: Language1 | null;
 	use_video?: boolean;
 	variants?: {
@@ -1017,7 +1059,17 @@ export interface ReferenceSpec {
  */
 export interface SegmentSettings {
 	image_to_video?: boolean | null;
+	transition?: TransitionSettings | null;
 	use_video?: boolean | null;
+}
+/**
+ * How a segment begins: a hard cut, or a transition of ``duration`` seconds (docs/timeline.md
+ * #transitions). ``transition: dissolve`` is short for ``{kind: dissolve}``.
+ */
+export interface TransitionSettings {
+	color?: string;
+	duration?: number;
+	kind?: 'cut' | 'dissolve' | 'fade' | 'slide';
 }
 /**
  * A document the research reads: a file under the movie folder or a URL (docs/sources.md).
@@ -1316,6 +1368,7 @@ export interface SourceCredit {
  */
 export interface Timeline {
 	caption_style: CaptionStyle1;
+	cards: Card[];
 	duration_s: number;
 	format_version: 1;
 	fps: number;
@@ -1325,6 +1378,7 @@ export interface Timeline {
 	sources: SourceCredit[];
 	title: string;
 	tracks: Tracks;
+	transitions: Transition[];
 	width: number;
 }
 /**
@@ -1389,6 +1443,19 @@ export interface VideoClip {
 	type: 'video';
 }
 /**
+ * A transition into segment ``segment`` over its first ``duration_s`` seconds.
+ *
+ * The outgoing picture is the previous segment's last frame, held; the incoming one plays as
+ * usual. At the window's k-th of n frames the progress is p = (k + 0.5) / n, so no frame of
+ * the window shows only one side. Captions and cards are drawn over it unchanged.
+ */
+export interface Transition {
+	color: string;
+	duration_s: number;
+	kind: TransitionKind;
+	segment: number;
+}
+/**
  * A validated Moviefile. Field names are the names job keys and reasons use.
  */
 export interface Moviefile1 {
@@ -1398,6 +1465,7 @@ export interface Moviefile1 {
 	captions?: CaptionSettings;
 	duration: number;
 	emotion?: Emotion | null;
+	end_card?: boolean;
 	image_style?: ImageStyle;
 	image_to_video?: boolean;
 	images_per_segment?: number;
@@ -1836,6 +1904,8 @@ export interface Moviefile1 {
 				SourceSpec
 		  ];
 	store?: string | null;
+	title_card?: boolean;
+	transition?: TransitionSettings;
 	translate_from?: Language1 | null;
 	use_video?: boolean;
 	variants?: {
