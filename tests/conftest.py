@@ -25,6 +25,22 @@ FAKE_MEDIA = {
 }
 
 
+#: Tests that share something heavy run on one pytest-xdist worker (``--dist loadgroup``): the
+#: PostgreSQL cluster (one per worker otherwise), the studio's Chromium and bundle, Remotion's
+#: node project and example movie.
+_WORKER_GROUPS = {"distributed": "postgres", "studio": "chromium-studio", "remotion": "remotion"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.parent.name
+        group = _WORKER_GROUPS.get(folder)
+        if group is None and "postgres_server" in getattr(item, "fixturenames", ()):
+            group = "postgres"
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def usage_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test learns token counts from its own history file, never the user's."""
