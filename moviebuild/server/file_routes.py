@@ -1,6 +1,8 @@
 """Your own media over HTTP: ``PUT /v1/movies/{movie}/files/{artifact}`` with the file as the
-raw body puts it in that media slot (checked and stored as ``moviebuild --set-file`` does, kept
-under the movie's ``prompts/``), ``DELETE`` hands the slot back. Both answer the ``MovieState``;
+raw body (or as the part named ``file`` of a ``multipart/form-data`` form, as browsers' forms and
+``curl -F file=@photo.jpg`` send it) puts it in that media slot (checked and stored as
+``moviebuild --set-file`` does, kept under the movie's ``prompts/``), ``DELETE`` hands the slot
+back. Both answer the ``MovieState``;
 the next build uses the file, and its media come back by signed links like generated ones.
 
 The body is read a chunk at a time against the slot kind's cap, so an oversized upload is
@@ -10,8 +12,9 @@ refused before it is held in memory. It does not build (``POST .../builds`` does
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from moviebuild.errors import GraphError, MovieBuildError
 from moviebuild.graph import parse_node_id
@@ -66,15 +69,7 @@ async def put_file(request: web.Request) -> web.Response:
         413, "too-large", f"{artifact_id} takes {kind} files of at most {cap >> 20} MB",
         hint="make it smaller (lower resolution or bitrate) and send it again",
     )
-    if request.content_length is not None and request.content_length > cap:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > cap:
-            raise too_big
-        chunks.append(chunk)
-    data = b"".join(chunks)
+    data = await _read_upload(request, cap, too_big)
     if not data:
         raise problem(400, "bad-request", "the body is empty; send the file's bytes as the body")
 
@@ -116,6 +111,35 @@ async def delete_file(request: web.Request) -> web.Response:
     if state is None:
         raise problem(404, "not-found", f"no file of yours in {text_id}"[:200])
     return answer(state)
+
+
+async def _read_upload(request: web.Request, cap: int, too_big: web.HTTPException) -> bytes:
+    """The uploaded file's bytes, read a chunk at a time and refused once past ``cap``."""
+    if request.content_type != "multipart/form-data":
+        if request.content_length is not None and request.content_length > cap:
+            raise too_big
+        return await _read_capped(request.content.read, cap, too_big)
+    # A form's boundaries and headers add a little to the file; only the file counts.
+    if request.content_length is not None and request.content_length > cap + _CHUNK_BYTES:
+        raise too_big
+    reader = await request.multipart()
+    async for part in reader:
+        if isinstance(part, BodyPartReader) and part.name == "file":
+            return await _read_capped(part.read_chunk, cap, too_big)
+    raise problem(400, "bad-request", "the form has no part named file",
+                  hint="send the file as the form field named file (curl -F file=@photo.jpg)")
+
+
+async def _read_capped(
+    read: Callable[[int], Awaitable[bytes]], cap: int, too_big: web.HTTPException
+) -> bytes:
+    chunks, size = [], 0
+    while chunk := await read(_CHUNK_BYTES):
+        size += len(chunk)
+        if size > cap:
+            raise too_big
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _state(request: web.Request, ref: MovieRef) -> MovieState:

@@ -55,8 +55,8 @@ OPERATIONS: list[_Op] = [
      "The current revision for an editor: a zip of the OTIO, FCPXML or EDL file, its captions "
      "(SubRip) and its media", None, {200: None, 404: m.Problem, 409: m.Problem}),
     ("put", _MOVIE + "/files/{artifact}",
-     "Put your own file (the raw body) in a media slot, e.g. SegmentImage[3][2]; the next "
-     "build uses it", None,
+     "Put your own file (the raw body, or a form's part named file) in a media slot, e.g. "
+     "SegmentImage[3][2]; the next build uses it", None,
      {200: MovieState, 404: m.Problem, 409: m.Problem, 413: m.Problem, 422: m.Problem}),
     ("delete", _MOVIE + "/files/{artifact}", "Hand a media slot back to its generator", None,
      {200: MovieState, 404: m.Problem, 409: m.Problem, 422: m.Problem}),
@@ -112,6 +112,21 @@ _CONTENT_TYPES = {
 }
 
 
+# Bodies that are files, not JSON: the raw bytes, or a form's part named ``file``.
+_BINARY = {"type": "string", "format": "binary"}
+_FILE_BODIES: dict[str, dict[str, Any]] = {
+    _MOVIE + "/files/{artifact}": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": _BINARY},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {"file": _BINARY},
+            }},
+        },
+    },
+}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     from moviebuild.config.moviefile import Moviefile
@@ -158,6 +173,8 @@ def openapi_document() -> dict[str, Any]:
             operation["responses"]["400"] = _response("not JSON", refs[m.Problem])
             operation["responses"]["413"] = _response("body too large", refs[m.Problem])
             operation["responses"].setdefault("422", _response("invalid", refs[m.Problem]))
+        if method == "put" and path in _FILE_BODIES:
+            operation["requestBody"] = _FILE_BODIES[path]
         for status, model in responses.items():
             if model is None:
                 content_type = _CONTENT_TYPES.get(path)

@@ -83,3 +83,37 @@ def test_the_python_client_uploads_files_before_its_build(tmp_path: Path) -> Non
         assert running.fake.calls["TextToImageProducer[1][1]"] == 1  # the first build only
         assert [m.id for m in movie.state().own_media] == ["SegmentImage[1][1]"]
         assert movie.set_file("SegmentImage[1][1]", None).own_media == []
+
+
+def _form(field: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with one file part, as ``curl -F field=@filename`` sends it."""
+    boundary = "moviebuild-test-boundary"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; "
+        f"filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_form_upload_is_taken_and_its_limits_hold(tmp_path: Path) -> None:
+    with running_server(tmp_path / "root") as running:
+        http = running.as_tenant("acme")
+        movie_id = http.post(
+            "/v1/movies", {"moviefile": moviefile(), "dry_run": True}
+        ).json()["id"]
+        path = f"/v1/movies/{movie_id}/files/{urllib.parse.quote('SegmentImage[1][1]')}"
+
+        body, content_type = _form("file", "photo.png", png())
+        put = http.call("PUT", path, raw=body, headers={"Content-Type": content_type})
+        assert put.status == 200, put.body
+        assert [m["file"] for m in put.json()["own_media"]] == ["prompts/segment-01/image-1.png"]
+        folder = tmp_path / "root" / "tenants" / "acme" / "movies" / movie_id
+        assert (folder / "prompts/segment-01/image-1.png").read_bytes() == png()
+
+        body, content_type = _form("photo", "photo.png", png())
+        unnamed = http.call("PUT", path, raw=body, headers={"Content-Type": content_type})
+        assert unnamed.status == 400 and "no part named file" in unnamed.json()["message"]
+
+        body, content_type = _form("file", "huge.png", b"\x89PNG" + b"x" * (51 << 20))
+        huge = http.call("PUT", path, raw=body, headers={"Content-Type": content_type})
+        assert huge.status == 413 and "at most 50 MB" in huge.json()["message"]
