@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli
-from moviebuild.cli.progress import Progress
 from moviebuild.cli.reports import render_build
 from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
 from moviebuild.project.changes import Changes
@@ -129,6 +128,9 @@ def stop_on_signals() -> Iterator[threading.Event]:
 def run_build(context: CliContext, changes: Changes) -> BuildReport:
     """Build, print progress and the summary; raises the exit-code exceptions when unfinished."""
     movie = context.open_movie()
+    # Here, not at the top: a dry run parses its options with this module and shows no progress.
+    from moviebuild.cli.progress import Progress
+
     progress = Progress(plain=context.as_json or not sys.stdout.isatty(), quiet=context.as_json)
     with stop_on_signals() as stop, progress:
         report = movie.build(
