@@ -26,20 +26,25 @@ from typing import Any
 from moviebuild.config.enums import Role
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
-from moviebuild.providers import catalog, producers
+from moviebuild.producers import text_builder
+from moviebuild.providers import catalog
 from moviebuild.providers.openai import OpenAIAdapter
 from moviebuild.providers.requests import CallContext
 
 FIELDS: dict[str, Any] = {"inquiry": "The history of tea", "audience": "adults",
                           "language": "en", "duration": 20, "images_per_segment": 2,
                           "image_style": "watercolor"}
-INPUTS = {NodeId("MovieSummary"): b"How tea travelled from China to the whole world.",
-          NodeId("SegmentNarration", (1,)): b"Tea began in China, as a medicine."}
-JOBS = [Job(NodeId("ScriptProducer"), "ScriptProducer", Role.TEXT, 1, (), (), (), 1.0),
+SUMMARY, NARRATION = NodeId("MovieSummary"), NodeId("SegmentNarration", (1,))
+INPUTS = {SUMMARY: b"How tea travelled from China to the whole world.",
+          NARRATION: b"Tea began in China, as a medicine."}
+# As the blueprints expand them for FIELDS: 2 segments, 2 images per segment.
+JOBS = [Job(NodeId("ScriptProducer"), "ScriptProducer", Role.TEXT, 1, (), (),
+            (NodeId("MovieTitle"), SUMMARY, NARRATION, NodeId("SegmentNarration", (2,))), 1.0),
         Job(NodeId("TextToMusicPromptProducer"), "TextToMusicPromptProducer", Role.TEXT, 1, (),
-            (), (), 1.0),
+            (SUMMARY,), (NodeId("MusicPrompt"),), 1.0),
         Job(NodeId("TextToImagePromptProducer", (1,)), "TextToImagePromptProducer", Role.TEXT,
-            1, (), (), (), 1.0)]
+            1, (), (NARRATION,),
+            tuple(NodeId("SegmentImagePrompt", (1, j)) for j in (1, 2)), 1.0)]
 
 
 def model_path(python: str) -> str:
@@ -70,13 +75,14 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], limit_s: float = 12
 
 async def run_job(job: Job, structured_output: str) -> tuple[float, str]:
     template = catalog.template_text(job.producer) or ""
-    request = producers.text_request(job, FIELDS, INPUTS, template=template, model="smollm2",
-                                     params={"structured_output": structured_output,
-                                             "temperature": 0.2}, take=0)
+    builder = text_builder(job)
+    request = builder.request(job, FIELDS, INPUTS, template=template, model="smollm2",
+                              params={"structured_output": structured_output,
+                                      "temperature": 0.2}, take=0)
     started = time.perf_counter()
     try:
         answer = await OpenAIAdapter().generate_json(request, CallContext(str(job.id)))
-        producers.text_outputs(job, answer, FIELDS)
+        builder.outputs(job, answer)
         verdict = "schema-valid, right counts"
     except ProviderError as exc:
         verdict = f"needs attention ({'retryable' if exc.retryable else 'not retried'}): " \

@@ -24,6 +24,7 @@ LAYERS: dict[str, float] = {
     "moviebuild.distributed": 6,  # the server may hand builds to workers, never the reverse
     "moviebuild.project": 5,
     "moviebuild.testing": 4,  # fakes of the interfaces the engine and providers define
+    "moviebuild.producers": 4,  # producers' requests, built for the providers' adapters
     "moviebuild.engine": 3,
     "moviebuild.store": 3,
     "moviebuild.providers": 3,

@@ -45,8 +45,8 @@ from moviebuild.cli.numbers import AsciiFloatRange, AsciiIntRange
 )
 @click.option(
     "--database", envvar="MOVIEBUILD_DATABASE", default=None, metavar="URL",
-    help="PostgreSQL of a cluster: builds run on its `moviebuild worker` processes, which "
-    "mount this --root as theirs.",
+    help="PostgreSQL of a cluster: builds run on its `moviebuild worker` processes, started "
+    "with this --root (a folder they all mount, or the same s3://bucket/prefix).",
 )
 @click.option(
     "--poll", "poll_s", default=0.5, show_default=True, type=AsciiFloatRange(0.01),
@@ -87,11 +87,10 @@ def serve(
     movie_root = open_root(root, Path(cache) if cache else None)
     factory = None
     if database:
-        if "://" in root:
-            raise click.UsageError(
-                "--database needs a folder --root that every worker mounts; an S3 root with "
-                "workers is not supported yet"
-            )
+        from moviebuild.server.s3root import S3Root
+
+        if isinstance(movie_root, S3Root):
+            movie_root.check()  # a wrong endpoint or credentials said before the database
         from moviebuild.distributed.backend import ClusterBackend
         from moviebuild.distributed.runtime import import_dbos, redact
         from moviebuild.distributed.settings import ClusterSettings
@@ -101,7 +100,15 @@ def serve(
         settings = ClusterSettings(
             database, app_version, poll_interval_s=poll_s, db_connections=db_connections
         )
-        factory = cluster_factory(ClusterBackend(settings), Path(root))
+        # Movies go to the workers by their path under the root: the folder every worker
+        # mounts, or with an S3 root the same path under each host's cache.
+        from moviebuild.server.root import TenantFolders
+
+        assert isinstance(movie_root, TenantFolders)
+        factory = cluster_factory(
+            ClusterBackend(settings), movie_root.folders,
+            shared_folders=not isinstance(movie_root, S3Root),
+        )
         click.echo(f"builds run on the workers of {redact(database)} ({settings.version})")
     asyncio.run(
         run(

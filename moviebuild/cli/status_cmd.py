@@ -61,7 +61,7 @@ def status(context: CliContext) -> None:
     if state.cost.estimated_usd:
         click.echo(f"building now would cost about ${state.cost.estimated_usd:.2f}")
     if state.cost.total_spent_usd:
-        click.echo(f"spent on this movie: ${state.cost.total_spent_usd:.2f} over every revision "
+        click.echo(f"spent on this movie: ${state.cost.total_spent_usd:.4f} over every revision "
                    "(`moviebuild cost` itemises it)")
     if state.cost.budget:
         click.echo(state.cost.budget)

@@ -3,6 +3,9 @@ database (``pip install 'moviebuild[cloud]'``); docs/scale-out.md has the topolo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import click
 
 from moviebuild.cli.context import CliContext, pass_cli
@@ -12,8 +15,13 @@ from moviebuild.cli.numbers import ASCII_FLOAT, AsciiFloatRange, AsciiIntRange
 @click.command()
 @click.option("--database", envvar="MOVIEBUILD_DATABASE", required=True, metavar="URL",
               help="postgresql://user:password@host:port/db (or MOVIEBUILD_DATABASE).")
-@click.option("--root", type=click.Path(file_okay=False), default=None,
-              help="Build only movies under this folder; relative movie paths start here.")
+@click.option("--root", default=None,
+              help="Build only movies under this folder (relative movie paths start here), or "
+              "the server's s3://bucket/prefix (each movie's store on S3, its folder cached "
+              "on this host).")
+@click.option("--cache", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="With an S3 root: where this host caches movie folders [default: in the "
+              "user's cache dir].")
 @click.option("--id", "executor_id", envvar="DBOS__VMID", default="",
               help="This worker's executor id (default: a new one). A worker restarted with "
               "the same id resumes its own workflows at once.")
@@ -40,6 +48,7 @@ def worker(
     context: CliContext,
     database: str,
     root: str | None,
+    cache: str | None,
     executor_id: str,
     grace_s: float,
     heartbeat_s: float,
@@ -54,7 +63,6 @@ def worker(
     import asyncio
     import logging
     import signal
-    from pathlib import Path
 
     from moviebuild.distributed.settings import ClusterSettings
     from moviebuild.distributed.worker import Worker
@@ -71,9 +79,8 @@ def worker(
         database, app_version, poll_s, heartbeat_s, dead_after_s,
         db_connections=db_connections, retain_days=retain_days,
     )
-    process = Worker(
-        settings, executor_id, grace_s, Path(root).resolve() if root else None, local_slots
-    )
+    folder, cached_folder = _movies(root, cache)
+    process = Worker(settings, executor_id, grace_s, folder, local_slots, cached_folder)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -83,3 +90,28 @@ def worker(
         await process.run(stop)
 
     asyncio.run(main())
+
+
+def _movies(
+    root: str | None, cache: str | None
+) -> tuple[Path | None, Callable[[str], Path] | None]:
+    """The worker's root folder and, with an S3 root, how a movie's cached folder is found
+    (the S3 root is read once now, so a wrong URL, endpoint or credentials stop the worker
+    before it takes work)."""
+    from moviebuild.server.root import LocalRoot
+    from moviebuild.server.root_location import open_root
+
+    if root is None:
+        if cache is not None:
+            raise click.UsageError("--cache goes with an S3 --root")
+        return None, None
+    movies = open_root(root, Path(cache) if cache else None)
+    if isinstance(movies, LocalRoot):
+        if cache is not None:
+            raise click.UsageError("--cache goes with an S3 --root; a folder root is used as it is")
+        return movies.path.resolve(), None
+    from moviebuild.server.s3root import S3Root
+
+    assert isinstance(movies, S3Root)
+    movies.check()
+    return movies.cache.resolve(), movies.cached_folder

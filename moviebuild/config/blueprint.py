@@ -9,6 +9,7 @@ Turning cardinality into jobs is expansion's work (moviebuild.graph), not this m
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,9 @@ CARDINALITIES = ("1", "n", "n*m")
 _INDEX_DEPTH = {"1": 0, "n": 1, "n*m": 2}
 _INDEX_VARIABLES = {"1": set(), "n": {"i"}, "n*m": {"i", "j"}}
 KINDS = ("text", "audio", "image", "video", "json")
+#: The fields a label or file template may name, by cardinality: the indices, and ``segment``
+#: (the segment's folder, ``segment-03``).
+_TEMPLATE_FIELDS = {"1": set(), "n": {"i", "segment"}, "n*m": {"i", "j", "segment"}}
 
 
 def split_indexed_name(text: str) -> tuple[str, tuple[str, ...]] | None:
@@ -63,9 +67,16 @@ class ArtifactRef:
 
 @dataclass(frozen=True)
 class ArtifactDecl:
+    """An artifact: ``label`` is what a person calls it (``Segment {i}, image {j}``), ``out`` its
+    file under ``out/`` and ``prompts`` its file under ``prompts/`` (the text to edit, or your
+    own media), as templates; None when it has no such file."""
+
     name: str
     cardinality: str
     kind: str
+    label: str = ""
+    out: str | None = None
+    prompts: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,7 @@ class ProducerDecl:
     role: Role
     version: int
     cardinality: str
+    label: str
     reads: tuple[str, ...]
     consumes: tuple[ArtifactRef, ...]
     produces: tuple[ArtifactRef, ...]
@@ -174,7 +186,10 @@ def _producer(
         doc,
         where,
         spec,
-        ("role", "version", "cardinality", "reads", "consumes", "produces", "latency_s", "partial"),
+        (
+            "role", "label", "version", "cardinality", "reads", "consumes", "produces",
+            "latency_s", "partial",
+        ),
     )
     roles = [role.value for role in Role]
     role = spec.get("role")
@@ -209,6 +224,7 @@ def _producer(
         role=Role(role),
         version=version,
         cardinality=cardinality,
+        label=_template(doc, (*where, "label"), spec.get("label", name), cardinality),
         reads=reads,
         consumes=_refs(doc, (*where, "consumes"), spec.get("consumes", [])),
         produces=_refs(doc, (*where, "produces"), spec.get("produces", [])),
@@ -279,7 +295,7 @@ def _check_single_producer(producers: list[ProducerDecl]) -> None:
 def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
     where = ("artifacts", name)
     spec = _mapping(doc, where, spec)
-    _only_keys(doc, where, spec, ("cardinality", "kind"))
+    _only_keys(doc, where, spec, ("cardinality", "kind", "label", "out", "prompts"))
     kind = spec.get("kind")
     if kind not in KINDS:
         raise ConfigError(
@@ -287,9 +303,50 @@ def _artifact(doc: PositionedDocument, name: str, spec: Any) -> ArtifactDecl:
             location=doc.locate(where),
             hint="kinds: " + ", ".join(KINDS),
         )
+    cardinality = _cardinality(doc, (*where, "cardinality"), spec.get("cardinality"))
+    files = {
+        field: _template(doc, (*where, field), spec[field], cardinality, file=True)
+        if spec.get(field) is not None
+        else None
+        for field in ("out", "prompts")
+    }
     return ArtifactDecl(
-        name, _cardinality(doc, (*where, "cardinality"), spec.get("cardinality")), kind
+        name,
+        cardinality,
+        kind,
+        label=_template(doc, (*where, "label"), spec.get("label", name), cardinality),
+        out=files["out"],
+        prompts=files["prompts"],
     )
+
+
+def _template(
+    doc: PositionedDocument, where: tuple[Any, ...], value: Any, cardinality: str,
+    *, file: bool = False,
+) -> str:
+    """A label or file template, checked: it names only the fields its cardinality has, and a
+    file stays inside its folder."""
+    text = str(value)
+    allowed = _TEMPLATE_FIELDS[cardinality]
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as exc:
+        raise ConfigError(
+            f"malformed template {text!r} ({exc})", location=doc.locate(where)
+        ) from exc
+    unknown = sorted(names - allowed)
+    if unknown:
+        raise ConfigError(
+            f"template {text!r} names {', '.join(unknown)}, which cardinality {cardinality} "
+            "does not have",
+            location=doc.locate(where),
+            hint="fields: " + (", ".join(sorted(allowed)) or "none"),
+        )
+    if file and (text.startswith("/") or ".." in text.split("/") or not text.strip()):
+        raise ConfigError(
+            f"file {text!r} must be a relative path inside its folder", location=doc.locate(where)
+        )
+    return text
 
 
 def _cardinality(doc: PositionedDocument, where: tuple[Any, ...], value: Any) -> str:

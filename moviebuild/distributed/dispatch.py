@@ -200,6 +200,7 @@ class DispatchingExecutor:
         )
         workflow_id = f"{self.build_id}/{job.id}/{request.key[:16]}/{self._attempts[job.id]}"
         answer = await self.dispatcher.call(ticket, workflow_id, queue, tenant_of(self.build_id))
+        self.inner.report_usage(job, answer.usage)
         answer.raise_error()
         return await asyncio.to_thread(self._read_outputs, answer)
 

@@ -95,34 +95,41 @@ class CallNotStarted(ProviderError):
 @dataclass(frozen=True)
 class JobAnswer:
     """What a call made (artifact id -> digest of the stored blob), or why it failed;
-    ``not_started``: refused before any provider was called."""
+    ``not_started``: refused before any provider was called. ``usage``: what the provider
+    reported each paid request billed (``Usage.to_json``), failed calls included, so the build
+    that sent the call bills it as a local build would."""
 
     outputs: Mapping[str, str] = field(default_factory=dict)
     error: str | None = None
     retryable: bool = False
     retry_after_s: float | None = None
     not_started: bool = False
+    usage: tuple[Mapping[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        billed = {"usage": [dict(u) for u in self.usage]} if self.usage else {}
         if self.error is None:
-            return {"outputs": dict(self.outputs)}
+            return {"outputs": dict(self.outputs), **billed}
         return {
             "error": self.error,
             "retryable": self.retryable,
             "retry_after_s": self.retry_after_s,
             "not_started": self.not_started,
+            **billed,
         }
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> JobAnswer:
+        usage = tuple(u for u in value.get("usage") or () if isinstance(u, Mapping))
         if "error" in value:
             return cls(
                 error=str(value["error"]),
                 retryable=bool(value.get("retryable")),
                 retry_after_s=value.get("retry_after_s"),
                 not_started=bool(value.get("not_started")),
+                usage=usage,
             )
-        return cls(outputs=dict(value["outputs"]))
+        return cls(outputs=dict(value["outputs"]), usage=usage)
 
     def raise_error(self) -> None:
         """Raise the failure as the ProviderError the scheduler classifies (retry or not)."""
@@ -180,6 +187,7 @@ async def run_ticket(
     from moviebuild.providers.requests import CallContext
     from moviebuild.store import open_store
 
+    billed: list[Mapping[str, Any]] = []
     try:
         moviefile, graph = _movie(ticket.moviefile_json)
         store = await asyncio.to_thread(open_store, ticket.store_url, create=False)
@@ -196,7 +204,8 @@ async def run_ticket(
                 if sending and guard is not None:
                     guard()  # the journal write may have been slow
 
-            return CallContext(job_id=str(job.id), recall=recalled, remember=remember)
+            return CallContext(job_id=str(job.id), recall=recalled, remember=remember,
+                               report=lambda usage: billed.append(usage.to_json()))
 
         executor = ProviderExecutor(moviefile, context_for=context_for)
         inputs = await asyncio.to_thread(_read_inputs, store, ticket)
@@ -214,13 +223,14 @@ async def run_ticket(
             return JobAnswer(error=exc.message, not_started=True)
         outputs = await asyncio.to_thread(recorder.store_outputs, job, produced)
         store.close()
-        return JobAnswer(outputs=outputs)
+        return JobAnswer(outputs=outputs, usage=tuple(billed))
     except ProviderError as exc:
         return JobAnswer(
-            error=exc.message, retryable=exc.retryable, retry_after_s=exc.retry_after_s
+            error=exc.message, retryable=exc.retryable, retry_after_s=exc.retry_after_s,
+            usage=tuple(billed),
         )
     except MovieBuildError as exc:
-        return JobAnswer(error=exc.message)
+        return JobAnswer(error=exc.message, usage=tuple(billed))
     except Exception as exc:
         # Like the scheduler's per-job wrapper: the job fails with the reason, the worker's log
         # keeps the traceback, and the rest of the movie goes on.

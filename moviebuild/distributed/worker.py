@@ -13,6 +13,7 @@ import asyncio
 import logging
 import sys
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ class Worker:
     grace_s: float = 30.0
     root: Path | None = None
     local_slots: int | None = None
+    #: With an S3 root: a ticket's movie folder in this host's cache (``root`` is the cache).
+    cached_folder: Callable[[str], Path] | None = None
 
     def __post_init__(self) -> None:
         self.executor_id = self.executor_id or f"worker-{uuid.uuid4().hex[:12]}"
@@ -68,7 +71,7 @@ class Worker:
         beats.start()
         leases = Leases(Database(settings.database_url))
         process.fence, process.leases, process.executor_id = fence, leases, self.executor_id
-        process.root = self.root
+        process.root, process.cached_folder = self.root, self.cached_folder
         try:
             runtime.launch(settings, self.executor_id)
         except BaseException:

@@ -57,8 +57,9 @@ log = logging.getLogger("moviebuild.worker")
 
 @dataclass(frozen=True)
 class BuildTicket:
-    """A build request as DBOS stores it: the movie folder (on storage every worker shares) and
-    the changes, as ``movie.build(changes, budget_usd=...)`` takes them."""
+    """A build request as DBOS stores it: the movie folder (relative to the workers' root: a
+    folder every worker shares, or each host's cache of an S3 root) and the changes, as
+    ``movie.build(changes, budget_usd=...)`` takes them."""
 
     folder: str
     config: dict[str, Any] = field(default_factory=dict)
@@ -93,6 +94,9 @@ class _Process:
 
     dispatcher: Dispatcher | None = None
     root: Path | None = None
+    #: Where a ticket's movie is on this host when the root is not a shared folder: its
+    #: cached folder under ``root``, restored from the root's store when missing.
+    cached_folder: Callable[[str], Path] | None = None
     executor_id = ""
     fence: Fence | None = None
     leases: Leases | None = None
@@ -254,8 +258,12 @@ def run_leased(
     assert fence is not None and leases is not None
     incarnation = fence.incarnation
     fence.wait(incarnation, f"starting build {build_id}")
-    folder = movie_folder(ticket.folder, process.root)
-    movie_key = str(folder.relative_to(process.root)) if process.root else str(folder)
+    if process.cached_folder is not None:
+        # The lease is named by the movie's path under the root, as every host names it.
+        folder, movie_key = process.cached_folder(ticket.folder), ticket.folder
+    else:
+        folder = movie_folder(ticket.folder, process.root)
+        movie_key = str(folder.relative_to(process.root)) if process.root else str(folder)
     lease = leases.wait_take(
         movie_key, build_id, process.executor_id, lambda: incarnation, poll_s=1.0,
         give_up=lambda: fence.lost(incarnation) or _cancelled(dispatcher, build_id),

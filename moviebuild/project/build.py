@@ -92,7 +92,7 @@ class BuildSession:
             self.lookup = self._start_from_head(movie, changes)
             self._store_own_media()
             if not first_build or self.lookup.revision is not None or self.lookup.has_results():
-                self._plan(self.lookup, budget_usd)
+                self._plan(self.lookup, budget_usd, self.store)
             if self.snapshot.patched_text is not None:
                 _write_moviefile(movie, self.snapshot.patched_text)
             self.up_to_date = planned_outcomes(self.plan) if not self.plan.to_run() else None
@@ -123,9 +123,12 @@ class BuildSession:
             self.snapshot = movie.read_snapshot(changes)
         return StoreResults(self.store, revision=head)
 
-    def _plan(self, lookup: ResultLookup, budget_usd: float | None) -> None:
+    def _plan(self, lookup: ResultLookup, budget_usd: float | None,
+              store: Store | None = None) -> None:
+        """Plan and price the build; ``store``: the movie's, whose call history the LLM
+        estimates learn from (none yet when a first build plans)."""
         self.plan: Plan = self.movie.make_plan(snapshot=self.snapshot, lookup=lookup)
-        self.pricing = job_pricing(self.plan, self.snapshot.moviefile)
+        self.pricing = job_pricing(self.plan, self.snapshot.moviefile, store=store)
         self.estimate_usd: dict[str, float] = plan_cost_usd(
             self.plan, self.snapshot.moviefile, self.pricing.learned
         )
@@ -264,13 +267,16 @@ class BuildSession:
         return budget
 
     def _learn(self, outcomes: Mapping[NodeId, JobOutcome]) -> None:
-        """The token history learns this build's calls; a provider now answering a model name
-        with another model than before is a notice."""
+        """The call histories (the movie's in its store, and this machine's) learn this build's
+        calls; a provider now answering a model name with another model than before is a
+        notice."""
         from moviebuild.project.usage_history import model_notices, record_calls
 
         calls = list(self._calls(outcomes))
-        self.notices.extend(model_notices(calls))
-        record_calls(calls)
+        if not calls:
+            return
+        self.notices.extend(model_notices(calls, store=self.store))
+        record_calls(calls, store=self.store)
 
     def _calls(self, outcomes: Mapping[NodeId, JobOutcome]) -> Iterator[dict[str, Any]]:
         """One history line per paid call this build made (counts and model names only)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from moviebuild.config.enums import Role
 from moviebuild.config.moviefile import Moviefile
@@ -24,31 +25,38 @@ from moviebuild.project.records import ProviderCost
 from moviebuild.project.spending import JobPricing
 from moviebuild.providers.prices import FREE_ADAPTERS, Learned
 
+if TYPE_CHECKING:
+    from moviebuild.store import Store
 
-def _learned(planned: Sequence[PlannedJob], learned: Learned | None) -> Learned | None:
-    """``learned``, else the token history when one of ``planned`` is a paid LLM call (so
-    offline dry runs read no file)."""
+
+def _learned(planned: Sequence[PlannedJob], learned: Learned | None,
+             store: Store | None = None) -> Learned | None:
+    """``learned``, else the call history (``store``'s, then this machine's) when one of
+    ``planned`` is a paid LLM call (so offline dry runs read nothing)."""
     if learned is not None or not any(
         p.job.role is Role.TEXT and p.adapter not in FREE_ADAPTERS for p in planned
     ):
         return learned
     from moviebuild.project.usage_history import learned_estimates
 
-    return learned_estimates()
+    return learned_estimates(store=store)
 
 
-def job_pricing(plan: Plan, moviefile: Moviefile, learned: Learned | None = None) -> JobPricing:
-    """Pricing for every job of ``plan`` by its planned identity; the token history is read
-    only when a stale job is a paid LLM call."""
-    return JobPricing(moviefile, plan.identities(), _learned(plan.to_run(), learned))
+def job_pricing(plan: Plan, moviefile: Moviefile, learned: Learned | None = None,
+                store: Store | None = None) -> JobPricing:
+    """Pricing for every job of ``plan`` by its planned identity; the call history (of
+    ``store``, the movie's, and of this machine) is read only when a stale job is a paid LLM
+    call."""
+    return JobPricing(moviefile, plan.identities(), _learned(plan.to_run(), learned, store))
 
 
 def planned_cost_usd(planned: Iterable[PlannedJob], moviefile: Moviefile,
-                     learned: Learned | None = None) -> dict[str, float]:
+                     learned: Learned | None = None,
+                     store: Store | None = None) -> dict[str, float]:
     """Estimated cost per provider of running each of ``planned`` once, by its identity."""
     planned = list(planned)
     identities = {p.job.id: p.identity for p in planned}
-    pricing = JobPricing(moviefile, identities, _learned(planned, learned))
+    pricing = JobPricing(moviefile, identities, _learned(planned, learned, store))
     totals: dict[str, float] = {}
     for p in planned:
         cost = pricing.estimate_usd(p.job)
@@ -57,10 +65,10 @@ def planned_cost_usd(planned: Iterable[PlannedJob], moviefile: Moviefile,
     return totals
 
 
-def plan_cost_usd(plan: Plan, moviefile: Moviefile,
-                  learned: Learned | None = None) -> dict[str, float]:
+def plan_cost_usd(plan: Plan, moviefile: Moviefile, learned: Learned | None = None,
+                  store: Store | None = None) -> dict[str, float]:
     """Estimated cost per provider of the stale work in ``plan`` (reused jobs cost nothing)."""
-    return planned_cost_usd(plan.to_run(), moviefile, learned)
+    return planned_cost_usd(plan.to_run(), moviefile, learned, store)
 
 
 def build_costs(outcomes: Mapping[NodeId, JobOutcome], plan: Plan, moviefile: Moviefile,

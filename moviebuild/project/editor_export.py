@@ -20,12 +20,8 @@ from typing import Any, Final
 
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
-from moviebuild.project.export import (
-    OUT_DIR,
-    current_timeline,
-    export_outputs,
-    human_path,
-)
+from moviebuild.graph.naming import out_file
+from moviebuild.project.export import OUT_DIR, current_timeline, export_outputs
 from moviebuild.project.folder import MovieFolder
 from moviebuild.store import Store
 from moviebuild.timeline import ImageClip, Timeline, VideoClip
@@ -101,7 +97,7 @@ def export_edit(
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     with movie.open_store() as store:
         outputs, timeline = current_timeline(movie, store)
-        places = {str(a): path for a in outputs if (path := human_path(a)) and a.name != "Timeline"}
+        places = {str(a): path for a in outputs if (path := out_file(a)) and a.name != "Timeline"}
         revision = store.read_head()
         if bundle is not None:
             bundle.mkdir(parents=True, exist_ok=True)

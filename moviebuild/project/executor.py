@@ -6,7 +6,7 @@ adapter code), predicts offline text jobs for dry runs, and runs the internal as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from moviebuild.config.enums import Role
@@ -15,7 +15,8 @@ from moviebuild.engine.interfaces import JobRequest
 from moviebuild.engine.keys import JobIdentity
 from moviebuild.errors import ProviderError
 from moviebuild.graph import Job, NodeId
-from moviebuild.providers import catalog, producers
+from moviebuild.producers import media_request, text_builder
+from moviebuild.providers import catalog
 
 if TYPE_CHECKING:
     from moviebuild.providers.requests import Adapter, CallContext
@@ -86,8 +87,20 @@ class ProviderExecutor:
         from moviebuild.providers.offline import text
 
         job = request.job
-        variables = producers.text_variables(job, request.fields, request.inputs)
-        return producers.text_outputs(job, text.answer(job.producer, variables), request.fields)
+        builder = text_builder(job)
+        variables = builder.variables(job, request.fields, request.inputs)
+        return builder.outputs(job, text.answer(job.producer, variables))
+
+    def report_usage(self, job: Job, usages: Iterable[Mapping[str, Any]]) -> None:
+        """Report what another process's call of ``job`` billed (``Usage.to_json`` each), as
+        the adapter would have had the call run here."""
+        from moviebuild.providers.usage import Usage
+
+        report = self._context_for(job, None).report
+        for value in usages:
+            usage = Usage.from_json(value)
+            if usage is not None:
+                report(usage)
 
     def adapter(self, name: str) -> Adapter:
         if name not in self._adapters:
@@ -119,14 +132,15 @@ class ProviderExecutor:
         }
         fields, inputs = request.fields, request.inputs
         if job.role is Role.TEXT:
-            text_request = producers.text_request(
+            builder = text_builder(job)
+            text_request = builder.request(
                 job, fields, inputs, template=catalog.template_text(job.producer) or "",
                 **options,
             )
             answer = await adapter.generate_json(text_request, context)
-            return producers.text_outputs(job, answer, fields)
+            return builder.outputs(job, answer)
         (artifact_id,) = job.produces
-        media = producers.media_request(job, fields, inputs, **options)
+        media = media_request(job, fields, inputs, **options)
         if isinstance(media, requests.SpeechRequest):
             data = await adapter.synthesize_speech(media, context)
         elif isinstance(media, requests.MusicRequest):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from moviebuild.errors import StoreError
 from moviebuild.graph import NodeId
+from moviebuild.graph.naming import out_file
 from moviebuild.project.folder import MovieFolder
 from moviebuild.project.folder_files import (
     copy_file,
@@ -38,28 +39,6 @@ if TYPE_CHECKING:
     from moviebuild.timeline.model import Timeline
 
 OUT_DIR = "out"
-_MEDIA_NAMES = {
-    "SegmentAudio": "narration.mp3",
-    "SegmentVideo": "video.mp4",
-    "StartingImage": "starting-image.png",
-}
-
-
-def human_path(artifact_id: NodeId) -> str | None:
-    """Where an artifact appears under ``out/``; None for text (that lives in ``prompts/``)."""
-    if artifact_id.name == "MusicTrack":
-        return "music.mp3"
-    if artifact_id.name == "Timeline":
-        return "timeline.json"
-    if not artifact_id.index:
-        return None
-    segment = f"segment-{artifact_id.index[0]:02d}"
-    if artifact_id.name == "SegmentImage":
-        return f"{segment}/image-{artifact_id.index[1]}.png"
-    name = _MEDIA_NAMES.get(artifact_id.name)
-    return f"{segment}/{name}" if name else None
-
-
 def current_outputs(movie: MovieFolder, store: Store) -> dict[NodeId, str]:
     """Artifact id -> digest for the current revision (HEAD)."""
     from moviebuild.project.results import StoreResults
@@ -143,7 +122,7 @@ def _readable_marker(data: bytes) -> bool:
 def _all_present(folder: Path, outputs: Mapping[NodeId, str]) -> bool:
     """True when every file of ``outputs`` is in ``out/`` (reached without following a link)."""
     present = set(list_files(folder, OUT_DIR, regular_only=True))
-    names = [human_path(a) for a in outputs]
+    names = [out_file(a) for a in outputs]
     return all(name in present for name in names if name)
 
 
@@ -156,7 +135,7 @@ def _wanted(outputs: Mapping[NodeId, str]) -> dict[str, str]:
     """Path under ``out/`` -> digest of every media file of ``outputs``."""
     wanted: dict[str, str] = {}
     for artifact_id, digest in outputs.items():
-        path = human_path(artifact_id)
+        path = out_file(artifact_id)
         if path:
             wanted[path] = digest
     return wanted
@@ -223,7 +202,7 @@ def _write_media(
     for relative, digest in sorted(wanted.items()):
         _place(store, digest, folder, f"{OUT_DIR}/{relative}", verified)
     for artifact_id in outputs:
-        path = human_path(artifact_id)
+        path = out_file(artifact_id)
         if path and artifact_id.name != "Timeline":
             assets[str(artifact_id)] = path
     from moviebuild.timeline import AssetMap, dump_asset_map

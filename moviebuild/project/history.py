@@ -16,6 +16,7 @@ from moviebuild.store import Store
 
 if TYPE_CHECKING:
     from moviebuild.project.revision_changes import RevisionChanges
+    from moviebuild.project.spent import Restored
 from moviebuild.store.gc import (
     delete_blobs,
     delete_temp_files,
@@ -155,10 +156,12 @@ def unbuilt_edits(movie: MovieFolder, store: Store) -> list[str]:
     return found
 
 
-def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> None:
+def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> Restored:
     """Make ``rev`` current: HEAD, the Moviefile, the prompt edits and ``out/`` as they were;
-    calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``."""
+    calls nothing. Refuses when the folder holds edits no revision has built, unless ``force``.
+    Returns what the paid outputs it made current again had cost: saved, not spent."""
     from moviebuild.project.head_sync import note_held_revision, write_revision_to_folder
+    from moviebuild.project.spent import restored_from_store
 
     with _require_store(movie) as store, store.lock():
         _revision(store, rev)
@@ -174,6 +177,7 @@ def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> N
         write_revision_to_folder(movie, store, rev)
         if not store.is_local:
             note_held_revision(movie.folder, rev)
+        return restored_from_store(store, rev)
 
 
 def collect_garbage(
@@ -228,12 +232,16 @@ def collect_garbage(
 def _paid_media(records: Iterable[RevisionRecord], removed: set[str]) -> tuple[int, float]:
     """How many of ``removed`` a paid call made, and what those calls billed (each call once,
     however many of its outputs go)."""
+    from moviebuild.project.spent import paid_calls
+
+    records = list(records)
+    paid = paid_calls(records)
     blobs: set[str] = set()
-    calls: dict[str, float] = {}
+    calls: set[str] = set()
     for record in records:
         for job in record.jobs.values():
             gone = removed & set(job.outputs.values())
-            if gone and job.billed_usd and job.key:
+            if gone and job.key in paid:
                 blobs |= gone
-                calls[job.key] = job.billed_usd
-    return len(blobs), sum(calls.values())
+                calls.add(str(job.key))
+    return len(blobs), sum(paid[key] for key in calls)

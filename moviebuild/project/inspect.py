@@ -33,13 +33,14 @@ def pinned_slots(movie: MovieFolder) -> list[dict[str, Any]]:
 def resolve_target(graph: Graph, target: str) -> NodeId:
     """A job id, an artifact id, a file under ``prompts/`` naming one text artifact, or a file
     under ``out/`` naming one media artifact."""
-    from moviebuild.project.export import OUT_DIR, human_path
+    from moviebuild.graph.naming import out_file
+    from moviebuild.project.export import OUT_DIR
     from moviebuild.project.prompts import PROMPTS_DIR, SCRIPT_FILE, slot_file
 
     relative = target.removeprefix("./")
     if relative.startswith(f"{OUT_DIR}/"):
         inside = relative.removeprefix(f"{OUT_DIR}/")
-        matches = [a for a in graph.artifacts if human_path(a) == inside]
+        matches = [a for a in graph.artifacts if out_file(a) == inside]
         if len(matches) == 1:
             return matches[0]
         raise GraphError(

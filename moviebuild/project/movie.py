@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from moviebuild.project.editor_export import EditExport
     from moviebuild.project.options import BuildOptions
     from moviebuild.project.reports import BuildReport, PlanReport, RevisionEntry
+    from moviebuild.project.spent import Restored
     from moviebuild.project.state import Linker, MovieState
 
 
@@ -32,7 +33,13 @@ class Movie(MovieFolder):
         from moviebuild.project.reports_build import plan_report
 
         snapshot = self.read_snapshot(changes)
-        return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        if not self.store_exists():
+            return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        from moviebuild.project.results import StoreResults
+
+        with self.open_store() as store:
+            plan = self.make_plan(snapshot=snapshot, lookup=StoreResults(store))
+            return plan_report(plan, snapshot.moviefile, store)
 
     def build(
         self, changes: Changes | None = None, **options: Unpack[BuildOptions]
@@ -66,11 +73,12 @@ class Movie(MovieFolder):
 
         return revision_log(self)
 
-    def checkout(self, revision: int | str, *, force: bool = False) -> None:
-        """Make ``revision`` (``3`` or ``"r3"``) current again; calls nothing."""
+    def checkout(self, revision: int | str, *, force: bool = False) -> Restored:
+        """Make ``revision`` (``3`` or ``"r3"``) current again; calls nothing. Returns what
+        its paid outputs had cost (saved, not spent)."""
         from moviebuild.project.history import checkout_revision, parse_revision
 
-        checkout_revision(self, parse_revision(revision), force=force)
+        return checkout_revision(self, parse_revision(revision), force=force)
 
     def export_edit(
         self, format: str, *, out_path: Path | None = None, bundle: Path | None = None

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from moviebuild.errors import (
     ConfigError,
@@ -28,6 +28,7 @@ from moviebuild.errors import (
     did_you_mean,
 )
 from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.graph.naming import artifacts_at, kind_of, prompts_file
 from moviebuild.project.folder_files import (
     file_exists,
     list_files,
@@ -44,17 +45,14 @@ PROMPTS_DIR = "prompts"
 #: Verified files by the SHA-256 of the file given, under the movie folder.
 CACHE_DIR = ".moviebuild/cache/own-media"
 
-#: Artifact name -> (kind, file stem in its segment folder, accepted extensions).
-_SLOTS: dict[str, tuple[MediaKind, str, tuple[str, ...]]] = {
-    "SegmentImage": ("image", "image-{1}", ("png", "jpg", "jpeg", "webp")),
-    "StartingImage": ("image", "starting-image", ("png", "jpg", "jpeg", "webp")),
-    "SegmentVideo": ("video", "video", ("mp4", "mov", "webm")),
-    "SegmentAudio": ("audio", "narration", ("mp3", "wav")),
-    "MusicTrack": ("audio", "music", ("mp3", "wav")),
+#: The file types your own media may have, by kind; the blueprint names each slot's file (its
+#: extension is the store's format, the one written when a file is given in another).
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image": ("png", "jpg", "jpeg", "webp"),
+    "video": ("mp4", "mov", "webm"),
+    "audio": ("mp3", "wav"),
 }
-_ARITY = {"SegmentImage": 2, "StartingImage": 1, "SegmentVideo": 1, "SegmentAudio": 1,
-          "MusicTrack": 0}
-_ALL_EXTENSIONS = frozenset(e for _, _, exts in _SLOTS.values() for e in exts)
+_ALL_EXTENSIONS = frozenset(e for exts in _EXTENSIONS.values() for e in exts)
 #: Verified files by the SHA-256 of their bytes, the most recent first out: a status or a plan
 #: decodes each file once, however often it asks; bounded, as a server lives long.
 _VERIFIED: OrderedDict[str, bytes] = OrderedDict()
@@ -75,41 +73,27 @@ class OwnMedia:
 
 def media_kind(artifact_id: NodeId) -> MediaKind | None:
     """The kind of media a slot takes; None when the artifact is not a media slot."""
-    spec = _SLOTS.get(artifact_id.name)
-    if spec is None or _ARITY[artifact_id.name] != len(artifact_id.index):
+    kind = kind_of(artifact_id)
+    if kind not in _EXTENSIONS or prompts_file(artifact_id) is None:
         return None
-    return spec[0]
+    return cast("MediaKind", kind)
 
 
 def slot_stem(artifact_id: NodeId) -> str | None:
     """The file under ``prompts/`` without its extension (``segment-03/image-2``)."""
-    kind = media_kind(artifact_id)
-    if kind is None:
-        return None
-    stem = _SLOTS[artifact_id.name][1].format(*artifact_id.index)
-    if not artifact_id.index:
-        return stem
-    return f"segment-{artifact_id.index[0]:02d}/{stem}"
+    name = prompts_file(artifact_id) if media_kind(artifact_id) else None
+    return None if name is None else name.rpartition(".")[0] or name
 
 
 def extensions(artifact_id: NodeId) -> tuple[str, ...]:
-    return _SLOTS[artifact_id.name][2] if media_kind(artifact_id) else ()
+    kind = media_kind(artifact_id)
+    return _EXTENSIONS[kind] if kind else ()
 
 
 def _slot_of_stem(stem: str) -> NodeId | None:
     """The artifact a file stem names (``segment-03/image-2`` -> ``SegmentImage[3][2]``)."""
-    if stem == "music":
-        return NodeId("MusicTrack")
-    folder, _, name = stem.partition("/")
-    if not folder.startswith("segment-") or not folder[8:].isdigit() or "/" in name:
-        return None
-    segment = int(folder[8:])
-    if name.startswith("image-") and name[6:].isdigit():
-        return NodeId("SegmentImage", (segment, int(name[6:])))
-    for artifact_name in ("StartingImage", "SegmentVideo", "SegmentAudio"):
-        if name == _SLOTS[artifact_name][1]:
-            return NodeId(artifact_name, (segment,))
-    return None
+    found = [a for a in artifacts_at(stem, "prompts", any_extension=True) if media_kind(a)]
+    return found[0] if len(found) == 1 else None
 
 
 def slot_files(folder: Path) -> dict[NodeId, list[str]]:
@@ -322,7 +306,7 @@ def place_file(folder: Path, media: OwnMedia) -> str:
 
 
 def _store_extension(artifact_id: NodeId) -> str:
-    return {"image": "png", "audio": "mp3", "video": "mp4"}[media_kind(artifact_id) or "image"]
+    return (prompts_file(artifact_id) or ".png").rpartition(".")[2]
 
 
 def remove_named_file(folder: Path, target: str) -> list[str]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from moviebuild.config.texts import MAX_TEXT_CHARS, check_text
 from moviebuild.errors import ConfigError, GraphError, SourceLocation
 from moviebuild.graph import NodeId, parse_node_id
+from moviebuild.graph.naming import kind_of, prompts_file
 from moviebuild.project.folder_files import (
     file_exists,
     list_files,
@@ -55,36 +56,14 @@ SCRIPT_FILE = "script.md"
 FORMAT_VERSION = 1
 #: Larger than any prompts/ file within the text limits (script.md holds up to 32 texts).
 MAX_FILE_BYTES = 2_000_000
-_SINGLE_FILES = {
-    "TextToMovieDirectionPrompt": "video.txt",
-    "ImageToMovieDirectionPrompt": "video.txt",
-    "StartingImagePrompt": "starting-image.txt",
-}
-
-
-#: How many indices each slot's id has; an id with another count has no slot.
-_ARITY = {
-    "MovieTitle": 0,
-    "MovieSummary": 0,
-    "MusicPrompt": 0,
-    "SegmentNarration": 1,
-    "SegmentImagePrompt": 2,
-    **dict.fromkeys(_SINGLE_FILES, 1),
-}
 
 
 def slot_file(artifact_id: NodeId) -> str | None:
-    """The file under ``prompts/`` holding a text artifact (script slots share script.md)."""
-    if _ARITY.get(artifact_id.name) != len(artifact_id.index):
+    """The file under ``prompts/`` holding a text artifact (script slots share script.md), as
+    the blueprint names it; None for media and for ids of no text slot."""
+    if kind_of(artifact_id) != "text":
         return None
-    if artifact_id.name in ("MovieTitle", "MovieSummary", "SegmentNarration"):
-        return SCRIPT_FILE
-    if artifact_id.name == "MusicPrompt":
-        return "music.txt"
-    segment = f"segment-{artifact_id.index[0]:02d}"
-    if artifact_id.name == "SegmentImagePrompt":
-        return f"{segment}/image-{artifact_id.index[1]}.txt"
-    return f"{segment}/{_SINGLE_FILES[artifact_id.name]}"
+    return prompts_file(artifact_id)
 
 
 def _relative(name: str) -> str:

@@ -33,6 +33,8 @@ from moviebuild.providers.prices import PRICE_TABLE_VERSION
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from moviebuild.store import Store
+
 
 def _usd(value: float) -> float:
     return round(value, 6)
@@ -47,9 +49,10 @@ def _budget(budget: BudgetStop | None) -> BudgetReport | None:
     )
 
 
-def plan_report(plan: Plan, moviefile: Moviefile) -> PlanReport:
-    """The dry run's answer: jobs that would run with their reasons, cost per provider."""
-    costs = plan_cost_usd(plan, moviefile)
+def plan_report(plan: Plan, moviefile: Moviefile, store: Store | None = None) -> PlanReport:
+    """The dry run's answer: jobs that would run with their reasons, cost per provider (LLM
+    calls at token counts learned from ``store``'s call history and this machine's)."""
+    costs = plan_cost_usd(plan, moviefile, store=store)
     calls = plan.calls_per_provider()
     to_run = plan.to_run()
     return PlanReport(

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moviebuild.errors import MovieBuildError
-from moviebuild.project.export import OUT_DIR, human_path
+from moviebuild.graph.naming import out_file
+from moviebuild.project.export import OUT_DIR
 from moviebuild.project.records import RevisionRecord
 from moviebuild.store import Store
 
@@ -97,7 +98,7 @@ def revision_changes(
         was, now = before_outputs.get(artifact_id), after_outputs.get(artifact_id)
         if was == now:
             continue
-        path = human_path(artifact_id)
+        path = out_file(artifact_id)
         if path is not None:
             how = "added" if was is None else "removed" if now is None else "changed"
             changes.media.append((f"{OUT_DIR}/{path}", how))

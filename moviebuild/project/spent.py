@@ -1,13 +1,16 @@
 """What a movie has spent, revision by revision: for ``moviebuild cost``, ``status`` and the
-server's daily budgets. Read from the revisions' manifests (each job records what its provider
-billed); it plans nothing and calls nothing."""
+server's daily budgets; and what making stored outputs current again saved (a checkout, a
+variant built from stored outputs). Read from the revisions' manifests (each job records what
+its provider billed); it plans nothing and calls nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from moviebuild.engine.decide import Action
+from moviebuild.engine.interfaces import JobStatus
 from moviebuild.project.folder import MovieFolder
 from moviebuild.project.records import BudgetStop, ProviderCost, RevisionRecord, read_revision
 from moviebuild.store import Store
@@ -77,3 +80,43 @@ def movie_spending(movie: MovieFolder, since: int | None = None) -> SpendingRepo
         return SpendingReport()
     with movie.open_store() as store:
         return spending_report(store, since)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Stored outputs made current again without calling anything: ``jobs`` paid jobs whose
+    calls billed ``saved_usd`` when they ran. Reuse, so saved and never spent."""
+
+    revision: int
+    jobs: int
+    saved_usd: float
+    spent_usd: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"revision": f"r{self.revision}", "jobs": self.jobs,
+                "saved_usd": round(self.saved_usd, 6), "spent_usd": self.spent_usd}
+
+
+def paid_calls(records: Iterable[RevisionRecord]) -> dict[str, float]:
+    """What each paid call of ``records`` billed, by its job key."""
+    calls: dict[str, float] = {}
+    for record in records:
+        for job in record.jobs.values():
+            if job.action is Action.RUN and job.billed_usd and job.key:
+                calls[job.key] = job.billed_usd
+    return calls
+
+
+def restored_value(rev: int, record: RevisionRecord, calls: Mapping[str, float]) -> Restored:
+    """What making ``record``'s outputs current again saves: what the paid calls behind them
+    billed (``calls``, from ``paid_calls``), each call once. A checkout counts it; a variant
+    made from stored outputs counts its reused jobs the same way."""
+    keys = {job.key for job in record.jobs.values()
+            if job.key and job.outputs and job.status is JobStatus.DONE and job.key in calls}
+    return Restored(rev, len(keys), sum(calls[key] for key in keys))
+
+
+def restored_from_store(store: Store, rev: int) -> Restored:
+    """``restored_value`` of revision ``rev``, the paid calls read from every revision."""
+    records = {r: read_revision(store, r) for r in store.list_revisions()}
+    return restored_value(rev, records[rev], paid_calls(records.values()))

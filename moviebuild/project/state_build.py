@@ -10,14 +10,16 @@ from moviebuild.engine.decide import Action
 from moviebuild.engine.interfaces import JobStatus
 from moviebuild.engine.plan import Plan
 from moviebuild.graph import Graph, NodeId
+from moviebuild.graph.naming import editable_inputs, label_of, out_file, prompts_file, reading_order
 from moviebuild.project.cost import plan_cost_usd
-from moviebuild.project.export import human_path
+from moviebuild.project.export import OUT_DIR
 from moviebuild.project.folder import MovieFolder
 from moviebuild.project.prompts import PROMPTS_DIR, PromptState, slot_file
 from moviebuild.project.records import JobRecord, RevisionRecord
 from moviebuild.project.state import Linker, MovieState
 
 if TYPE_CHECKING:
+    from moviebuild.config.blueprint import BlueprintSet
     from moviebuild.store import Store
 
 
@@ -47,7 +49,7 @@ def collect_state(movie: MovieFolder, link: Linker | None) -> dict[str, Any]:
         spent = spending_report(store).total_usd if lookup.manifest is not None else 0.0
         return _document(
             movie, plan, lookup.revision, lookup.manifest, timeline, texts, lookup.notices, link,
-            spent,
+            spent, store,
         )
 
 
@@ -72,22 +74,30 @@ def _document(
     notices: list[str],
     link: Linker | None,
     total_spent_usd: float = 0.0,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     snapshot = movie.snapshot
+    graph = snapshot.graph
+    names = _Names(movie.blueprints, graph)
     records = dict(manifest.jobs) if manifest else {}
     jobs = []
     for planned in plan.jobs:
         record = records.get(planned.job.id)
+        job = planned.job
         jobs.append(
             {
-                "id": str(planned.job.id),
-                "producer": planned.job.producer,
+                "id": str(job.id),
+                "producer": job.producer,
+                **names.of(job.id),
+                "kind": graph.artifacts[job.produces[0]].kind if job.produces else "json",
                 "status": _job_status(planned.action, record),
                 "reason": str(planned.reason) if planned.action is Action.RUN else None,
                 "provider": planned.adapter,
+                "files": list(dict.fromkeys(f for a in job.produces if (f := names.file(a)))),
+                "prompts": names.prompts_read(job.id),
             }
         )
-    costs = plan_cost_usd(plan, snapshot.moviefile)
+    costs = plan_cost_usd(plan, snapshot.moviefile, store=store)
     overrides = {
         a: v.decode("utf-8") for a, v in snapshot.overrides.items() if a not in snapshot.media
     }
@@ -100,13 +110,14 @@ def _document(
         "up_to_date": not plan.to_run(),
         "timeline": timeline,
         "assets": _assets(manifest, link),
-        "prompts": _prompts(movie, snapshot.graph, generated, overrides),
+        "prompts": _prompts(movie, names, generated, overrides),
+        "artifacts": {str(a): names.artifact(a) for a in names.reading},
         "own_media": [
-            {"id": str(a), "kind": snapshot.graph.artifacts[a].kind, "file": file}
+            {"id": str(a), "label": names.label(a), "kind": graph.artifacts[a].kind, "file": file}
             for a, file in sorted(snapshot.media.items())
         ],
         "jobs": jobs,
-        "errors": _errors(snapshot.graph, records),
+        "errors": _errors(names, records),
         "cost": _cost(manifest, costs, total_spent_usd),
         "notices": [
             *(manifest.summary.notices if manifest else ()),
@@ -122,13 +133,21 @@ def _cost(manifest: RevisionRecord | None, estimate: dict[str, float],
 
     summary = manifest.summary if manifest else None
     costs = dict(summary.costs) if summary else {}
+    spent = summary.cost_usd if summary else 0.0
+    ran_estimate = sum(c.estimated_usd for c in costs.values())
     return {
         "estimated_usd": round(sum(estimate.values()), 4),
         "estimated_per_provider_usd": {k: round(v, 4) for k, v in sorted(estimate.items())},
-        "spent_usd": summary.cost_usd if summary else 0.0,
+        "spent_usd": spent,
+        "ran_estimate_usd": round(ran_estimate, 6),
+        "difference_usd": round(spent - ran_estimate, 6),
         "saved_usd": round(sum(c.saved_usd for c in costs.values()), 6),
         "total_spent_usd": round(total_spent_usd, 6),
-        "per_provider": {name: cost.to_json() for name, cost in costs.items()},
+        "per_provider": {
+            name: {**cost.to_json(),
+                   "difference_usd": round(cost.billed_usd - cost.estimated_usd, 6)}
+            for name, cost in costs.items()
+        },
         "price_table": (summary.price_table if summary else None) or PRICE_TABLE_VERSION,
         "budget": str(summary.budget) if summary and summary.budget else None,
     }
@@ -162,25 +181,76 @@ def _assets(manifest: RevisionRecord | None, link: Linker | None) -> dict[str, s
         return {}
     assets = {}
     for artifact_id, digest in manifest.outputs().items():
-        path = human_path(artifact_id)
+        path = out_file(artifact_id)
         if path is None or artifact_id.name == "Timeline":
             continue
         assets[str(artifact_id)] = link(artifact_id, digest) if link else f"out/{path}"
     return assets
 
 
+class _Names:
+    """Labels, segments, reading order and files of one movie's artifacts and jobs, from its
+    blueprints (graph/naming.py), computed once per state."""
+
+    def __init__(self, blueprints: BlueprintSet, graph: Graph) -> None:
+        self.blueprints, self.graph = blueprints, graph
+        self.reading = reading_order([*graph.artifacts, *graph.jobs], blueprints)
+        self.order = {node: at for at, node in enumerate(self.reading)}
+        self.reading = [a for a in self.reading if a in graph.artifacts]
+
+    def label(self, node: NodeId) -> str:
+        return label_of(node, self.blueprints)
+
+    def of(self, node: NodeId) -> dict[str, Any]:
+        """The label, segment and reading order of an artifact or job."""
+        return {
+            "label": self.label(node),
+            "segment": node.index[0] if node.index else None,
+            "order": self.order.get(node, len(self.order)),
+        }
+
+    def file(self, artifact_id: NodeId) -> str | None:
+        """Where a person finds the artifact: its file under out/, else under prompts/."""
+        out = out_file(artifact_id, self.blueprints)
+        if out is not None:
+            return f"{OUT_DIR}/{out}"
+        edit = prompts_file(artifact_id, self.blueprints)
+        return None if edit is None else f"{PROMPTS_DIR}/{edit}"
+
+    def artifact(self, artifact_id: NodeId) -> dict[str, Any]:
+        out = out_file(artifact_id, self.blueprints)
+        edit = prompts_file(artifact_id, self.blueprints)
+        return {
+            **self.of(artifact_id),
+            "kind": self.graph.artifacts[artifact_id].kind,
+            "out": None if out is None else f"{OUT_DIR}/{out}",
+            "prompts": None if edit is None else f"{PROMPTS_DIR}/{edit}",
+        }
+
+    def prompts_read(self, job_id: NodeId) -> list[dict[str, Any]]:
+        """The editable texts a job reads (none for a job this graph no longer has)."""
+        job = self.graph.jobs.get(job_id)
+        if job is None:
+            return []
+        return [
+            {"id": str(a), "label": self.label(a), "file": f"{PROMPTS_DIR}/{slot_file(a)}"}
+            for a in editable_inputs(job, self.blueprints)
+        ]
+
+
 def _prompts(
-    movie: MovieFolder, graph: Graph, generated: dict[NodeId, str], overrides: dict[NodeId, str]
+    movie: MovieFolder, names: _Names, generated: dict[NodeId, str], overrides: dict[NodeId, str]
 ) -> list[dict[str, Any]]:
     state = PromptState.load(movie.folder)
     entries = []
     for artifact_id in sorted(set(generated) | set(overrides)):
-        if artifact_id not in graph.artifacts or not slot_file(artifact_id):
+        if artifact_id not in names.graph.artifacts or not slot_file(artifact_id):
             continue
         edited = artifact_id in overrides
         entries.append(
             {
                 "id": str(artifact_id),
+                **names.of(artifact_id),
                 "text": overrides[artifact_id] if edited else generated[artifact_id],
                 "source": "edited" if edited else "generated",
                 "file": f"{PROMPTS_DIR}/{slot_file(artifact_id)}",
@@ -202,7 +272,8 @@ def _generator_changed(state: PromptState, key: str) -> bool:
     return base is not None and now is not None and base.strip() != now.strip()
 
 
-def _errors(graph: Graph, records: dict[NodeId, JobRecord]) -> list[dict[str, Any]]:
+def _errors(names: _Names, records: dict[NodeId, JobRecord]) -> list[dict[str, Any]]:
+    graph = names.graph
     failed = {j for j, r in records.items() if r.status is JobStatus.NEEDS_ATTENTION}
     errors = []
     for job_id, record in records.items():
@@ -210,6 +281,9 @@ def _errors(graph: Graph, records: dict[NodeId, JobRecord]) -> list[dict[str, An
             errors.append(
                 {
                     "job": str(job_id),
+                    "label": names.label(job_id),
+                    "segment": job_id.index[0] if job_id.index else None,
+                    "prompts": names.prompts_read(job_id),
                     "kind": "retryable-exhausted" if record.retryable else "needs-attention",
                     "message": record.error,
                     "hint": record.hint,
@@ -225,6 +299,9 @@ def _errors(graph: Graph, records: dict[NodeId, JobRecord]) -> list[dict[str, An
             errors.append(
                 {
                     "job": str(job_id),
+                    "label": names.label(job_id),
+                    "segment": job_id.index[0] if job_id.index else None,
+                    "prompts": names.prompts_read(job_id),
                     "kind": "blocked-by",
                     "message": record.error,
                     "attempts": record.attempts,

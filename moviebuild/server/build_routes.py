@@ -74,6 +74,10 @@ async def post_build(request: web.Request) -> web.Response:
 
     if not body.dry_run:
         check_capacity(server, ref)
+    if server.backend.running(ref) is None:
+        # Another host may have built since this one cached the folder: the plan and its
+        # estimate start from HEAD, as the build will.
+        await asyncio.to_thread(server.root.follow_head, ref.tenant, ref.movie_id)
     try:
         # A build validates its changes now, so a bad patch is a 422, not a failed build.
         accepted = await asyncio.to_thread(plan)

@@ -54,13 +54,15 @@ def summary_document(build: BuildDocument, answer: dict[str, Any]) -> BuildDocum
     return finished_document(build, BuildReport.model_validate(answer))
 
 
-def cluster_factory(cluster: ClusterBackend, workers_root: Path) -> BackendFactory:
+def cluster_factory(
+    cluster: ClusterBackend, workers_root: Path, *, shared_folders: bool = True
+) -> BackendFactory:
     """What ``make_server`` calls to put its builds on ``cluster``'s workers."""
 
     def make(logs: EventLogs, listeners: list[BuildListener]) -> BuildBackend:
         return ClusterBuildBackend(
             cluster, workers_root, logs, listeners=listeners,
-            poll_s=max(0.2, cluster.settings.poll_interval_s),
+            poll_s=max(0.2, cluster.settings.poll_interval_s), shared_folders=shared_folders,
         )
 
     return make
@@ -144,8 +146,11 @@ class _Following:
 
 class ClusterBuildBackend:
     """``BuildBackend`` over ``ClusterBackend``. ``workers_root`` is the folder every worker
-    mounts as its ``--root`` (the server's root); movies are sent relative to it. Every DBOS
-    call runs in a thread, so the server's loop never waits on the database."""
+    mounts as its ``--root`` (the server's root), or with an S3 root this server's cache, whose
+    layout each worker's cache repeats (``shared_folders`` False: what the server writes in a
+    movie folder, other than through the store, never reaches the workers). Movies are sent
+    relative to it. Every DBOS call runs in a thread, so the server's loop never waits on the
+    database."""
 
     def __init__(
         self,
@@ -155,8 +160,10 @@ class ClusterBuildBackend:
         *,
         listeners: list[BuildListener] | None = None,
         poll_s: float = 0.5,
+        shared_folders: bool = True,
     ) -> None:
         self.cluster = cluster
+        self.shared_folders = shared_folders
         self.workers_root = workers_root.resolve()
         self.logs = logs
         self.listeners = list(listeners or [])

@@ -42,7 +42,19 @@ def add_routes(router: web.UrlDispatcher) -> None:
 
 
 def _not_while_building(request: web.Request, ref: MovieRef) -> None:
-    running = server_of(request).backend.running(ref)
+    from moviebuild.server.cluster_backend import ClusterBuildBackend
+
+    backend = server_of(request).backend
+    if isinstance(backend, ClusterBuildBackend) and not backend.shared_folders:
+        # The file would stay in this host's cache, which the workers' builds never read: the
+        # next build would leave it out and the folder, brought to HEAD, would drop it.
+        raise problem(
+            409, "conflict",
+            "files of yours are not taken by builds on workers on several hosts (an S3 root)",
+            hint="build the movie with the file from a folder whose Moviefile's store: is the "
+            "movie's (moviebuild --set-file), or serve it without --database",
+        )
+    running = backend.running(ref)
     if running is not None:
         raise problem(
             409, "conflict", f"build {running} of this movie is running; files wait for it",

@@ -228,7 +228,7 @@ async def get_revision(request: web.Request) -> web.Response:
     signer = server_of(request).signer
 
     def document() -> RevisionDocument | None:
-        from moviebuild.project.export import human_path
+        from moviebuild.graph.naming import out_file
         from moviebuild.project.history import diff_revisions
         from moviebuild.project.records import read_revision
 
@@ -245,7 +245,7 @@ async def get_revision(request: web.Request) -> web.Response:
         links = {
             str(a): signer.link(ref.tenant, ref.movie_id, d)
             for a, d in outputs.items()
-            if human_path(a) is not None and a.name != "Timeline"
+            if out_file(a) is not None and a.name != "Timeline"
         }
         earlier = [r for r in revisions if r < rev]
         diff = diff_revisions(movie, earlier[-1], rev) if earlier else None

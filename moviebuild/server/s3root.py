@@ -117,10 +117,47 @@ class S3Root(TenantFolders):
                 write_text_atomically(staging / "Moviefile.yaml", text)
                 _check_out_head(staging)
                 staging.rename(folder)
+            except OSError:
+                shutil.rmtree(staging, ignore_errors=True)
+                if (folder / "Moviefile.yaml").is_file():
+                    return True  # another process sharing this cache restored it first
+                raise
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise
             return True
+
+    def cached_folder(self, relative: str) -> Path:
+        """The cached folder of the movie at ``relative`` (``tenants/<t>/movies/<id>``, as a
+        server on this root names it to its workers), restored from S3 when this host has not
+        cached it yet. It is brought to HEAD by the build that opens it (under the lock)."""
+        parts = relative.split("/")
+        if len(parts) != 4 or parts[0] != "tenants" or parts[2] != "movies":
+            raise ConfigError(
+                f"the movie {relative} is not a movie of the root {self.url}",
+                hint="submit builds through `moviebuild serve --root` on the same S3 root",
+            )
+        tenant, movie_id = parts[1], parts[3]
+        if not self.movie_exists(tenant, movie_id):
+            raise ConfigError(
+                f"the movie {movie_id} of tenant {tenant} is not in {self.url} (deleted?)",
+                hint="check that the server and every worker use the same --root",
+            )
+        return self.movie_folder(tenant, movie_id)
+
+    def check(self) -> None:
+        """Read the root once (a listing), so that a wrong endpoint, missing credentials or a
+        missing bucket are said at start, not at the first build."""
+        bucket = self.url.removeprefix("s3://").split("/", 1)[0]
+        with transport_errors(f"could not read {self.url}"):
+            try:
+                self.fs.ls(self._key("tenants"), refresh=True)
+            except FileNotFoundError:
+                if not self.fs.exists(bucket):
+                    raise ConfigError(
+                        f"{self.url}: there is no bucket {bucket}",
+                        hint="create the bucket, or check the URL and AWS_ENDPOINT_URL",
+                    ) from None
 
     def create_movie(self, tenant: str, movie_id: str, moviefile_text: str) -> Path:
         folder = self.movie_folder(tenant, movie_id)

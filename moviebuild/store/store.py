@@ -21,6 +21,7 @@ from moviebuild.store.transport import open_filesystem, transport_errors
 
 STORE_FORMAT_VERSION = 1
 STORE_FILE = "store.json"
+USAGE_FILE = "usage.jsonl"
 
 
 def open_store(
@@ -50,7 +51,8 @@ def open_existing_store(
 
 
 class Store:
-    """One movie's store: ``blobs``, per-revision journals and manifests, ``HEAD`` and the lock.
+    """One movie's store: ``blobs``, per-revision journals and manifests, ``HEAD``, the lock and
+    the history of its paid calls (``usage.jsonl``).
 
     Journal writers opened through ``append_journal`` are kept open until ``close``.
     ``write_guard``, when set, is called with ``"journal"``, ``"revision"`` or ``"head"`` before
@@ -187,6 +189,24 @@ class Store:
         head = self.read_head()
         used = [*self.list_revisions(), *self.list_journals(), *([head] if head else [])]
         return max(used, default=0) + 1
+
+    # the movie's call history (what it means: ``project.usage_history``)
+
+    def read_usage_history(self) -> bytes:
+        """The call history's bytes; empty before the first paid call."""
+        with transport_errors(f"could not read the call history of {self.url}"):
+            try:
+                return bytes(self._fs.cat_file(join(self._root, USAGE_FILE)))
+            except FileNotFoundError:
+                return b""
+
+    def write_usage_history(self, data: bytes) -> None:
+        """Replace the call history, whole or not at all (one build writes it, under the
+        movie's lock)."""
+        if self.write_guard is not None:
+            self.write_guard("call history")
+        with transport_errors(f"could not write the call history of {self.url}"):
+            write_atomically(self._fs, join(self._root, USAGE_FILE), data, overwrite=True)
 
     def lock(self, lease: LockLease | None = None) -> MovieLock:
         """A new, not yet acquired, lock for this movie (use ``with store.lock():``), taken

@@ -2,16 +2,16 @@
 // loaded through the signed links of each revision's document.
 import {useEffect, useState} from 'react';
 import type {Api, RevisionDocument, RevisionEntry} from './api';
-import {comparableArtifacts, defaultArtifact, mediaKind} from './versions';
+import {type Artifacts, comparableArtifacts, defaultArtifact, labelOf, mediaKind} from './versions';
 import {mediaUrl} from './Segments';
 
-type Props = {api: Api; movie: string; entries: RevisionEntry[]};
+type Props = {api: Api; movie: string; entries: RevisionEntry[]; artifacts: Artifacts};
 
-const Version = ({id, revision, doc}: {id: string; revision: number; doc: RevisionDocument | null}) => {
+const Version = ({id, revision, doc, artifacts}: {id: string; revision: number; doc: RevisionDocument | null; artifacts: Artifacts}) => {
 	const link = doc?.links[id];
 	const digest = doc?.outputs[id];
-	const kind = mediaKind(id);
-	const label = `${id} in r${revision}`;
+	const kind = mediaKind(id, artifacts);
+	const label = `${labelOf(id, artifacts)} in r${revision}`;
 	return (
 		<figure className="version" data-version={revision}>
 			<figcaption>
@@ -46,7 +46,7 @@ const RevisionSelect = ({id, label, value, entries, onChange}: {id: string; labe
 	</div>
 );
 
-export const Compare = ({api, movie, entries}: Props) => {
+export const Compare = ({api, movie, entries, artifacts: known}: Props) => {
 	// entries come newest first: compare the one before the newest with the newest.
 	const [left, setLeft] = useState<number>(entries[1]?.revision ?? entries[0]?.revision ?? 1);
 	const [right, setRight] = useState<number>(entries[0]?.revision ?? 1);
@@ -66,9 +66,9 @@ export const Compare = ({api, movie, entries}: Props) => {
 
 	const leftDoc = docs[left] ?? null;
 	const rightDoc = docs[right] ?? null;
-	const artifacts = comparableArtifacts(leftDoc, rightDoc);
+	const artifacts = comparableArtifacts(leftDoc, rightDoc, known);
 	const loaded = leftDoc !== null && rightDoc !== null;
-	const chosen = artifact !== null && artifacts.includes(artifact) ? artifact : loaded ? defaultArtifact(leftDoc, rightDoc) : null;
+	const chosen = artifact !== null && artifacts.includes(artifact) ? artifact : loaded ? defaultArtifact(leftDoc, rightDoc, known) : null;
 	const same = chosen !== null && leftDoc?.outputs[chosen] !== undefined && leftDoc.outputs[chosen] === rightDoc?.outputs[chosen];
 	return (
 		<section className="compare" aria-labelledby="compare-heading" data-testid="compare">
@@ -80,7 +80,7 @@ export const Compare = ({api, movie, entries}: Props) => {
 					<select id="compare-artifact" value={chosen ?? ''} onChange={(event) => setArtifact(event.target.value)} disabled={artifacts.length === 0}>
 						{artifacts.map((id) => (
 							<option key={id} value={id}>
-								{id}
+								{labelOf(id, known)}
 								{leftDoc?.outputs[id] !== rightDoc?.outputs[id] ? ' (changed)' : ''}
 							</option>
 						))}
@@ -92,11 +92,11 @@ export const Compare = ({api, movie, entries}: Props) => {
 			{chosen !== null && (
 				<>
 					<p className="muted" data-testid="compare-verdict" aria-live="polite">
-						{chosen}: {same ? `the same file in r${left} and r${right}` : `r${left} and r${right} differ`}
+						{labelOf(chosen, known)}: {same ? `the same file in r${left} and r${right}` : `r${left} and r${right} differ`}
 					</p>
 					<div className="side-by-side">
-						<Version id={chosen} revision={left} doc={leftDoc} />
-						<Version id={chosen} revision={right} doc={rightDoc} />
+						<Version id={chosen} revision={left} doc={leftDoc} artifacts={known} />
+						<Version id={chosen} revision={right} doc={rightDoc} artifacts={known} />
 					</div>
 				</>
 			)}

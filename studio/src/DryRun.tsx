@@ -9,13 +9,15 @@ type Props = {
 	budgetUsd: number | null;
 	/** The request changes the movie (an edit, a reset): worth a build even when nothing runs. */
 	applies: boolean;
+	/** What a person calls a job, from the movie's state. */
+	jobLabel: (id: string) => string;
 	onConfirm: () => void;
 	onCancel: () => void;
 };
 
 const usd = (value: number): string => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 
-export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCancel}: Props) => {
+export const DryRunDialog = ({plan, what, budgetUsd, applies, jobLabel, onConfirm, onCancel}: Props) => {
 	const dialog = useRef<HTMLDialogElement>(null);
 	const confirm = useRef<HTMLButtonElement>(null);
 	useEffect(() => {
@@ -64,7 +66,7 @@ export const DryRunDialog = ({plan, what, budgetUsd, applies, onConfirm, onCance
 					<tbody>
 						{plan.jobs.map((job) => (
 							<tr key={job.id} data-planned-job={job.id}>
-								<td>{job.id}</td>
+								<td>{jobLabel(job.id)}</td>
 								<td>{job.reason}</td>
 							</tr>
 						))}

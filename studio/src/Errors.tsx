@@ -1,9 +1,10 @@
 // Failed jobs with the provider's message and what each blocks, with "retry" and "edit the prompt".
 import type {JobError} from './api';
-import {promptOfJob} from './ids';
 
 type Props = {
 	errors: JobError[];
+	/** What a person calls a job, from the state's jobs. */
+	jobLabel: (id: string) => string;
 	busy: boolean;
 	onRetry: () => void;
 	onEditPrompt: (prompt: string) => void;
@@ -14,7 +15,7 @@ const KIND_TEXT: Record<string, string> = {
 	'retryable-exhausted': 'failed on every attempt: retrying may work',
 };
 
-export const ErrorsPanel = ({errors, busy, onRetry, onEditPrompt}: Props) => {
+export const ErrorsPanel = ({errors, jobLabel, busy, onRetry, onEditPrompt}: Props) => {
 	const failures = errors.filter((error) => error.kind !== 'blocked-by');
 	if (failures.length === 0) return null;
 	return (
@@ -24,17 +25,17 @@ export const ErrorsPanel = ({errors, busy, onRetry, onEditPrompt}: Props) => {
 			</h2>
 			<ul>
 				{failures.map((error) => {
-					const prompt = promptOfJob(error.job);
+					const prompt = error.prompts[0];
 					return (
 						<li key={error.job} data-failed-job={error.job}>
-							<b>{error.job}</b>: {KIND_TEXT[error.kind] ?? error.kind} (attempts: {error.attempts})
+							<b>{error.label}</b>: {KIND_TEXT[error.kind] ?? error.kind} (attempts: {error.attempts})
 							<pre className="provider-message">{error.message ?? 'no message from the provider'}</pre>
 							{error.blocks.length > 0 && (
 								<p>
 									Blocks:{' '}
 									{error.blocks.map((job) => (
 										<span key={job} className="job blocked" data-blocked-job={job}>
-											{job}
+											{jobLabel(job)}
 										</span>
 									))}
 								</p>
@@ -44,8 +45,8 @@ export const ErrorsPanel = ({errors, busy, onRetry, onEditPrompt}: Props) => {
 									Retry
 								</button>
 								{prompt && (
-									<button type="button" onClick={() => onEditPrompt(prompt)}>
-										Edit the prompt
+									<button type="button" onClick={() => onEditPrompt(prompt.id)} title={prompt.file}>
+										Edit the prompt ({prompt.label})
 									</button>
 								)}
 							</div>

@@ -3,6 +3,7 @@
 import {useEffect, useState} from 'react';
 import type {Api, RevisionDocument, RevisionEntry} from './api';
 import {Compare} from './Compare';
+import {type Artifacts, labelOf} from './versions';
 
 type Props = {
 	api: Api;
@@ -10,19 +11,21 @@ type Props = {
 	revisionNow: number | null;
 	busy: boolean;
 	onCheckout: (revision: number) => void;
+	/** Labels and reading order of the movie's artifacts, from its state. */
+	artifacts: Artifacts;
 };
 
-const changedKeys = (doc: RevisionDocument | null): string[] => {
+const changedKeys = (doc: RevisionDocument | null, artifacts: Artifacts): string[] => {
 	const diff = doc?.diff_from_previous;
 	if (!diff) return [];
 	return [
 		...Object.keys(diff.inputs).map((key) => `input ${key}`),
-		...Object.keys(diff.overrides).map((key) => `edit ${key}`),
-		...Object.keys(diff.artifacts).map((key) => `artifact ${key}`),
+		...Object.keys(diff.overrides).map((key) => `edit ${labelOf(key, artifacts)}`),
+		...Object.keys(diff.artifacts).map((key) => `artifact ${labelOf(key, artifacts)}`),
 	];
 };
 
-export const History = ({api, movie, revisionNow, busy, onCheckout}: Props) => {
+export const History = ({api, movie, revisionNow, busy, onCheckout, artifacts}: Props) => {
 	const [entries, setEntries] = useState<RevisionEntry[]>([]);
 	const [selected, setSelected] = useState<number | null>(null);
 	const [doc, setDoc] = useState<RevisionDocument | null>(null);
@@ -44,12 +47,12 @@ export const History = ({api, movie, revisionNow, busy, onCheckout}: Props) => {
 			.catch((error: unknown) => setProblem(String(error)));
 	}, [api, movie, selected]);
 
-	const changes = changedKeys(doc);
+	const changes = changedKeys(doc, artifacts);
 	return (
 		<section aria-labelledby="history-heading" className="history">
 			<h2 id="history-heading">History</h2>
 			{problem && <p className="problem">{problem}</p>}
-			{entries.length > 1 && <Compare key={entries[0]?.revision} api={api} movie={movie} entries={entries} />}
+			{entries.length > 1 && <Compare key={entries[0]?.revision} api={api} movie={movie} entries={entries} artifacts={artifacts} />}
 			<ol className="revisions">
 				{entries.map((entry) => (
 					<li key={entry.revision} data-revision={entry.revision} className={entry.current ? 'current' : ''}>

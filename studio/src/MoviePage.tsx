@@ -9,11 +9,12 @@ import {DryRunDialog} from './DryRun';
 import {ErrorsPanel} from './Errors';
 import {followEvents, type StreamEvent} from './events';
 import {History} from './History';
-import {byReadingOrder, segmentOf} from './ids';
+import {usd} from './money';
 import {PlayerView} from './PlayerView';
 import {type Progress, advance, emptyProgress, loadProgress, saveProgress} from './progress';
 import type {Schemas} from './schemaForm';
 import {Segments} from './Segments';
+import {Spending} from './Spending';
 import {type Drafts, EditableText, JobBadge} from './Texts';
 
 type Pending = {what: string; changes: Changes; plan: PlanReport};
@@ -149,7 +150,8 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 	};
 
 	// Only the reset goes in: other drafts stay drafts for their own review.
-	const reset = (id: string) => void ask(`reset of ${id} to the generator's text`, {overrides: {[id]: null}});
+	const artifactLabel = (id: string) => state?.artifacts[id]?.label ?? id;
+	const reset = (id: string) => void ask(`reset of ${artifactLabel(id)} to the generator's text`, {overrides: {[id]: null}});
 
 	const editPrompt = (prompt: string) => {
 		setTab('segments');
@@ -162,12 +164,11 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 
 	const busy = progress.running;
 	const editCount = Object.keys(drafts).length + Object.keys(patch).length;
-	const movieWide = state.prompts
-		.filter((prompt) => segmentOf(prompt.id) === null)
-		.sort((a, b) => byReadingOrder(a.id, b.id));
-	const movieJobs = state.jobs.filter((job) => segmentOf(job.id) === null);
+	const movieWide = state.prompts.filter((prompt) => prompt.segment === null).sort((a, b) => a.order - b.order);
+	const movieJobs = state.jobs.filter((job) => job.segment === null);
+	const jobLabel = (id: string) => state.jobs.find((job) => job.id === id)?.label ?? id;
 	const summary = state.prompts.find((prompt) => prompt.id === 'MovieSummary')?.text;
-	const segments = Math.max(0, ...state.prompts.map((prompt) => segmentOf(prompt.id) ?? 0));
+	const segments = Math.max(0, ...state.prompts.map((prompt) => prompt.segment ?? 0));
 	const ranJobs = Object.entries(progress.jobs);
 	return (
 		<main data-movie={movie} data-revision={state.revision ?? ''} data-status={state.status} data-building={busy ? 'yes' : 'no'}>
@@ -181,8 +182,8 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 				{summary && <p className="summary">{summary}</p>}
 				<p className="muted">
 					{state.revision === null ? 'not built yet' : `revision r${state.revision}`} · {state.status}
-					{state.up_to_date ? ' · up to date' : ` · has stale jobs (about $${state.cost.estimated_usd.toFixed(2)} to build now)`} · spent $
-					{state.cost.spent_usd.toFixed(2)}
+					{state.up_to_date ? ' · up to date' : ` · has stale jobs (about ${usd(state.cost.estimated_usd)} to build now)`} · spent in all{' '}
+					{usd(state.cost.total_spent_usd)}
 				</p>
 			</header>
 			{problem && (
@@ -190,7 +191,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 					{problem}
 				</pre>
 			)}
-			<ErrorsPanel errors={state.errors} busy={busy} onRetry={() => void ask('retry', {})} onEditPrompt={editPrompt} />
+			<ErrorsPanel errors={state.errors} jobLabel={jobLabel} busy={busy} onRetry={() => void ask('retry', {})} onEditPrompt={editPrompt} />
 			<div className="layout">
 				<div className="left">
 					<PlayerView state={state} />
@@ -202,7 +203,7 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 						{ranJobs.length > 0 && (
 							<div className="jobs" data-testid="build-jobs">
 								{ranJobs.map(([job, live]) => (
-									<JobBadge key={job} job={{id: job, status: live.status}} live={live} />
+									<JobBadge key={job} job={{id: job, label: jobLabel(job), status: live.status}} live={live} />
 								))}
 							</div>
 						)}
@@ -221,11 +222,12 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 						</div>
 						<label htmlFor="budget">Budget per build (USD, optional)</label>
 						<input id="budget" className="budget" type="number" min={0} step={0.1} value={budget} onChange={(event) => setBudget(event.target.value)} />
+						<Spending cost={state.cost} />
 					</section>
 					<section aria-labelledby="texts-heading">
 						<h2 id="texts-heading">Movie</h2>
 						{movieWide.map((prompt) => (
-							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} where="" rows={prompt.id === 'MovieTitle' ? 1 : 3} onReset={reset} busy={busy} />
+							<EditableText key={prompt.id} prompt={prompt} drafts={drafts} onDraft={onDraft} rows={prompt.id === 'MovieTitle' ? 1 : 3} onReset={reset} busy={busy} />
 						))}
 						<div className="jobs" aria-label="Jobs of the whole movie">
 							{movieJobs.map((job) => (
@@ -259,17 +261,17 @@ export const MoviePage = ({api, movie, onBack}: {api: Api; movie: string; onBack
 								progress={busy ? progress : emptyProgress()}
 								drafts={drafts}
 								onDraft={onDraft}
-								onNewTake={(id) => void ask(`new take of ${id}`, {redo: [id]})}
+								onNewTake={(id) => void ask(`new take of ${artifactLabel(id)}`, {redo: [id]})}
 								onReset={reset}
 								busy={busy}
 							/>
 						) : (
-							<History api={api} movie={movie} revisionNow={state.revision} busy={busy} onCheckout={(revision) => void checkout(revision)} />
+							<History api={api} movie={movie} revisionNow={state.revision} busy={busy} onCheckout={(revision) => void checkout(revision)} artifacts={state.artifacts} />
 						)}
 					</div>
 				</div>
 			</div>
-			{pending && <DryRunDialog plan={pending.plan} what={pending.what} budgetUsd={budgetUsd} applies={applies(pending.changes)} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
+			{pending && <DryRunDialog plan={pending.plan} jobLabel={jobLabel} what={pending.what} budgetUsd={budgetUsd} applies={applies(pending.changes)} onConfirm={() => void confirm()} onCancel={() => setPending(null)} />}
 		</main>
 	);
 };

@@ -2,7 +2,6 @@
 // drafts in the page until the user asks for the dry run; an edited text can be reset to the
 // generator's (a dry run first, like every change).
 import type {JobState, PromptState} from './api';
-import {labelOf} from './ids';
 import type {JobProgress} from './progress';
 
 export type Drafts = Record<string, string>;
@@ -11,22 +10,21 @@ type TextProps = {
 	prompt: PromptState;
 	drafts: Drafts;
 	onDraft: (id: string, text: string | null) => void;
-	where: string;
 	rows?: number;
 	/** Hands an edited slot back to its generator (the page shows the dry run first). */
 	onReset: (id: string) => void;
 	busy: boolean;
 };
 
-export const EditableText = ({prompt, drafts, onDraft, where, rows = 3, onReset, busy}: TextProps) => {
+export const EditableText = ({prompt, drafts, onDraft, rows = 3, onReset, busy}: TextProps) => {
 	const draft = drafts[prompt.id];
 	const value = draft ?? prompt.text;
 	const changed = draft !== undefined && draft !== prompt.text;
-	const label = `${labelOf(prompt.id)}${where ? ` of ${where}` : ''}`;
+	const label = prompt.label;
 	return (
 		<div className={`text-field${changed ? ' changed' : ''}`} data-prompt={prompt.id}>
 			<label htmlFor={`text-${prompt.id}`}>
-				{labelOf(prompt.id)}
+				{prompt.label}
 				{prompt.source === 'edited' && (
 					<span className="badge edited" title="your text pins this slot; the generator no longer writes it">
 						edited
@@ -49,7 +47,7 @@ export const EditableText = ({prompt, drafts, onDraft, where, rows = 3, onReset,
 			)}
 			{prompt.source === 'edited' && !changed && (
 				<div className="reset">
-					<button type="button" className="small" disabled={busy} onClick={() => onReset(prompt.id)} aria-label={`Reset ${labelOf(prompt.id)}${where ? ` (${where})` : ''} to the generator's text`}>
+					<button type="button" className="small" disabled={busy} onClick={() => onReset(prompt.id)} aria-label={`Reset ${prompt.label} to the generator's text`}>
 						Reset to generated
 					</button>
 					{typeof prompt.generated === 'string' && (
@@ -77,11 +75,11 @@ const STATUS_TEXT: Record<string, string> = {
 	retrying: 'retrying',
 };
 
-export const JobBadge = ({job, live}: {job: JobState | {id: string; status: string}; live?: JobProgress}) => {
+export const JobBadge = ({job, live}: {job: JobState | {id: string; label: string; status: string}; live?: JobProgress}) => {
 	const status = live?.status ?? job.status;
 	return (
 		<span className={`job ${status}`} data-job={job.id} data-status={status} title={live?.message ?? ''}>
-			{job.id} <b>{STATUS_TEXT[status] ?? status}</b>
+			{job.label} <b>{STATUS_TEXT[status] ?? status}</b>
 		</span>
 	);
 };

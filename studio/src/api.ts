@@ -14,6 +14,8 @@ import type {
 } from './generated/api';
 
 export type {
+	ArtifactInfo,
+	CostState,
 	JobError,
 	JobState,
 	MovieState,

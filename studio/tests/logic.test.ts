@@ -1,10 +1,9 @@
-// The studio's logic without a browser (node:test): the SSE parser, progress from events, id
-// reading and the schema-built controls. `npm test` bundles this file with esbuild and runs it.
+// The studio's logic without a browser (node:test): the SSE parser, progress from events, the
+// comparison's choices and the schema-built controls. `npm test` bundles this file with esbuild and runs it.
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
-import {comparableArtifacts, defaultArtifact, mediaKind} from '../src/versions';
+import {type Artifacts, comparableArtifacts, defaultArtifact, labelOf, mediaKind} from '../src/versions';
 import {SseParser} from '../src/events';
-import {byReadingOrder, labelOf, promptOfJob, segmentOf} from '../src/ids';
 import {advance, emptyProgress} from '../src/progress';
 import {movieFields, type Schemas, segmentFields} from '../src/schemaForm';
 
@@ -28,17 +27,6 @@ test('a new build starts a fresh job table and build-finished ends it', () => {
 	assert.equal(progress.lastEventId, 4);
 });
 
-test('ids are read for their segment, label and the text a failed job reads', () => {
-	assert.equal(segmentOf('TextToImageProducer[3][2]'), 3);
-	assert.equal(segmentOf('MusicProducer'), null);
-	assert.equal(labelOf('SegmentImagePrompt[3][2]'), 'Image prompt 2');
-	assert.equal(promptOfJob('TextToImageProducer[3][2]'), 'SegmentImagePrompt[3][2]');
-	assert.equal(promptOfJob('TextToImagePromptProducer[3]'), 'SegmentNarration[3]');
-	assert.equal(promptOfJob('TimelineAssembler'), null);
-	const ids = ['SegmentImagePrompt[1][1]', 'SegmentNarration[2]', 'MovieTitle', 'SegmentNarration[1]'];
-	assert.deepEqual(ids.sort(byReadingOrder), ['MovieTitle', 'SegmentNarration[1]', 'SegmentNarration[2]', 'SegmentImagePrompt[1][1]']);
-});
-
 test('controls come from the schema: enums, bounded integers, per-segment tri-state booleans', () => {
 	const schemas: Schemas = {
 		ImageStyle: {enum: ['photorealistic', 'watercolor'], type: 'string'},
@@ -60,15 +48,26 @@ test('controls come from the schema: enums, bounded integers, per-segment tri-st
 	assert.equal(useVideo?.kind === 'boolean' && useVideo.nullable, true);
 });
 
-test('a comparison offers every linked artifact and starts on the first picture that changed', () => {
-	const links = {'SegmentImage[1][1]': 'l', 'SegmentImage[2][1]': 'l', 'SegmentAudio[1]': 'l'};
+// As the server's state describes them: labels, kinds and reading order come from the blueprints.
+const ARTIFACTS: Artifacts = {
+	MusicTrack: {label: 'Music', kind: 'audio', segment: null, order: 3, out: 'out/music.mp3', prompts: 'prompts/music.mp3'},
+	'SegmentAudio[1]': {label: 'Segment 1, narration audio', kind: 'audio', segment: 1, order: 10, out: null, prompts: null},
+	'SegmentImage[1][1]': {label: 'Segment 1, image 1', kind: 'image', segment: 1, order: 12, out: null, prompts: null},
+	'SegmentImage[2][1]': {label: 'Segment 2, image 1', kind: 'image', segment: 2, order: 20, out: null, prompts: null},
+	'SegmentVideo[1]': {label: 'Segment 1, video', kind: 'video', segment: 1, order: 14, out: null, prompts: null},
+};
+
+test('a comparison offers every linked artifact in reading order and starts on the first picture that changed', () => {
+	const links = {'SegmentImage[2][1]': 'l', 'SegmentImage[1][1]': 'l', 'SegmentAudio[1]': 'l'};
 	const r1 = {outputs: {'SegmentImage[1][1]': 'a', 'SegmentImage[2][1]': 'b', 'SegmentAudio[1]': 'c'}, links};
 	const r2 = {outputs: {...r1.outputs, 'SegmentImage[2][1]': 'B', 'SegmentAudio[1]': 'C'}, links};
 	const r3 = {outputs: {...r1.outputs, MusicTrack: 'm'}, links: {...links, MusicTrack: 'l'}};
-	assert.deepEqual(comparableArtifacts(r1, r3), ['MusicTrack', 'SegmentAudio[1]', 'SegmentImage[1][1]', 'SegmentImage[2][1]'].sort(byReadingOrder));
-	assert.equal(defaultArtifact(r1, r2), 'SegmentImage[2][1]');
-	assert.equal(defaultArtifact(r1, r3), 'MusicTrack');
-	assert.equal(defaultArtifact(r1, r1), 'SegmentImage[1][1]');
-	assert.equal(defaultArtifact(null, null), null);
-	assert.deepEqual(['SegmentVideo[1]', 'SegmentAudio[2]', 'MusicTrack', 'StartingImage[1]'].map(mediaKind), ['video', 'audio', 'audio', 'image']);
+	assert.deepEqual(comparableArtifacts(r1, r3, ARTIFACTS), ['MusicTrack', 'SegmentAudio[1]', 'SegmentImage[1][1]', 'SegmentImage[2][1]']);
+	assert.equal(defaultArtifact(r1, r2, ARTIFACTS), 'SegmentImage[2][1]');
+	assert.equal(defaultArtifact(r1, r3, ARTIFACTS), 'MusicTrack');
+	assert.equal(defaultArtifact(r1, r1, ARTIFACTS), 'SegmentImage[1][1]');
+	assert.equal(defaultArtifact(null, null, ARTIFACTS), null);
+	assert.deepEqual(['SegmentVideo[1]', 'SegmentAudio[1]', 'MusicTrack', 'SegmentImage[1][1]'].map((id) => mediaKind(id, ARTIFACTS)), ['video', 'audio', 'audio', 'image']);
+	assert.equal(labelOf('SegmentImage[2][1]', ARTIFACTS), 'Segment 2, image 1');
+	assert.equal(labelOf('StartingImage[9]', ARTIFACTS), 'StartingImage[9]');
 });

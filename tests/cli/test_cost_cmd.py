@@ -53,6 +53,14 @@ def test_cost_lists_each_revision_and_status_the_total(tmp_path: Path) -> None:
     assert state["cost"]["saved_usd"] > 0 and state["cost"]["price_table"]
     assert "spent on this movie" in _invoke(folder, "status")
 
+    # Checking out r1 spends nothing: what its paid results had cost is saved.
+    restored = json.loads(_invoke(folder, "checkout", "r1", "--json"))
+    assert restored["spent_usd"] == 0 and restored["jobs"] > 0
+    assert abs(restored["saved_usd"] - first.cost.billed_usd) < 1e-5
+    assert "saved, nothing spent" in _invoke(folder, "checkout", "r2")
+    after = json.loads(_invoke(folder, "cost", "--json"))
+    assert after["total_usd"] == data["total_usd"]
+
 
 def test_gc_keeps_every_revisions_media_unless_told_and_says_what_paid_media_would_go(
     tmp_path: Path,

@@ -64,8 +64,9 @@ def test_dry_run_shows_the_reason_and_status_shows_yours(
     mine = "yours   SegmentImage[2][1] is your image prompts/segment-02/image-1.jpg"
     assert mine in status.output
     data = json.loads(invoke("-C", str(folder), "status", "--json").output)
-    assert data["own_media"] == [{"id": "SegmentImage[2][1]", "kind": "image",
-                                  "file": "prompts/segment-02/image-1.jpg", "source": "yours"}]
+    assert data["own_media"] == [{"id": "SegmentImage[2][1]", "label": "Segment 2, image 1",
+                                  "kind": "image", "file": "prompts/segment-02/image-1.jpg",
+                                  "source": "yours"}]
 
     explained = invoke("-C", str(folder), "explain", "TextToImageProducer[2][1]")
     assert "TextToImageProducer[2][1] does not run: every output is pinned" in explained.output

@@ -2,13 +2,14 @@
 ``tests/distributed/test_chaos.py`` (the small form): serve + three workers on a restartable
 throwaway PostgreSQL, movies with images on the Replicate emulator submitted over HTTP, and while
 they build a worker paused past ``--dead-after``, a PostgreSQL restart, a worker SIGKILLed and
-the server SIGKILLed and started again. ``run`` returns the counts the bench prints."""
+the server SIGKILLed and started again. With ``s3`` the root is ``s3://<bucket>/fleet`` on that
+(moto) server and every process has a cache folder of its own. ``run`` returns the counts the
+bench prints."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -17,8 +18,9 @@ from typing import Any
 
 from moviebuild.project.movie import Movie
 from moviebuild.providers.endpoints import POLL_INTERVAL_ENV
-from moviebuild.server.root import LocalRoot
+from moviebuild.server.root import LocalRoot, MovieRoot
 from moviebuild.server.tokens import TokenBook
+from moviebuild.testing.s3server import S3Server
 from tests.distributed.cluster import (
     FAKE,
     RecordingReplicate,
@@ -27,6 +29,7 @@ from tests.distributed.cluster import (
     create_database,
     final_jobs,
     set_limit,
+    stored_jobs,
 )
 from tests.distributed.postgres import Postgres
 from tests.server.harness import Http
@@ -50,11 +53,58 @@ def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
         time.sleep(0.1)
 
 
-def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
+class _Root:
+    """Where the fleet keeps its movies: a folder every process shares, or an S3 root with a
+    cache folder per process."""
+
+    def __init__(self, work: Path, s3: S3Server | None) -> None:
+        self.work, self.s3 = work, s3
+        self.bucket = ""
+        self.location: Path | str = work / "root"
+        self.env: dict[str, str] = {}
+        if s3 is not None:
+            self.bucket = f"chaos-{os.getpid()}-{int(time.time())}"
+            s3.create_bucket(self.bucket)
+            self.location = f"s3://{self.bucket}/fleet"
+            self.env = s3.env()
+            os.environ.update(self.env)  # this process reads the root too (tokens, revisions)
+
+    def opened(self) -> MovieRoot:
+        if self.s3 is None:
+            return LocalRoot(self.work / "root")
+        from moviebuild.server.s3root import S3Root
+
+        return S3Root(str(self.location), self.work / "cache-bench")
+
+    def cache(self, name: str) -> tuple[str, ...]:
+        return () if self.s3 is None else ("--cache", str(self.work / f"cache-{name}"))
+
+    def moviefile(self, movie_id: str) -> str:
+        """The movie's Moviefile as created, without its ``store:`` (for a local build)."""
+        import yaml
+
+        text = self.opened().listed_moviefile("acme", movie_id) or ""
+        data = yaml.safe_load(text)
+        if "store" not in data:
+            return text
+        del data["store"]
+        return yaml.safe_dump(data, sort_keys=False)
+
+    def jobs(self, movie_id: str) -> dict[str, Any]:
+        if self.s3 is None:
+            return final_jobs(self.work / "root" / "tenants" / "acme" / "movies" / movie_id)
+        store = f"fleet/tenants/acme/movies/{movie_id}/store"
+        return stored_jobs(self.s3.client(), self.bucket, store)
+
+
+def run(
+    postgres: Postgres, movies: int, work: Path, s3: S3Server | None = None
+) -> dict[str, Any]:
     database = create_database(postgres.url)
     set_limit(database, "replicate", LIMIT)  # the operator's limit of the account
-    root, local = work / "root", work / "local"
-    token = TokenBook(LocalRoot(root)).create("acme")[1]
+    where = _Root(work, s3)
+    root, local = where.location, work / "local"
+    token = TokenBook(where.opened()).create("acme")[1]
     calls = work / "fake-calls.log"
     fake_config = work / "fake.json"
     fake_config.write_text(json.dumps({"latency_s": {"AudioProducer": 0.3},
@@ -62,10 +112,12 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
     events: list[str] = []
     with RecordingReplicate(polls_to_finish=5) as replicate:
         env = {**replicate.environment(), POLL_INTERVAL_ENV: "0.2",
-               "MOVIEBUILD_FAKE_CONFIG": str(fake_config)}
+               "MOVIEBUILD_FAKE_CONFIG": str(fake_config), **where.env}
         workers = [WorkerProcess(database, root, env, work, executor_id=f"w{n}",
-                                 dead_after_s=DEAD_AFTER_S) for n in range(3)]
-        server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies)
+                                 dead_after_s=DEAD_AFTER_S, extra=where.cache(f"w{n}"))
+                   for n in range(3)]
+        server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies,
+                               extra=where.cache("server"))
         images = movies * 2 * 2
         try:
             server.wait_ready()
@@ -97,7 +149,8 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
             server.process.send_signal(signal.SIGKILL)
             server.process.wait()
             events.append(f"SIGKILL server at {created_count()} images")
-            server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies)
+            server = ServerProcess(database, root, env, work, max_builds_per_tenant=movies,
+                                   extra=where.cache("server"))
             server.wait_ready()
             http = Http(server.base_url, token)
             records = _wait_for_builds(http, builds, 300)
@@ -117,16 +170,16 @@ def run(postgres: Postgres, movies: int, work: Path) -> dict[str, Any]:
         equal = 0
         fake_jobs = 0
         for movie_id in builds:
-            folder = root / "tenants" / "acme" / "movies" / movie_id
             copy = local / movie_id
             copy.mkdir(parents=True)
-            shutil.copy(folder / "Moviefile.yaml", copy / "Moviefile.yaml")
-            jobs = final_jobs(folder)
+            (copy / "Moviefile.yaml").write_text(where.moviefile(movie_id))
+            jobs = where.jobs(movie_id)
             fake_jobs += sum(1 for job in jobs
                              if not job.startswith(("TextToImageProducer", "TimelineAssembler")))
             Movie.open(copy).build()
             equal += final_jobs(copy) == jobs
     return {
+        "root": "s3" if s3 is not None else "folder",
         "movies": movies,
         "complete": sum(1 for r in records.values() if r["status"] == "complete"),
         "equal_to_local_build": equal,

@@ -69,7 +69,7 @@ class WorkerProcess:
     def __init__(
         self,
         database_url: str,
-        root: Path,
+        root: Path | str,
         env: dict[str, str],
         log_folder: Path,
         *,
@@ -86,7 +86,7 @@ class WorkerProcess:
             self.process = self._start(database_url, root, env, log, heartbeat_s, dead_after_s,
                                        grace_s, poll_s, extra)
 
-    def _start(self, database_url: str, root: Path, env: dict[str, str], log: Any,
+    def _start(self, database_url: str, root: Path | str, env: dict[str, str], log: Any,
                heartbeat_s: float, dead_after_s: float, grace_s: float, poll_s: float,
                extra: tuple[str, ...]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
@@ -163,6 +163,14 @@ def final_jobs(folder: Path) -> dict[str, Any]:
     return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
 
 
+def stored_jobs(client: Any, bucket: str, store: str) -> dict[str, Any]:
+    """``final_jobs`` of a store on S3 (``store``: its key prefix), read with a boto3 client."""
+    head = int(client.get_object(Bucket=bucket, Key=f"{store}/HEAD")["Body"].read())
+    body = client.get_object(Bucket=bucket, Key=f"{store}/revisions/{head}.json")["Body"].read()
+    jobs = json.loads(body)["jobs"]
+    return {job: (entry["key"], entry["outputs"], entry["status"]) for job, entry in jobs.items()}
+
+
 def free_port() -> int:
     import socket
 
@@ -174,8 +182,9 @@ def free_port() -> int:
 class ServerProcess:
     """``moviebuild serve --database`` as a subprocess on a free port of 127.0.0.1."""
 
-    def __init__(self, database_url: str, root: Path, env: dict[str, str], log_folder: Path,
-                 *, poll_s: float = 0.2, max_builds_per_tenant: int = 8) -> None:
+    def __init__(self, database_url: str, root: Path | str, env: dict[str, str],
+                 log_folder: Path, *, poll_s: float = 0.2, max_builds_per_tenant: int = 8,
+                 extra: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log_folder / "serve.log"
@@ -183,7 +192,8 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "moviebuild", "serve", "--database", database_url,
                  "--root", str(root), "--port", str(self.port), "--poll", str(poll_s),
-                 "--grace", "2", "--max-builds-per-tenant", str(max_builds_per_tenant)],
+                 "--grace", "2", "--max-builds-per-tenant", str(max_builds_per_tenant),
+                 *extra],
                 env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
             )
 

@@ -112,6 +112,20 @@ def test_states_validate_against_the_published_schema(movie_folder: MovieFactory
     assert kinds["StartingImageProducer[2]"].blocks == ["ImageToVideoProducer[2]"]
     assert kinds["ImageToVideoProducer[2]"].kind == "blocked-by"
     assert kinds["ImageToVideoProducer[2]"].blocked_by == ["StartingImageProducer[2]"]
+    # Each error says, from the blueprints, what a person calls the job and which text to edit.
+    refused = kinds["StartingImageProducer[2]"]
+    assert (refused.label, refused.segment) == ("Segment 2, starting image", 2)
+    assert [(p.id, p.label, p.file) for p in refused.prompts] == [
+        ("StartingImagePrompt[2]", "Segment 2, starting image prompt",
+         "prompts/segment-02/starting-image.txt")
+    ]
+    jobs = {job.id: job for job in failed.jobs}
+    assert jobs["StartingImageProducer[2]"].files == ["out/segment-02/starting-image.png"]
+    assert jobs["StartingImageProducer[2]"].kind == "image"
+    assert failed.artifacts["SegmentImage[1][2]"].label == "Segment 1, image 2"
+    assert failed.artifacts["SegmentImage[1][2]"].out == "out/segment-01/image-2.png"
+    reading = sorted(failed.prompts, key=lambda p: p.order)
+    assert [p.id for p in reading][:2] == ["MovieTitle", "MovieSummary"]
     jsonschema.validate(failed.model_dump(mode="json"), schema)
     write_moviefile(folder, voice="bob", providers=_providers(folder))
     stop = threading.Event()

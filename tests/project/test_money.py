@@ -141,6 +141,65 @@ def test_an_estimate_learned_from_one_movie_is_closer_to_the_bill_of_the_next(
     assert result.cost.estimate_usd == pytest.approx(learned, abs=1e-4)
 
 
+def test_a_movies_call_history_lives_in_its_store_and_teaches_another_machine(
+    tmp_path: Path, emulators: dict[str, Emulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeAdapter(clock=ManualClock())
+    folder = tmp_path / "movie"
+    write_moviefile(folder, duration=60, images_per_segment=2, providers=TEXT_ONLY)
+    assert Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock).complete
+    kept = [json.loads(line) for line in
+            (folder / ".moviebuild" / "usage.jsonl").read_text().splitlines()]
+    assert {"ScriptProducer", "TextToImagePromptProducer"} <= {c["producer"] for c in kept}
+    assert all(c["adapter"] == "openai" and c["output_tokens"] > 0 for c in kept)
+
+    # Another machine, with no history of its own, builds the movie at another length.
+    other_machine = tmp_path / "other-machine.jsonl"
+    monkeypatch.setenv("MOVIEBUILD_USAGE_HISTORY", str(other_machine))
+    write_moviefile(folder, duration=30, images_per_segment=3, providers=TEXT_ONLY)
+    movie = Movie.open(folder)
+    static = plan_cost_usd(movie.make_plan(), movie.moviefile, Learned())["openai"]
+    learned = movie.plan().cost.estimate_usd
+    assert not other_machine.exists()
+    result = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    billed = provider(result, "openai").billed_usd
+    assert result.complete and billed > 0
+    assert abs(learned - billed) < abs(static - billed) / 2, (static, learned, billed)
+    assert result.cost.estimate_usd == pytest.approx(learned, abs=1e-4)
+    # The store's history grew by the second build's calls, and this machine's began.
+    assert len((folder / ".moviebuild" / "usage.jsonl").read_text().splitlines()) > len(kept)
+    assert other_machine.exists()
+
+
+def test_a_checkout_counts_the_paid_outputs_it_restores_as_saved_not_spent(
+    tmp_path: Path, emulators: dict[str, Emulator]
+) -> None:
+    from moviebuild.project.spent import movie_spending
+
+    fake = FakeAdapter(clock=ManualClock())
+    folder = tmp_path / "movie"
+    write_moviefile(folder, duration=30, images_per_segment=1, providers=TEXT_ONLY)
+    first = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    write_moviefile(folder, duration=20, images_per_segment=1, providers=TEXT_ONLY)
+    second = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    assert first.complete and second.complete and second.revision == 2
+    spent = movie_spending(Movie.open(folder)).total_usd
+    assert spent == pytest.approx(first.cost.billed_usd + second.cost.billed_usd, abs=1e-6)
+
+    movie = Movie.open(folder)
+    restored = movie.checkout(1)
+    assert restored.spent_usd == 0 and restored.revision == 1
+    assert restored.saved_usd == pytest.approx(first.cost.billed_usd, abs=1e-6)
+    assert restored.jobs == sum(1 for p in movie.make_plan().jobs if p.adapter == "openai")
+    # Nothing was spent: the movie's total is what the two builds billed, and building now
+    # calls nothing.
+    served = sum(emulators["openai"].served.values())
+    assert movie.plan().cost.estimate_usd == 0
+    again = Movie.open(folder).build(adapters={"fake": fake}, clock=fake.clock)
+    assert again.cost.billed_usd == 0 and sum(emulators["openai"].served.values()) == served
+    assert movie_spending(Movie.open(folder)).total_usd == pytest.approx(spent, abs=1e-9)
+
+
 def test_a_budget_stops_a_build_whose_calls_cost_three_times_the_estimate(
     tmp_path: Path, emulators: dict[str, Any]
 ) -> None:

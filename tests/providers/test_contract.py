@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from moviebuild import producers
 from moviebuild.errors import ProviderError
-from moviebuild.providers import catalog, producers
+from moviebuild.providers import catalog
 from moviebuild.providers.http import quote_prompt
 from moviebuild.providers.offline.audio import mp3_duration_s
 from moviebuild.providers.openai import fill_template

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from moviebuild.producers import SCHEMAS
 from moviebuild.providers.json_schema import schema_errors
 from moviebuild.providers.offline import text
-from moviebuild.providers.producers import SCHEMAS
 
 SCRIPT = SCHEMAS["ScriptProducer"]
 

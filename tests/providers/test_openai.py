@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from moviebuild import producers
 from moviebuild.errors import ProviderError
-from moviebuild.providers import catalog, producers
+from moviebuild.providers import catalog
 from moviebuild.providers.openai import OpenAIAdapter, fill_template, image_size, strict_schema
 from moviebuild.providers.requests import (
     CallContext,
@@ -67,7 +68,10 @@ def _script_job(duration: int) -> tuple[Any, dict[str, Any]]:
     from moviebuild.config.enums import Role
     from moviebuild.graph import Job, NodeId
 
-    job = Job(NodeId("ScriptProducer"), "ScriptProducer", Role.TEXT, 1, (), (), (), 1.0)
+    # As the blueprint expands it: a title, a summary and one narration per 10 s segment.
+    narrations = tuple(NodeId("SegmentNarration", (i,)) for i in range(1, duration // 10 + 1))
+    job = Job(NodeId("ScriptProducer"), "ScriptProducer", Role.TEXT, 1, (), (),
+              (NodeId("MovieTitle"), NodeId("MovieSummary"), *narrations), 1.0)
     fields = {"inquiry": "the history of tea", "audience": "adults", "language": "en",
               "duration": duration}
     return job, fields
@@ -76,8 +80,8 @@ def _script_job(duration: int) -> tuple[Any, dict[str, Any]]:
 def test_the_segment_count_is_in_the_schema_and_a_wrong_count_is_repaired(
         openai_emulator: OpenAIEmulator) -> None:
     job, fields = _script_job(20)
-    request = producers.text_request(job, fields, {}, template=SCRIPT.template,
-                                     model=None, params={}, take=0)
+    request = producers.text_builder(job).request(job, fields, {}, template=SCRIPT.template,
+                                                  model=None, params={}, take=0)
     segments = request.schema["properties"]["segments"]
     assert (segments["minItems"], segments["maxItems"]) == (2, 2)
     # A small local model (SmolLM2-135M) wrote one segment for a 20 s movie: the count must

@@ -30,7 +30,8 @@ def test_an_uploaded_image_is_used_served_back_and_handed_back(tmp_path: Path) -
         put = http.call("PUT", f"/v1/movies/{movie_id}/files/{SLOT}", raw=png(),
                         headers={"Content-Type": "image/png"})
         assert put.status == 200, put.body
-        assert put.json()["own_media"] == [{"id": "SegmentImage[3][2]", "kind": "image",
+        assert put.json()["own_media"] == [{"id": "SegmentImage[3][2]",
+                                            "label": "Segment 3, image 2", "kind": "image",
                                             "file": "prompts/segment-03/image-2.png",
                                             "source": "yours"}]
         built = http.post(f"/v1/movies/{movie_id}/builds", {})

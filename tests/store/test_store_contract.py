@@ -115,3 +115,15 @@ def test_the_package_exports_what_all_lists() -> None:
     assert set(moviebuild.store.__all__) <= exported
     assert {"Store", "open_store", "BlobStore", "MovieLock"} <= set(moviebuild.store.__all__)
 
+
+
+def test_the_call_history_is_replaced_whole_and_read_back_by_another_opener(
+    store: Store, url: str
+) -> None:
+    assert store.read_usage_history() == b""
+    store.write_usage_history(b'{"producer": "ScriptProducer"}\n')
+    store.write_usage_history(b'{"producer": "ScriptProducer"}\n{"producer": "Other"}\n')
+    with open_store(url, create=False) as other:
+        assert other.read_usage_history().splitlines() == [
+            b'{"producer": "ScriptProducer"}', b'{"producer": "Other"}'
+        ]

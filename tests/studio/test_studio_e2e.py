@@ -96,7 +96,7 @@ def test_a_movie_is_created_watched_edited_and_rebuilt_running_only_the_dry_runs
 
     # Edit segment 2's narration; the dry run lists exactly what the API's dry run lists.
     new_words = "Segment two, told again: the keepers who climbed the stairs every night."
-    page.get_by_label("Narration of segment 2").fill(new_words)
+    page.get_by_label("Segment 2, narration", exact=True).fill(new_words)
     review = page.get_by_role("button", name="Review 1 edit")
     review.focus()
     page.keyboard.press("Enter")
@@ -123,14 +123,14 @@ def test_a_movie_is_created_watched_edited_and_rebuilt_running_only_the_dry_runs
     assert started_jobs(studio.api.events(movie, after=last_event)) == planned
     shown = {job.get_attribute("data-job") for job in streamed.all()}
     assert shown == planned
-    assert page.get_by_label("Narration of segment 2").input_value() == new_words
+    assert page.get_by_label("Segment 2, narration", exact=True).input_value() == new_words
 
     # History: what changed in r2, then checkout of r1.
     page.get_by_role("tab", name="Segments").focus()
     page.keyboard.press("ArrowRight")  # the tabs take arrow keys
     expect(page.get_by_role("tab", name="History")).to_be_focused()
     page.get_by_role("button", name="r2", exact=True).click()
-    expect(page.get_by_test_id("revision-detail")).to_contain_text("SegmentNarration[2]")
+    expect(page.get_by_test_id("revision-detail")).to_contain_text("edit Segment 2, narration")
     shoot(page, screenshots, "history", ".history")
     page.get_by_role("button", name="Check out r1").click()
     wait_for_revision(page, 1)
@@ -154,6 +154,8 @@ def test_a_provider_400_shows_with_its_blocked_jobs_and_retry_fixes_it(
         wait_for_revision(page, 1)
         failure = page.locator(f"[data-failed-job='{failing}']")
         assert "content policy: this prompt cannot be drawn" in failure.inner_text()
+        # Jobs show as the blueprints name them, not as ids.
+        assert failure.locator("b").first.inner_text() == "Segment 2, image prompts"
         api_errors = studio.api.call("GET", f"/v1/movies/{movie}/errors")["errors"]
         blocks = next(error["blocks"] for error in api_errors if error["job"] == failing)
         assert blocks and {
@@ -165,7 +167,7 @@ def test_a_provider_400_shows_with_its_blocked_jobs_and_retry_fixes_it(
         expect(row.locator(".job-message")).to_contain_text("content policy")
         shoot(page, screenshots, "provider-error", ".errors")
         failure.get_by_role("button", name="Edit the prompt").click()
-        expect(page.get_by_label("Narration of segment 2")).to_be_focused()
+        expect(page.get_by_label("Segment 2, narration", exact=True)).to_be_focused()
     finally:
         studio.adapter.refuse.clear()
 
@@ -190,7 +192,7 @@ def test_a_reload_during_a_build_resumes_its_progress_from_the_last_event_id(
     studio.adapter.held.clear()
     studio.adapter.hold.add(held)
     try:
-        page.get_by_role("button", name="New take of SegmentImage[1][1]").click()
+        page.get_by_role("button", name="New take of Segment 1, image 1").click()
         planned_in_dialog(page)
         page.locator("dialog").get_by_role("button", name="Run").click()
         assert studio.adapter.held.wait(60), "the new take never reached the provider"
@@ -257,6 +259,7 @@ def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_im
     page: Any, studio: Running, screenshots: Path
 ) -> None:
     prompt, image = "SegmentImagePrompt[2][1]", "SegmentImage[2][1]"
+    image_label = "Segment 2, image 1"
     movie = studio.api.call("POST", "/v1/movies", {"moviefile": small_moviefile(
         "Tell me about canals")})["id"]
     sign_in(page, studio, movie)
@@ -285,7 +288,7 @@ def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_im
     assert planned == {job["id"] for job in api_plan["jobs"]}
     # The generated prompt's image is still stored: nothing runs, and the reset is a revision.
     assert planned == set()
-    expect(page.locator("#dry-run-heading")).to_contain_text(f"reset of {prompt}")
+    expect(page.locator("#dry-run-heading")).to_contain_text("reset of Segment 2, image prompt 1")
     expect(page.get_by_test_id("dry-run-summary")).to_contain_text("Nothing needs to run")
     last_event = studio.api.events(movie)[-1]["id"]
     page.locator("dialog").get_by_role("button", name="Apply (nothing to run)").click()
@@ -302,10 +305,10 @@ def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_im
     compare.get_by_label("Left revision").select_option("1")
     compare.get_by_label("Right revision").select_option("2")
     compare.get_by_label("Artifact").select_option(image)
-    expect(page.get_by_test_id("compare-verdict")).to_have_text(f"{image}: r1 and r2 differ")
+    expect(page.get_by_test_id("compare-verdict")).to_have_text(f"{image_label}: r1 and r2 differ")
     sources = []
     for revision in (1, 2):
-        picture = compare.get_by_role("img", name=f"{image} in r{revision}")
+        picture = compare.get_by_role("img", name=f"{image_label} in r{revision}")
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
                                arg=picture.element_handle())
         sources.append(picture.get_attribute("src"))
@@ -316,7 +319,7 @@ def test_an_edited_prompt_is_reset_after_its_dry_run_and_history_compares_its_im
     shoot(page, screenshots, "compare", "[data-testid=compare]")
     compare.get_by_label("Right revision").select_option("3")
     expect(page.get_by_test_id("compare-verdict")).to_have_text(
-        f"{image}: the same file in r1 and r3"
+        f"{image_label}: the same file in r1 and r3"
     )
 
 

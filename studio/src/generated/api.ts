@@ -49,6 +49,7 @@ export type Language1 =
 export type Size1 = '480p' | '720p' | '1080p';
 
 export interface ApiSchemas {
+	ArtifactInfo: ArtifactInfo;
 	AspectRatio: AspectRatio;
 	AssemblyStrategy: AssemblyStrategy;
 	Audience: Audience;
@@ -95,6 +96,7 @@ export interface ApiSchemas {
 	PlannedJob: PlannedJob;
 	Problem: Problem;
 	PromptList: PromptList;
+	PromptRef: PromptRef;
 	PromptState: PromptState;
 	ProviderCostState: ProviderCostState;
 	ProviderSpec: ProviderSpec;
@@ -114,6 +116,32 @@ export interface ApiSchemas {
 	WebhookRequest: WebhookRequest;
 	WorkerDocument: WorkerDocument;
 	WorkerList: WorkerList;
+}
+/**
+ * What the movie calls an artifact and where its files are, as the blueprints declare.
+ */
+export interface ArtifactInfo {
+	kind: 'text' | 'image' | 'audio' | 'video' | 'json';
+	/**
+	 * what a person calls it, e.g. Segment 3, image 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie: movie-wide, then by segment
+	 */
+	order: number;
+	/**
+	 * its file under out/, relative to the movie folder
+	 */
+	out: string | null;
+	/**
+	 * its file under prompts/: the text to edit, or where your own media goes
+	 */
+	prompts: string | null;
+	/**
+	 * its segment (1-based); null for movie-wide ones
+	 */
+	segment: number | null;
 }
 /**
  * A narration clip: the source plays from its start for ``duration_s`` (cut if longer).
@@ -409,13 +437,16 @@ export interface CheckoutRequest {
 }
 /**
  * ``estimated_usd``: what building now would cost (the stale jobs); ``spent_usd``: what
- * the current revision's build billed; ``total_spent_usd``: every revision together.
+ * the current revision's build billed (``ran_estimate_usd`` its estimate, ``difference_usd``
+ * billed minus that, ``saved_usd`` the price of what it reused); ``total_spent_usd``: every
+ * revision together.
  */
 export interface CostState {
 	/**
 	 * set when a budget stopped the build
 	 */
 	budget: string | null;
+	difference_usd: number;
 	estimated_per_provider_usd: {
 		[k: string]: number;
 	};
@@ -427,16 +458,21 @@ export interface CostState {
 	 * the date of the prices used
 	 */
 	price_table: string | null;
+	ran_estimate_usd: number;
 	saved_usd: number;
 	spent_usd: number;
 	total_spent_usd: number;
 }
 /**
  * One provider in the current revision's build: the estimate of its calls, what it
- * reported it billed (at the price table's prices), and what reuse saved.
+ * reported it billed (at the price table's prices), the difference, and what reuse saved.
  */
 export interface ProviderCostState {
 	billed_usd: number;
+	/**
+	 * billed minus the estimate
+	 */
+	difference_usd: number;
 	estimated_usd: number;
 	saved_usd: number;
 }
@@ -546,7 +582,30 @@ export interface JobError {
 	hint: string | null;
 	job: string;
 	kind: 'needs-attention' | 'retryable-exhausted' | 'blocked-by';
+	/**
+	 * what a person calls the job, e.g. Segment 3, image 2
+	 */
+	label: string;
 	message: string | null;
+	/**
+	 * the editable texts the job reads
+	 */
+	prompts: PromptRef[];
+	segment: number | null;
+}
+/**
+ * An editable text a job reads: what to change when the job fails.
+ */
+export interface PromptRef {
+	/**
+	 * where the text lives under the movie folder
+	 */
+	file: string;
+	/**
+	 * artifact id, e.g. SegmentImagePrompt[3][2]
+	 */
+	id: string;
+	label: string;
 }
 /**
  * Where the image sits at one end of a clip, relative to the frame (see ``KenBurns``).
@@ -604,13 +663,37 @@ export interface KenBurns {
  * it), failed, blocked (an upstream job failed), skipped (every output is overridden).
  */
 export interface JobState {
+	/**
+	 * the files of what it makes, under out/ or prompts/
+	 */
+	files: string[];
 	id: string;
+	/**
+	 * the kind of what it makes
+	 */
+	kind: 'text' | 'image' | 'audio' | 'video' | 'json';
+	/**
+	 * what a person calls it, e.g. Segment 3, image 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie
+	 */
+	order: number;
 	producer: string;
+	/**
+	 * the editable texts it reads
+	 */
+	prompts: PromptRef[];
 	provider: string;
 	/**
 	 * why a stale job runs
 	 */
 	reason: string | null;
+	/**
+	 * its segment (1-based); null for movie-wide jobs
+	 */
+	segment: number | null;
 	status: 'current' | 'stale' | 'failed' | 'blocked' | 'skipped';
 }
 export interface MovieList {
@@ -634,6 +717,12 @@ export interface MovieSummary {
  * or interrupted. ``up_to_date`` is true when a build would call nothing.
  */
 export interface MovieState {
+	/**
+	 * artifact id -> its label, kind, segment, reading order and files
+	 */
+	artifacts: {
+		[k: string]: ArtifactInfo;
+	};
 	/**
 	 * asset id -> link (a path relative to the movie folder for a local movie, a URL for a remote one)
 	 */
@@ -671,6 +760,7 @@ export interface OwnMediaState {
 	 */
 	id: string;
 	kind: 'image' | 'audio' | 'video';
+	label: string;
 	source: 'yours';
 }
 /**
@@ -689,6 +779,18 @@ export interface PromptState {
 	 * artifact id, e.g. SegmentImagePrompt[3][2]
 	 */
 	id: string;
+	/**
+	 * what a person calls it, e.g. Segment 3, image prompt 2
+	 */
+	label: string;
+	/**
+	 * its place when reading the movie
+	 */
+	order: number;
+	/**
+	 * its segment (1-based); null for movie-wide texts
+	 */
+	segment: number | null;
 	source: 'generated' | 'edited';
 	text: string;
 }
