@@ -96,6 +96,7 @@ class MovieFolder:
         self.blueprints = blueprints
         self.defaults = defaults
         self._remote_store: Store | None = None
+        self._parsed: tuple[str, Moviefile, Graph] | None = None
         self._snapshot = self.read_snapshot()
 
     @classmethod
@@ -150,9 +151,7 @@ class MovieFolder:
         if changes.config:
             patched_text = patch_moviefile_text(text, changes.config)
             try:
-                moviefile = parse_moviefile(
-                    patched_text, "Moviefile patch", producer_names=self._producer_names
-                )
+                moviefile, graph = self._parse(patched_text, "Moviefile patch")
             except ConfigError as exc:
                 raise ConfigError(
                     f"the patch makes the Moviefile invalid: {exc.detail}",
@@ -160,8 +159,7 @@ class MovieFolder:
                 ) from None
             text = patched_text
         else:
-            moviefile = parse_moviefile(text, path, producer_names=self._producer_names)
-        graph = expand_graph(moviefile, self.blueprints)
+            moviefile, graph = self._parse(text, path)
         materials = read_materials(
             self.folder, moviefile, text, "Moviefile patch" if patched_text else path
         )
@@ -202,6 +200,16 @@ class MovieFolder:
         )
         self._snapshot = snapshot
         return snapshot
+
+    def _parse(self, text: str, source: Path | str) -> tuple[Moviefile, Graph]:
+        """The Moviefile ``text`` and its graph; the last text's are kept, as both follow from
+        the text alone (opening and then planning read the same text twice)."""
+        if self._parsed is not None and self._parsed[0] == text:
+            return self._parsed[1], self._parsed[2]
+        moviefile = parse_moviefile(text, source, producer_names=self._producer_names)
+        graph = expand_graph(moviefile, self.blueprints)
+        self._parsed = (text, moviefile, graph)
+        return moviefile, graph
 
     def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
         from moviebuild.project.prompts import read_edits
