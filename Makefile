@@ -30,10 +30,13 @@ demo: $(STAMP) system
 	$(BIN)/moviebuild -C demo render
 	@echo "demo/out/preview.mp4 is ready"
 
-# Says in one line what the machine still lacks for some tests (and the apt-get line), then runs.
+# Says in one line what the machine still lacks for some tests (and the apt-get line), then runs
+# them on every core (TEST_WORKERS=0 runs them in this process); the cluster, studio and Remotion
+# tests each keep to one worker (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(STAMP) system
 	@$(BIN)/python tests/preflight.py
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check moviebuild tests bench

@@ -4,6 +4,8 @@ Layout (dependencies point down):
 
     cli/        the command line (click, rich): parses, calls the API below, renders
     studio/     the browser studio's built page, and ``moviebuild studio`` for one folder
+    server/     the HTTP API (aiohttp): tenants, tokens, builds, event streams
+    distributed/ builds and provider calls on DBOS workers sharing a PostgreSQL database
     project/    the one build path: open a movie, plan, build, state, history
     engine/     keys, reasons, planner, dataflow scheduler, pools, retries (handed interfaces)
     store/      blobs, journal, revisions, lock behind fsspec

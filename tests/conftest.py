@@ -25,6 +25,29 @@ FAKE_MEDIA = {
 }
 
 
+#: Tests that share something heavy run on one pytest-xdist worker: the PostgreSQL cluster (one
+#: per worker otherwise), the studio's Chromium and bundle, Remotion's node project and example
+#: movie. Every other test is scheduled on its own.
+_WORKER_GROUPS = {"distributed": "postgres", "studio": "chromium-studio", "remotion": "remotion"}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` by folder. (xdist's own loadgroup reads ``xdist_group`` marks into
+    the test ids, which pytest 9 no longer takes, so every test ran wherever it fell.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderGroups(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped here
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("::", 1)[0].split("/")
+            if len(parts) > 2 and parts[0] == "tests" and parts[1] in _WORKER_GROUPS:
+                return _WORKER_GROUPS[parts[1]]
+            return nodeid
+
+    return FolderGroups(config, log)
+
+
 @pytest.fixture(autouse=True)
 def usage_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test learns token counts from its own history file, never the user's."""

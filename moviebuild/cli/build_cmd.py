@@ -15,38 +15,35 @@ from typing import Any
 import click
 
 from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
-from moviebuild.cli.progress import Progress
 from moviebuild.cli.reports import render_build
 from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
 from moviebuild.project.changes import Changes
 from moviebuild.project.reports import BuildReport
 
 
+def _split(option: str, assignment: str, form: str, example: str) -> tuple[str, str]:
+    """One ``option ID=VALUE`` as (ID, VALUE); ``form`` and ``example`` for the error."""
+    name, equals, value = assignment.partition("=")
+    if not equals:
+        raise ConfigError(
+            f"{option} {assignment!r} needs {form}", hint=f"e.g. {option} '{example}'"
+        )
+    return name.strip(), value
+
+
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     """``--set ID=TEXT`` options as an override map."""
-    overrides = {}
-    for assignment in assignments:
-        name, equals, value = assignment.partition("=")
-        if not equals:
-            raise ConfigError(
-                f"--set {assignment!r} needs ID=TEXT",
-                hint="e.g. --set 'SegmentNarration[2]=New words'",
-            )
-        overrides[name.strip()] = value
-    return overrides
+    return dict(
+        _split("--set", a, "ID=TEXT", "SegmentNarration[2]=New words") for a in assignments
+    )
 
 
 def parse_file_assignments(assignments: tuple[str, ...]) -> dict[str, Path | str | bytes | None]:
     """``--set-file ID=PATH`` options as a files map (``ID=`` hands the slot back)."""
     files: dict[str, Path | str | bytes | None] = {}
     for assignment in assignments:
-        name, equals, value = assignment.partition("=")
-        if not equals:
-            raise ConfigError(
-                f"--set-file {assignment!r} needs ID=PATH",
-                hint="e.g. --set-file 'SegmentImage[3][2]=photo.jpg'",
-            )
-        files[name.strip()] = Path(value).expanduser() if value.strip() else None
+        name, value = _split("--set-file", assignment, "ID=PATH", "SegmentImage[3][2]=photo.jpg")
+        files[name] = Path(value).expanduser() if value.strip() else None
     return files
 
 
@@ -131,6 +128,9 @@ def stop_on_signals() -> Iterator[threading.Event]:
 def run_build(context: CliContext, changes: Changes) -> BuildReport:
     """Build, print progress and the summary; raises the exit-code exceptions when unfinished."""
     movie = context.open_movie()
+    # Here, not at the top: a dry run parses its options with this module and shows no progress.
+    from moviebuild.cli.progress import Progress
+
     progress = Progress(plain=context.as_json or not sys.stdout.isatty(), quiet=context.as_json)
     with stop_on_signals() as stop, progress:
         report = movie.build(

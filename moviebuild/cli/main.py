@@ -20,7 +20,20 @@ from moviebuild.errors import InternalError, MovieBuildError
 
 
 class MovieGroup(click.Group):
-    """Turns MovieBuildError into a message and its exit code, never a traceback."""
+    """Turns MovieBuildError into a message and its exit code, never a traceback; loads each
+    subcommand's module when that command is asked for (``commands.COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from moviebuild.cli.commands import COMMANDS
+
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from moviebuild.cli.commands import COMMANDS, load_command
+
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.add_command(load_command(cmd_name))
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -157,16 +170,16 @@ def cli(
 
 
 def _register() -> None:
-    from moviebuild.cli.commands import ALL
+    """Load every subcommand now (tests that list ``cli.commands``); ``main`` loads them as they
+    are asked for."""
+    from moviebuild.cli.commands import COMMANDS
 
-    for command in ALL:
-        if command.name not in cli.commands:
-            cli.add_command(command)
+    for name in COMMANDS:
+        cli.get_command(click.Context(cli), name)
 
 
 def main() -> None:
     # pydantic scans every installed distribution for plugins on first use; moviebuild uses none,
     # and the scan costs a no-op build tens of milliseconds.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    _register()
     cli.main(args=sys.argv[1:], prog_name="moviebuild")

@@ -21,10 +21,10 @@ from typing import Any, Final
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.graph import NodeId
 from moviebuild.graph.naming import out_file
-from moviebuild.project.export import OUT_DIR, current_outputs, export_outputs
+from moviebuild.project.export import OUT_DIR, current_timeline, export_outputs
 from moviebuild.project.folder import MovieFolder
 from moviebuild.store import Store
-from moviebuild.timeline import ImageClip, Timeline, VideoClip, load_timeline
+from moviebuild.timeline import ImageClip, Timeline, VideoClip
 from moviebuild.timeline.editorial import (
     MUSIC,
     NARRATION,
@@ -96,14 +96,7 @@ def export_edit(
     if not movie.store_exists():
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     with movie.open_store() as store:
-        outputs = current_outputs(movie, store)
-        timeline_digest = outputs.get(NodeId("Timeline"))
-        if timeline_digest is None:
-            raise StoreError(
-                "the current revision has no timeline",
-                hint="run `moviebuild` until the TimelineAssembler succeeds",
-            )
-        timeline = load_timeline(store.blobs.get_blob(timeline_digest))
+        outputs, timeline = current_timeline(movie, store)
         places = {str(a): path for a in outputs if (path := out_file(a)) and a.name != "Timeline"}
         revision = store.read_head()
         if bundle is not None:

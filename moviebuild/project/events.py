@@ -10,6 +10,7 @@ turns one into its published form. ``id`` is the stream's event id (a server's; 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, cast
 
@@ -20,7 +21,8 @@ from moviebuild.engine.events import EventKind
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Each event's validator is built when first used (most commands use few or none).
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     id: int | None = Field(None, description="the event's id in the movie's stream")
     build: str | None = Field(None, description="the server's build id")
@@ -103,19 +105,22 @@ BuildEvent = Annotated[
 #: Called with each event of a build.
 EventCallback = Callable[[BuildEvent], None]
 
-_READER: TypeAdapter[BuildEvent] = TypeAdapter(BuildEvent)
+@functools.cache
+def _reader() -> TypeAdapter[BuildEvent]:
+    # Made on first use: a build that only writes events never pays for the reader's schema.
+    return TypeAdapter(BuildEvent)
 
 
 def read_event(data: Mapping[str, Any]) -> BuildEvent | None:
     """The event a stream's ``data`` holds; None for a type this version does not know."""
     try:
-        return _READER.validate_python(dict(data))
+        return _reader().validate_python(dict(data))
     except ValueError:
         return None
 
 
 def event_json_schema() -> dict[str, Any]:
-    return _READER.json_schema()
+    return _reader().json_schema()
 
 
 _FROM_KIND: dict[EventKind, type[_JobEvent]] = {

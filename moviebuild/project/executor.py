@@ -64,7 +64,7 @@ class ProviderExecutor:
         found = self._identities.get(job.id)
         if found is None:
             if job.role is Role.INTERNAL:
-                from moviebuild.timeline.assemble import ASSEMBLY_VERSION
+                from moviebuild.timeline.versions import ASSEMBLY_VERSION
 
                 found = JobIdentity(
                     adapter="internal",

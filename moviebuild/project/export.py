@@ -17,7 +17,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from moviebuild.errors import StoreError
 from moviebuild.graph import NodeId
 from moviebuild.graph.naming import out_file
 from moviebuild.project.folder import MovieFolder
@@ -33,12 +35,29 @@ from moviebuild.project.folder_files import (
 from moviebuild.store import Store
 from moviebuild.store.cache import VerifiedFiles, hash_file
 
+if TYPE_CHECKING:
+    from moviebuild.timeline.model import Timeline
+
 OUT_DIR = "out"
 def current_outputs(movie: MovieFolder, store: Store) -> dict[NodeId, str]:
     """Artifact id -> digest for the current revision (HEAD)."""
     from moviebuild.project.results import StoreResults
 
     return StoreResults(store).current_outputs()
+
+
+def current_timeline(movie: MovieFolder, store: Store) -> tuple[dict[NodeId, str], Timeline]:
+    """The current revision's outputs and its timeline; StoreError when it has no timeline."""
+    from moviebuild.timeline.model import load_timeline
+
+    outputs = current_outputs(movie, store)
+    timeline_digest = outputs.get(NodeId("Timeline"))
+    if timeline_digest is None:
+        raise StoreError(
+            "the current revision has no timeline",
+            hint="run `moviebuild` until the TimelineAssembler succeeds",
+        )
+    return outputs, load_timeline(store.blobs.get_blob(timeline_digest))
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ class MovieFolder:
         self.blueprints = blueprints
         self.defaults = defaults
         self._remote_store: Store | None = None
+        self._parsed: tuple[str, str, Moviefile, Graph] | None = None
         self._snapshot = self.read_snapshot()
 
     @classmethod
@@ -168,9 +169,7 @@ class MovieFolder:
         if changes.config:
             patched_text = patch_moviefile_text(text, changes.config)
             try:
-                moviefile = parse_moviefile(
-                    patched_text, "Moviefile patch", producer_names=self._producer_names
-                )
+                _, moviefile, graph = self._parse(patched_text, "Moviefile patch")
             except ConfigError as exc:
                 raise ConfigError(
                     f"the patch makes the Moviefile invalid: {exc.detail}",
@@ -178,8 +177,7 @@ class MovieFolder:
                 ) from None
             text = patched_text
         else:
-            text, moviefile = self._parse_moviefile(text, path)
-        graph = expand_graph(moviefile, self.blueprints)
+            text, moviefile, graph = self._parse(text, path)
         materials = read_materials(
             self.folder, moviefile, text, "Moviefile patch" if patched_text else path
         )
@@ -221,12 +219,23 @@ class MovieFolder:
         self._snapshot = snapshot
         return snapshot
 
-    def _parse_moviefile(self, text: str, path: Path) -> tuple[str, Moviefile]:
-        """The Moviefile text this object builds with, and its model."""
-        return text, parse_moviefile(text, path, producer_names=self._producer_names)
+    def _parse_moviefile(self, text: str, source: Path | str) -> tuple[str, Moviefile]:
+        """The Moviefile text this object builds with, and its model (a variant's differ)."""
+        return text, parse_moviefile(text, source, producer_names=self._producer_names)
 
     def _read_own_media(self, graph: Graph) -> dict[NodeId, OwnMedia]:
         return read_own_media(self.folder, graph)
+
+    def _parse(self, text: str, source: Path | str) -> tuple[str, Moviefile, Graph]:
+        """The Moviefile ``text`` as this object builds it, its model and its graph; the last
+        text's are kept, as all follow from the text alone (opening and then planning read the
+        same text twice)."""
+        if self._parsed is not None and self._parsed[0] == text:
+            return self._parsed[1:]
+        own_text, moviefile = self._parse_moviefile(text, source)
+        graph = expand_graph(moviefile, self.blueprints)
+        self._parsed = (text, own_text, moviefile, graph)
+        return own_text, moviefile, graph
 
     def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
         from moviebuild.project.prompts import read_edits

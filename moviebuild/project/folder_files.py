@@ -14,8 +14,9 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from moviebuild.errors import ConfigError, StoreError
 
@@ -138,6 +139,31 @@ def file_exists(folder: Path, relative: str) -> bool:
 def write_file(folder: Path, relative: str, data: bytes, *, mode: int = 0o644) -> None:
     """Replace ``folder/relative`` with ``data`` atomically: readers see the old or new bytes.
     The file is created with ``mode`` (less the umask), so it never exists with wider rights."""
+    _replace(folder, relative, mode, lambda handle: handle.write(data))
+
+
+_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS)
+
+
+def copy_file(folder: Path, relative: str, source: Path) -> None:
+    """Replace ``folder/relative`` atomically with a copy of ``source``: a copy-on-write clone
+    where the file system has them (no space used until either changes), else a plain copy.
+    Never a hard link, so changing one never changes the other."""
+
+    def fill(handle: BinaryIO) -> None:
+        with open(source, "rb") as original:
+            try:
+                import fcntl
+
+                fcntl.ioctl(handle.fileno(), _FICLONE, original.fileno())
+            except (OSError, ImportError):
+                shutil.copyfileobj(original, handle, 1 << 20)
+
+    _replace(folder, relative, 0o644, fill)
+
+
+def _replace(folder: Path, relative: str, mode: int, fill: Callable[[BinaryIO], object]) -> None:
+    """Write a new file beside ``folder/relative`` with ``fill``, sync it, and rename it over."""
     *dirs, name = _parts(relative)
     with _open_dir(folder, dirs, create=True) as dir_fd:
         assert dir_fd is not None
@@ -148,39 +174,7 @@ def write_file(folder: Path, relative: str, data: bytes, *, mode: int = 0o644) -
                 temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode, dir_fd=dir_fd
             )
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp, dir_fd=dir_fd)
-            raise _os_error(folder, relative, "write", exc) from exc
-
-
-_FICLONE = 0x40049409  # Linux ioctl: share the source's blocks copy-on-write (btrfs, XFS)
-
-
-def copy_file(folder: Path, relative: str, source: Path) -> None:
-    """Replace ``folder/relative`` atomically with a copy of ``source``: a copy-on-write clone
-    where the file system has them (no space used until either changes), else a plain copy.
-    Never a hard link, so changing one never changes the other."""
-    *dirs, name = _parts(relative)
-    with _open_dir(folder, dirs, create=True) as dir_fd:
-        assert dir_fd is not None
-        _check_target(folder, relative, name, dir_fd)
-        temp = f"{_TEMP_PREFIX}{secrets.token_hex(6)}"
-        try:
-            fd = os.open(
-                temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=dir_fd
-            )
-            with os.fdopen(fd, "wb") as handle, open(source, "rb") as original:
-                try:
-                    import fcntl
-
-                    fcntl.ioctl(handle.fileno(), _FICLONE, original.fileno())
-                except (OSError, ImportError):
-                    shutil.copyfileobj(original, handle, 1 << 20)
+                fill(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)

@@ -145,9 +145,11 @@ def _read_slots(folder: Path, slots: Iterable[NodeId]) -> dict[NodeId, str]:
     return found
 
 
-def read_prompt_files(folder: Path) -> dict[NodeId, str]:
-    """The text of every slot currently on disk under ``prompts/``."""
-    state = PromptState.load(folder)
+def read_prompt_files(folder: Path, state: PromptState | None = None) -> dict[NodeId, str]:
+    """The text of every slot currently on disk under ``prompts/`` (``state``: the folder's
+    ``PromptState`` when the caller has read it already)."""
+    if state is None:
+        state = PromptState.load(folder)
     return _read_slots(folder, (parse_node_id(text_id) for text_id in state.generated))
 
 
@@ -166,7 +168,7 @@ def read_edits(folder: Path) -> dict[NodeId, str]:
     """Slots whose text on disk differs from what the build wrote: the user's overrides."""
     state = PromptState.load(folder)
     edits = {}
-    for artifact_id, text in read_prompt_files(folder).items():
+    for artifact_id, text in read_prompt_files(folder, state).items():
         written = state.generated.get(str(artifact_id))
         if written is not None and text != normalize_text(written):
             edits[artifact_id] = _checked_edit(folder, artifact_id, text)

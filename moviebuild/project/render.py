@@ -11,14 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moviebuild.errors import StoreError
-from moviebuild.graph import NodeId
-from moviebuild.project.export import OUT_DIR, current_outputs
+from moviebuild.project.export import OUT_DIR, current_timeline
 from moviebuild.project.folder import MovieFolder
 from moviebuild.project.folder_files import remove_file
 from moviebuild.timeline import (
     DirectoryClipCache,
     RenderReport,
-    load_timeline,
     preview_size,
     render_preview,
 )
@@ -40,14 +38,7 @@ def render_movie(
         raise StoreError(f"{movie.folder} has not been built yet", hint="run `moviebuild` first")
     store = movie.open_store()
     with store, tempfile.TemporaryDirectory(prefix="moviebuild-assets-") as scratch:
-        outputs = current_outputs(movie, store)
-        timeline_digest = outputs.get(NodeId("Timeline"))
-        if timeline_digest is None:
-            raise StoreError(
-                "the current revision has no timeline",
-                hint="run `moviebuild` until the TimelineAssembler succeeds",
-            )
-        timeline = load_timeline(store.blobs.get_blob(timeline_digest))
+        outputs, timeline = current_timeline(movie, store)
         assets: dict[str, Path] = {}
         digests: dict[str, str] = {}
         for artifact_id, digest in outputs.items():

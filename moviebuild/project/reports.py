@@ -21,7 +21,8 @@ REPORT_FORMAT_VERSION: Literal[1] = 1
 
 
 class _Report(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Validators are built on first use, so a command pays only for the documents it makes.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     def to_json(self) -> str:
         """The report as JSON text (what ``--json`` prints)."""

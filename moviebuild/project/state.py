@@ -23,7 +23,8 @@ Linker = Callable[["NodeId", str], str]
 
 
 class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, so a command pays only for the documents it makes.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ArtifactInfo(_Document):

@@ -68,7 +68,7 @@ class VariantFolder(MovieFolder):
             )
         return super().read_snapshot(changes)
 
-    def _parse_moviefile(self, text: str, path: Path) -> tuple[str, Moviefile]:
+    def _parse_moviefile(self, text: str, path: Path | str) -> tuple[str, Moviefile]:
         assert self.variant is not None
         base = parse_moviefile(text, path, producer_names=self._producer_names)
         self._base_moviefile = base

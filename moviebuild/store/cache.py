@@ -77,8 +77,10 @@ class VerifiedFiles:
         """Remember a file this process just wrote from bytes it hashed itself (``digest``:
         what they hash to, for files not named by it)."""
         identity = _identity(path)
-        if identity is not None:
-            self._entries[self._key(path, digest)] = identity
+        key = self._key(path, digest)
+        # Reading a known blob notes it again; only a change is worth rewriting the memo for.
+        if identity is not None and self._entries.get(key) != identity:
+            self._entries[key] = identity
             self._dirty = True
 
     def forget(self, path: str) -> None:

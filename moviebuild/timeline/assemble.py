@@ -40,12 +40,8 @@ from moviebuild.timeline.model import (
     VolumePoint,
 )
 
-ASSEMBLY_VERSION = 3
-"""Bump when the same material assembles differently, so the assembler job reruns.
-
-2: narration clips record ``cut_s``; captions carry per-word timing.
-3: music shorter than the movie repeats with crossfades; captions of text without spaces are
-timed from the spoken words."""
+# When the same material assembles differently, bump ASSEMBLY_VERSION (timeline/versions.py)
+# so the assembler job reruns.
 LEAD_OUT_S = 0.5
 """fit-narration and speed-adjust: silence after a narration before the next segment."""
 MIN_SEGMENT_S = 3.0

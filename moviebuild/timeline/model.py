@@ -34,7 +34,8 @@ SegmentIndex = Annotated[int, Field(ge=1)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use, so a command pays only for the documents it makes.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class KenBurnsPreset(StrEnum):

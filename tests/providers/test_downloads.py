@@ -144,7 +144,7 @@ def test_an_api_answer_over_the_json_cap_is_refused(hostile: HostileServer, path
 
 def test_a_drip_fed_download_stops_at_the_overall_deadline(
         hostile: HostileServer, provider_env: pytest.MonkeyPatch) -> None:
-    # A byte every 50 ms never trips the 0.5 s read timeout; only the deadline stops it.
+    # A byte every 50 ms never trips the read timeout; only the deadline stops it.
     provider_env.setenv("MOVIEBUILD_HTTP_DEADLINE_S", "0.2")
     with pytest.raises(ProviderError, match="for the whole answer") as caught:
         _with_session(lambda s: s.download(f"{hostile.url}/drip", "image"))

@@ -79,8 +79,8 @@ def _files_holding_a_key(folder: Path) -> Iterator[str]:
 def test_a_movie_built_on_every_network_adapter_completes_and_stores_no_key(
         all_emulators: dict[str, Any], movie_folder: Path, caplog: pytest.LogCaptureFixture,
         capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    # The contract tests use 0.5 s timeouts to test hangs; a whole build on a busy machine
-    # (the emulators encode real MP3/MP4 with ffmpeg) needs room, or a timeout retry adds a call.
+    # A whole build on a busy machine (the emulators encode real MP3/MP4 with ffmpeg) needs more
+    # room than one call, or a timeout retry adds a call.
     monkeypatch.setenv(TIMEOUT_ENV, "30")
     caplog.set_level(logging.DEBUG)
     result = _build(movie_folder)

@@ -20,8 +20,8 @@ from tests.remotion.chromium import open_page, screenshot_when
 from tests.remotion.conftest import RemotionTools
 from tests.remotion.frames import extract_frame, mean_abs_diff
 
-# The lead registers `preview` in moviebuild/cli/commands.py; adding it here as well keeps this
-# test independent of that (add_command replaces a command of the same name).
+# Registered directly, so this test runs `preview` whatever the command table holds
+# (add_command replaces a command of the same name).
 _RUN_PREVIEW = """
 import sys
 from moviebuild.cli.main import cli

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from moviebuild.cli.commands import schema as schema_command
+from moviebuild.cli.schema_cmd import schema as schema_command
 from moviebuild.config.enums import AssemblyStrategy
 from moviebuild.project.export import OUT_DIR, export_outputs
 from moviebuild.project.movie import Movie

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pathlib
 import uuid
 from collections.abc import Iterator
 
@@ -19,6 +20,7 @@ from moviebuild.store import (
     find_unreferenced_blobs,
     open_store,
 )
+from moviebuild.store.cache import VerifiedFiles
 
 
 @pytest.fixture
@@ -155,3 +157,22 @@ def test_gc_deletes_unreferenced_blobs_and_counts_bytes_freed(store: Store) -> N
     assert delete_blobs(store, [*unreferenced, dropped]) == len(b"dropped!")
     assert list(store.blobs.list_blobs()) == [kept]
     assert not store.blobs.has_blob(dropped)
+
+
+def test_reading_known_blobs_leaves_the_hash_memo_as_it_was(tmp_path: pathlib.Path) -> None:
+    # The memo is replaced by a rename when written, so its inode says whether it was.
+    blob = tmp_path / "blob"
+    blob.write_bytes(b"bytes")
+    memo = tmp_path / "memo.json"
+    files = VerifiedFiles(str(memo))
+    files.note_written(str(blob))
+    files.save()
+    saved = memo.stat().st_ino
+    again = VerifiedFiles(str(memo))
+    again.note_written(str(blob))
+    again.save()
+    assert memo.stat().st_ino == saved
+    blob.write_bytes(b"other")
+    again.note_written(str(blob))
+    again.save()
+    assert memo.stat().st_ino != saved

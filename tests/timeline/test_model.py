@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -202,9 +203,11 @@ def test_asset_map_round_trips_and_checks_ids() -> None:
 
 
 def test_all_lists_exactly_the_public_names() -> None:
-    public = {
-        name
-        for name, value in vars(timeline_package).items()
-        if not name.startswith("_") and not isinstance(value, type(timeline_package))
-    }
-    assert sorted(timeline_package.__all__) == sorted(public)
+    # The package loads each name from its module on first use.
+    where = timeline_package._WHERE
+    assert sorted(timeline_package.__all__) == sorted(where)
+    for name, module in where.items():
+        defined = importlib.import_module(f"moviebuild.timeline.{module}")
+        assert getattr(timeline_package, name) is getattr(defined, name)
+    with pytest.raises(AttributeError):
+        _ = timeline_package.no_such_name
