@@ -31,6 +31,7 @@ FAKE_MEDIA = {
 _WORKER_GROUPS = {"distributed": "postgres", "studio": "chromium-studio", "remotion": "remotion"}
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadgroup`` by folder. (xdist's own loadgroup reads ``xdist_group`` marks into
     the test ids, which pytest 9 no longer takes, so every test ran wherever it fell.)"""

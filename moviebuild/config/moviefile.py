@@ -60,7 +60,9 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 #: A variant's name is a folder name under ``variants/``: lower-case letters, digits and dashes.
-VariantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+#: A variant's name: it names a folder (``variants/NAME/``) and a store ref (``heads/NAME``).
+VARIANT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+VariantName = Annotated[str, Field(pattern=VARIANT_NAME_PATTERN)]
 
 
 class Branch(StrEnum):

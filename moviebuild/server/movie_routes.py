@@ -6,12 +6,14 @@ worker thread so one slow movie never holds up the event loop.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from typing import Any
 
 import yaml
 from aiohttp import web
 
+from moviebuild.config.moviefile import VARIANT_NAME_PATTERN
 from moviebuild.config.numbers import ascii_number
 from moviebuild.errors import MovieBuildError
 from moviebuild.project.changes import Changes
@@ -161,7 +163,7 @@ async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     if server.backend.running(ref) is None:
         # Another host may have built since this one cached the folder: state shows HEAD.
         await asyncio.to_thread(server.root.follow_head, ref.tenant, ref.movie_id)
-    variant = request.query.get("variant")
+    variant = _variant_of(request)
     if variant:
         # A variant's state is read fresh: the cache holds the base movie's.
         try:
@@ -177,6 +179,18 @@ async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
         lambda: Movie.open(ref.folder).state(link=linker),
         stale_ok_s=STALE_WHILE_BUILDING_S if building else 0.0,
     )
+
+
+def _variant_of(request: web.Request) -> str | None:
+    """The ``?variant=`` asked for (None: the base movie), refused when it cannot be a name."""
+    variant = request.query.get("variant")
+    if variant is not None and not re.fullmatch(VARIANT_NAME_PATTERN, variant):
+        raise problem(
+            400, "bad-request", f"variant {variant[:60]!r} is not a variant's name",
+            hint="use a name from the Moviefile's variants: (a-z, 0-9 and -), or leave it out "
+            "for the base movie", where="variant",
+        )
+    return variant
 
 
 async def _state(request: web.Request) -> MovieState:

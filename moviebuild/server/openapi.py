@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from moviebuild.config.moviefile import VARIANT_NAME_PATTERN
 from moviebuild.project.state import MovieState
 from moviebuild.server import models as m
 from moviebuild.server.worker_routes import WorkerList
@@ -27,7 +28,7 @@ OPERATIONS: list[_Op] = [
     ("get", "/v1/movies", "List this tenant's movies, a page at a time", None,
      {200: m.MovieList, 400: m.Problem}),
     ("get", _MOVIE, "The movie's state: revision, timeline with links, prompts, errors", None,
-     {200: MovieState, 404: m.Problem}),
+     {200: MovieState, 400: m.Problem, 404: m.Problem, 422: m.Problem}),
     ("delete", _MOVIE, "Delete the movie", None, {204: None, 404: m.Problem, 409: m.Problem}),
     ("post", _MOVIE + "/builds", "Regenerate with a patch, overrides and redos (or plan it)",
      m.BuildRequest,
@@ -40,11 +41,11 @@ OPERATIONS: list[_Op] = [
     ("get", _MOVIE + "/events", "Server-Sent Events; send Last-Event-ID to resume", None,
      {200: None, 404: m.Problem}),
     ("get", _MOVIE + "/prompts", "Every editable prompt", None,
-     {200: m.PromptList, 404: m.Problem}),
+     {200: m.PromptList, 400: m.Problem, 404: m.Problem, 422: m.Problem}),
     ("get", _MOVIE + "/errors", "Failed jobs and what they block", None,
-     {200: m.ErrorList, 404: m.Problem}),
+     {200: m.ErrorList, 400: m.Problem, 404: m.Problem, 422: m.Problem}),
     ("get", _MOVIE + "/timeline", "The timeline and its asset links", None,
-     {200: m.TimelineDocument, 404: m.Problem}),
+     {200: m.TimelineDocument, 400: m.Problem, 404: m.Problem, 422: m.Problem}),
     ("get", _MOVIE + "/revisions", "Every revision, oldest first", None,
      {200: m.RevisionList, 404: m.Problem}),
     ("get", _MOVIE + "/revisions/{rev}", "One revision and what changed from the one before",
@@ -86,7 +87,7 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
 _VARIANT = [{
     "name": "variant", "in": "query", "description": "a variant of the movie (`variants:` in "
     "its Moviefile); absent: the base movie",
-    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
+    "schema": {"type": "string", "pattern": VARIANT_NAME_PATTERN},
 }]
 
 _QUERY: dict[str, list[dict[str, Any]]] = {

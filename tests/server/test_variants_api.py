@@ -46,3 +46,7 @@ def test_a_variant_is_planned_built_and_read_by_its_parameter(tmp_path: Path) ->
         assert "no variant 'fr'" in unknown.body.decode()
         missing = http.get(f"/v1/movies/{movie_id}/prompts?variant=fr")
         assert missing.status == 422
+        for bad in ("", "Spanish!", "-es"):
+            refused = http.get(f"/v1/movies/{movie_id}/timeline?variant={bad}")
+            assert refused.status == 400, (bad, refused.body)
+            assert "is not a variant's name" in refused.json()["message"]
