@@ -20,7 +20,7 @@ def build_notices(
     ``timeline_digest``."""
     notices: list[str] = []
     if timeline_digest is not None:
-        from moviebuild.timeline import load_timeline, timeline_notices
+        from moviebuild.timeline.model import load_timeline, timeline_notices
 
         notices += timeline_notices(load_timeline(store.blobs.get_blob(timeline_digest)))
     speaks_offline = any(
