@@ -234,7 +234,7 @@ class BuildSession:
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
-            timeline = self._refresh_folder(current)
+            timeline = self._refresh_folder(current, wrote)
             return build_report(
                 self.plan,
                 outcomes,
@@ -342,14 +342,17 @@ class BuildSession:
             ),
         )
 
-    def _refresh_folder(self, revision: int | None) -> str | None:
+    def _refresh_folder(self, revision: int | None, wrote: bool) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
-        pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
+        pinned in ``prompts/``, as edits there would. Returns the timeline's file. ``wrote``:
+        whether this build wrote the revision; when not, the current one is the lookup's (read
+        under the same lock), whose record is not read again."""
         from moviebuild.project.export import export_outputs
         from moviebuild.project.own_media import place_file
         from moviebuild.project.prompts import pin_slots, reset_slots
 
-        exported = export_outputs(self.movie, store=self.store)
+        held = None if wrote else self.lookup.current_outputs()
+        exported = export_outputs(self.movie, store=self.store, outputs=held)
         if not self.store.is_local:
             from moviebuild.project.head_sync import note_held_revision
 
