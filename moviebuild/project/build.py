@@ -29,7 +29,6 @@ from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
-from moviebuild.project.events import EventCallback, from_engine
 from moviebuild.project.folder import EmptyResults, MovieFolder, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.events import EventCallback
     from moviebuild.project.options import BuildOptions
     from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
@@ -405,6 +405,9 @@ def event_sink(on_event: EventCallback | None) -> EventSink:
     """The scheduler's sink that hands ``on_event`` each event in its published form."""
     if on_event is None:
         return ignore_events
+
+    # Imported here: a build with nothing to do sends no event and need not import their models.
+    from moviebuild.project.events import from_engine
 
     def sink(event: EngineEvent) -> None:
         on_event(from_engine(event))
