@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 from moviebuild.cli.reports import render_build
 from moviebuild.errors import BuildIncomplete, ConfigError, Interrupted
 from moviebuild.project.changes import Changes
@@ -147,6 +147,11 @@ def print_build(context: CliContext, report: BuildReport, elapsed_s: float | Non
         context.echo_json(report.model_dump(mode="json"))
     else:
         click.echo(render_build(report, elapsed_s))
+    raise_unfinished(report)
+
+
+def raise_unfinished(report: BuildReport) -> None:
+    """The exit-code exception of a build that did not finish (nothing for a complete one)."""
     if report.interrupted:
         raise Interrupted(
             "stopped by Ctrl-C; finished work is kept", hint="run moviebuild again to continue"
@@ -169,6 +174,7 @@ def print_build(context: CliContext, report: BuildReport, elapsed_s: float | Non
 )
 @set_file_option
 @json_option
+@variant_option
 @pass_cli
 def build(
     context: CliContext, assignments: tuple[str, ...], file_assignments: tuple[str, ...]

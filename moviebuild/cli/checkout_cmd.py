@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 
 @click.command()
 @click.argument("revision")
 @click.option("--force", is_flag=True, help="Discard edits that no revision has built.")
+@variant_option
 @json_option
 @pass_cli
 def checkout(context: CliContext, revision: str, force: bool) -> None:

@@ -28,11 +28,13 @@ class CliContext:
     budget_usd: float | None = None
     server: str | None = None
     movie_id: str | None = None
+    variant: str | None = None
+    """``--variant``: the variant of the movie to work on (``variants:`` in the Moviefile)."""
 
     def open_movie(self, overrides: dict[str, str] | None = None) -> Movie:
         from moviebuild.project.movie import Movie
 
-        return Movie.open(self.folder, overrides=overrides)
+        return Movie.open(self.folder, overrides=overrides, variant=self.variant)
 
     def echo_json(self, data: Any) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -56,4 +58,22 @@ def json_option(command: F) -> F:
         expose_value=False,
         callback=_set_json,
         help="Print data for scripts instead of text.",
+    )(command)
+
+
+def _set_variant(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value:
+        ctx.ensure_object(CliContext).variant = value
+    return value
+
+
+def variant_option(command: F) -> F:
+    """``--variant NAME``: work on that variant (the same as ``moviebuild --variant NAME``)."""
+    return click.option(
+        "--variant",
+        "_variant",
+        metavar="NAME",
+        expose_value=False,
+        callback=_set_variant,
+        help="Work on this variant of the movie (`variants:` in the Moviefile).",
     )(command)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 if TYPE_CHECKING:
     from moviebuild.project.revision_changes import RevisionChanges
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 @click.argument("first")
 @click.argument("second")
 @json_option
+@variant_option
 @pass_cli
 def diff(context: CliContext, first: str, second: str) -> None:
     """Inputs and artifacts that differ between two revisions (r3 r4, or 3 4)."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 
 @click.command()
 @click.argument("target")
 @json_option
+@variant_option
 @pass_cli
 def explain(context: CliContext, target: str) -> None:
     """Why TARGET (a job or artifact id, or a file under prompts/ or out/) would run."""

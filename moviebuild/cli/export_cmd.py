@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 FORMAT_NAMES = ("otio", "fcpxml", "edl")
 
@@ -22,6 +22,7 @@ FORMAT_NAMES = ("otio", "fcpxml", "edl")
               help="Write the file, its captions and a copy of every medium it names into this "
                    "folder, to move to another machine (with --server: required).")
 @json_option
+@variant_option
 @pass_cli
 def export(context: CliContext, format_name: str, out_path: Path | None,
            bundle: Path | None) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 from moviebuild.cli.reports import render_log
 
 
 @click.command()
 @json_option
+@variant_option
 @pass_cli
 def log(context: CliContext) -> None:
     """Revisions with their time, calls and failures."""

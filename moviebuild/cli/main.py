@@ -108,6 +108,14 @@ def _budget(_ctx: click.Context, _param: click.Parameter, value: float | None) -
     "--movie", "movie_id", envvar="MOVIEBUILD_MOVIE", metavar="ID",
     help="With --server: the movie's id.",
 )
+@click.option(
+    "--variant", metavar="NAME",
+    help="Work on this variant (`variants:` in the Moviefile): variants/NAME/out and prompts.",
+)
+@click.option(
+    "--all-variants", is_flag=True,
+    help="Build (or with --dry-run plan) the base movie and then every variant.",
+)
 @click.version_option(package_name="moviebuild")
 @click.pass_context
 def cli(
@@ -120,19 +128,31 @@ def cli(
     file_assignments: tuple[str, ...],
     server: str | None,
     movie_id: str | None,
+    variant: str | None,
+    all_variants: bool,
 ) -> None:
     """Build the movie in this folder; only what changed since the last build is regenerated."""
-    context = CliContext(folder, as_json, budget, server or None, movie_id or None)
+    context = CliContext(
+        folder, as_json, budget, server or None, movie_id or None, variant or None
+    )
     ctx.obj = context
     if ctx.invoked_subcommand is not None:
-        if assignments or file_assignments or dry_run:
+        if assignments or file_assignments or dry_run or all_variants:
             raise click.UsageError(
-                "--dry-run, --set and --set-file go before no command or with `build`"
+                "--dry-run, --all-variants, --set and --set-file go before no command or with "
+                "`build`"
             )
         return
     from moviebuild.cli.build_cmd import changes_from_options, run_build
 
     changes = changes_from_options(assignments, file_assignments)
+    if all_variants:
+        if variant or context.server:
+            raise click.UsageError("--all-variants builds every variant; drop --variant/--server")
+        from moviebuild.cli.variants_cmd import run_all_variants
+
+        run_all_variants(context, changes, dry_run=dry_run)
+        return
     if context.server:
         from moviebuild.cli.remote import run_remote_build, show_remote_plan
 

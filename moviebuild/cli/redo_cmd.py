@@ -7,7 +7,7 @@ from collections import Counter
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 from moviebuild.project.reports import PlanReport
 
 
@@ -30,6 +30,7 @@ def pending_note(pending: PlanReport) -> str | None:
 @click.command()
 @click.argument("ids", nargs=-1, required=True)
 @json_option
+@variant_option
 @pass_cli
 def redo(context: CliContext, ids: tuple[str, ...]) -> None:
     """A new take of these jobs only (job or artifact ids); dependents follow if output differs.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 _FRAMES = re.compile(r"^([0-9]{1,9})-([0-9]{1,9})$")
 
@@ -46,6 +46,7 @@ def _parse_frames(
               help="--engine remotion: render the whole movie in cached chunks (a segment each, "
                    "transitions apart), reusing those an edit left alone.")
 @json_option
+@variant_option
 @pass_cli
 def render(
     context: CliContext,
@@ -61,6 +62,11 @@ def render(
     folder = context.folder
     quiet = context.as_json
     if engine == "remotion":
+        if context.variant:
+            from moviebuild.project.variant import variant_folder
+
+            context.open_movie()  # an unknown variant is an error before Remotion starts
+            folder = variant_folder(folder, context.variant)
         if size is not None:
             raise click.UsageError("--size applies to the ffmpeg engine; Remotion renders at the "
                                    "timeline's size")
@@ -78,7 +84,9 @@ def render(
         if not quiet:
             click.echo(f"[{done}/{total}] {what}", err=not sys.stdout.isatty())
 
-    report = render_movie(Movie.open(folder), size=size, on_progress=progress)
+    report = render_movie(
+        Movie.open(folder, variant=context.variant), size=size, on_progress=progress
+    )
     data = {
         "output": str(report.out_path),
         "rendered_segments": list(report.rendered),

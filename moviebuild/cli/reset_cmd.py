@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from moviebuild.cli.context import CliContext, pass_cli
+from moviebuild.cli.context import CliContext, pass_cli, variant_option
 
 
 @click.command()
 @click.argument("target")
+@variant_option
 @pass_cli
 def reset(context: CliContext, target: str) -> None:
     """Hand a pinned slot back to the generator: a prompts/ PATH or an artifact ID."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import click
 
-from moviebuild.cli.context import CliContext, json_option, pass_cli
+from moviebuild.cli.context import CliContext, json_option, pass_cli, variant_option
 
 
 @click.command()
 @json_option
+@variant_option
 @pass_cli
 def status(context: CliContext) -> None:
     """What is current, stale, failed, pinned by your edits and yours (your own media)."""

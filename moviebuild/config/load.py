@@ -75,11 +75,15 @@ def parse_moviefile(
     try:
         moviefile = Moviefile.model_validate(data)
     except ValidationError as exc:
-        raise _translate(exc, document) from None
+        raise translate_validation_error(exc, document) from None
     _check_segments(moviefile, document)
     _check_provider_names(moviefile, document, set(producer_names))
     if isinstance(producer_names, Mapping):
         _check_adapter_roles(moviefile, document, producer_names)
+    if moviefile.variants:
+        from moviebuild.config.variants import check_variants
+
+        check_variants(moviefile, document, translate_validation_error)
     return moviefile
 
 
@@ -143,7 +147,7 @@ def _check_provider_names(
             )
 
 
-def _translate(exc: ValidationError, document: PositionedDocument) -> ConfigError:
+def translate_validation_error(exc: ValidationError, document: PositionedDocument) -> ConfigError:
     """One ConfigError for the first problem, mentioning how many more there are."""
     errors = exc.errors()
     first = errors[0]

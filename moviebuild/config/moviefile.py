@@ -59,6 +59,8 @@ _STRICT = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 #: A finite number; strict floats take whole numbers too, never true/false or text.
 Number = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+#: A variant's name is a folder name under ``variants/``: lower-case letters, digits and dashes.
+VariantName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 
 
 class Branch(StrEnum):
@@ -263,6 +265,11 @@ class Moviefile(BaseModel):
     references: Annotated[list[ReferenceSpec], Field(max_length=20)] = Field(
         default_factory=list
     )
+    variants: dict[VariantName, dict[str, Any]] = Field(default_factory=dict)
+    """Named patches of settings (config/variants.py checks them with their positions)."""
+    translate_from: Language | None = None
+    """The language the script is written in before a translation into ``language``; a
+    variant whose language differs from the base movie's sets it to the base's."""
 
     @field_validator("references")
     @classmethod
@@ -335,6 +342,11 @@ class Moviefile(BaseModel):
         if isinstance(value, BaseModel):
             return value.model_dump(mode="json")
         return value.value if isinstance(value, StrEnum) else value
+
+    @property
+    def translates(self) -> bool:
+        """Whether the script is written in another language and translated into this one."""
+        return self.translate_from is not None and self.translate_from != self.language
 
 
 #: Fields a job may read (``reads:`` in blueprints); the rest shape the graph or the run.

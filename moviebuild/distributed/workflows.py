@@ -66,6 +66,7 @@ class BuildTicket:
     overrides: dict[str, str | None] = field(default_factory=dict)
     redo: list[str] = field(default_factory=list)
     budget_usd: float | None = None
+    variant: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +76,7 @@ class BuildTicket:
             "overrides": self.overrides,
             "redo": self.redo,
             "budget_usd": self.budget_usd,
-        }
+        } | ({"variant": self.variant} if self.variant else {})
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> BuildTicket:
@@ -85,6 +86,7 @@ class BuildTicket:
             overrides=dict(value.get("overrides") or {}),
             redo=list(value.get("redo") or []),
             budget_usd=value.get("budget_usd"),
+            variant=value.get("variant"),
         )
 
 
@@ -292,7 +294,7 @@ def _open_session(
     while True:
         try:
             with _planning:
-                movie = Movie.open(folder)
+                movie = Movie.open(folder, variant=ticket.variant)
                 return BuildSession(
                     movie, changes, ticket.budget_usd, LockLease(lease.movie, lease.epoch)
                 )

@@ -22,6 +22,7 @@ from moviebuild.engine.keys import Fingerprint, content_digest
 from moviebuild.engine.reasons import Reason, ReasonKind, compare_fingerprints
 from moviebuild.engine.status import Action as Action
 from moviebuild.graph import Job, NodeId
+from moviebuild.graph.translation import SOURCE_LANGUAGE_PRODUCERS
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,14 @@ class JobDecider:
             if name not in self._fields:
                 self._fields[name] = self.moviefile.field_value(name)
             values[name] = self._fields[name]
+        if (
+            "language" in values
+            and self.moviefile.translates
+            and job.producer in SOURCE_LANGUAGE_PRODUCERS
+        ):
+            # The script is written in the language it is translated from, so its key is the
+            # base movie's and its result is shared (graph/translation.py).
+            values["language"] = self.moviefile.field_value("translate_from")
         return values
 
     def take(self, job: Job) -> int:

@@ -78,7 +78,12 @@ def expand_graph(moviefile: Moviefile, blueprints: BlueprintSet) -> Graph:
                 partial=decl.partial,
             )
         )
-    return Graph(jobs, artifacts.values())
+    graph = Graph(jobs, artifacts.values())
+    if moviefile.translates:
+        from moviebuild.graph.translation import add_translation
+
+        graph = add_translation(graph)
+    return graph
 
 
 def _bind(ref: ArtifactRef, binding: dict[str, int], n: int, m: int) -> list[NodeId]:

@@ -52,12 +52,15 @@ class TextBuilder:
     """An LLM producer. ``inputs`` names, in order, the texts it consumes as template variables
     (an optional input the blueprint marks ``?`` comes last, and a movie without it has no such
     variable);
+    ``rest`` names the list variable taking the texts consumed after the named ones, with
+    ``numbered_<rest>`` holding them one numbered line each (a translator reads every narration);
     ``count`` names the variable telling the model how many list items to write; ``exact``
     refuses an answer with more items than asked (else the extra ones are dropped)."""
 
     producer: str
     answer: tuple[AnswerField, ...]
     inputs: tuple[str, ...] = ()
+    rest: str | None = None
     count: str | None = None
     tokens_per_item: int = 150
     exact: bool = True
@@ -97,7 +100,7 @@ class TextBuilder:
         if job.id.index:
             variables["segment"] = job.id.index[0]
         texts = [a for a in job.consumes if kind_of(a) == "text"]
-        if len(texts) > len(self.inputs):
+        if len(texts) > len(self.inputs) and self.rest is None:
             raise ProviderError(
                 f"{job.id}: the blueprint gives {len(texts)} texts and {job.producer} names "
                 f"{len(self.inputs)}",
@@ -105,6 +108,12 @@ class TextBuilder:
             )
         for name, artifact_id in zip(self.inputs, texts, strict=False):
             variables[name] = inputs[artifact_id].decode("utf-8")
+        if self.rest is not None:
+            rest = [inputs[a].decode("utf-8") for a in texts[len(self.inputs):]]
+            variables[self.rest] = rest
+            variables[f"numbered_{self.rest}"] = "\n".join(
+                f"{number}. {text}" for number, text in enumerate(rest, start=1)
+            )
         return variables
 
     def request(
@@ -161,6 +170,14 @@ BUILDERS: dict[str, TextBuilder] = {
             (AnswerField("title"), AnswerField("summary"),
              AnswerField("segments", many=True, item="narration")),
             inputs=("research",),
+            count="segments",
+            tokens_per_item=200,
+        ),
+        TextBuilder(
+            "TranslationProducer",
+            (AnswerField("title"), AnswerField("segments", many=True, item="narration")),
+            inputs=("title",),
+            rest="narrations",
             count="segments",
             tokens_per_item=200,
         ),

@@ -81,10 +81,13 @@ def assemble_from_request(request: JobRequest) -> bytes:
         )
         return AssetRef(str(artifact_id), duration_s or float(SEGMENT_LENGTH_S))
 
-    segments_n = max((a.index[0] for a in consumed if a.name == "SegmentNarration"), default=0)
+    # A translated movie speaks and captions the translation (graph/translation.py).
+    said = "TranslatedNarration" if any(a.name == "TranslatedNarration" for a in consumed) else (
+        "SegmentNarration")  # fmt: skip
+    segments_n = max((a.index[0] for a in consumed if a.name == said), default=0)
     segments = []
     for i in range(1, segments_n + 1):
-        narration_text = inputs.get(NodeId("SegmentNarration", (i,)))
+        narration_text = inputs.get(NodeId(said, (i,)))
         images = sorted(a for a in consumed if a.name == "SegmentImage" and a.index[0] == i)
         video_id = NodeId("SegmentVideo", (i,))
         is_video = video_id in consumed
@@ -107,7 +110,9 @@ def assemble_from_request(request: JobRequest) -> bytes:
         )
     width, height = frame_size(fields["size"], fields["aspect_ratio"])
     captions = fields.get("captions") or {"size": "medium"}
-    title = inputs.get(NodeId("MovieTitle"), b"").decode("utf-8")
+    title = inputs.get(
+        NodeId("TranslatedTitle"), inputs.get(NodeId("MovieTitle"), b"")
+    ).decode("utf-8")
     notes = inputs.get(NodeId("ResearchNotes"))
     sources: tuple[SourceCredit, ...] = ()
     if notes is not None:

@@ -340,6 +340,7 @@ class BuildSession:
                 price_table=PRICE_TABLE_VERSION,
                 budget=budget,
             ),
+            variant=self.movie.variant,
         )
 
     def _refresh_folder(self, revision: int | None, wrote: bool) -> str | None:

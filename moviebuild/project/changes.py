@@ -21,12 +21,14 @@ class Changes:
     ``None`` removes a key). ``overrides``: artifact id -> text, or ``None`` to hand an edited
     slot back to its generator. ``redo``: job or artifact ids that get a new take. ``files``:
     media artifact id (``SegmentImage[3][2]``) -> your own file (a path, or its bytes), or
-    ``None`` to hand the slot back to its generator."""
+    ``None`` to hand the slot back to its generator. ``variant``: which variant they are for."""
 
     config: Mapping[str, Any] = field(default_factory=dict)
     overrides: Mapping[str, str | None] = field(default_factory=dict)
     redo: Sequence[str] = ()
     files: Mapping[str, Path | str | bytes | None] = field(default_factory=dict)
+    variant: str | None = None
+    """The variant these changes are for (``variants:`` in the Moviefile); None: the base."""
 
     def __bool__(self) -> bool:
         return bool(self.config or self.overrides or self.redo or self.files)
@@ -40,6 +42,7 @@ class Changes:
             overrides={**self.overrides, **other.overrides},
             redo=[*self.redo, *other.redo],
             files={**self.files, **other.files},
+            variant=other.variant or self.variant,
         )
 
 

@@ -109,7 +109,9 @@ def export_outputs(
     verified.save()
     # The marker is written last, so it vouches for out/ and prompts/ both.
     if not (unchanged and prompt_files_present(folder)):
-        notices.extend(write_prompt_files(movie.folder, movie.graph, store, outputs))
+        notices.extend(
+            write_prompt_files(movie.folder, movie.graph, store, outputs, movie.inherited_texts)
+        )
     if not unchanged:
         write_file(folder, _MARKER_PATH, marker)
     timeline = folder / OUT_DIR / "timeline.json"

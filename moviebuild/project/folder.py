@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Self
 
 from moviebuild.config.blueprint import BlueprintSet, load_blueprints
@@ -89,14 +90,31 @@ class Snapshot:
 
 class MovieFolder:
     """One movie folder. ``defaults`` are changes applied to every plan and build of this object
-    (``Movie.open(folder, overrides=...)``)."""
+    (``Movie.open(folder, overrides=...)``).
 
-    def __init__(self, folder: Path, blueprints: BlueprintSet, defaults: Changes) -> None:
+    ``folder`` is where ``out/`` and ``prompts/`` are; ``home`` where the Moviefile and the store
+    are. They are the same folder except for a variant (project/variant.py)."""
+
+    #: The variant this object builds; None for the base movie.
+    variant: str | None = None
+    #: Texts pinned by the edits of the folders a variant starts from (the base movie's, the
+    #: variants it extends); its ``prompts/`` shows them as it shows generated text.
+    inherited_texts: Mapping[NodeId, str] = MappingProxyType({})
+
+    def __init__(
+        self,
+        folder: Path,
+        blueprints: BlueprintSet,
+        defaults: Changes,
+        *,
+        home: Path | None = None,
+    ) -> None:
         self.folder = folder
+        self.home = folder if home is None else home
         self.blueprints = blueprints
         self.defaults = defaults
         self._remote_store: Store | None = None
-        self._parsed: tuple[str, Moviefile, Graph] | None = None
+        self._parsed: tuple[str, str, Moviefile, Graph] | None = None
         self._snapshot = self.read_snapshot()
 
     @classmethod
@@ -140,7 +158,7 @@ class MovieFolder:
     def read_snapshot(self, changes: Changes | None = None) -> Snapshot:
         """Read the Moviefile and ``prompts/`` once, apply ``changes``; this becomes current."""
         changes = self.defaults.merged(changes)
-        path = find_moviefile(self.folder)
+        path = find_moviefile(self.home)
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError as exc:
@@ -151,7 +169,7 @@ class MovieFolder:
         if changes.config:
             patched_text = patch_moviefile_text(text, changes.config)
             try:
-                moviefile, graph = self._parse(patched_text, "Moviefile patch")
+                _, moviefile, graph = self._parse(patched_text, "Moviefile patch")
             except ConfigError as exc:
                 raise ConfigError(
                     f"the patch makes the Moviefile invalid: {exc.detail}",
@@ -159,7 +177,7 @@ class MovieFolder:
                 ) from None
             text = patched_text
         else:
-            moviefile, graph = self._parse(text, path)
+            text, moviefile, graph = self._parse(text, path)
         materials = read_materials(
             self.folder, moviefile, text, "Moviefile patch" if patched_text else path
         )
@@ -177,7 +195,7 @@ class MovieFolder:
         for artifact_id in reset:
             overrides.pop(artifact_id, None)
         overrides.update({a: v.encode("utf-8") for a, v in new_overrides.items()})
-        own = read_own_media(self.folder, graph)
+        own = self._read_own_media(graph)
         new_files = []
         for text_id, value in changes.files.items():
             artifact_id = media_artifact(graph, text_id)
@@ -201,15 +219,23 @@ class MovieFolder:
         self._snapshot = snapshot
         return snapshot
 
-    def _parse(self, text: str, source: Path | str) -> tuple[Moviefile, Graph]:
-        """The Moviefile ``text`` and its graph; the last text's are kept, as both follow from
-        the text alone (opening and then planning read the same text twice)."""
+    def _parse_moviefile(self, text: str, source: Path | str) -> tuple[str, Moviefile]:
+        """The Moviefile text this object builds with, and its model (a variant's differ)."""
+        return text, parse_moviefile(text, source, producer_names=self._producer_names)
+
+    def _read_own_media(self, graph: Graph) -> dict[NodeId, OwnMedia]:
+        return read_own_media(self.folder, graph)
+
+    def _parse(self, text: str, source: Path | str) -> tuple[str, Moviefile, Graph]:
+        """The Moviefile ``text`` as this object builds it, its model and its graph; the last
+        text's are kept, as all follow from the text alone (opening and then planning read the
+        same text twice)."""
         if self._parsed is not None and self._parsed[0] == text:
-            return self._parsed[1], self._parsed[2]
-        moviefile = parse_moviefile(text, source, producer_names=self._producer_names)
+            return self._parsed[1:]
+        own_text, moviefile = self._parse_moviefile(text, source)
         graph = expand_graph(moviefile, self.blueprints)
-        self._parsed = (text, moviefile, graph)
-        return moviefile, graph
+        self._parsed = (text, own_text, moviefile, graph)
+        return own_text, moviefile, graph
 
     def _read_overrides(self, moviefile: Moviefile, graph: Graph) -> dict[NodeId, bytes]:
         from moviebuild.project.prompts import read_edits
@@ -241,7 +267,7 @@ class MovieFolder:
         configured = self.moviefile.store
         if configured and "://" in configured:
             return configured
-        return str(self.folder / (configured or DEFAULT_STORE))
+        return str(self.home / (configured or DEFAULT_STORE))
 
     def store_exists(self) -> bool:
         """Whether the movie has a store yet (asking a remote store once; creating nothing)."""
@@ -258,17 +284,20 @@ class MovieFolder:
         from moviebuild.store import open_store
 
         if not self._is_remote():
-            return open_store(self.store_url)
-        if self._remote_store is None:
-            self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
-        return self._remote_store
+            store = open_store(self.store_url)
+        else:
+            if self._remote_store is None:
+                self._remote_store = open_store(self.store_url, cache_dir=self._cache_dir())
+            store = self._remote_store
+        store.select_head(self.variant)
+        return store
 
     def _is_remote(self) -> bool:
         return "://" in self.store_url and not self.store_url.startswith("file://")
 
     def _cache_dir(self) -> Path:
         # A remote store's blobs are kept here too, so each is downloaded once.
-        return self.folder / BLOB_CACHE
+        return self.home / BLOB_CACHE
 
     def results(self) -> ResultLookup:
         if not self.store_exists():

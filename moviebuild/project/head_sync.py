@@ -117,7 +117,7 @@ def write_revision_to_folder(movie: MovieFolder, store: Store, rev: int) -> None
     _restore_own_media(movie, store, record)
     restored = movie.read_snapshot()
     outputs = {a: d for a, d in record.outputs().items() if a in restored.graph.artifacts}
-    write_prompt_files(movie.folder, movie.graph, store, outputs)
+    write_prompt_files(movie.folder, movie.graph, store, outputs, movie.inherited_texts)
     edits: dict[NodeId, str] = {
         a: o.text
         for a, o in record.overrides.items()

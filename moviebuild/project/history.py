@@ -45,7 +45,8 @@ def parse_revision(text: int | str) -> int:
 
 
 def revision_log(movie: MovieFolder) -> list[RevisionEntry]:
-    """Every revision, oldest first, with what changed since the one before it."""
+    """Every revision of this movie (or variant), oldest first, with what changed since the one
+    before it."""
     from moviebuild.project.revision_changes import revision_changes
 
     with _require_store(movie) as store:
@@ -54,6 +55,8 @@ def revision_log(movie: MovieFolder) -> list[RevisionEntry]:
         previous: RevisionRecord | None = None
         for rev in store.list_revisions():
             record = read_revision(store, rev)
+            if record.variant != movie.variant:
+                continue  # another variant's revisions are in the same store
             summary = record.summary
             changes = revision_changes(None, previous, record).summary()
             previous = record
@@ -185,8 +188,9 @@ def collect_garbage(
 ) -> dict[str, Any]:
     """Blobs no kept revision (nor an unfinished build's journal) references; deleted unless
     dry run. Every revision is kept unless ``keep_revisions`` keeps only the newest N (and
-    HEAD): older revisions stay in ``log`` and ``cost`` but their media may go. The answer says
-    how much of what would go was paid for, and what it cost."""
+    every current one, the variants' included): older revisions stay in ``log`` and ``cost``
+    but their media may go. The answer says how much of what would go was paid for, and what
+    it cost."""
     from moviebuild.project.records import JobEnded
 
     if keep_revisions is not None and keep_revisions < 1:
@@ -196,9 +200,8 @@ def collect_garbage(
         referenced: set[str] = set()
         revisions = sorted(store.list_revisions())
         kept = set(revisions if keep_revisions is None else revisions[-keep_revisions:])
-        head = store.read_head()
-        if head is not None:
-            kept.add(head)
+        # The current revision of every variant too: they share the store's blobs.
+        kept |= store.current_revisions()
         records = {rev: read_revision(store, rev) for rev in revisions}
         for rev in kept:
             referenced |= set(records[rev].outputs().values())

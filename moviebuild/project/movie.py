@@ -8,11 +8,14 @@ imports this module.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from moviebuild.project.changes import Changes
 from moviebuild.project.folder import MovieFolder
+from moviebuild.project.variant import VariantFolder
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -27,19 +30,52 @@ if TYPE_CHECKING:
 class Movie(MovieFolder):
     """One movie folder, with the verbs: plan, build, state, log, checkout, export_edit."""
 
+    @classmethod
+    def open(
+        cls,
+        location: Path | str,
+        *,
+        overrides: Mapping[str, str] | None = None,
+        variant: str | None = None,
+    ) -> Movie:
+        """Open the movie folder at ``location`` and check its Moviefile and ``overrides``;
+        ``variant`` opens one of its variants (``variants:`` in the Moviefile, built into
+        ``variants/NAME/``)."""
+        base = super().open(location, overrides=None if variant else overrides)
+        if variant is None:
+            return base
+        return VariantMovie(base, variant, Changes(overrides=dict(overrides or {})))
+
+    def with_variant(self, name: str | None) -> Movie:
+        """This movie's variant ``name`` (``variants:`` in the Moviefile); None: the base."""
+        if name == self.variant:
+            return self
+        return Movie.open(self.home, variant=name)
+
+    def _variant_of(self, changes: Changes | None) -> tuple[Movie, Changes | None]:
+        """The movie ``changes`` are for (``Changes(variant=...)``), and the changes without it."""
+        if changes is None or changes.variant is None:
+            return self, changes
+        return self.with_variant(changes.variant), dataclasses.replace(changes, variant=None)
+
     def plan(self, changes: Changes | None = None) -> PlanReport:
         """What a build with ``changes`` would do now, and what it would cost; loads no
         provider code, calls nothing."""
         from moviebuild.project.reports_build import plan_report
 
+        movie, changes = self._variant_of(changes)
+        if movie is not self:
+            return movie.plan(changes)
         snapshot = self.read_snapshot(changes)
         if not self.store_exists():
-            return plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
-        from moviebuild.project.results import StoreResults
+            report = plan_report(self.make_plan(snapshot=snapshot), snapshot.moviefile)
+        else:
+            from moviebuild.project.results import StoreResults
 
-        with self.open_store() as store:
-            plan = self.make_plan(snapshot=snapshot, lookup=StoreResults(store))
-            return plan_report(plan, snapshot.moviefile, store)
+            with self.open_store() as store:
+                plan = self.make_plan(snapshot=snapshot, lookup=StoreResults(store))
+                report = plan_report(plan, snapshot.moviefile, store)
+        return report.model_copy(update={"variant": self.variant}) if self.variant else report
 
     def build(
         self, changes: Changes | None = None, **options: Unpack[BuildOptions]
@@ -48,7 +84,8 @@ class Movie(MovieFolder):
         ``pools``; ``clock``, ``adapters``, ``retry`` for tests)."""
         from moviebuild.project.build import build_movie
 
-        return build_movie(self, changes, **options)
+        movie, changes = self._variant_of(changes)
+        return movie._named(build_movie(movie, changes, **options))
 
     async def build_async(
         self, changes: Changes | None = None, **options: Unpack[BuildOptions]
@@ -56,7 +93,11 @@ class Movie(MovieFolder):
         """``build`` for callers already inside an event loop (servers, workers)."""
         from moviebuild.project.build import build_movie_async
 
-        return await build_movie_async(self, changes, **options)
+        movie, changes = self._variant_of(changes)
+        return movie._named(await build_movie_async(movie, changes, **options))
+
+    def _named(self, report: BuildReport) -> BuildReport:
+        return report.model_copy(update={"variant": self.variant}) if self.variant else report
 
     def state(self, link: Linker | None = None) -> MovieState:
         """The answer document: revision, timeline with links, prompts, errors, cost, notices.
@@ -88,3 +129,7 @@ class Movie(MovieFolder):
         from moviebuild.project.editor_export import export_edit
 
         return export_edit(self, format, out_path=out_path, bundle=bundle)
+
+
+class VariantMovie(VariantFolder, Movie):
+    """A variant of a movie with the verbs (project/variant.py says where its files live)."""

@@ -182,9 +182,14 @@ def _checked_edit(folder: Path, artifact_id: NodeId, text: str) -> str:
 
 
 def write_prompt_files(
-    folder: Path, graph: Graph, store: Store, outputs: Mapping[NodeId, str]
+    folder: Path,
+    graph: Graph,
+    store: Store,
+    outputs: Mapping[NodeId, str],
+    inherited: Mapping[NodeId, str] | None = None,
 ) -> list[str]:
     """Write generated text into ``prompts/`` except where the user's edit pins a slot.
+    ``inherited``: a variant's texts pinned by the folders it starts from, shown as generated.
 
     Returns notices: pinned slots whose generated value has changed since they were pinned, and
     a rebuilt ``.generated.json``.
@@ -198,6 +203,10 @@ def write_prompt_files(
         if artifact is not None and artifact.kind == "text" and slot_file(artifact_id):
             blob = store.blobs.get_blob(digest)
             generated[artifact_id] = normalize_text(blob.decode("utf-8", errors="replace"))
+    for artifact_id, text in (inherited or {}).items():
+        # A variant shows what it inherits as its text; an edit of it here is its own.
+        if artifact_id in generated:
+            generated[artifact_id] = normalize_text(text)
     notices = []
     if state.damaged is None:
         edits = read_edits(folder)

@@ -376,6 +376,8 @@ class RevisionRecord:
     jobs: Mapping[NodeId, JobRecord]
     timeline: str | None
     summary: RevisionSummary
+    variant: str | None = None
+    """The variant this revision built (None: the base movie); see project/variant.py."""
 
     def outputs(self) -> dict[NodeId, str]:
         """Every artifact of this revision: artifact id -> digest (your own media included)."""
@@ -399,7 +401,7 @@ class RevisionRecord:
             "jobs": {str(job): _without_job(record.to_json()) for job, record in self.jobs.items()},
             "timeline": self.timeline,
             "summary": self.summary.to_json(),
-        }
+        } | ({"variant": self.variant} if self.variant else {})
 
     @classmethod
     def from_json(cls, value: Any, where: str) -> RevisionRecord:
@@ -423,6 +425,7 @@ class RevisionRecord:
             jobs=jobs,
             timeline=reader.optional_text("timeline"),
             summary=RevisionSummary.from_json(reader.data.get("summary"), f"{where}: summary"),
+            variant=reader.optional_text("variant"),
         )
 
 

@@ -89,6 +89,10 @@ class PlanReport(_Report):
         description="the longest chain of nominal latencies through the jobs that run"
     )
     cost: PlanCost
+    variant: str | None = Field(
+        default=None,
+        description="the variant planned (`variants:` in the Moviefile); null: the base",
+    )
     missing_keys: list[str] = Field(
         default_factory=list, description="a warning per called provider without its key"
     )
@@ -192,6 +196,10 @@ class BuildReport(_Report):
     reused: int = Field(0, description="jobs whose stored result was reused")
     skipped: int = Field(0, description="jobs with every output overridden")
     cost: BuildCost = Field(default_factory=BuildCost)
+    variant: str | None = Field(
+        default=None,
+        description="the variant built (`variants:` in the Moviefile); null: the base",
+    )
     notices: list[str] = Field(default_factory=list)
     timeline: str | None = Field(
         None, description="the timeline file, relative to the movie folder (out/timeline.json)"

@@ -190,7 +190,10 @@ class InProcessBackend:
                 events.append(event.type, stream_data(event, build.id))
 
         request = build.changes
-        changes = Changes(config=request.config, overrides=request.overrides, redo=request.redo)
+        changes = Changes(
+            config=request.config, overrides=request.overrides, redo=request.redo,
+            variant=request.variant,
+        )
         try:
             movie = Movie.open(ref.folder)
             report = await movie.build_async(

@@ -67,7 +67,9 @@ async def post_build(request: web.Request) -> web.Response:
     ref = server.movie(tenant_of(request), request.match_info["movie"])
     body = await read_body(request, BuildRequest)
     check_patch(body.config)
-    changes = Changes(config=body.config, overrides=body.overrides, redo=body.redo)
+    changes = Changes(
+        config=body.config, overrides=body.overrides, redo=body.redo, variant=body.variant
+    )
 
     def plan() -> BuildAccepted:
         return BuildAccepted(plan=Movie.open(ref.folder).plan(changes))

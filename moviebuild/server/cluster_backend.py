@@ -289,7 +289,7 @@ class ClusterBuildBackend:
         request = build.changes
         ticket = BuildTicket(
             self._ticket_folder(ref), dict(request.config), dict(request.overrides),
-            list(request.redo), request.budget_usd,
+            list(request.redo), request.budget_usd, request.variant,
         )
         replay = JournalReplay(ref.folder, build.id, 0)
         try:

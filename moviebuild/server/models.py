@@ -51,6 +51,10 @@ class BuildRequest(_Body):
         description="artifact id -> text; null hands an edited text back to its generator",
     )
     redo: list[str] = Field(default_factory=list, description="job or artifact ids to redo")
+    variant: str | None = Field(
+        default=None,
+        description="the variant to build (`variants:` in the Moviefile); null: the base movie",
+    )
     dry_run: bool = False
     budget_usd: float | None = Field(default=None, ge=0)
 

@@ -161,6 +161,16 @@ async def _state_and_body(request: web.Request) -> tuple[MovieState, bytes]:
     if server.backend.running(ref) is None:
         # Another host may have built since this one cached the folder: state shows HEAD.
         await asyncio.to_thread(server.root.follow_head, ref.tenant, ref.movie_id)
+    variant = request.query.get("variant")
+    if variant:
+        # A variant's state is read fresh: the cache holds the base movie's.
+        try:
+            state = await asyncio.to_thread(
+                lambda: Movie.open(ref.folder, variant=variant).state(link=linker)
+            )
+        except MovieBuildError as exc:
+            raise config_error(exc) from None
+        return state, state.model_dump_json().encode("utf-8")
     return await server.states.get(
         ref,
         events.last_id,

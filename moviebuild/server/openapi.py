@@ -83,7 +83,17 @@ _PARAMETERS: dict[str, dict[str, Any]] = {
     "artifact": {"type": "string", "description": "a media slot's id, e.g. SegmentImage[3][2]"},
 }
 
+_VARIANT = [{
+    "name": "variant", "in": "query", "description": "a variant of the movie (`variants:` in "
+    "its Moviefile); absent: the base movie",
+    "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
+}]
+
 _QUERY: dict[str, list[dict[str, Any]]] = {
+    _MOVIE: _VARIANT,
+    _MOVIE + "/prompts": _VARIANT,
+    _MOVIE + "/errors": _VARIANT,
+    _MOVIE + "/timeline": _VARIANT,
     "/v1/movies": [
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                      "maximum": 200}},

@@ -104,9 +104,35 @@ class Revisions:
 
     def __init__(self, fs: Any, root: str) -> None:
         self._fs = fs
+        self._root = root
         self._folder = join(root, "revisions")
         self._head = join(root, "HEAD")
         self._raw: dict[int, bytes] = {}  # manifests never change once written
+
+    def select_head(self, variant: str | None) -> None:
+        """Read and write the current revision of ``variant`` (``heads/<variant>``) from now
+        on; None: the base movie's ``HEAD``. Variants share revisions and blobs, not HEAD."""
+        self._head = join(self._root, "heads", variant) if variant else join(self._root, "HEAD")
+
+    def current_revisions(self) -> set[int]:
+        """The current revision of the base movie and of every variant (``heads/*``)."""
+        chosen = self._head
+        heads = join(self._root, "heads")
+        with transport_errors(f"could not list {heads}"):
+            try:
+                names = [p.rsplit("/", 1)[-1] for p in self._fs.ls(heads, detail=False)]
+            except (FileNotFoundError, NotADirectoryError):
+                names = []
+        found: set[int] = set()
+        try:
+            for variant in [None, *names]:
+                self.select_head(variant)
+                rev = self.read_head()
+                if rev is not None:
+                    found.add(rev)
+        finally:
+            self._head = chosen
+        return found
 
     def manifest_path(self, rev: int) -> str:
         """The fsspec path of revision ``rev``'s manifest."""
@@ -189,4 +215,6 @@ class Revisions:
         if rev not in self._raw and not self.has_manifest(rev):
             raise StoreError(f"HEAD cannot point at revision {rev}: it has not been written")
         with transport_errors(f"could not write {self._head}"):
+            if self._head != join(self._root, "HEAD"):
+                self._fs.makedirs(self._head.rsplit("/", 1)[0], exist_ok=True)
             write_atomically(self._fs, self._head, f"{rev}\n".encode(), overwrite=True)

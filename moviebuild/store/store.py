@@ -182,6 +182,15 @@ class Store:
         """The current revision, or None before the first build finishes."""
         return self._revisions.read_head()
 
+    def current_revisions(self) -> set[int]:
+        """The current revision of the base movie and of every variant."""
+        return self._revisions.current_revisions()
+
+    def select_head(self, variant: str | None) -> None:
+        """Whose current revision ``read_head``/``write_head`` mean: a variant's, or (None) the
+        base movie's."""
+        self._revisions.select_head(variant)
+
     def write_head(self, rev: int) -> None:
         """Make the written revision ``rev`` current."""
         if self.write_guard is not None:

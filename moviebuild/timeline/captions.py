@@ -24,6 +24,18 @@ MARGIN = 0.07
 """Captions keep this fraction of the frame's height from its bottom (or top) edge."""
 LINE_WIDTH = 0.84
 """A line is at most this fraction of the frame's width."""
+# A portrait frame (9:16) is shown by short-video apps, which lay their own controls over it:
+# the caption, the account name and the buttons over the bottom fifth, tabs and the search over
+# the top ~15 %, and a column of buttons at the right edge. Captions stay out of those areas.
+PORTRAIT_SAFE_BOTTOM = 0.20
+"""In a portrait frame, captions keep this fraction of the height free at the bottom."""
+PORTRAIT_SAFE_TOP = 0.15
+"""In a portrait frame, captions at the top keep this fraction of the height free above them."""
+PORTRAIT_LINE_WIDTH = 0.76
+"""In a portrait frame a line is at most this fraction of the width (clear of the buttons)."""
+PORTRAIT_FONT_SCALE = 0.75
+"""In a portrait frame the caption's size is this fraction of its size in a frame as high: a
+line of a tall, narrow frame holds a few words, not a sentence."""
 LINE_HEIGHT_EM = 1.25
 PAD_X_EM = 0.5
 PAD_Y_EM = 0.25
@@ -44,9 +56,19 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’)]*$")
 _CLAUSE_END = re.compile(r"[,;:、，；：]['\"”’)]*$")
 
 
-def font_px(style: CaptionStyle, height: int) -> int:
-    """The caption font's size in pixels for a frame ``height`` pixels high."""
-    return max(6, _round(style.size * height))
+def portrait(width: int, height: int) -> bool:
+    """Whether a frame is laid out for short-video apps (taller than wide)."""
+    return height > width
+
+
+def _em_base(width: int, height: int) -> float:
+    """What the style's ``size`` is a fraction of: the height, less in a portrait frame."""
+    return height * PORTRAIT_FONT_SCALE if portrait(width, height) else float(height)
+
+
+def font_px(style: CaptionStyle, width: int, height: int) -> int:
+    """The caption font's size in pixels for a ``width`` x ``height`` frame."""
+    return max(6, _round(style.size * _em_base(width, height)))
 
 
 def _round(value: float) -> int:
@@ -209,7 +231,8 @@ def _paginate(
     height: int,
 ) -> list[Caption]:
     tokens = [token for token, _, _ in timed]
-    max_em = LINE_WIDTH * width / (style.size * height)
+    line_width = PORTRAIT_LINE_WIDTH if portrait(width, height) else LINE_WIDTH
+    max_em = line_width * width / (style.size * _em_base(width, height))
     pages: list[list[tuple[int, int]]] = [[]]  # (token index, line) per page
     line_em = 0.0
     for index, token in enumerate(tokens):
@@ -289,17 +312,19 @@ def caption_box(
     lines: list[str], style: CaptionStyle, width: int, height: int, line_widths_px: list[float]
 ) -> CaptionBox:
     """The box around ``lines`` whose drawn widths are ``line_widths_px``: centred, its bottom
-    (or top) MARGIN of the height from the frame's edge."""
-    size = font_px(style, height)
+    (or top) MARGIN of the height from the frame's edge; in a portrait frame clear of the
+    short-video apps' controls (PORTRAIT_SAFE_BOTTOM, PORTRAIT_SAFE_TOP)."""
+    size = font_px(style, width, height)
     line_px = _round(LINE_HEIGHT_EM * size)
     pad_x, pad_y = _round(PAD_X_EM * size), _round(PAD_Y_EM * size)
     box_w = math.ceil(max(line_widths_px, default=0.0)) + 2 * pad_x
     box_h = len(lines) * line_px + 2 * pad_y
     left = _round((width - box_w) / 2)
+    tall = portrait(width, height)
     if style.position is CaptionPosition.TOP:
-        top = _round(height * MARGIN)
+        top = _round(height * (PORTRAIT_SAFE_TOP if tall else MARGIN))
     else:
-        top = _round(height * (1 - MARGIN)) - box_h
+        top = _round(height * (1 - (PORTRAIT_SAFE_BOTTOM if tall else MARGIN))) - box_h
     return CaptionBox(left, top, box_w, box_h, size, line_px, pad_x, pad_y)
 
 
@@ -323,7 +348,7 @@ def draw_caption(
     from PIL import Image, ImageDraw
 
     lines = caption.lines()
-    font = _font(font_px(style, height), not caption.spaced)
+    font = _font(font_px(style, width, height), not caption.spaced)
     box = caption_box(lines, style, width, height, [font.getlength(line) for line in lines])
     picture = Image.new("RGBA", (box.width, box.height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(picture)

@@ -115,11 +115,11 @@ const CaptionLayer: React.FC<{caption: Caption; style: CaptionStyle | undefined;
 	from,
 }) => {
 	const frame = useCurrentFrame();
-	const {height, fps} = useVideoConfig();
+	const {width, height, fps} = useVideoConfig();
 	return (
 		<CaptionBox
 			caption={caption}
-			layout={captionLayout(caption, style, height)}
+			layout={captionLayout(caption, style, width, height)}
 			lit={highlightedWord(caption, from + frame, fps)}
 		/>
 	);

@@ -5,6 +5,11 @@ import type {Caption, CaptionStyle} from './generated/props';
 import {frameAt} from './geometry';
 
 export const MARGIN = 0.07;
+// A portrait frame is laid out for short-video apps, clear of their controls (the bottom fifth,
+// the top 15 %, the buttons at the right edge); the same numbers as captions.py.
+export const PORTRAIT_SAFE_BOTTOM = 0.2;
+export const PORTRAIT_SAFE_TOP = 0.15;
+export const PORTRAIT_FONT_SCALE = 0.75;
 export const LINE_HEIGHT_EM = 1.25;
 export const PAD_X_EM = 0.5;
 export const PAD_Y_EM = 0.25;
@@ -31,10 +36,13 @@ export type CaptionLayout = {
 export const captionLayout = (
 	caption: Caption,
 	style: CaptionStyle | undefined,
+	width: number,
 	height: number,
 ): CaptionLayout => {
 	const size = style?.size ?? 0.05;
-	const fontPx = Math.max(6, Math.round(size * height));
+	const portrait = height > width;
+	const emBase = portrait ? height * PORTRAIT_FONT_SCALE : height;
+	const fontPx = Math.max(6, Math.round(size * emBase));
 	const linePx = Math.round(LINE_HEIGHT_EM * fontPx);
 	const padX = Math.round(PAD_X_EM * fontPx);
 	const padY = Math.round(PAD_Y_EM * fontPx);
@@ -49,8 +57,8 @@ export const captionLayout = (
 	const boxH = count * linePx + 2 * padY;
 	const top =
 		(style?.position ?? 'bottom') === 'top'
-			? Math.round(height * MARGIN)
-			: Math.round(height * (1 - MARGIN)) - boxH;
+			? Math.round(height * (portrait ? PORTRAIT_SAFE_TOP : MARGIN))
+			: Math.round(height * (1 - (portrait ? PORTRAIT_SAFE_BOTTOM : MARGIN))) - boxH;
 	return {fontPx, linePx, padX, padY, radius: Math.round(RADIUS_EM * fontPx), top, lines};
 };
 

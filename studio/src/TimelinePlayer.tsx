@@ -246,7 +246,7 @@ export const TimelinePlayer = ({timeline, media, url, revision}: Props) => {
 						{caption === undefined ? null : (
 							<CaptionBox
 								caption={caption}
-								layout={captionLayout(caption, timeline.caption_style, timeline.height)}
+								layout={captionLayout(caption, timeline.caption_style, timeline.width, timeline.height)}
 								lit={highlightedWord(caption, frame, timeline.fps)}
 							/>
 						)}

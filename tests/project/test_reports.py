@@ -78,7 +78,7 @@ def test_to_json_is_text_that_reads_back_as_the_same_report(movie_folder: MovieF
 def test_a_reader_ignores_fields_a_newer_version_adds(movie_folder: MovieFactory) -> None:
     report, _events = build(movie_folder(duration=20, images_per_segment=1))
     data = report.model_dump(mode="json")
-    data["variant"] = "short"
+    data["audience_score"] = 0.9
     data["cost"]["providers"][0]["carbon_g"] = 1.0
     assert moviebuild.BuildReport.model_validate(data) == report
 

@@ -18,7 +18,10 @@ def test_the_offline_writers_answers_fit_every_producer_schema(producer: str) ->
     variables = {"inquiry": "the history of tea", "audience": "adults", "language": "en",
                  "duration": 30, "segments": 3, "images_per_segment": 2,
                  "image_style": "watercolor", "summary": "Tea.", "segment": 1,
-                 "narration": "Tea came from China."}
+                 "narration": "Tea came from China.", "title": "Tea",
+                 "narrations": ["Tea came from China.", "It went west.", "Now it is everywhere."],
+                 "translate_from": "es",
+                 "sources": "[1] Tea\nTea came from China. Tea went west by sea."}
     assert schema_errors(text.answer(producer, variables), SCHEMAS[producer]) == []
 
 

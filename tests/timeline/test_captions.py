@@ -46,7 +46,8 @@ def test_every_line_fits_inside_the_frame_as_drawn(width: int, height: int) -> N
         picture, box = draw_caption(page, 0, STYLE, width, height)
         assert picture.size == (box.width, box.height)
         assert box.left >= 0 and box.left + box.width <= width
-        assert box.top + box.height == round(height * 0.93)
+        # A portrait frame keeps its bottom fifth clear (short-video apps' controls).
+        assert box.top + box.height == round(height * (0.8 if height > width else 0.93))
 
 
 def test_words_are_timed_in_order_over_the_narration() -> None:
@@ -81,6 +82,26 @@ def test_the_highlighted_word_is_drawn_in_the_highlight_colour() -> None:
 def test_top_position_puts_the_box_under_the_top_margin() -> None:
     box = caption_box(["one line"], CaptionStyle(position=CaptionPosition.TOP), 854, 480, [100.0])
     assert box.top == round(480 * 0.07)
+
+
+@pytest.mark.parametrize(("width", "height"), [(720, 1280), (1080, 1920), (480, 854)])
+def test_portrait_captions_stay_in_the_short_video_safe_area(width: int, height: int) -> None:
+    """Short-video apps lay controls over the bottom ~20 % and the top ~15 % of a 9:16 frame and
+    buttons along its right edge: every caption page, at the bottom or the top, stays between."""
+    for position in CaptionPosition:
+        style = CaptionStyle(position=position)
+        for page in _pages(width=width, height=height, position=position):
+            _, box = draw_caption(page, 0, style, width, height)
+            assert box.top >= round(height * 0.15)
+            assert box.top + box.height <= round(height * 0.8)
+            assert box.left + box.width <= round(width * 0.9)
+            assert len(page.lines()) <= 2
+    # The lines of a narrow frame hold a few words each, in a font sized for a phone.
+    lines = [line for page in _pages(width=width, height=height) for line in page.lines()]
+    assert max(len(line.split()) for line in lines) <= 5
+    wide = caption_box(["x"], STYLE, height, width, [10.0])
+    tall = caption_box(["x"], STYLE, width, height, [10.0])
+    assert tall.font_px == round(0.05 * height * 0.75) and wide.font_px == round(0.05 * width)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ from moviebuild.config.enums import Role
 TEXT_WRITER_VERSION = 3
 """offline/text.py: 2 varies the closing sentence of each segment. 3 writes Spanish, German,
 French and Japanese scripts in their language."""
-IMAGE_DRAWING_VERSION = 2
-"""offline/image.py: 2 draws a storyboard card (headline in the title-safe area, no prompt band)."""
+IMAGE_DRAWING_VERSION = 3
+"""offline/image.py: 2 draws a storyboard card (headline in the title-safe area, no prompt band).
+3 sizes a portrait (9:16) card by the frame's width, so its headline fits."""
 VIDEO_VERSION = 2
 """offline/video.py: 2 encodes single-threaded with a fixed x264 configuration (deterministic)."""
 MUSIC_VERSION = 1

@@ -416,10 +416,13 @@ def _draw_headline(picture: Image.Image, prompt: str) -> None:
     width, height = picture.size
     safe_x, safe_y = round(width * SAFE_MARGIN_X), round(height * SAFE_MARGIN_Y)
     max_px = width - 2 * safe_x
-    pad = max(2, round(height * 0.018))
-    font = _font(headline, max(10, round(height * 0.062)))
+    # Sizes follow the height of a landscape frame; a portrait one (9:16) is read on a phone
+    # as wide as it is, so its card is sized by its width and the headline fits two lines.
+    base = min(height, round(width * 0.8))
+    pad = max(2, round(base * 0.018))
+    font = _font(headline, max(10, round(base * 0.062)))
     lines = _wrap(headline, font, max_px - 2 * pad, max_lines=2)
-    tag_font = _font(tag, max(8, round(height * 0.034)))
+    tag_font = _font(tag, max(8, round(base * 0.034)))
     tag_lines = _wrap(tag, tag_font, max_px - 2 * pad, max_lines=1) if tag else []
     line_px = _line_px(font)
     tag_px = _line_px(tag_font)

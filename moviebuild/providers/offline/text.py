@@ -307,6 +307,10 @@ def answer(producer: str, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON answer an LLM would give ``producer`` for these template variables."""
     if producer == "ScriptProducer":
         return write_script(variables)
+    if producer == "TranslationProducer":
+        from moviebuild.providers.offline.translate import English, translate_script
+
+        return translate_script(variables, English(_OPENING, _MIDDLE, _AUDIENCE_TAGS))
     if producer == "ResearchProducer":
         return {
             "notes": research_notes(

@@ -33,6 +33,8 @@ export type ImageStyle =
 export type Language =
 	'en' | 'es' | 'fr' | 'de' | 'it' | 'pt' | 'tr' | 'ja' | 'nl' | 'pl' | 'ru' | 'zh' | 'ko' | 'ar' | 'hi';
 export type Size = '480p' | '720p' | '1080p';
+export type Language1 =
+	'en' | 'es' | 'fr' | 'de' | 'it' | 'pt' | 'tr' | 'ja' | 'nl' | 'pl' | 'ru' | 'zh' | 'ko' | 'ar' | 'hi';
 /**
  * Why a gap exists.
  *
@@ -48,8 +50,6 @@ export type GapReason = 'visual-missing' | 'image-missing' | 'narration-missing'
 export type KenBurnsPreset = 'push-in' | 'pan-right' | 'push-out' | 'pan-left';
 export type ImageStyle1 =
 	'photorealistic' | 'watercolor' | 'anime' | 'cartoon' | 'pixar' | 'ghibli' | 'oil-painting' | 'sketch';
-export type Language1 =
-	'en' | 'es' | 'fr' | 'de' | 'it' | 'pt' | 'tr' | 'ja' | 'nl' | 'pl' | 'ru' | 'zh' | 'ko' | 'ar' | 'hi';
 /**
  * How one segment gives way to the next (docs/timeline.md#transitions).
  *
@@ -241,6 +241,10 @@ export interface BuildRequest {
 	 * job or artifact ids to redo
 	 */
 	redo?: string[];
+	/**
+	 * the variant to build (`variants:` in the Moviefile); null: the base movie
+	 */
+	variant?: string | null;
 }
 /**
  * What a build did. ``outcome``: complete, incomplete (failed or blocked jobs) or
@@ -276,6 +280,10 @@ export interface BuildReport {
 	 */
 	timeline: string | null;
 	timeline_digest: string | null;
+	/**
+	 * the variant built (`variants:` in the Moviefile); null: the base
+	 */
+	variant: string | null;
 	wrote_revision: boolean;
 }
 /**
@@ -368,6 +376,10 @@ export interface PlanReport {
 	 * jobs that would not run (reused or skipped)
 	 */
 	up_to_date: number;
+	/**
+	 * the variant planned (`variants:` in the Moviefile); null: the base
+	 */
+	variant: string | null;
 }
 /**
  * What the plan would cost: the total and each provider's part (providers by name).
@@ -998,7 +1010,17 @@ export interface Moviefile {
 	store?: string | null;
 	title_card?: boolean;
 	transition?: TransitionSettings;
+	translate_from?: Language1 | null;
 	use_video?: boolean;
+	variants?: {
+		/**
+		 * This interface was referenced by `undefined`'s JSON-Schema definition
+		 * via the `patternProperty` "^[a-z0-9][a-z0-9-]{0,39}$".
+		 */
+		[k: string]: {
+			[k: string]: unknown;
+		};
+	};
 	voice?: string;
 }
 /**
@@ -1884,7 +1906,17 @@ export interface Moviefile1 {
 	store?: string | null;
 	title_card?: boolean;
 	transition?: TransitionSettings;
+	translate_from?: Language1 | null;
 	use_video?: boolean;
+	variants?: {
+		/**
+		 * This interface was referenced by `undefined`'s JSON-Schema definition
+		 * via the `patternProperty` "^[a-z0-9][a-z0-9-]{0,39}$".
+		 */
+		[k: string]: {
+			[k: string]: unknown;
+		};
+	};
 	voice?: string;
 }
 /**

@@ -72,7 +72,10 @@ def test_a_new_drawing_version_reruns_exactly_the_offline_images(
     planned = _to_run(folder)
     images = {f"TextToImageProducer[{i}][{j}]" for i in (1, 2) for j in (1, 2)}
     assert set(planned) == {*images, "TimelineAssembler"}
-    expected = Reason(ReasonKind.IMPLEMENTATION_CHANGED, "offline drawing version", "2", "99")
+    expected = Reason(
+        ReasonKind.IMPLEMENTATION_CHANGED, "offline drawing version",
+        str(identity.IMAGE_DRAWING_VERSION), "99",
+    )
     assert all(planned[job] == expected for job in images)
 
 
