@@ -9,24 +9,12 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from moviebuild.project.events import (
-    BuildEvent,
-    BuildFinished,
-    BuildStarted,
-    JobBlocked,
-    JobEvent,
-    JobFailed,
-    JobFinished,
-    JobRetrying,
-    JobReused,
-    JobSkipped,
-    JobStarted,
-    JobWaiting,
-)
+if TYPE_CHECKING:
+    from moviebuild.project.events import BuildEvent, JobEvent
 
 _COLUMNS = ("done", "running", "waiting", "failed", "retries", "reused")
 _PLAIN = ("job-started", "job-finished", "job-failed", "job-retrying", "job-blocked")
@@ -46,6 +34,9 @@ class Progress:
         self.live: Any = None
 
     def __call__(self, event: BuildEvent) -> None:
+        # Imported at the first event: a build with nothing to do sends none.
+        from moviebuild.project.events import BuildFinished, BuildStarted, JobStarted
+
         if isinstance(event, (BuildStarted, BuildFinished)):
             return
         self._count(event)
@@ -67,6 +58,17 @@ class Progress:
             self.live.start()
 
     def _count(self, event: JobEvent) -> None:
+        from moviebuild.project.events import (
+            JobBlocked,
+            JobFailed,
+            JobFinished,
+            JobRetrying,
+            JobReused,
+            JobSkipped,
+            JobStarted,
+            JobWaiting,
+        )
+
         counts = self.state[event.producer]
         if isinstance(event, JobWaiting):
             counts["waiting"] += 1

@@ -3,7 +3,6 @@ tests can substitute moviebuild.testing's manual clock and never sleep."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -21,4 +20,7 @@ class RealClock:
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
+        # Imported here: a build with nothing to do starts no loop and need not import asyncio.
+        import asyncio
+
         await asyncio.sleep(max(0.0, seconds))

@@ -29,7 +29,6 @@ from moviebuild.engine.plan import Plan
 from moviebuild.graph import NodeId
 from moviebuild.project.changes import Changes
 from moviebuild.project.cost import build_costs, check_budget, job_pricing, plan_cost_usd
-from moviebuild.project.events import EventCallback, from_engine
 from moviebuild.project.folder import EmptyResults, MovieFolder, Snapshot
 from moviebuild.project.notices import build_notices
 from moviebuild.project.records import (
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from moviebuild.engine.retry import RetryPolicy
+    from moviebuild.project.events import EventCallback
     from moviebuild.project.options import BuildOptions
     from moviebuild.project.run import ExecutorWrapper, PoolRegistry
     from moviebuild.providers.requests import Adapter
@@ -234,7 +234,7 @@ class BuildSession:
                 write_revision(self.store, current, record)
                 self.store.write_head(current)
                 wrote = True
-            timeline = self._refresh_folder(current)
+            timeline = self._refresh_folder(current, wrote)
             return build_report(
                 self.plan,
                 outcomes,
@@ -343,14 +343,17 @@ class BuildSession:
             variant=self.movie.variant,
         )
 
-    def _refresh_folder(self, revision: int | None) -> str | None:
+    def _refresh_folder(self, revision: int | None, wrote: bool) -> str | None:
         """``out/`` and ``prompts/`` from the current revision; the caller's overrides stay
-        pinned in ``prompts/``, as edits there would. Returns the timeline's file."""
+        pinned in ``prompts/``, as edits there would. Returns the timeline's file. ``wrote``:
+        whether this build wrote the revision; when not, the current one is the lookup's (read
+        under the same lock), whose record is not read again."""
         from moviebuild.project.export import export_outputs
         from moviebuild.project.own_media import place_file
         from moviebuild.project.prompts import pin_slots, reset_slots
 
-        exported = export_outputs(self.movie, store=self.store)
+        held = None if wrote else self.lookup.current_outputs()
+        exported = export_outputs(self.movie, store=self.store, outputs=held)
         if not self.store.is_local:
             from moviebuild.project.head_sync import note_held_revision
 
@@ -403,6 +406,9 @@ def event_sink(on_event: EventCallback | None) -> EventSink:
     """The scheduler's sink that hands ``on_event`` each event in its published form."""
     if on_event is None:
         return ignore_events
+
+    # Imported here: a build with nothing to do sends no event and need not import their models.
+    from moviebuild.project.events import from_engine
 
     def sink(event: EngineEvent) -> None:
         on_event(from_engine(event))

@@ -69,16 +69,23 @@ class Export:
     notices: tuple[str, ...] = ()
 
 
-def export_outputs(movie: MovieFolder, store: Store | None = None) -> Export:
+def export_outputs(
+    movie: MovieFolder,
+    store: Store | None = None,
+    *,
+    outputs: Mapping[NodeId, str] | None = None,
+) -> Export:
     """Refresh ``out/`` and ``prompts/`` from the current revision (of ``store`` when given,
-    which the caller keeps open)."""
+    which the caller keeps open). ``outputs``: the current revision's, when the caller holds
+    them already (a build that wrote no revision), so its record is not read again."""
     if store is None:
         if not movie.store_exists():
             return Export(None)
         with movie.open_store() as opened:
-            return export_outputs(movie, opened)
+            return export_outputs(movie, opened, outputs=outputs)
     folder = movie.folder
-    outputs = current_outputs(movie, store)
+    if outputs is None:
+        outputs = current_outputs(movie, store)
     if not outputs:
         return Export(None)
     from moviebuild.project.prompts import prompt_files_present, write_prompt_files

@@ -6,8 +6,6 @@ jobs read them is materials.py's work; summarizing them is the research producer
 from __future__ import annotations
 
 import re
-import urllib.error
-import urllib.request
 from html.parser import HTMLParser
 
 from moviebuild.errors import ConfigError, SourceLocation
@@ -135,6 +133,11 @@ def _html_text(html: str) -> tuple[str | None, str]:
 
 def fetch_url(url: str, where: SourceLocation) -> tuple[bytes, str]:
     """A URL's bytes and their kind (``.html``, ``.pdf``, ...); ConfigError when unreachable."""
+    # Imported here: urllib.request (with http.client and email) costs every command's start
+    # while only a Moviefile naming a URL source fetches.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "moviebuild research"})
     try:
         with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:

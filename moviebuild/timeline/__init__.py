@@ -34,7 +34,6 @@ if TYPE_CHECKING:
         VisualKind,
         assemble_timeline,
         duck_envelope,
-        timeline_notices,
     )
     from moviebuild.timeline.model import (
         ASSET_MAP_FORMAT_VERSION,
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
         load_asset_map,
         load_timeline,
         timeline_json_schema,
+        timeline_notices,
     )
     from moviebuild.timeline.parts import RENDERER_VERSION, segment_clip_key
     from moviebuild.timeline.render import (
@@ -96,7 +96,6 @@ _WHERE = {
     "VisualKind": "assemble",
     "assemble_timeline": "assemble",
     "duck_envelope": "assemble",
-    "timeline_notices": "assemble",
     "ASSET_MAP_FORMAT_VERSION": "model",
     "TIMELINE_FORMAT_VERSION": "model",
     "AssetMap": "model",
@@ -128,6 +127,7 @@ _WHERE = {
     "dump_timeline": "model",
     "load_asset_map": "model",
     "load_timeline": "model",
+    "timeline_notices": "model",
     "timeline_json_schema": "model",
     "RENDERER_VERSION": "parts",
     "segment_clip_key": "parts",

@@ -294,21 +294,6 @@ def _cards(material: AssemblyMaterial, duration_s: float) -> tuple[Card, ...]:
     return tuple(cards)
 
 
-def timeline_notices(timeline: Timeline) -> list[str]:
-    """What a person should know about how the timeline was fitted: one line per narration
-    that was cut at its segment's end (``fixed``), with the seconds lost."""
-    notices = []
-    for clip in timeline.tracks.narration:
-        if clip.cut_s >= 0.01:
-            span = timeline.segment(clip.segment)
-            notices.append(
-                f"segment {clip.segment}: its narration runs {clip.duration_s + clip.cut_s:.2f} s "
-                f"but the segment is {span.duration_s:.2f} s, so the last {clip.cut_s:.2f} s are "
-                "cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
-            )
-    return notices
-
-
 def music_clips(
     track: AssetRef, duration_s: float, spoken: Sequence[tuple[float, float]]
 ) -> list[MusicClip]:

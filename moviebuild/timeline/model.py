@@ -492,6 +492,21 @@ def load_timeline(data: bytes) -> Timeline:
     return timeline
 
 
+def timeline_notices(timeline: Timeline) -> list[str]:
+    """What a person should know about how the timeline was fitted: one line per narration
+    that was cut at its segment's end (``fixed``), with the seconds lost."""
+    notices = []
+    for clip in timeline.tracks.narration:
+        if clip.cut_s >= 0.01:
+            span = timeline.segment(clip.segment)
+            notices.append(
+                f"segment {clip.segment}: its narration runs {clip.duration_s + clip.cut_s:.2f} s "
+                f"but the segment is {span.duration_s:.2f} s, so the last {clip.cut_s:.2f} s are "
+                "cut (assembly: fixed); set `assembly: fit-narration` to keep every word"
+            )
+    return notices
+
+
 def load_asset_map(data: bytes) -> AssetMap:
     asset_map: AssetMap = _load(data, AssetMap, "asset map", ASSET_MAP_FORMAT_VERSION)
     return asset_map
