@@ -5,6 +5,7 @@ limits hold across every worker together; and the queue of builds, which any wor
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from moviebuild.config.enums import Role
@@ -16,6 +17,10 @@ _POOL_PREFIX = "moviebuild-pool-"
 #: second more before it starts costs nothing, while polling it as often as the pools (whose
 #: freed slots wait for the next look) was a third of an idle worker's statements.
 BUILD_POLL_S = 1.0
+#: The queues' rows are shared by the fleet, so a worker writes its pace again this often even
+#: when its own count of live workers has not changed: a row another worker wrote last (a worker
+#: that was leaving, counting itself) is corrected within this time, not left as it was.
+PACE_REFRESH_S = 15.0
 
 
 
@@ -80,6 +85,7 @@ class PoolQueues:
         self.poll_interval_s = poll_interval_s
         #: The interval in the queues' rows: ``poll_interval_s`` x the live workers.
         self.interval_s = poll_interval_s
+        self._paced_at = -PACE_REFRESH_S
         self.limits = ClusterLimits()
         self._applied: dict[str, PoolLimits] = {}
         self._lock = threading.Lock()
@@ -111,9 +117,11 @@ class PoolQueues:
 
         interval_s = self.poll_interval_s * max(1, workers)
         with self._lock:
-            if interval_s == self.interval_s:
+            now = time.monotonic()
+            if interval_s == self.interval_s and now - self._paced_at < PACE_REFRESH_S:
                 return False
             self.interval_s = interval_s
+            self._paced_at = now
             DBOS.register_queue(
                 BUILD_QUEUE,
                 polling_interval_sec=max(BUILD_POLL_S, self.poll_interval_s) * max(1, workers),
