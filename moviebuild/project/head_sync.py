@@ -17,7 +17,7 @@ from typing import Any
 
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError
-from moviebuild.project.folder import MovieFolder
+from moviebuild.project.folder import MovieFolder, Snapshot
 from moviebuild.project.folder_files import read_file, write_file
 from moviebuild.project.records import RevisionRecord, read_revision
 from moviebuild.store import Store
@@ -82,7 +82,12 @@ def follow_head(movie: MovieFolder, store: Store, head: int | None) -> bool:
 
 def edits_since(movie: MovieFolder, record: RevisionRecord) -> list[str]:
     """The folder's inputs (Moviefile fields, prompt edits) that differ from ``record``'s."""
-    snapshot = movie.read_snapshot()
+    return snapshot_differences(movie.read_snapshot(), record)
+
+
+def snapshot_differences(snapshot: Snapshot, record: RevisionRecord) -> list[str]:
+    """What in ``snapshot`` (Moviefile fields, prompt edits, your own files) differs from the
+    inputs ``record`` was built from, a line each."""
     fields = snapshot.moviefile.model_dump(mode="json")
     # Compared by digest: a text edit and your own media file alike.
     texts = {a: content_digest(v) for a, v in snapshot.overrides.items()}

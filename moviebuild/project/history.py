@@ -10,6 +10,7 @@ from moviebuild.config.numbers import ascii_number
 from moviebuild.engine.keys import content_digest
 from moviebuild.errors import ConfigError, StoreError
 from moviebuild.project.folder import MovieFolder
+from moviebuild.project.head_sync import snapshot_differences
 from moviebuild.project.records import RevisionRecord, read_events, read_revision
 from moviebuild.project.reports import RevisionEntry
 from moviebuild.store import Store
@@ -143,20 +144,7 @@ def unbuilt_edits(movie: MovieFolder, store: Store) -> list[str]:
             return []
         if rev == head:
             nearest = record
-    if nearest is None:
-        return []
-    found = [
-        f"Moviefile {name}"
-        for name in sorted(set(fields) | set(nearest.moviefile))
-        if fields.get(name) != nearest.moviefile.get(name)
-    ]
-    built = {a: o.digest for a, o in nearest.overrides.items()}
-    found += [
-        f"{'your file for' if artifact_id in snapshot.media else 'edit of'} {artifact_id}"
-        for artifact_id in sorted(set(texts) | set(built))
-        if texts.get(artifact_id) != built.get(artifact_id)
-    ]
-    return found
+    return [] if nearest is None else snapshot_differences(snapshot, nearest)
 
 
 def checkout_revision(movie: MovieFolder, rev: int, *, force: bool = False) -> Restored:
